@@ -1,0 +1,284 @@
+//! One connected client: its socket, input buffer and decoder, reply buffer,
+//! and the per-connection state commands read and change (db, protocol,
+//! name, authentication, reply mode).
+
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::AsRawFd;
+
+use bytes::BytesMut;
+use ember_resp::{encode, CommandDecoder, Protocol};
+
+/// Initial read buffer capacity, and the size of one read.
+pub const READ_CHUNK: usize = 16 * 1024;
+
+/// Reply writer: RESP encoding into the client's output buffer in the
+/// protocol the client negotiated (HELLO 2 or 3).
+pub struct Out {
+    /// Pending reply bytes, written to the socket before the loop sleeps.
+    pub buf: BytesMut,
+    /// Protocol version in use.
+    pub proto: Protocol,
+}
+
+impl Out {
+    /// `+OK`.
+    pub fn ok(&mut self) {
+        self.buf.extend_from_slice(b"+OK\r\n");
+    }
+    /// A simple string (`+...`).
+    pub fn simple(&mut self, s: &str) {
+        encode::simple(&mut self.buf, s.as_bytes());
+    }
+    /// An error line (`-...`); `text` starts with its code.
+    pub fn error(&mut self, text: &str) {
+        encode::error(&mut self.buf, text.as_bytes());
+    }
+    /// An integer.
+    pub fn int(&mut self, n: i64) {
+        encode::integer(&mut self.buf, n);
+    }
+    /// A bulk string.
+    pub fn bulk(&mut self, b: &[u8]) {
+        encode::bulk(&mut self.buf, b);
+    }
+    /// A bulk string holding the decimal form of `n`.
+    pub fn bulk_int(&mut self, n: i64) {
+        let mut tmp = itoa_buf();
+        self.bulk(fmt_i64(n, &mut tmp));
+    }
+    /// The null reply (`$-1` in RESP2, `_` in RESP3).
+    pub fn null(&mut self) {
+        encode::null(&mut self.buf, self.proto);
+    }
+    /// The null array (`*-1` in RESP2, `_` in RESP3).
+    pub fn null_array(&mut self) {
+        encode::null_array(&mut self.buf, self.proto);
+    }
+    /// An array header of `n` elements.
+    pub fn array(&mut self, n: usize) {
+        encode::array_len(&mut self.buf, n);
+    }
+    /// A map header of `n` pairs (a flat array of 2n in RESP2).
+    pub fn map(&mut self, n: usize) {
+        encode::map_len(&mut self.buf, n, self.proto);
+    }
+    /// A set header (an array in RESP2).
+    pub fn set(&mut self, n: usize) {
+        encode::set_len(&mut self.buf, n, self.proto);
+    }
+    /// A push header (an array in RESP2).
+    pub fn push(&mut self, n: usize) {
+        encode::push_len(&mut self.buf, n, self.proto);
+    }
+    /// A double (a bulk string in RESP2).
+    pub fn double(&mut self, d: f64) {
+        encode::double(&mut self.buf, d, self.proto);
+    }
+    /// A boolean (integer 1/0 in RESP2).
+    pub fn boolean(&mut self, b: bool) {
+        encode::boolean(&mut self.buf, b, self.proto);
+    }
+    /// A verbatim string (`=` with a 3-letter format in RESP3, bulk in RESP2).
+    pub fn verbatim(&mut self, data: &[u8]) {
+        encode::verbatim(&mut self.buf, *b"txt", data, self.proto);
+    }
+}
+
+/// A stack buffer for formatting integers.
+pub fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+/// Formats `n` in decimal into `buf`, returning the digits.
+pub fn fmt_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let neg = n < 0;
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// CLIENT REPLY state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replies are sent.
+    On,
+    /// Replies are discarded.
+    Off,
+    /// The next command's reply is discarded.
+    Skip,
+    /// Set while executing the command whose reply SKIP discards.
+    SkipThis,
+}
+
+/// Connection state visible to commands.
+pub struct Client {
+    /// Unique, increasing id (CLIENT ID).
+    pub id: u64,
+    /// The socket.
+    pub stream: TcpStream,
+    /// Peer address.
+    pub addr: SocketAddr,
+    /// Local address.
+    pub laddr: SocketAddr,
+    /// CLIENT SETNAME.
+    pub name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Vec<u8>>,
+    /// Selected database.
+    pub db: usize,
+    /// Reply buffer.
+    pub out: Out,
+    /// Passed AUTH (or no password is needed).
+    pub authenticated: bool,
+    /// Creation time, ms since the epoch.
+    pub created_ms: u64,
+    /// Last command time, ms since the epoch.
+    pub last_interaction_ms: u64,
+    /// Name of the last command run (CLIENT LIST `cmd=`).
+    pub last_cmd: &'static str,
+    /// Close once the output buffer is written (QUIT, protocol errors).
+    pub close_after_reply: bool,
+    /// Close as soon as possible (CLIENT KILL).
+    pub close_asap: bool,
+    /// In MONITOR mode.
+    pub monitor: bool,
+    /// CLIENT REPLY mode.
+    pub reply_mode: ReplyMode,
+    /// CLIENT NO-EVICT.
+    pub no_evict: bool,
+    /// Already queued for the pending-writes pass.
+    pub pending_write: bool,
+    /// EPOLLOUT is registered because the kernel buffer was full.
+    pub write_registered: bool,
+    /// The epoll token (slab index and generation).
+    pub token: u64,
+}
+
+impl Client {
+    /// A client for a freshly accepted socket.
+    pub fn new(id: u64, stream: TcpStream, addr: SocketAddr, now_ms: u64, authenticated: bool) -> Client {
+        let laddr = stream.local_addr().unwrap_or(addr);
+        Client {
+            id,
+            stream,
+            addr,
+            laddr,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            db: 0,
+            out: Out { buf: BytesMut::new(), proto: Protocol::Resp2 },
+            authenticated,
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: "NULL",
+            close_after_reply: false,
+            close_asap: false,
+            monitor: false,
+            reply_mode: ReplyMode::On,
+            no_evict: false,
+            pending_write: false,
+            write_registered: false,
+            token: 0,
+        }
+    }
+
+    /// The raw file descriptor.
+    pub fn fd(&self) -> i32 {
+        self.stream.as_raw_fd()
+    }
+
+    /// One line of CLIENT LIST / CLIENT INFO, in Redis's field order.
+    pub fn info_line(&self, now_ms: u64, qbuf: usize, qbuf_free: usize, cmd_flags: &str) -> String {
+        let flags = {
+            let mut f = String::new();
+            if self.monitor {
+                f.push('O');
+            }
+            if self.close_after_reply {
+                f.push('c');
+            }
+            if self.no_evict {
+                f.push('e');
+            }
+            if f.is_empty() {
+                f.push('N');
+            }
+            f
+        };
+        let name = self.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let lib_name = self.lib_name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let lib_ver = self.lib_ver.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let _ = cmd_flags;
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            self.id,
+            self.addr,
+            self.laddr,
+            self.fd(),
+            name,
+            now_ms.saturating_sub(self.created_ms) / 1000,
+            now_ms.saturating_sub(self.last_interaction_ms) / 1000,
+            flags,
+            self.db,
+            qbuf,
+            qbuf_free,
+            qbuf + qbuf_free,
+            qbuf,
+            self.out.buf.len(),
+            qbuf + qbuf_free + self.out.buf.capacity(),
+            self.last_cmd,
+            match self.out.proto {
+                Protocol::Resp2 => 2,
+                Protocol::Resp3 => 3,
+            },
+            lib_name,
+            lib_ver,
+        )
+    }
+}
+
+/// The input side of a connection, kept apart from [`Client`] so a command
+/// can borrow its arguments from the read buffer while it changes the
+/// client.
+pub struct Input {
+    /// Bytes read and not yet consumed by complete commands.
+    pub rbuf: BytesMut,
+    /// Resumable RESP command decoder.
+    pub decoder: CommandDecoder,
+}
+
+/// A slab entry: a client and its input.
+pub struct Slot {
+    /// Connection state.
+    pub client: Client,
+    /// Read side.
+    pub input: Input,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_format() {
+        for n in [0i64, 1, -1, 42, i64::MAX, i64::MIN, 1000, -1000] {
+            let mut b = itoa_buf();
+            assert_eq!(fmt_i64(n, &mut b), n.to_string().as_bytes());
+        }
+    }
+}

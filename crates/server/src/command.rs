@@ -1,0 +1,550 @@
+//! The command table: every command declared once (name, arity, flags, key
+//! positions, ACL categories, docs, handler), the case-insensitive lookup
+//! that dispatch uses, and the argument helpers handlers share.
+//!
+//! `COMMAND`, `COMMAND INFO`/`DOCS`/`LIST`/`GETKEYS` and docs/COMMANDS.md are
+//! all generated from this one table.
+
+use std::sync::OnceLock;
+
+use ember_resp::Command;
+use ember_store::Db;
+
+use crate::client::{Client, Out};
+use crate::error::{CmdError, CmdResult};
+use crate::server::Shared;
+
+/// What a handler sees: the server state, the calling client and the clock.
+pub struct Ctx<'a> {
+    /// Everything the server owns except the calling client.
+    pub srv: &'a mut Shared,
+    /// The calling client.
+    pub client: &'a mut Client,
+    /// Milliseconds since the epoch, fixed for the whole command.
+    pub now_ms: u64,
+}
+
+impl Ctx<'_> {
+    /// The reply writer.
+    pub fn out(&mut self) -> &mut Out {
+        &mut self.client.out
+    }
+    /// The client's selected database.
+    pub fn db(&mut self) -> &mut Db {
+        self.srv.store.db(self.client.db)
+    }
+    /// Records a change to the dataset (for save points and INFO).
+    pub fn dirty(&mut self, n: u64) {
+        self.srv.dirty += n;
+    }
+}
+
+/// A command implementation.
+pub type Handler = fn(&mut Ctx<'_>, &Command<'_>) -> CmdResult;
+
+/// Command flags, as COMMAND reports them.
+pub mod flags {
+    /// May modify the dataset.
+    pub const WRITE: u32 = 1 << 0;
+    /// Never modifies keys.
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory use; refused when over maxmemory.
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Administrative.
+    pub const ADMIN: u32 = 1 << 3;
+    /// Pub/Sub related.
+    pub const PUBSUB: u32 = 1 << 4;
+    /// Not allowed in scripts.
+    pub const NOSCRIPT: u32 = 1 << 5;
+    /// May block the client.
+    pub const BLOCKING: u32 = 1 << 6;
+    /// Allowed while loading the dataset.
+    pub const LOADING: u32 = 1 << 7;
+    /// Allowed on a stale replica.
+    pub const STALE: u32 = 1 << 8;
+    /// Not shown to MONITOR.
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    /// Not logged in the slow log.
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    /// O(1) or O(log N).
+    pub const FAST: u32 = 1 << 11;
+    /// Allowed before authentication.
+    pub const NO_AUTH: u32 = 1 << 12;
+    /// May replicate even when read-only.
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    /// Keys are optional.
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
+    /// Not allowed inside MULTI.
+    pub const NO_MULTI: u32 = 1 << 15;
+    /// Allowed while a script is busy.
+    pub const ALLOW_BUSY: u32 = 1 << 16;
+    /// Key positions depend on arguments.
+    pub const MOVABLE_KEYS: u32 = 1 << 17;
+
+    /// Names in COMMAND's order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
+        (MOVABLE_KEYS, "movablekeys"),
+    ];
+}
+
+/// ACL categories, in Redis's order.
+pub mod acl {
+    /// Generic key-space commands.
+    pub const KEYSPACE: u32 = 1 << 0;
+    /// Reads keys.
+    pub const READ: u32 = 1 << 1;
+    /// Writes keys.
+    pub const WRITE: u32 = 1 << 2;
+    /// Sets.
+    pub const SET: u32 = 1 << 3;
+    /// Sorted sets.
+    pub const SORTEDSET: u32 = 1 << 4;
+    /// Lists.
+    pub const LIST: u32 = 1 << 5;
+    /// Hashes.
+    pub const HASH: u32 = 1 << 6;
+    /// Strings.
+    pub const STRING: u32 = 1 << 7;
+    /// Bitmaps.
+    pub const BITMAP: u32 = 1 << 8;
+    /// HyperLogLog.
+    pub const HYPERLOGLOG: u32 = 1 << 9;
+    /// Geo.
+    pub const GEO: u32 = 1 << 10;
+    /// Streams.
+    pub const STREAM: u32 = 1 << 11;
+    /// Pub/Sub.
+    pub const PUBSUB: u32 = 1 << 12;
+    /// Administration.
+    pub const ADMIN: u32 = 1 << 13;
+    /// Fast commands.
+    pub const FAST: u32 = 1 << 14;
+    /// Slow commands.
+    pub const SLOW: u32 = 1 << 15;
+    /// Blocking commands.
+    pub const BLOCKING: u32 = 1 << 16;
+    /// Dangerous commands.
+    pub const DANGEROUS: u32 = 1 << 17;
+    /// Connection commands.
+    pub const CONNECTION: u32 = 1 << 18;
+    /// Transactions.
+    pub const TRANSACTION: u32 = 1 << 19;
+    /// Scripting.
+    pub const SCRIPTING: u32 = 1 << 20;
+
+    /// Names in Redis's order.
+    pub const NAMES: &[&str] = &[
+        "keyspace",
+        "read",
+        "write",
+        "set",
+        "sortedset",
+        "list",
+        "hash",
+        "string",
+        "bitmap",
+        "hyperloglog",
+        "geo",
+        "stream",
+        "pubsub",
+        "admin",
+        "fast",
+        "slow",
+        "blocking",
+        "dangerous",
+        "connection",
+        "transaction",
+        "scripting",
+    ];
+}
+
+/// One command (or subcommand) of the table.
+#[derive(Clone, Copy)]
+pub struct CommandSpec {
+    /// Lower-case name (`get`, or `get` under `config` for `config|get`).
+    pub name: &'static str,
+    /// Full name: `get`, `config|get`.
+    pub fullname: &'static str,
+    /// Arity in Redis's sign convention: N exact, -N at least N (the name counts).
+    pub arity: i32,
+    /// [`flags`] bits.
+    pub flags: u32,
+    /// Explicit [`acl`] categories; the ones implied by flags are added.
+    pub acl: u32,
+    /// First key position (0: no keys).
+    pub first_key: i32,
+    /// Last key position (-1: the last argument).
+    pub last_key: i32,
+    /// Step between keys.
+    pub key_step: i32,
+    /// Docs group (`string`, `generic`, `connection`, `server`, ...).
+    pub group: &'static str,
+    /// First Redis version with this command.
+    pub since: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Time complexity.
+    pub complexity: &'static str,
+    /// Argument syntax, e.g. `key value [NX | XX]`.
+    pub syntax: &'static str,
+    /// Implementation (container commands dispatch to `subcommands`).
+    pub handler: Handler,
+    /// Subcommands of a container command (CONFIG, CLIENT, ...).
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    /// A command with the given essentials; refine with the builder methods.
+    #[allow(clippy::too_many_arguments)]
+    pub const fn new(
+        name: &'static str,
+        arity: i32,
+        flags: u32,
+        acl: u32,
+        keys: (i32, i32, i32),
+        group: &'static str,
+        since: &'static str,
+        summary: &'static str,
+        handler: Handler,
+    ) -> CommandSpec {
+        CommandSpec {
+            name,
+            fullname: name,
+            arity,
+            flags,
+            acl,
+            first_key: keys.0,
+            last_key: keys.1,
+            key_step: keys.2,
+            group,
+            since,
+            summary,
+            complexity: "",
+            syntax: "",
+            handler,
+            subcommands: &[],
+        }
+    }
+    /// Sets the argument syntax.
+    pub const fn syntax(mut self, s: &'static str) -> CommandSpec {
+        self.syntax = s;
+        self
+    }
+    /// Sets the complexity text.
+    pub const fn complexity(mut self, s: &'static str) -> CommandSpec {
+        self.complexity = s;
+        self
+    }
+    /// Marks this spec as the subcommand `fullname` (`config|get`).
+    pub const fn sub(mut self, fullname: &'static str) -> CommandSpec {
+        self.fullname = fullname;
+        self
+    }
+    /// Attaches subcommands.
+    pub const fn subcommands(mut self, subs: &'static [CommandSpec]) -> CommandSpec {
+        self.subcommands = subs;
+        self
+    }
+
+    /// All ACL categories: explicit plus those implied by flags, as Redis derives them.
+    pub fn acl_categories(&self) -> u32 {
+        let mut c = self.acl;
+        if self.flags & flags::WRITE != 0 {
+            c |= acl::WRITE;
+        }
+        if self.flags & flags::READONLY != 0 && c & acl::SCRIPTING == 0 {
+            c |= acl::READ;
+        }
+        if self.flags & flags::ADMIN != 0 {
+            c |= acl::ADMIN | acl::DANGEROUS;
+        }
+        if self.flags & flags::PUBSUB != 0 {
+            c |= acl::PUBSUB;
+        }
+        if self.flags & flags::FAST != 0 {
+            c |= acl::FAST;
+        }
+        if self.flags & flags::BLOCKING != 0 {
+            c |= acl::BLOCKING;
+        }
+        if c & acl::FAST == 0 {
+            c |= acl::SLOW;
+        }
+        c
+    }
+
+    /// Whether `argc` arguments (name included) satisfy the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let a = self.arity;
+        if a >= 0 {
+            argc == a as usize
+        } else {
+            argc >= a.unsigned_abs() as usize
+        }
+    }
+
+    /// Key positions in `args` (name at 0), from first/last/step.
+    pub fn key_positions(&self, argc: usize) -> Vec<usize> {
+        if self.first_key <= 0 || argc <= self.first_key as usize {
+            return Vec::new();
+        }
+        let last = if self.last_key < 0 {
+            argc as i64 + self.last_key as i64
+        } else {
+            self.last_key as i64
+        };
+        let step = self.key_step.max(1) as usize;
+        (self.first_key as usize..=last.max(0) as usize)
+            .step_by(step)
+            .filter(|&i| i < argc)
+            .collect()
+    }
+}
+
+/// The assembled table: every spec with an index (for per-command stats) and
+/// a case-insensitive name lookup that never allocates.
+pub struct Registry {
+    /// Top-level commands, then subcommands.
+    pub specs: Vec<&'static CommandSpec>,
+    slots: Vec<u32>,
+    mask: usize,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+fn name_hash(name: &[u8]) -> usize {
+    // FNV-1a over ASCII-lowercased bytes: the keys are a fixed, known set.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in name {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as usize
+}
+
+impl Registry {
+    fn build(families: &[&'static [CommandSpec]]) -> Registry {
+        let mut specs: Vec<&'static CommandSpec> = families.iter().flat_map(|f| f.iter()).collect();
+        specs.sort_by_key(|s| s.name);
+        let top = specs.len();
+        for i in 0..top {
+            specs.extend(specs[i].subcommands.iter());
+        }
+        let size = (top * 4).next_power_of_two();
+        let mut reg = Registry { specs, slots: vec![EMPTY; size], mask: size - 1 };
+        for i in 0..top {
+            let mut pos = name_hash(reg.specs[i].name.as_bytes()) & reg.mask;
+            while reg.slots[pos] != EMPTY {
+                pos = (pos + 1) & reg.mask;
+            }
+            reg.slots[pos] = i as u32;
+        }
+        reg
+    }
+
+    /// Looks a top-level command up by name, ASCII case-insensitively.
+    pub fn lookup(&self, name: &[u8]) -> Option<usize> {
+        let mut pos = name_hash(name) & self.mask;
+        loop {
+            let idx = self.slots[pos];
+            if idx == EMPTY {
+                return None;
+            }
+            if self.specs[idx as usize].name.as_bytes().eq_ignore_ascii_case(name) {
+                return Some(idx as usize);
+            }
+            pos = (pos + 1) & self.mask;
+        }
+    }
+
+    /// Looks a subcommand of `parent` up by name.
+    pub fn lookup_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
+        let target = self.specs[parent]
+            .subcommands
+            .iter()
+            .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))?;
+        self.specs.iter().position(|s| std::ptr::eq(*s, target))
+    }
+
+    /// Finds a command or `container|sub` by full name.
+    pub fn lookup_full(&self, fullname: &[u8]) -> Option<usize> {
+        match fullname.iter().position(|&b| b == b'|') {
+            None => self.lookup(fullname),
+            Some(bar) => self.lookup_sub(self.lookup(&fullname[..bar])?, &fullname[bar + 1..]),
+        }
+    }
+
+    /// Number of top-level commands.
+    pub fn top_level(&self) -> impl Iterator<Item = &'static CommandSpec> + '_ {
+        self.specs.iter().copied().filter(|s| !s.fullname.contains('|'))
+    }
+}
+
+/// The process-wide command table.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| Registry::build(crate::commands::FAMILIES))
+}
+
+/// ASCII case-insensitive comparison of an argument with an option name.
+#[inline]
+pub fn is(arg: &[u8], option: &str) -> bool {
+    arg.eq_ignore_ascii_case(option.as_bytes())
+}
+
+/// Parses a 64-bit signed integer the way Redis's string2ll does: optional
+/// `-`, decimal digits, no leading zeros, no spaces, no `+`.
+pub fn parse_i64(arg: &[u8]) -> Option<i64> {
+    let (neg, digits) = match arg {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || digits.len() > 19 || (digits.len() > 1 && digits[0] == b'0') {
+        return None;
+    }
+    if neg && digits == b"0" {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    if neg {
+        if v > i64::MAX as u64 + 1 {
+            None
+        } else {
+            Some((v as i64).wrapping_neg())
+        }
+    } else {
+        i64::try_from(v).ok()
+    }
+}
+
+/// [`parse_i64`] with Redis's "not an integer" error.
+pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
+    parse_i64(arg).ok_or(CmdError::NotInteger)
+}
+
+/// Parses a double as Redis's string2ld/strtold: decimal or exponent forms,
+/// `inf`/`-inf` (any case, also `infinity`), no NaN, no surrounding spaces.
+pub fn parse_f64(arg: &[u8]) -> Option<f64> {
+    if arg.is_empty() || arg[0].is_ascii_whitespace() || arg[arg.len() - 1].is_ascii_whitespace() {
+        return None;
+    }
+    let s = std::str::from_utf8(arg).ok()?;
+    let v: f64 = s.parse().ok()?;
+    if v.is_nan() {
+        return None;
+    }
+    Some(v)
+}
+
+/// [`parse_f64`] with Redis's "not a valid float" error.
+pub fn float_arg(arg: &[u8]) -> Result<f64, CmdError> {
+    parse_f64(arg).ok_or(CmdError::NotFloat)
+}
+
+/// Lossy text of an argument, for error messages.
+pub fn lossy(arg: &[u8]) -> String {
+    String::from_utf8_lossy(arg).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        let reg = registry();
+        let mut seen = std::collections::HashSet::new();
+        for s in &reg.specs {
+            assert!(seen.insert(s.fullname), "duplicate command {}", s.fullname);
+            assert!(!s.summary.is_empty(), "{} has no summary", s.fullname);
+            assert!(!s.since.is_empty(), "{} has no since", s.fullname);
+            assert!(s.arity != 0, "{} has arity 0", s.fullname);
+            assert_eq!(s.name, s.name.to_ascii_lowercase());
+            assert!(
+                s.flags & flags::WRITE == 0 || s.flags & flags::READONLY == 0,
+                "{} is both write and readonly",
+                s.fullname
+            );
+            if s.fullname.contains('|') {
+                assert!(s.fullname.ends_with(s.name));
+            }
+            assert_eq!(reg.lookup_full(s.fullname.as_bytes()).map(|i| reg.specs[i].fullname), Some(s.fullname));
+        }
+        assert_eq!(reg.lookup(b"GeT").map(|i| reg.specs[i].name), Some("get"));
+        assert_eq!(reg.lookup(b"nosuchcommand"), None);
+    }
+
+    #[test]
+    fn integers_parse_like_redis() {
+        for (s, want) in [
+            ("0", Some(0)),
+            ("-1", Some(-1)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("9223372036854775808", None),
+            ("-0", None),
+            ("01", None),
+            ("+1", None),
+            (" 1", None),
+            ("1 ", None),
+            ("", None),
+            ("-", None),
+            ("1.0", None),
+            ("12a", None),
+        ] {
+            assert_eq!(parse_i64(s.as_bytes()), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn floats_parse_like_redis() {
+        for (s, want) in [
+            ("1.5", Some(1.5)),
+            ("-2", Some(-2.0)),
+            ("1e3", Some(1000.0)),
+            ("inf", Some(f64::INFINITY)),
+            ("-inf", Some(f64::NEG_INFINITY)),
+            ("+inf", Some(f64::INFINITY)),
+            ("nan", None),
+            ("", None),
+            (" 1", None),
+            ("1x", None),
+        ] {
+            assert_eq!(parse_f64(s.as_bytes()), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn key_positions() {
+        let reg = registry();
+        let mset = reg.specs[reg.lookup(b"mset").unwrap()];
+        assert_eq!(mset.key_positions(5), vec![1, 3]);
+        let del = reg.specs[reg.lookup(b"del").unwrap()];
+        assert_eq!(del.key_positions(4), vec![1, 2, 3]);
+        let get = reg.specs[reg.lookup(b"get").unwrap()];
+        assert_eq!(get.key_positions(2), vec![1]);
+    }
+}

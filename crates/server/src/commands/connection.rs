@@ -1,0 +1,510 @@
+//! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, CLIENT, RESET.
+
+use ember_resp::{Command, Protocol};
+
+use crate::client::{Client, ReplyMode};
+use crate::command::{acl, flags::*, int_arg, is, lossy, CommandSpec, Ctx};
+use crate::error::{CmdError, CmdResult};
+use crate::server::Shared;
+
+/// The Redis version ember reports to clients (HELLO, INFO), so that client
+/// libraries enable the Redis 7 features ember implements.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+const CONN: u32 = acl::CONNECTION;
+const NOKEYS: (i32, i32, i32) = (0, 0, 0);
+
+/// Connection-family commands.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("ping", -1, FAST, CONN, NOKEYS, "connection", "1.0.0", "Returns the server's liveliness response.", ping)
+        .syntax("[message]")
+        .complexity("O(1)"),
+    CommandSpec::new("echo", 2, FAST, CONN, NOKEYS, "connection", "1.0.0", "Returns the given string.", echo)
+        .syntax("message")
+        .complexity("O(1)"),
+    CommandSpec::new("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, CONN, NOKEYS, "connection", "1.0.0", "Closes the connection.", quit)
+        .complexity("O(1)"),
+    CommandSpec::new("select", 2, LOADING | STALE | FAST, CONN, NOKEYS, "connection", "2.0.0", "Changes the selected database.", select)
+        .syntax("index")
+        .complexity("O(1)"),
+    CommandSpec::new("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, NOKEYS, "connection", "6.0.0", "Handshakes with the Redis server.", hello)
+        .syntax("[protover [AUTH username password] [SETNAME clientname]]")
+        .complexity("O(1)"),
+    CommandSpec::new("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, NOKEYS, "connection", "1.0.0", "Authenticates the connection.", auth)
+        .syntax("[username] password")
+        .complexity("O(N) where N is the number of passwords defined for the user"),
+    CommandSpec::new("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, NOKEYS, "connection", "6.2.0", "Resets the connection.", reset)
+        .complexity("O(1)"),
+    CommandSpec::new("client", -2, 0, CONN, NOKEYS, "connection", "2.4.0", "A container for client connection commands.", container)
+        .complexity("Depends on subcommand.")
+        .subcommands(CLIENT_SUBCOMMANDS),
+];
+
+const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
+
+static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("id", 2, CLIENT_FLAGS, CONN, NOKEYS, "connection", "5.0.0", "Returns the unique client ID of the connection.", client_id)
+        .sub("client|id")
+        .complexity("O(1)"),
+    CommandSpec::new("setname", 3, CLIENT_FLAGS, CONN, NOKEYS, "connection", "2.6.9", "Sets the connection name.", client_setname)
+        .sub("client|setname")
+        .syntax("connection-name")
+        .complexity("O(1)"),
+    CommandSpec::new("getname", 2, CLIENT_FLAGS, CONN, NOKEYS, "connection", "2.6.9", "Returns the name of the connection.", client_getname)
+        .sub("client|getname")
+        .complexity("O(1)"),
+    CommandSpec::new("list", -2, ADMIN | CLIENT_FLAGS, CONN, NOKEYS, "connection", "2.4.0", "Lists open connections.", client_list)
+        .sub("client|list")
+        .syntax("[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]")
+        .complexity("O(N) where N is the number of client connections"),
+    CommandSpec::new("info", 2, CLIENT_FLAGS, CONN, NOKEYS, "connection", "6.2.0", "Returns information about the connection.", client_info)
+        .sub("client|info")
+        .complexity("O(1)"),
+    CommandSpec::new("kill", -3, ADMIN | CLIENT_FLAGS, CONN, NOKEYS, "connection", "2.4.0", "Terminates open connections.", client_kill)
+        .sub("client|kill")
+        .syntax("<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>")
+        .complexity("O(N) where N is the number of client connections"),
+    CommandSpec::new("setinfo", 4, CLIENT_FLAGS, CONN, NOKEYS, "connection", "7.2.0", "Sets information specific to the client or connection.", client_setinfo)
+        .sub("client|setinfo")
+        .syntax("<LIB-NAME libname | LIB-VER libver>")
+        .complexity("O(1)"),
+    CommandSpec::new("no-evict", 3, ADMIN | CLIENT_FLAGS, CONN, NOKEYS, "connection", "7.0.0", "Sets the client eviction mode of the connection.", client_no_evict)
+        .sub("client|no-evict")
+        .syntax("<ON | OFF>")
+        .complexity("O(1)"),
+    CommandSpec::new("reply", 3, CLIENT_FLAGS, CONN, NOKEYS, "connection", "3.2.0", "Instructs the server whether to reply to commands.", client_reply)
+        .sub("client|reply")
+        .syntax("<ON | OFF | SKIP>")
+        .complexity("O(1)"),
+    CommandSpec::new("help", 2, LOADING | STALE, CONN, NOKEYS, "connection", "5.0.0", "Returns helpful text about the different subcommands.", client_help)
+        .sub("client|help")
+        .complexity("O(1)"),
+];
+
+/// Handler of container commands: dispatch already chose the subcommand, so
+/// reaching this means the table is wrong.
+pub fn container(_ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    Err(CmdError::err("container command called without a subcommand"))
+}
+
+fn ping(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    match cmd.len() {
+        1 => ctx.out().simple("PONG"),
+        2 => ctx.out().bulk(cmd.arg(1)),
+        _ => return Err(CmdError::Arity("ping".into())),
+    }
+    Ok(())
+}
+
+fn echo(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    ctx.out().bulk(cmd.arg(1));
+    Ok(())
+}
+
+fn quit(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    ctx.out().ok();
+    ctx.client.close_after_reply = true;
+    Ok(())
+}
+
+fn select(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let idx = int_arg(cmd.arg(1))?;
+    if idx < 0 || idx as usize >= ctx.srv.store.databases() {
+        return Err(CmdError::DbIndexOutOfRange);
+    }
+    ctx.client.db = idx as usize;
+    ctx.out().ok();
+    Ok(())
+}
+
+/// Checks a password for the default user.
+fn check_password(srv: &Shared, user: &[u8], pass: &[u8]) -> Result<(), CmdError> {
+    let ok = match &srv.config.requirepass {
+        Some(p) => user == b"default" && p.as_slice() == pass,
+        None => user == b"default",
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CmdError::Other("WRONGPASS invalid username-password pair or user is disabled.".into()))
+    }
+}
+
+fn auth(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let (user, pass) = match cmd.len() {
+        2 => (&b"default"[..], cmd.arg(1)),
+        3 => (cmd.arg(1), cmd.arg(2)),
+        _ => return Err(CmdError::Syntax),
+    };
+    if cmd.len() == 2 && ctx.srv.config.requirepass.is_none() {
+        return Err(CmdError::err(
+            "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+        ));
+    }
+    check_password(ctx.srv, user, pass)?;
+    ctx.client.authenticated = true;
+    ctx.out().ok();
+    Ok(())
+}
+
+fn hello(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let mut proto = None;
+    let mut i = 1;
+    if cmd.len() >= 2 {
+        let v = crate::command::parse_i64(cmd.arg(1))
+            .ok_or_else(|| CmdError::err("Protocol version is not an integer or out of range"))?;
+        if !(2..=3).contains(&v) {
+            return Err(CmdError::Other("NOPROTO unsupported protocol version".into()));
+        }
+        proto = Some(if v == 3 { Protocol::Resp3 } else { Protocol::Resp2 });
+        i = 2;
+    }
+    let mut auth = None;
+    let mut name = None;
+    while i < cmd.len() {
+        let opt = cmd.arg(i);
+        let more = cmd.len() - i - 1;
+        if is(opt, "AUTH") && more >= 2 {
+            auth = Some((cmd.arg(i + 1), cmd.arg(i + 2)));
+            i += 3;
+        } else if is(opt, "SETNAME") && more >= 1 {
+            name = Some(cmd.arg(i + 1));
+            i += 2;
+        } else {
+            return Err(CmdError::err(format!("Syntax error in HELLO option '{}'", lossy(opt))));
+        }
+    }
+    if let Some((user, pass)) = auth {
+        check_password(ctx.srv, user, pass)?;
+        ctx.client.authenticated = true;
+    }
+    if !ctx.client.authenticated {
+        return Err(CmdError::Other(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into(),
+        ));
+    }
+    if let Some(n) = name {
+        validate_name(n)?;
+        ctx.client.name = (!n.is_empty()).then(|| n.to_vec());
+    }
+    if let Some(p) = proto {
+        ctx.client.out.proto = p;
+    }
+    let id = ctx.client.id as i64;
+    let out = ctx.out();
+    let version = match out.proto {
+        Protocol::Resp2 => 2,
+        Protocol::Resp3 => 3,
+    };
+    out.map(7);
+    out.bulk(b"server");
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.int(version);
+    out.bulk(b"id");
+    out.int(id);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(b"master");
+    out.bulk(b"modules");
+    out.array(0);
+    Ok(())
+}
+
+fn reset(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let c = &mut *ctx.client;
+    c.db = 0;
+    c.out.proto = Protocol::Resp2;
+    c.name = None;
+    c.reply_mode = ReplyMode::On;
+    c.no_evict = false;
+    if c.monitor {
+        c.monitor = false;
+        let id = c.id;
+        ctx.srv.monitors.retain(|&m| m != id);
+    }
+    ctx.client.authenticated = ctx.srv.config.requirepass.is_none();
+    ctx.out().simple("RESET");
+    Ok(())
+}
+
+fn validate_name(name: &[u8]) -> CmdResult {
+    if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        return Err(CmdError::err("Client names cannot contain spaces, newlines or special characters."));
+    }
+    Ok(())
+}
+
+fn client_id(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let id = ctx.client.id as i64;
+    ctx.out().int(id);
+    Ok(())
+}
+
+fn client_setname(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let name = cmd.arg(2);
+    validate_name(name)?;
+    ctx.client.name = (!name.is_empty()).then(|| name.to_vec());
+    ctx.out().ok();
+    Ok(())
+}
+
+fn client_getname(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    match ctx.client.name.clone() {
+        Some(n) => ctx.out().bulk(&n),
+        None => ctx.out().null(),
+    }
+    Ok(())
+}
+
+fn client_setinfo(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let (attr, value) = (cmd.arg(2), cmd.arg(3));
+    if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        return Err(CmdError::err(format!(
+            "{} cannot contain spaces, newlines or special characters.",
+            lossy(attr).to_ascii_uppercase()
+        )));
+    }
+    let v = (!value.is_empty()).then(|| value.to_vec());
+    if is(attr, "lib-name") {
+        ctx.client.lib_name = v;
+    } else if is(attr, "lib-ver") {
+        ctx.client.lib_ver = v;
+    } else {
+        return Err(CmdError::err(format!("Unrecognized option '{}'", lossy(attr))));
+    }
+    ctx.out().ok();
+    Ok(())
+}
+
+fn client_no_evict(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let v = cmd.arg(2);
+    if is(v, "on") {
+        ctx.client.no_evict = true;
+    } else if is(v, "off") {
+        ctx.client.no_evict = false;
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    ctx.out().ok();
+    Ok(())
+}
+
+fn client_reply(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let v = cmd.arg(2);
+    if is(v, "on") {
+        ctx.client.reply_mode = ReplyMode::On;
+        ctx.out().ok();
+    } else if is(v, "off") {
+        ctx.client.reply_mode = ReplyMode::Off;
+    } else if is(v, "skip") {
+        // The reply of CLIENT REPLY SKIP itself is not sent either.
+        ctx.client.reply_mode = ReplyMode::Skip;
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    Ok(())
+}
+
+fn info_of(_srv: &Shared, c: &Client, now: u64, qbuf: usize, free: usize) -> String {
+    c.info_line(now, qbuf, free, "")
+}
+
+fn client_info(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let line = info_of(ctx.srv, ctx.client, ctx.now_ms, 0, 0) + "\n";
+    ctx.out().verbatim(line.as_bytes());
+    Ok(())
+}
+
+/// Every client's CLIENT LIST line (the caller included), by id.
+fn all_lines(ctx: &Ctx<'_>, filter: impl Fn(&Client) -> bool) -> String {
+    let mut rows: Vec<(u64, String)> = ctx
+        .srv
+        .clients
+        .iter()
+        .filter(|s| filter(&s.client))
+        .map(|s| {
+            let free = s.input.rbuf.capacity() - s.input.rbuf.len();
+            (s.client.id, info_of(ctx.srv, &s.client, ctx.now_ms, s.input.rbuf.len(), free))
+        })
+        .collect();
+    if filter(ctx.client) {
+        rows.push((ctx.client.id, info_of(ctx.srv, ctx.client, ctx.now_ms, 0, 0)));
+    }
+    rows.sort_by_key(|r| r.0);
+    let mut s = String::new();
+    for (_, line) in rows {
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s
+}
+
+fn client_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let mut ids: Option<Vec<u64>> = None;
+    let mut i = 2;
+    while i < cmd.len() {
+        let opt = cmd.arg(i);
+        if is(opt, "TYPE") && i + 1 < cmd.len() {
+            let t = cmd.arg(i + 1);
+            if is(t, "normal") {
+                // every ember client is a normal client
+            } else if is(t, "master") || is(t, "replica") || is(t, "slave") || is(t, "pubsub") {
+                ids = Some(Vec::new());
+            } else {
+                return Err(CmdError::err(format!("Unknown client type '{}'", lossy(t))));
+            }
+            i += 2;
+        } else if is(opt, "ID") && i + 1 < cmd.len() {
+            let mut v = Vec::new();
+            i += 1;
+            while i < cmd.len() {
+                let id = crate::command::parse_i64(cmd.arg(i)).filter(|&n| n > 0).ok_or_else(|| CmdError::err("Invalid client ID"))?;
+                v.push(id as u64);
+                i += 1;
+            }
+            ids = Some(v);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let text = all_lines(ctx, |c| ids.as_ref().is_none_or(|v| v.contains(&c.id)));
+    ctx.out().verbatim(text.as_bytes());
+    Ok(())
+}
+
+fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    // Old form: CLIENT KILL addr:port -> +OK or an error.
+    if cmd.len() == 3 {
+        let addr = cmd.arg(2);
+        let killed = kill_where(ctx, |c| c.addr.to_string().as_bytes() == addr, false);
+        if killed == 0 {
+            return Err(CmdError::err("No such client"));
+        }
+        ctx.out().ok();
+        return Ok(());
+    }
+    let mut id = None;
+    let mut addr: Option<Vec<u8>> = None;
+    let mut laddr: Option<Vec<u8>> = None;
+    let mut user: Option<Vec<u8>> = None;
+    let mut skipme = true;
+    let mut none = false;
+    let mut i = 2;
+    while i < cmd.len() {
+        if i + 1 >= cmd.len() {
+            return Err(CmdError::Syntax);
+        }
+        let (opt, val) = (cmd.arg(i), cmd.arg(i + 1));
+        if is(opt, "id") {
+            id = Some(crate::command::parse_i64(val).filter(|&n| n > 0).ok_or_else(|| CmdError::err("client-id should be greater than 0"))? as u64);
+        } else if is(opt, "addr") {
+            addr = Some(val.to_vec());
+        } else if is(opt, "laddr") {
+            laddr = Some(val.to_vec());
+        } else if is(opt, "user") {
+            user = Some(val.to_vec());
+        } else if is(opt, "type") {
+            if is(val, "normal") {
+            } else if is(val, "master") || is(val, "replica") || is(val, "slave") || is(val, "pubsub") {
+                none = true;
+            } else {
+                return Err(CmdError::err(format!("Unknown client type '{}'", lossy(val))));
+            }
+        } else if is(opt, "skipme") {
+            if is(val, "yes") {
+                skipme = true;
+            } else if is(val, "no") {
+                skipme = false;
+            } else {
+                return Err(CmdError::Syntax);
+            }
+        } else if is(opt, "maxage") {
+            int_arg(val)?;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    if let Some(u) = &user {
+        if u.as_slice() != b"default" {
+            none = true;
+        }
+    }
+    let killed = if none {
+        0
+    } else {
+        kill_where(
+            ctx,
+            |c| {
+                id.is_none_or(|x| x == c.id)
+                    && addr.as_ref().is_none_or(|a| c.addr.to_string().as_bytes() == a.as_slice())
+                    && laddr.as_ref().is_none_or(|a| c.laddr.to_string().as_bytes() == a.as_slice())
+            },
+            skipme,
+        )
+    };
+    ctx.out().int(killed as i64);
+    Ok(())
+}
+
+fn kill_where(ctx: &mut Ctx<'_>, pred: impl Fn(&Client) -> bool, skipme: bool) -> usize {
+    let mut n = 0;
+    for s in ctx.srv.clients.iter_mut() {
+        if pred(&s.client) {
+            s.client.close_asap = true;
+            n += 1;
+        }
+    }
+    if !skipme && pred(ctx.client) {
+        ctx.client.close_after_reply = true;
+        n += 1;
+    }
+    n
+}
+
+fn client_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    help(
+        ctx,
+        "CLIENT",
+        &[
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options: TYPE, ID.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "SETINFO <option> <value>",
+            "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
+        ],
+    );
+    Ok(())
+}
+
+/// Replies with Redis's HELP layout: a header line, the lines, and the
+/// trailing HELP line.
+pub fn help(ctx: &mut Ctx<'_>, command: &str, lines: &[&str]) {
+    let out = ctx.out();
+    out.array(lines.len() + 3);
+    out.simple(&format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
+    for l in lines {
+        out.simple(l);
+    }
+    out.simple("HELP");
+    out.simple("    Print this help.");
+}

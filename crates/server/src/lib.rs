@@ -1,0 +1,29 @@
+//! `ember-server`: the network server of ember, a Redis-compatible in-memory
+//! data server.
+//!
+//! This is the only crate that touches sockets, files and signals. The main
+//! pieces:
+//!
+//! - [`server`]: the single-threaded epoll event loop, client slab, reads,
+//!   pipelined command execution, direct writes, cron and active expiry.
+//! - [`command`]: the command table ([`command::CommandSpec`]), dispatch and
+//!   argument helpers; [`commands`] holds one module per command family.
+//! - [`config`]: redis.conf parsing and the CONFIG parameter table.
+//! - [`client`]: per-connection state and the reply writer.
+//!
+//! The keyspace lives in `ember-store` and the protocol in `ember-resp`.
+#![deny(missing_docs)]
+
+pub mod client;
+pub mod command;
+pub mod commands;
+pub mod config;
+pub mod docs;
+pub mod error;
+pub mod lazyfree;
+pub mod log;
+pub mod server;
+pub mod slowlog;
+
+pub use config::Config;
+pub use server::{run, Server};

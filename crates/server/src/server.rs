@@ -1,0 +1,919 @@
+//! The event loop: one thread, non-blocking sockets, level-triggered epoll.
+//!
+//! A loop turn: wait for events (the timeout is the next expiry deadline or
+//! cron tick), read from each readable client and run every complete command
+//! in its buffer, run timers and active expiry, then write every client that
+//! has pending output directly. EPOLLOUT is registered only for a client whose
+//! kernel send buffer filled up, and removed once its output drained.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write as _};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::{Buf, BytesMut};
+use ember_resp::{Command, CommandDecoder, Limits};
+use ember_store::Store;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+
+use crate::client::{Client, Input, ReplyMode, Slot, READ_CHUNK};
+use crate::command::{registry, Ctx};
+use crate::config::{Config, LogLevel};
+use crate::error::CmdError;
+use crate::lazyfree::LazyFree;
+use crate::log;
+use crate::slowlog::SlowLog;
+
+const SIGNAL_TOKEN: u64 = u64::MAX;
+const LISTENER_BASE: u64 = u64::MAX - 64;
+/// Stop running a client's commands while this much output waits for it.
+const OUTPUT_BACKPRESSURE: usize = 64 << 20;
+/// Read at most this much from one client per loop turn (unless a large
+/// bulk string is in progress), so one busy client cannot starve the rest.
+const READ_BUDGET: usize = 1 << 20;
+/// Time the loop spends on active expiry per turn before serving clients again.
+const EXPIRE_SLICE: Duration = Duration::from_micros(500);
+
+/// Server-wide counters reported by INFO stats.
+#[derive(Default, Debug)]
+pub struct Stats {
+    /// Connections accepted.
+    pub total_connections_received: u64,
+    /// Commands run.
+    pub total_commands_processed: u64,
+    /// Connections refused (maxclients).
+    pub rejected_connections: u64,
+    /// Keys removed because their TTL passed.
+    pub expired_keys: u64,
+    /// Keys removed by eviction.
+    pub evicted_keys: u64,
+    /// Successful key lookups.
+    pub keyspace_hits: u64,
+    /// Failed key lookups.
+    pub keyspace_misses: u64,
+    /// Bytes read from clients.
+    pub net_input_bytes: u64,
+    /// Bytes written to clients.
+    pub net_output_bytes: u64,
+    /// Error replies sent.
+    pub total_error_replies: u64,
+    /// Commands refused before running.
+    pub unexpected_error_replies: u64,
+    /// Clients closed because their query buffer was too large.
+    pub client_qbuf_limit_disconnections: u64,
+    /// Ops/sec samples (commands, input bytes, output bytes) per cron tick.
+    pub samples: Vec<(u64, u64, u64, u64)>,
+}
+
+/// Per-command counters for INFO commandstats.
+#[derive(Default, Clone, Copy, Debug)]
+pub struct CmdStat {
+    /// Calls that ran.
+    pub calls: u64,
+    /// Microseconds spent.
+    pub usec: u64,
+    /// Refused before running (arity, auth, ...).
+    pub rejected_calls: u64,
+    /// Ran and returned an error.
+    pub failed_calls: u64,
+}
+
+/// A request to stop the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Stop without saving.
+    NoSave,
+    /// Stop after saving, when save points are configured.
+    Default,
+}
+
+/// The client slab: stable indexes, reused through a free list; tokens carry
+/// a generation so a stale event for a reused slot is ignored.
+#[derive(Default)]
+pub struct Clients {
+    slots: Vec<Option<Box<Slot>>>,
+    generations: Vec<u32>,
+    free: Vec<usize>,
+    count: usize,
+}
+
+impl Clients {
+    /// Connected clients (including one taken out while it runs a command).
+    pub fn len(&self) -> usize {
+        self.count
+    }
+    /// No clients.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+    fn insert(&mut self, slot: Box<Slot>) -> (usize, u64) {
+        let idx = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.generations.push(0);
+            self.slots.len() - 1
+        });
+        self.generations[idx] = self.generations[idx].wrapping_add(1);
+        let token = (u64::from(self.generations[idx]) << 32) | idx as u64;
+        self.slots[idx] = Some(slot);
+        self.count += 1;
+        (idx, token)
+    }
+    fn index_of(&self, token: u64) -> Option<usize> {
+        let idx = (token & 0xffff_ffff) as usize;
+        (self.generations.get(idx).copied() == Some((token >> 32) as u32)).then_some(idx)
+    }
+    fn take(&mut self, idx: usize) -> Option<Box<Slot>> {
+        self.slots.get_mut(idx)?.take()
+    }
+    fn put(&mut self, idx: usize, slot: Box<Slot>) {
+        self.slots[idx] = Some(slot);
+    }
+    fn remove(&mut self, idx: usize) {
+        self.free.push(idx);
+        self.count -= 1;
+    }
+    /// Clients currently in the slab (the one running a command is not).
+    pub fn iter(&self) -> impl Iterator<Item = &Slot> {
+        self.slots.iter().filter_map(|s| s.as_deref())
+    }
+    /// Mutable access to every client in the slab.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Slot> {
+        self.slots.iter_mut().filter_map(|s| s.as_deref_mut())
+    }
+}
+
+/// Everything the server owns apart from the event loop's own handles.
+/// Commands get `&mut Shared` plus the calling client.
+pub struct Shared {
+    /// Live configuration.
+    pub config: Config,
+    /// The keyspace.
+    pub store: Store,
+    /// Connected clients (the caller of the running command is taken out).
+    pub clients: Clients,
+    /// INFO stats.
+    pub stats: Stats,
+    /// Per-command stats, indexed like `registry().specs`.
+    pub cmd_stats: Vec<CmdStat>,
+    /// Error replies by code.
+    pub error_stats: BTreeMap<String, u64>,
+    /// SLOWLOG.
+    pub slowlog: SlowLog,
+    /// Start time.
+    pub started: Instant,
+    /// Start time, ms since the epoch.
+    pub started_unix_ms: u64,
+    /// 40 hex characters, new per process.
+    pub run_id: String,
+    /// Next CLIENT ID.
+    pub next_client_id: u64,
+    /// Changes since the last save.
+    pub dirty: u64,
+    /// Set when the server should stop.
+    pub shutdown: Option<Shutdown>,
+    /// Clients in MONITOR mode (their ids).
+    pub monitors: Vec<u64>,
+    /// Pending MONITOR lines.
+    pub monitor_feed: Vec<u8>,
+    /// Indexes of clients with output to write before sleeping.
+    pub pending_writes: Vec<usize>,
+    /// Drops large values off the loop thread.
+    pub lazyfree: LazyFree,
+    /// Ports actually bound.
+    pub bound: Vec<SocketAddr>,
+    /// Last cron time (ms).
+    pub last_cron_ms: u64,
+}
+
+impl Shared {
+    /// Counts an error reply sent to a client.
+    pub fn count_error(&mut self, e: &CmdError) {
+        self.stats.total_error_replies += 1;
+        *self.error_stats.entry(e.code()).or_insert(0) += 1;
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// Microseconds since the Unix epoch.
+pub fn unix_us() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+}
+
+/// The running server.
+pub struct Server {
+    epoll: Epoll,
+    listeners: Vec<TcpListener>,
+    signals: SignalFd,
+    /// State shared with commands.
+    pub shared: Shared,
+}
+
+fn random_hex(n: usize) -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut s = String::with_capacity(n);
+    while s.len() < n {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u64(unix_us());
+        s.push_str(&format!("{:016x}", h.finish()));
+    }
+    s.truncate(n);
+    s
+}
+
+impl Server {
+    /// Binds the listeners and prepares the loop. Blocks SIGTERM and SIGINT
+    /// for the process so they arrive through the signalfd instead.
+    pub fn new(config: Config) -> io::Result<Server> {
+        let mut mask = SigSet::empty();
+        mask.add(Signal::SIGTERM);
+        mask.add(Signal::SIGINT);
+        mask.thread_block().map_err(io::Error::from)?;
+        let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+            .map_err(io::Error::from)?;
+
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(io::Error::from)?;
+        epoll
+            .add(signals.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL_TOKEN))
+            .map_err(io::Error::from)?;
+
+        let mut listeners = Vec::new();
+        let mut bound = Vec::new();
+        for addr in &config.bind {
+            let (optional, host) = match addr.strip_prefix('-') {
+                Some(h) => (true, h),
+                None => (false, addr.as_str()),
+            };
+            let host = if host == "*" { "0.0.0.0" } else { host };
+            let ip: IpAddr = host
+                .parse()
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, format!("Invalid bind address '{host}'")))?;
+            match bind_listener(SocketAddr::new(ip, config.port), config.tcp_backlog) {
+                Ok(l) => {
+                    bound.push(l.local_addr()?);
+                    listeners.push(l);
+                }
+                Err(e) if optional => {
+                    log!(Verbose, "Skipping optional bind address {host}: {e}");
+                }
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("Failed listening on port {} (tcp), aborting: {e}", config.port),
+                    ))
+                }
+            }
+        }
+        if listeners.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "no address to listen on"));
+        }
+        for (i, l) in listeners.iter().enumerate() {
+            epoll
+                .add(l.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, LISTENER_BASE + i as u64))
+                .map_err(io::Error::from)?;
+        }
+        let now = unix_ms();
+        let store = Store::new(config.databases);
+        let shared = Shared {
+            store,
+            clients: Clients::default(),
+            stats: Stats::default(),
+            cmd_stats: vec![CmdStat::default(); registry().specs.len()],
+            error_stats: BTreeMap::new(),
+            slowlog: SlowLog::default(),
+            started: Instant::now(),
+            started_unix_ms: now,
+            run_id: random_hex(40),
+            next_client_id: 1,
+            dirty: 0,
+            shutdown: None,
+            monitors: Vec::new(),
+            monitor_feed: Vec::new(),
+            pending_writes: Vec::new(),
+            lazyfree: LazyFree::start(),
+            bound,
+            last_cron_ms: now,
+            config,
+        };
+        Ok(Server { epoll, listeners, signals, shared })
+    }
+
+    /// The addresses the server listens on.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.shared.bound
+    }
+
+    /// Runs until SHUTDOWN or a signal.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = vec![EpollEvent::empty(); 1024];
+        log!(Notice, "Ready to accept connections tcp");
+        loop {
+            let timeout = self.next_timeout();
+            let n = match self.epoll.wait(&mut events, timeout) {
+                Ok(n) => n,
+                Err(nix::errno::Errno::EINTR) => 0,
+                Err(e) => return Err(e.into()),
+            };
+            for ev in &events[..n] {
+                let token = ev.data();
+                let flags = ev.events();
+                if token == SIGNAL_TOKEN {
+                    self.handle_signals();
+                } else if token >= LISTENER_BASE {
+                    self.accept((token - LISTENER_BASE) as usize);
+                } else if let Some(idx) = self.shared.clients.index_of(token) {
+                    if flags.intersects(EpollFlags::EPOLLIN | EpollFlags::EPOLLHUP | EpollFlags::EPOLLERR) {
+                        self.handle_readable(idx);
+                    }
+                    if flags.contains(EpollFlags::EPOLLOUT) {
+                        self.write_client(idx);
+                    }
+                }
+            }
+            let now = unix_ms();
+            if now.wrapping_sub(self.shared.last_cron_ms) >= self.cron_period_ms() {
+                self.cron(now);
+            }
+            self.active_expire();
+            self.flush_monitors();
+            self.handle_pending_writes();
+            if let Some(how) = self.shared.shutdown {
+                self.finish(how);
+                return Ok(());
+            }
+        }
+    }
+
+    fn cron_period_ms(&self) -> u64 {
+        1000 / self.shared.config.hz.clamp(1, 500) as u64
+    }
+
+    fn next_timeout(&self) -> EpollTimeout {
+        let now = unix_ms();
+        let mut wait = (self.shared.last_cron_ms + self.cron_period_ms()).saturating_sub(now);
+        if let Some(deadline) = self.shared.store.next_deadline() {
+            wait = wait.min(deadline.saturating_sub(now));
+        }
+        EpollTimeout::try_from(wait.min(1000) as i32).unwrap_or(EpollTimeout::ZERO)
+    }
+
+    fn handle_signals(&mut self) {
+        while let Ok(Some(info)) = self.signals.read_signal() {
+            let name = if info.ssi_signo == Signal::SIGINT as u32 { "SIGINT" } else { "SIGTERM" };
+            log!(Warning, "Received {name} scheduling shutdown...");
+            self.shared.shutdown = Some(Shutdown::Default);
+        }
+    }
+
+    fn finish(&mut self, how: Shutdown) {
+        log!(Warning, "User requested shutdown...");
+        if how == Shutdown::Default && !self.shared.config.save.is_empty() {
+            log!(Notice, "Not saving: persistence is not available in this build.");
+        }
+        self.handle_pending_writes();
+        log!(Warning, "ember is now ready to exit, bye bye...");
+    }
+
+    fn accept(&mut self, which: usize) {
+        loop {
+            let (stream, addr) = match self.listeners[which].accept() {
+                Ok(pair) => pair,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log!(Warning, "Accepting client connection: {e}");
+                    return;
+                }
+            };
+            self.shared.stats.total_connections_received += 1;
+            if let Err(e) = self.admit(stream, addr) {
+                log!(Verbose, "Error accepting a client connection: {e}");
+            }
+        }
+    }
+
+    fn admit(&mut self, mut stream: TcpStream, addr: SocketAddr) -> io::Result<()> {
+        let cfg = &self.shared.config;
+        if self.shared.clients.len() >= cfg.maxclients {
+            self.shared.stats.rejected_connections += 1;
+            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+            return Ok(());
+        }
+        if cfg.protected_mode && cfg.requirepass.is_none() && !addr.ip().is_loopback() {
+            self.shared.stats.rejected_connections += 1;
+            let _ = stream.write_all(PROTECTED_MODE_ERROR);
+            return Ok(());
+        }
+        stream.set_nonblocking(true)?;
+        stream.set_nodelay(true)?;
+        if cfg.tcp_keepalive > 0 {
+            set_keepalive(&stream, cfg.tcp_keepalive);
+        }
+        let now = unix_ms();
+        let id = self.shared.next_client_id;
+        self.shared.next_client_id += 1;
+        let authenticated = cfg.requirepass.is_none();
+        let mut limits = Limits { max_bulk_len: cfg.proto_max_bulk_len, ..Limits::default() };
+        limits.unauthenticated = !authenticated;
+        let client = Client::new(id, stream, addr, now, authenticated);
+        let slot = Box::new(Slot { client, input: Input { rbuf: BytesMut::new(), decoder: CommandDecoder::new(limits) } });
+        let fd = slot.client.fd();
+        let (idx, token) = self.shared.clients.insert(slot);
+        if let Some(s) = self.shared.clients.slots[idx].as_deref_mut() {
+            s.client.token = token;
+        }
+        // SAFETY: the fd belongs to the client's TcpStream, alive in the slab.
+        let bfd = unsafe { BorrowedFd::borrow_raw(fd) };
+        if let Err(e) = self.epoll.add(bfd, EpollEvent::new(EpollFlags::EPOLLIN, token)) {
+            self.close_client(idx);
+            return Err(e.into());
+        }
+        log!(Verbose, "Accepted {addr}");
+        Ok(())
+    }
+
+    fn handle_readable(&mut self, idx: usize) {
+        let Some(mut slot) = self.shared.clients.take(idx) else { return };
+        let limit = self.shared.config.client_query_buffer_limit as usize;
+        let mut read_total = 0usize;
+        let mut eof = false;
+        loop {
+            let rbuf = &mut slot.input.rbuf;
+            if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
+                rbuf.reserve(rbuf.len().clamp(READ_CHUNK, 64 << 20));
+            }
+            let spare = rbuf.spare_capacity_mut();
+            let want = spare.len();
+            // SAFETY: read(2) writes at most `want` bytes into the spare
+            // capacity, and we only mark as initialised what it reported.
+            let n = unsafe { nix::libc::read(slot.client.fd(), spare.as_mut_ptr().cast(), want) };
+            if n < 0 {
+                let err = io::Error::last_os_error();
+                match err.kind() {
+                    io::ErrorKind::WouldBlock => break,
+                    io::ErrorKind::Interrupted => continue,
+                    _ => {
+                        log!(Verbose, "Reading from client: {err}");
+                        eof = true;
+                        break;
+                    }
+                }
+            }
+            if n == 0 {
+                eof = true;
+                break;
+            }
+            let n = n as usize;
+            // SAFETY: the kernel initialised these n bytes.
+            unsafe { rbuf.set_len(rbuf.len() + n) };
+            read_total += n;
+            if rbuf.len() > limit {
+                log!(
+                    Warning,
+                    "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                    slot.client.id,
+                    slot.client.addr,
+                    rbuf.len()
+                );
+                self.shared.stats.client_qbuf_limit_disconnections += 1;
+                eof = true;
+                break;
+            }
+            let needed = slot.input.decoder.bytes_needed();
+            if n < want && needed <= rbuf.len() {
+                break; // drained for now; level-triggered epoll tells us about more
+            }
+            if read_total >= READ_BUDGET && needed <= rbuf.len() {
+                break;
+            }
+        }
+        self.shared.stats.net_input_bytes += read_total as u64;
+        if eof {
+            self.shared.clients.put(idx, slot);
+            self.close_client(idx);
+            return;
+        }
+        self.process_input(idx, &mut slot);
+        self.shared.clients.put(idx, slot);
+        self.after_command(idx);
+    }
+
+    /// Runs every complete command in the client's buffer.
+    fn process_input(&mut self, idx: usize, slot: &mut Slot) {
+        let Slot { client, input } = slot;
+        let now = unix_ms();
+        let mut consumed = 0;
+        loop {
+            if client.close_after_reply || client.close_asap || client.out.buf.len() > OUTPUT_BACKPRESSURE {
+                break;
+            }
+            match input.decoder.decode(&input.rbuf[consumed..]) {
+                Ok(None) => break,
+                Ok(Some(cmd)) => {
+                    let n = cmd.consumed();
+                    if !cmd.is_empty() {
+                        client.last_interaction_ms = now;
+                        execute(&mut self.shared, client, &cmd, now);
+                    }
+                    consumed += n;
+                }
+                Err(e) => {
+                    log!(Verbose, "Protocol error ({e}) from client: id={} addr={}", client.id, client.addr);
+                    let mut text = b"ERR ".to_vec();
+                    text.extend_from_slice(&e.message());
+                    ember_resp::encode::error(&mut client.out.buf, &text);
+                    self.shared.stats.total_error_replies += 1;
+                    client.close_after_reply = true;
+                    consumed = input.rbuf.len();
+                    break;
+                }
+            }
+        }
+        input.rbuf.advance(consumed);
+        if input.rbuf.is_empty() && input.rbuf.capacity() > 4 * READ_CHUNK {
+            input.rbuf = BytesMut::new();
+        }
+        if !client.out.buf.is_empty() || client.close_after_reply {
+            if !client.pending_write {
+                client.pending_write = true;
+                self.shared.pending_writes.push(idx);
+            }
+        }
+    }
+
+    /// Housekeeping after a client ran commands: a client that changed the
+    /// auth state must see its decoder limits follow.
+    fn after_command(&mut self, idx: usize) {
+        if let Some(slot) = self.shared.clients.slots[idx].as_deref_mut() {
+            let unauth = !slot.client.authenticated;
+            if slot.input.decoder.limits().unauthenticated != unauth {
+                slot.input.decoder.limits_mut().unauthenticated = unauth;
+            }
+            let bulk = self.shared.config.proto_max_bulk_len;
+            if slot.input.decoder.limits().max_bulk_len != bulk {
+                slot.input.decoder.limits_mut().max_bulk_len = bulk;
+            }
+        }
+    }
+
+    /// Writes a client's pending output; returns false if it was closed.
+    fn write_client(&mut self, idx: usize) -> bool {
+        let Some(slot) = self.shared.clients.slots.get_mut(idx).and_then(|s| s.as_deref_mut()) else {
+            return false;
+        };
+        let c = &mut slot.client;
+        let mut written = 0u64;
+        let mut failed = false;
+        while !c.out.buf.is_empty() {
+            match (&c.stream).write(&c.out.buf) {
+                Ok(0) => {
+                    failed = true;
+                    break;
+                }
+                Ok(n) => {
+                    c.out.buf.advance(n);
+                    written += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log!(Verbose, "Error writing to client: {e}");
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        self.shared.stats.net_output_bytes += written;
+        if failed {
+            self.close_client(idx);
+            return false;
+        }
+        let drained = c.out.buf.is_empty();
+        if drained {
+            if c.out.buf.capacity() > 1 << 20 {
+                c.out.buf = BytesMut::new();
+            }
+            if c.close_after_reply {
+                self.close_client(idx);
+                return false;
+            }
+        }
+        let want_out = !drained;
+        if want_out != c.write_registered {
+            c.write_registered = want_out;
+            let mut flags = EpollFlags::EPOLLIN;
+            if want_out {
+                flags |= EpollFlags::EPOLLOUT;
+            }
+            let mut ev = EpollEvent::new(flags, c.token);
+            // SAFETY: the fd belongs to the client's TcpStream, alive in the slab.
+            let bfd = unsafe { BorrowedFd::borrow_raw(c.fd()) };
+            let _ = self.epoll.modify(bfd, &mut ev);
+        }
+        // Commands held back by output backpressure can run again.
+        if drained && !slot.input.rbuf.is_empty() {
+            if let Some(mut slot) = self.shared.clients.take(idx) {
+                self.process_input(idx, &mut slot);
+                self.shared.clients.put(idx, slot);
+            }
+        }
+        true
+    }
+
+    fn handle_pending_writes(&mut self) {
+        while !self.shared.pending_writes.is_empty() {
+            let pending = std::mem::take(&mut self.shared.pending_writes);
+            for idx in pending {
+                if let Some(slot) = self.shared.clients.slots.get_mut(idx).and_then(|s| s.as_deref_mut()) {
+                    slot.client.pending_write = false;
+                    if slot.client.close_asap {
+                        self.close_client(idx);
+                        continue;
+                    }
+                    if !slot.client.write_registered {
+                        self.write_client(idx);
+                    }
+                }
+            }
+        }
+    }
+
+    fn close_client(&mut self, idx: usize) {
+        let Some(slot) = self.shared.clients.take(idx) else { return };
+        // SAFETY: the fd is still open: the stream is dropped below.
+        let bfd = unsafe { BorrowedFd::borrow_raw(slot.client.fd()) };
+        let _ = self.epoll.delete(bfd);
+        if slot.client.monitor {
+            self.shared.monitors.retain(|&id| id != slot.client.id);
+        }
+        log!(Verbose, "Client closed connection id={} addr={}", slot.client.id, slot.client.addr);
+        self.shared.clients.remove(idx);
+        drop(slot);
+    }
+
+    fn cron(&mut self, now: u64) {
+        self.shared.last_cron_ms = now;
+        let st = &mut self.shared.stats;
+        st.samples.push((now, st.total_commands_processed, st.net_input_bytes, st.net_output_bytes));
+        if st.samples.len() > 16 {
+            st.samples.remove(0);
+        }
+        // Idle timeouts and CLIENT KILL.
+        let timeout_ms = self.shared.config.timeout * 1000;
+        let mut doomed = Vec::new();
+        for (idx, slot) in self.shared.clients.slots.iter().enumerate() {
+            if let Some(s) = slot {
+                let idle = now.saturating_sub(s.client.last_interaction_ms);
+                if s.client.close_asap || (timeout_ms > 0 && idle > timeout_ms && !s.client.monitor) {
+                    doomed.push(idx);
+                }
+            }
+        }
+        for idx in doomed {
+            log!(Verbose, "Closing idle client");
+            self.close_client(idx);
+        }
+    }
+
+    fn active_expire(&mut self) {
+        let now = unix_ms();
+        match self.shared.store.next_deadline() {
+            Some(d) if d <= now => {}
+            _ => return,
+        }
+        let start = Instant::now();
+        loop {
+            let n = self.shared.store.active_expire(now, 64);
+            self.shared.stats.expired_keys += n as u64;
+            if n < 64 || start.elapsed() >= EXPIRE_SLICE {
+                break;
+            }
+        }
+    }
+
+    fn flush_monitors(&mut self) {
+        if self.shared.monitor_feed.is_empty() {
+            return;
+        }
+        let feed = std::mem::take(&mut self.shared.monitor_feed);
+        let ids = self.shared.monitors.clone();
+        for (idx, slot) in self.shared.clients.slots.iter_mut().enumerate() {
+            if let Some(s) = slot.as_deref_mut() {
+                if ids.contains(&s.client.id) {
+                    s.client.out.buf.extend_from_slice(&feed);
+                    if !s.client.pending_write {
+                        s.client.pending_write = true;
+                        self.shared.pending_writes.push(idx);
+                    }
+                }
+            }
+        }
+    }
+}
+
+const PROTECTED_MODE_ERROR: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+fn bind_listener(addr: SocketAddr, backlog: i64) -> io::Result<TcpListener> {
+    use nix::sys::socket::{bind, listen, setsockopt, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage};
+    let family = if addr.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
+    let fd = socket(family, SockType::Stream, SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC, None)?;
+    setsockopt(&fd, sockopt::ReuseAddr, &true)?;
+    if addr.is_ipv6() {
+        setsockopt(&fd, sockopt::Ipv6V6Only, &true)?;
+    }
+    bind(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
+    let backlog = Backlog::new(backlog.clamp(1, i32::MAX as i64) as i32).unwrap_or(Backlog::MAXCONN);
+    listen(&fd, backlog)?;
+    Ok(TcpListener::from(fd))
+}
+
+fn set_keepalive(stream: &TcpStream, interval: u64) {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let secs = interval.min(i32::MAX as u64) as u32;
+    let _ = setsockopt(stream, sockopt::KeepAlive, &true);
+    let _ = setsockopt(stream, sockopt::TcpKeepIdle, &secs);
+    let _ = setsockopt(stream, sockopt::TcpKeepInterval, &(secs / 3).max(1));
+    let _ = setsockopt(stream, sockopt::TcpKeepCount, &3);
+}
+
+/// Runs one command for `client`: lookup, arity and auth checks, the
+/// handler, then stats, slow log and MONITOR.
+pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, now_ms: u64) {
+    let reg = registry();
+    let name = cmd.arg(0);
+    let Some(mut idx) = reg.lookup(name) else {
+        let err = unknown_command(cmd);
+        reply_error(srv, client, &err);
+        return;
+    };
+    let mut spec = reg.specs[idx];
+    if !spec.subcommands.is_empty() && (cmd.len() >= 2 || !spec.arity_ok(1)) {
+        if cmd.len() < 2 {
+            let err = CmdError::Arity(spec.fullname.into());
+            srv.cmd_stats[idx].rejected_calls += 1;
+            reply_error(srv, client, &err);
+            return;
+        }
+        match reg.lookup_sub(idx, cmd.arg(1)) {
+            Some(sub) => {
+                idx = sub;
+                spec = reg.specs[sub];
+            }
+            None => {
+                let err = CmdError::UnknownSubcommand {
+                    sub: String::from_utf8_lossy(&cmd.arg(1)[..cmd.arg(1).len().min(128)]).into_owned(),
+                    command: upper(spec.name),
+                };
+                reply_error(srv, client, &err);
+                return;
+            }
+        }
+    }
+    if !spec.arity_ok(cmd.len()) {
+        srv.cmd_stats[idx].rejected_calls += 1;
+        reply_error(srv, client, &CmdError::Arity(spec.fullname.into()));
+        return;
+    }
+    if !client.authenticated && spec.flags & crate::command::flags::NO_AUTH == 0 {
+        srv.cmd_stats[idx].rejected_calls += 1;
+        reply_error(srv, client, &CmdError::Other("NOAUTH Authentication required.".into()));
+        return;
+    }
+    if !srv.monitors.is_empty() && spec.flags & (crate::command::flags::SKIP_MONITOR | crate::command::flags::ADMIN) == 0 {
+        feed_monitor(srv, client, cmd, now_ms);
+    }
+    let reply_start = client.out.buf.len();
+    let skip = match client.reply_mode {
+        ReplyMode::On => false,
+        ReplyMode::Off => true,
+        ReplyMode::Skip => {
+            client.reply_mode = ReplyMode::SkipThis;
+            true
+        }
+        ReplyMode::SkipThis => {
+            client.reply_mode = ReplyMode::On;
+            false
+        }
+    };
+    client.last_cmd = spec.fullname;
+    let started = Instant::now();
+    let result = {
+        let mut ctx = Ctx { srv, client, now_ms };
+        (spec.handler)(&mut ctx, cmd)
+    };
+    let usec = started.elapsed().as_micros() as u64;
+    let st = &mut srv.cmd_stats[idx];
+    st.calls += 1;
+    st.usec += usec;
+    srv.stats.total_commands_processed += 1;
+    if let Err(e) = result {
+        srv.cmd_stats[idx].failed_calls += 1;
+        reply_error(srv, client, &e);
+    }
+    if skip && client.reply_mode != ReplyMode::On {
+        client.out.buf.truncate(reply_start);
+        if client.reply_mode == ReplyMode::SkipThis {
+            client.reply_mode = ReplyMode::On;
+        }
+    }
+    let threshold = srv.config.slowlog_log_slower_than;
+    if threshold >= 0 && usec >= threshold as u64 && spec.flags & crate::command::flags::SKIP_SLOWLOG == 0 {
+        let max = srv.config.slowlog_max_len as usize;
+        srv.slowlog.push(now_ms, usec, cmd, client, max);
+    }
+}
+
+fn reply_error(srv: &mut Shared, client: &mut Client, e: &CmdError) {
+    srv.count_error(e);
+    client.out.error(&e.to_string());
+}
+
+fn upper(name: &'static str) -> &'static str {
+    // Container names are few; leak-free static upper-case names.
+    match name {
+        "client" => "CLIENT",
+        "config" => "CONFIG",
+        "command" => "COMMAND",
+        "object" => "OBJECT",
+        "debug" => "DEBUG",
+        "slowlog" => "SLOWLOG",
+        "latency" => "LATENCY",
+        "memory" => "MEMORY",
+        _ => "the command",
+    }
+}
+
+/// `ERR unknown command 'foo', with args beginning with: 'a' 'b' `.
+fn unknown_command(cmd: &Command<'_>) -> CmdError {
+    let name = String::from_utf8_lossy(&cmd.arg(0)[..cmd.arg(0).len().min(128)]).into_owned();
+    let mut args = String::new();
+    for a in cmd.iter().skip(1) {
+        let room = 128usize.saturating_sub(args.len());
+        if room == 0 {
+            break;
+        }
+        let a = String::from_utf8_lossy(a);
+        let shown: String = a.chars().take(room).collect();
+        args.push('\'');
+        args.push_str(&shown);
+        args.push_str("' ");
+    }
+    CmdError::Other(format!("ERR unknown command '{name}', with args beginning with: {args}").into())
+}
+
+fn feed_monitor(srv: &mut Shared, client: &Client, cmd: &Command<'_>, _now_ms: u64) {
+    let us = unix_us();
+    let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, client.db, client.addr);
+    for a in cmd.iter() {
+        line.push_str(" \"");
+        for &b in a {
+            match b {
+                b'\\' => line.push_str("\\\\"),
+                b'"' => line.push_str("\\\""),
+                b'\n' => line.push_str("\\n"),
+                b'\r' => line.push_str("\\r"),
+                b'\t' => line.push_str("\\t"),
+                0x07 => line.push_str("\\a"),
+                0x08 => line.push_str("\\b"),
+                b if b.is_ascii_graphic() || b == b' ' => line.push(b as char),
+                b => line.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        line.push('"');
+    }
+    line.push_str("\r\n");
+    srv.monitor_feed.extend_from_slice(line.as_bytes());
+}
+
+/// Starts a server with `config` and runs it to completion (used by main).
+pub fn run(config: Config) -> io::Result<()> {
+    log::configure(config.loglevel, &config.logfile)?;
+    log!(Notice, "oO0OoO0OoO0Oo ember is starting oO0OoO0OoO0Oo");
+    log!(
+        Notice,
+        "ember version={}, bits=64, pid={}, just started",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id()
+    );
+    if !config.pidfile.is_empty() {
+        let _ = std::fs::write(&config.pidfile, format!("{}\n", std::process::id()));
+    }
+    let mut server = Server::new(config)?;
+    log!(Notice, "Server initialized");
+    for addr in server.local_addrs() {
+        log!(Verbose, "Listening on {addr}");
+    }
+    let r = server.run();
+    if !server.shared.config.pidfile.is_empty() {
+        let _ = std::fs::remove_file(&server.shared.config.pidfile);
+    }
+    let _ = LogLevel::Notice;
+    r
+}

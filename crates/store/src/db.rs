@@ -1,0 +1,692 @@
+//! One database of the keyspace ([`Db`]): the key table, lazy and active
+//! expiry, SCAN, RANDOMKEY and the access metadata behind OBJECT.
+//!
+//! Time is never read from a clock: every method takes `now_ms`, the caller's
+//! current Unix time in milliseconds. A key whose deadline is `<= now_ms` is
+//! absent for every read, and is reclaimed either lazily (by a `&mut self`
+//! method that meets it) or actively by [`Db::active_expire`].
+//!
+//! The active-expiry index is a binary min-heap of `(deadline, key hash)`
+//! pairs, 16 bytes per key with a TTL. Changing or removing a TTL does not
+//! touch the heap: the old pair becomes stale and is skipped when popped (an
+//! entry is only removed if its own deadline has passed). When stale pairs
+//! outnumber live TTL keys the heap is compacted.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::entry::{Entry, Meta};
+use crate::hash::{random_seed, splitmix, KeyHasher};
+use crate::table::{Node, Table};
+use crate::value::Value;
+
+/// The expiry index of one database.
+#[derive(Debug, Default, Clone)]
+struct ExpireIndex {
+    heap: BinaryHeap<Reverse<(u64, u64)>>,
+    /// Keys in the table that have a deadline.
+    live: usize,
+    /// Sum of those deadlines (for the average TTL).
+    deadline_sum: u128,
+}
+
+impl ExpireIndex {
+    fn added(&mut self, deadline: u64) {
+        self.live += 1;
+        self.deadline_sum = self.deadline_sum.wrapping_add(u128::from(deadline));
+    }
+
+    fn removed(&mut self, deadline: u64) {
+        self.live = self.live.saturating_sub(1);
+        self.deadline_sum = self.deadline_sum.wrapping_sub(u128::from(deadline));
+    }
+}
+
+/// One Redis database: a map from byte-string keys to [`Entry`]s.
+///
+/// ```
+/// use ember_store::{Db, Value};
+///
+/// let mut db = Db::with_seed(1);
+/// let now = 1_000;
+/// db.insert(b"greeting", Value::string(b"hello"), Some(now + 500), now);
+/// assert!(db.contains(b"greeting", now));
+/// assert!(!db.contains(b"greeting", now + 500)); // expired
+/// ```
+#[derive(Debug)]
+pub struct Db {
+    table: Table,
+    hasher: KeyHasher,
+    expires: ExpireIndex,
+    rng: u64,
+}
+
+impl Default for Db {
+    fn default() -> Self {
+        Db::new()
+    }
+}
+
+impl Db {
+    /// An empty database with a random hash seed.
+    pub fn new() -> Self {
+        Db::with_seed(random_seed())
+    }
+
+    /// An empty database with a fixed hash seed (deterministic, for tests).
+    pub fn with_seed(seed: u64) -> Self {
+        Db::with_hasher(KeyHasher::with_seed(seed), splitmix(seed ^ 0x5eed))
+    }
+
+    pub(crate) fn with_hasher(hasher: KeyHasher, rng_seed: u64) -> Self {
+        Db {
+            table: Table::default(),
+            hasher,
+            expires: ExpireIndex::default(),
+            rng: rng_seed | 1,
+        }
+    }
+
+    /// An empty database sharing this one's hash function.
+    pub(crate) fn empty_like(&self) -> Db {
+        Db::with_hasher(self.hasher, splitmix(self.rng))
+    }
+
+    fn next_rand(&mut self) -> u64 {
+        // xorshift64*
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Number of keys stored, including expired keys not yet reclaimed (as
+    /// Redis's DBSIZE).
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// True if no keys are stored.
+    pub fn is_empty(&self) -> bool {
+        self.table.len() == 0
+    }
+
+    /// Number of keys with a deadline (INFO keyspace `expires=`).
+    pub fn expires_len(&self) -> usize {
+        self.expires.live
+    }
+
+    /// Average remaining time to live in ms over keys with a deadline
+    /// (INFO keyspace `avg_ttl=`); 0 if there are none.
+    pub fn avg_ttl(&self, now_ms: u64) -> u64 {
+        if self.expires.live == 0 {
+            return 0;
+        }
+        let avg = self.expires.deadline_sum / self.expires.live as u128;
+        u64::try_from(avg).unwrap_or(u64::MAX).saturating_sub(now_ms)
+    }
+
+    /// Approximate bytes used by the table's slot array and expiry index
+    /// (not counting keys and values).
+    pub fn overhead_bytes(&self) -> usize {
+        self.table.slot_bytes() + self.expires.heap.capacity() * 16
+    }
+
+    #[inline]
+    fn find(&self, key: &[u8]) -> (u64, Option<usize>) {
+        let hash = self.hasher.hash(key);
+        (hash, self.table.find(hash, key))
+    }
+
+    /// Removes the node at `index`, keeping the expiry accounting right.
+    fn detach(&mut self, index: usize) -> Node {
+        let node = self.table.remove(index);
+        if let Some(d) = node.entry().expire_at() {
+            self.expires.removed(d);
+            self.maybe_compact_expires();
+        }
+        node
+    }
+
+    /// Records that the key with `hash` now has deadline `deadline`.
+    fn track_deadline(&mut self, hash: u64, deadline: Option<u64>) {
+        if let Some(d) = deadline {
+            self.expires.added(d);
+            self.expires.heap.push(Reverse((d, hash)));
+            self.maybe_compact_expires();
+        }
+    }
+
+    /// Compacts the expiry heap once stale pairs outnumber live TTL keys
+    /// (amortized O(1) per TTL change or deletion).
+    fn maybe_compact_expires(&mut self) {
+        if self.expires.heap.len() > 2 * self.expires.live + 64 {
+            self.compact_expires();
+        }
+    }
+
+    /// Drops stale pairs from the expiry heap.
+    fn compact_expires(&mut self) {
+        let mut items = std::mem::take(&mut self.expires.heap).into_vec();
+        items.retain(|Reverse((d, h))| self.table.find_by(*h, |n| n.entry().expire_at() == Some(*d)).is_some());
+        items.sort_unstable();
+        items.dedup();
+        self.expires.heap = BinaryHeap::from(items);
+    }
+
+    /// Looks up `key` for reading or writing: `None` if missing or expired
+    /// (an expired key is deleted). Counts as an access for LRU / LFU.
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        let (_, index) = self.find(key);
+        let index = index?;
+        if self.table.node(index).entry().is_expired(now_ms) {
+            self.detach(index);
+            return None;
+        }
+        let rnd = self.next_rand() as u32;
+        let node = self.table.node_mut(index);
+        node.meta_mut().touch(now_ms, rnd);
+        Some(node.entry_mut())
+    }
+
+    /// Looks up `key` without side effects: no access is recorded and an
+    /// expired key is reported missing but not deleted.
+    pub fn peek(&self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        let (_, index) = self.find(key);
+        let entry = self.table.node(index?).entry();
+        (!entry.is_expired(now_ms)).then_some(entry)
+    }
+
+    /// True if `key` exists and has not expired (an expired key is deleted).
+    /// Not an access for LRU / LFU.
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        match self.find(key) {
+            (_, Some(index)) => {
+                if self.table.node(index).entry().is_expired(now_ms) {
+                    self.detach(index);
+                    false
+                } else {
+                    true
+                }
+            }
+            (_, None) => false,
+        }
+    }
+
+    /// Sets `key` to `value` with deadline `expire_at_ms`, replacing any old
+    /// value and deadline. Returns the old value if the key was live (so the
+    /// caller may drop it elsewhere). Access metadata is reset, as for a new
+    /// object in Redis.
+    pub fn insert(&mut self, key: &[u8], value: Value, expire_at_ms: Option<u64>, now_ms: u64) -> Option<Value> {
+        self.put_entry(key, Entry::new(value, expire_at_ms), now_ms)
+            .map(Entry::into_value)
+    }
+
+    /// Like [`insert`](Self::insert) with a whole [`Entry`] (value and
+    /// deadline), e.g. one obtained from [`take_entry`](Self::take_entry) in
+    /// another database (MOVE) or cloned from one (COPY). Returns the old
+    /// entry if the key was live.
+    pub fn put_entry(&mut self, key: &[u8], entry: Entry, now_ms: u64) -> Option<Entry> {
+        let (hash, index) = self.find(key);
+        let deadline = entry.expire_at();
+        let old = match index {
+            Some(index) => {
+                let node = self.table.node_mut(index);
+                let old = std::mem::replace(node.entry_mut(), entry);
+                *node.meta_mut() = Meta::new(now_ms);
+                if let Some(d) = old.expire_at() {
+                    self.expires.removed(d);
+                }
+                (!old.is_expired(now_ms)).then_some(old)
+            }
+            None => {
+                self.table.insert(hash, Node::new(key, entry, Meta::new(now_ms)));
+                None
+            }
+        };
+        self.track_deadline(hash, deadline);
+        old
+    }
+
+    /// Removes `key`, returning its value; `None` if it was missing or
+    /// expired.
+    pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Value> {
+        self.take_entry(key, now_ms).map(Entry::into_value)
+    }
+
+    /// Removes `key`, returning its value and deadline (for MOVE); `None` if
+    /// it was missing or expired.
+    pub fn take_entry(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        let (_, index) = self.find(key);
+        let (entry, _) = self.detach(index?).into_parts();
+        (!entry.is_expired(now_ms)).then_some(entry)
+    }
+
+    /// Sets (`Some`) or clears (`None`, PERSIST) the deadline of `key`.
+    /// Returns false if the key is missing or expired. A deadline `<= now_ms`
+    /// makes the key expired at once (it is then reclaimed like any expired
+    /// key; Redis deletes it outright, so servers usually call
+    /// [`remove`](Self::remove) instead).
+    pub fn set_expire(&mut self, key: &[u8], expire_at_ms: Option<u64>, now_ms: u64) -> bool {
+        let (hash, index) = self.find(key);
+        let Some(index) = index else { return false };
+        let entry = self.table.node_mut(index).entry_mut();
+        if entry.is_expired(now_ms) {
+            self.detach(index);
+            return false;
+        }
+        let old = entry.expire_at();
+        entry.set_deadline(expire_at_ms);
+        let new = entry.expire_at();
+        if old == new {
+            return true;
+        }
+        if let Some(d) = old {
+            self.expires.removed(d);
+        }
+        self.track_deadline(hash, new);
+        true
+    }
+
+    /// The deadline of `key`: `None` if the key is missing or expired,
+    /// `Some(None)` if it has no deadline, `Some(Some(ms))` otherwise.
+    pub fn expire_at(&self, key: &[u8], now_ms: u64) -> Option<Option<u64>> {
+        self.peek(key, now_ms).map(Entry::expire_at)
+    }
+
+    /// Milliseconds since `key` was last accessed (OBJECT IDLETIME, at
+    /// one-second resolution), without counting this as an access.
+    pub fn idle_ms(&self, key: &[u8], now_ms: u64) -> Option<u64> {
+        let (_, index) = self.find(key);
+        let node = self.table.node(index?);
+        (!node.entry().is_expired(now_ms)).then(|| node.meta().idle_ms(now_ms))
+    }
+
+    /// The LFU logarithmic access counter of `key` (OBJECT FREQ), decayed by
+    /// one per idle minute, without counting this as an access.
+    pub fn lfu_freq(&self, key: &[u8], now_ms: u64) -> Option<u8> {
+        let (_, index) = self.find(key);
+        let node = self.table.node(index?);
+        (!node.entry().is_expired(now_ms)).then(|| node.meta().freq(now_ms))
+    }
+
+    /// Renames `from` to `to`, moving its value and deadline and replacing any
+    /// value at `to`. Returns false if `from` is missing or expired. Renaming
+    /// a key to itself succeeds without change.
+    pub fn rename(&mut self, from: &[u8], to: &[u8], now_ms: u64) -> bool {
+        if from == to {
+            return self.contains(from, now_ms);
+        }
+        let (_, index) = self.find(from);
+        let Some(index) = index else { return false };
+        let (entry, meta) = self.detach(index).into_parts();
+        if entry.is_expired(now_ms) {
+            return false;
+        }
+        let (hash, index) = self.find(to);
+        if let Some(index) = index {
+            self.detach(index);
+        }
+        let deadline = entry.expire_at();
+        self.table.insert(hash, Node::new(to, entry, meta));
+        self.track_deadline(hash, deadline);
+        true
+    }
+
+    /// One SCAN step: calls `f` for live keys with hash order position at or
+    /// after `cursor`, about `count` of them, and returns the next cursor
+    /// (`0` when the scan is complete). Every key present for the whole scan
+    /// is reported at least once (in fact exactly once), however the table
+    /// grows or shrinks between calls. Expired keys are skipped.
+    pub fn scan(&self, cursor: u64, count: usize, now_ms: u64, mut f: impl FnMut(&[u8], &Entry)) -> u64 {
+        self.table.scan(cursor, count, |node| {
+            if !node.entry().is_expired(now_ms) {
+                f(node.key(), node.entry());
+            }
+        })
+    }
+
+    /// A random live key (RANDOMKEY), or `None` if there is none. Expired
+    /// keys met on the way are deleted. The choice is close to uniform
+    /// (a key after a longer run of empty slots is a little likelier).
+    pub fn random_key(&mut self, now_ms: u64) -> Option<Vec<u8>> {
+        loop {
+            let r = self.next_rand();
+            let index = self.table.random_index(r)?;
+            let node = self.table.node(index);
+            if node.entry().is_expired(now_ms) {
+                self.detach(index);
+                continue;
+            }
+            return Some(node.key().to_vec());
+        }
+    }
+
+    /// Calls `f` for every live key (KEYS), in no particular order.
+    pub fn for_each(&self, now_ms: u64, mut f: impl FnMut(&[u8], &Entry)) {
+        for (_, node) in self.table.iter() {
+            if !node.entry().is_expired(now_ms) {
+                f(node.key(), node.entry());
+            }
+        }
+    }
+
+    /// Removes every key (FLUSHDB), returning the old contents as a `Db` so
+    /// the caller can drop it on another thread (lazy free).
+    pub fn clear(&mut self) -> Db {
+        let fresh = self.empty_like();
+        std::mem::replace(self, fresh)
+    }
+
+    /// Removes up to `max_keys` keys whose deadline is `<= now_ms`, using the
+    /// expiry index (no keyspace scan). Returns how many were removed.
+    pub fn active_expire(&mut self, now_ms: u64, max_keys: usize) -> usize {
+        let mut removed = 0;
+        // Stale heap pairs cost a pop each; bound them too.
+        let mut stale_budget = max_keys.saturating_mul(4).max(16);
+        while removed < max_keys {
+            match self.expires.heap.peek() {
+                Some(&Reverse((deadline, _))) if deadline <= now_ms => {}
+                _ => break,
+            }
+            let Some(Reverse((deadline, hash))) = self.expires.heap.pop() else { break };
+            let mut found = false;
+            while let Some(index) = self.table.find_by(hash, |n| n.entry().is_expired(now_ms)) {
+                if removed >= max_keys {
+                    // Out of budget with more due under this hash: keep the pair.
+                    self.expires.heap.push(Reverse((deadline, hash)));
+                    break;
+                }
+                self.detach(index);
+                removed += 1;
+                found = true;
+            }
+            if !found {
+                stale_budget -= 1;
+                if stale_budget == 0 {
+                    break;
+                }
+            }
+        }
+        removed
+    }
+
+    /// The earliest deadline in the expiry index, if any. It may belong to a
+    /// key whose deadline has since changed (good enough as a timer).
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.expires.heap.peek().map(|Reverse((d, _))| *d)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn check_invariants(&self) {
+        self.table.check_invariants();
+        let with_ttl: Vec<_> =
+            self.table.iter().filter_map(|(h, n)| n.entry().expire_at().map(|d| (d, h))).collect();
+        assert_eq!(with_ttl.len(), self.expires.live);
+        let sum: u128 = with_ttl.iter().map(|&(d, _)| u128::from(d)).sum();
+        assert_eq!(sum, self.expires.deadline_sum);
+        let heap: std::collections::HashSet<_> = self.expires.heap.iter().map(|r| r.0).collect();
+        for item in with_ttl {
+            assert!(heap.contains(&item), "deadline {item:?} missing from the heap");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[u8]) -> Value {
+        Value::string(v)
+    }
+
+    fn bytes(e: &Entry) -> Vec<u8> {
+        e.value().as_str().expect("string").to_vec()
+    }
+
+    #[test]
+    fn basic_crud() {
+        let mut db = Db::with_seed(9);
+        assert!(db.is_empty());
+        assert_eq!(db.insert(b"a", s(b"1"), None, 0), None);
+        assert_eq!(db.insert(b"a", s(b"2"), None, 0), Some(s(b"1")));
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.get(b"a", 0).map(|e| bytes(e)), Some(b"2".to_vec()));
+        assert_eq!(db.peek(b"b", 0), None);
+        assert_eq!(db.remove(b"a", 0), Some(s(b"2")));
+        assert_eq!(db.remove(b"a", 0), None);
+        assert!(db.is_empty());
+        db.check_invariants();
+    }
+
+    #[test]
+    fn in_place_modification() {
+        let mut db = Db::with_seed(9);
+        db.insert(b"k", s(b"abc"), None, 0);
+        let e = db.get(b"k", 0).expect("present");
+        e.value_mut().as_str_mut().expect("string").append(b"def");
+        assert_eq!(db.peek(b"k", 0).map(bytes), Some(b"abcdef".to_vec()));
+        assert_eq!(db.peek(b"k", 0).map(|e| e.value().encoding_name()), Some("raw"));
+    }
+
+    #[test]
+    fn lazy_expiry() {
+        let mut db = Db::with_seed(1);
+        db.insert(b"k", s(b"v"), Some(100), 0);
+        assert_eq!(db.expires_len(), 1);
+        assert_eq!(db.expire_at(b"k", 99), Some(Some(100)));
+        assert!(db.peek(b"k", 99).is_some());
+        assert!(db.peek(b"k", 100).is_none());
+        // peek does not delete, DBSIZE still counts it.
+        assert_eq!(db.len(), 1);
+        assert!(db.get(b"k", 100).is_none());
+        assert_eq!(db.len(), 0);
+        assert_eq!(db.expires_len(), 0);
+        db.check_invariants();
+
+        // Overwriting an expired key returns no old value.
+        db.insert(b"k", s(b"v"), Some(100), 0);
+        assert_eq!(db.insert(b"k", s(b"w"), None, 200), None);
+        assert_eq!(db.expire_at(b"k", 200), Some(None));
+        assert_eq!(db.expires_len(), 0);
+        db.check_invariants();
+    }
+
+    #[test]
+    fn set_expire_and_persist() {
+        let mut db = Db::with_seed(1);
+        assert!(!db.set_expire(b"nope", Some(5), 0));
+        db.insert(b"k", s(b"v"), None, 0);
+        assert!(db.set_expire(b"k", Some(1000), 0));
+        assert_eq!(db.expire_at(b"k", 0), Some(Some(1000)));
+        assert!(db.set_expire(b"k", Some(500), 0)); // earlier
+        assert!(db.set_expire(b"k", Some(2000), 0)); // later
+        assert_eq!(db.expires_len(), 1);
+        db.check_invariants();
+        // The stale pairs for 500 and 1000 must not delete the key.
+        assert_eq!(db.active_expire(1500, 100), 0);
+        assert!(db.contains(b"k", 1500));
+        assert_eq!(db.active_expire(2000, 100), 1);
+        assert!(db.is_empty());
+
+        db.insert(b"p", s(b"v"), Some(10), 0);
+        assert!(db.set_expire(b"p", None, 0));
+        assert_eq!(db.expires_len(), 0);
+        assert_eq!(db.active_expire(100, 100), 0);
+        assert!(db.contains(b"p", 100));
+        db.check_invariants();
+
+        // Expiring an already expired key fails and reclaims it.
+        db.insert(b"x", s(b"v"), Some(10), 0);
+        assert!(!db.set_expire(b"x", Some(50), 20));
+        assert!(!db.contains(b"x", 0));
+    }
+
+    #[test]
+    fn active_expire_respects_budget_and_order() {
+        let mut db = Db::with_seed(2);
+        for i in 0..1000u32 {
+            db.insert(&i.to_be_bytes(), s(b"v"), Some(u64::from(i)), 0);
+        }
+        db.insert(b"forever", s(b"v"), None, 0);
+        assert_eq!(db.next_deadline(), Some(0));
+        assert_eq!(db.active_expire(499, 100), 100);
+        assert_eq!(db.active_expire(499, 1000), 400);
+        assert_eq!(db.active_expire(499, 1000), 0);
+        assert_eq!(db.len(), 501);
+        assert_eq!(db.next_deadline(), Some(500));
+        assert_eq!(db.active_expire(10_000, usize::MAX), 500);
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.next_deadline(), None);
+        db.check_invariants();
+    }
+
+    #[test]
+    fn heap_is_compacted() {
+        let mut db = Db::with_seed(3);
+        db.insert(b"k", s(b"v"), None, 0);
+        for t in 0..10_000u64 {
+            db.set_expire(b"k", Some(1_000_000 + t), 0);
+        }
+        assert!(db.expires.heap.len() <= 70, "heap {}", db.expires.heap.len());
+        db.check_invariants();
+        // Many keys, each re-expired many times.
+        for i in 0..100u32 {
+            db.insert(&i.to_be_bytes(), s(b"v"), Some(5), 0);
+        }
+        for round in 0..50u64 {
+            for i in 0..100u32 {
+                db.set_expire(&i.to_be_bytes(), Some(10 + round), 0);
+            }
+        }
+        db.check_invariants();
+        assert!(db.expires.heap.len() <= 2 * 101 + 64);
+    }
+
+    #[test]
+    fn avg_ttl() {
+        let mut db = Db::with_seed(3);
+        assert_eq!(db.avg_ttl(0), 0);
+        db.insert(b"a", s(b"v"), Some(1000), 0);
+        db.insert(b"b", s(b"v"), Some(3000), 0);
+        db.insert(b"c", s(b"v"), None, 0);
+        assert_eq!(db.avg_ttl(0), 2000);
+        assert_eq!(db.avg_ttl(500), 1500);
+        db.remove(b"b", 0);
+        assert_eq!(db.avg_ttl(0), 1000);
+    }
+
+    #[test]
+    fn rename_moves_value_and_ttl() {
+        let mut db = Db::with_seed(4);
+        db.insert(b"a", s(b"1"), Some(100), 0);
+        db.insert(b"b", s(b"2"), None, 0);
+        assert!(db.rename(b"a", b"b", 0));
+        assert!(!db.contains(b"a", 0));
+        assert_eq!(db.expire_at(b"b", 0), Some(Some(100)));
+        assert_eq!(db.peek(b"b", 0).map(bytes), Some(b"1".to_vec()));
+        assert_eq!(db.len(), 1);
+        db.check_invariants();
+        assert!(!db.rename(b"a", b"c", 0));
+        assert!(db.rename(b"b", b"b", 0));
+        assert!(!db.rename(b"b", b"c", 100)); // expired
+        assert!(db.is_empty());
+        db.check_invariants();
+        // The moved key is actively expired under its new name.
+        db.insert(b"x", s(b"1"), Some(100), 0);
+        assert!(db.rename(b"x", b"y", 0));
+        assert_eq!(db.active_expire(100, 10), 1);
+        assert!(db.is_empty());
+    }
+
+    #[test]
+    fn take_and_put_entry_keep_ttl() {
+        let mut a = Db::with_seed(5);
+        let mut b = Db::with_seed(5);
+        a.insert(b"k", s(b"v"), Some(100), 0);
+        let e = a.take_entry(b"k", 0).expect("present");
+        assert_eq!(b.put_entry(b"k", e, 0), None);
+        assert_eq!(b.expire_at(b"k", 0), Some(Some(100)));
+        assert!(a.is_empty());
+        assert_eq!(b.active_expire(100, 10), 1);
+        a.check_invariants();
+        b.check_invariants();
+    }
+
+    #[test]
+    fn access_metadata() {
+        let mut db = Db::with_seed(6);
+        db.insert(b"k", s(b"v"), None, 10_000);
+        assert_eq!(db.idle_ms(b"k", 15_000), Some(5_000));
+        assert!(db.get(b"k", 15_000).is_some());
+        assert_eq!(db.idle_ms(b"k", 15_000), Some(0));
+        assert_eq!(db.lfu_freq(b"k", 15_000), Some(6)); // first access always counts
+        assert!(db.peek(b"k", 20_000).is_some());
+        assert_eq!(db.idle_ms(b"k", 20_000), Some(5_000));
+        assert_eq!(db.idle_ms(b"missing", 0), None);
+    }
+
+    #[test]
+    fn random_key_and_for_each() {
+        let mut db = Db::with_seed(7);
+        assert_eq!(db.random_key(0), None);
+        for i in 0..100u32 {
+            let ttl = if i < 50 { Some(10) } else { None };
+            db.insert(&i.to_be_bytes(), s(b"v"), ttl, 0);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..2000 {
+            let k = db.random_key(20).expect("live keys");
+            let i = u32::from_be_bytes(k.try_into().expect("4 bytes"));
+            assert!(i >= 50);
+            seen.insert(i);
+        }
+        assert!(seen.len() > 45, "{}", seen.len());
+        let mut n = 0;
+        db.for_each(20, |_, _| n += 1);
+        assert_eq!(n, 50);
+        db.check_invariants();
+
+        let mut all_expired = Db::with_seed(7);
+        for i in 0..100u32 {
+            all_expired.insert(&i.to_be_bytes(), s(b"v"), Some(1), 0);
+        }
+        assert_eq!(all_expired.random_key(5), None);
+        assert!(all_expired.is_empty());
+    }
+
+    #[test]
+    fn clear_returns_old_contents() {
+        let mut db = Db::with_seed(8);
+        db.insert(b"a", s(b"1"), Some(5), 0);
+        let old = db.clear();
+        assert_eq!(old.len(), 1);
+        assert!(db.is_empty());
+        assert_eq!(db.expires_len(), 0);
+        assert_eq!(db.next_deadline(), None);
+        std::thread::spawn(move || drop(old)).join().expect("drop thread");
+    }
+
+    #[test]
+    fn scan_skips_expired_and_finishes() {
+        let mut db = Db::with_seed(10);
+        for i in 0..1000u32 {
+            let ttl = if i % 2 == 0 { Some(10) } else { None };
+            db.insert(&i.to_be_bytes(), s(b"v"), ttl, 0);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut calls = 0;
+        loop {
+            cursor = db.scan(cursor, 10, 10, |k, _| assert!(seen.insert(k.to_vec()), "duplicate"));
+            calls += 1;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 500);
+        assert!(calls > 50 && calls < 200, "{calls}");
+    }
+}

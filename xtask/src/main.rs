@@ -1,0 +1,131 @@
+//! `cargo xtask`: ember's developer tasks.
+//!
+//! - `cargo xtask ci`: what CI runs (tests, fmt, clippy, fuzz smoke runs).
+//! - `cargo xtask fuzz TARGET --seconds N`: run a cargo-fuzz target on the
+//!   stable toolchain.
+//! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md from the
+//!   command table.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "ember developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run everything CI runs.
+    Ci {
+        /// Seconds to run each fuzz target (0 only builds them).
+        #[arg(long, default_value_t = 10)]
+        fuzz_seconds: u64,
+    },
+    /// Run a fuzz target with cargo-fuzz (libFuzzer).
+    Fuzz {
+        /// Target name (see fuzz/fuzz_targets).
+        target: String,
+        /// How long to run.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Only build the target.
+        #[arg(long)]
+        build_only: bool,
+    },
+    /// Regenerate docs/COMMANDS.md from the command table.
+    Docs {
+        /// Fail if the file is stale instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {cmd:?}");
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed: {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// The fuzz targets, from fuzz/fuzz_targets/*.rs.
+fn fuzz_targets() -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(root().join("fuzz/fuzz_targets"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            if let Some(stem) = path.file_stem() {
+                names.push(stem.to_string_lossy().into_owned());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Runs cargo-fuzz on the stable toolchain: libFuzzer's instrumentation needs
+/// `-Z` flags, which stable rustc accepts with RUSTC_BOOTSTRAP=1.
+fn fuzz(target: &str, seconds: u64, build_only: bool) -> Result<()> {
+    let has_cargo_fuzz = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    if !has_cargo_fuzz {
+        run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    let dir = root().join("fuzz");
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(&dir).env("RUSTC_BOOTSTRAP", "1");
+    if build_only {
+        cmd.args(["fuzz", "build", target]);
+    } else {
+        std::fs::create_dir_all(dir.join("corpus").join(target))?;
+        cmd.args(["fuzz", "run", target, "--", &format!("-max_total_time={seconds}"), "-rss_limit_mb=2048"]);
+    }
+    run(&mut cmd)
+}
+
+fn docs(check: bool) -> Result<()> {
+    let path = root().join("docs/COMMANDS.md");
+    let text = ember_server::docs::commands_markdown();
+    if check {
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        if have != text {
+            bail!("docs/COMMANDS.md is stale: run `cargo xtask docs`");
+        }
+        return Ok(());
+    }
+    std::fs::write(&path, text)?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().task {
+        Task::Ci { fuzz_seconds } => {
+            let root = root();
+            run(cargo().current_dir(&root).args(["test", "--workspace"]))?;
+            run(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
+            run(cargo().current_dir(&root).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+            docs(true)?;
+            for t in fuzz_targets()? {
+                fuzz(&t, fuzz_seconds, fuzz_seconds == 0)?;
+            }
+            Ok(())
+        }
+        Task::Fuzz { target, seconds, build_only } => fuzz(&target, seconds, build_only),
+        Task::Docs { check } => docs(check),
+    }
+}
