@@ -3,6 +3,7 @@
 //! - `cargo xtask ci`: what CI runs (tests, fmt, clippy, fuzz smoke runs).
 //! - `cargo xtask fuzz TARGET --seconds N`: run a cargo-fuzz target on the
 //!   stable toolchain.
+//! - `cargo xtask expiry [--redis]`: the active-expiry scenario.
 //! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md from the
 //!   command table.
 
@@ -11,6 +12,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
+
+mod expiry;
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "ember developer tasks")]
@@ -37,6 +40,16 @@ enum Task {
         /// Only build the target.
         #[arg(long)]
         build_only: bool,
+    },
+    /// Active-expiry scenario: N keys expiring at once, time to reclaim and
+    /// PING latency meanwhile, for ember (release build) and redis-server.
+    Expiry {
+        /// Keys to load.
+        #[arg(long, default_value_t = 1_000_000)]
+        keys: usize,
+        /// Also run it against redis-server from PATH.
+        #[arg(long)]
+        redis: bool,
     },
     /// Regenerate docs/COMMANDS.md from the command table.
     Docs {
@@ -127,5 +140,15 @@ fn main() -> Result<()> {
         }
         Task::Fuzz { target, seconds, build_only } => fuzz(&target, seconds, build_only),
         Task::Docs { check } => docs(check),
+        Task::Expiry { keys, redis } => {
+            run(cargo().current_dir(root()).args(["build", "--release", "-p", "ember-server"]))?;
+            let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+            let ember = target.join("release/ember-server");
+            expiry::run(&ember.to_string_lossy(), 7391, keys)?;
+            if redis {
+                expiry::run("redis-server", 7392, keys)?;
+            }
+            Ok(())
+        }
     }
 }

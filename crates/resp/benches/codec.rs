@@ -33,11 +33,7 @@ fn encode_set(out: &mut BytesMut, i: usize) {
 
 /// A 600-element array of short bulk strings, like an LRANGE reply.
 fn array_reply() -> Frame {
-    Frame::Array(
-        (0..ARRAY)
-            .map(|i| Frame::bulk(format!("value:{i:06}").into_bytes()))
-            .collect(),
-    )
+    Frame::Array((0..ARRAY).map(|i| Frame::bulk(format!("value:{i:06}").into_bytes())).collect())
 }
 
 fn bench_command_decoder(c: &mut Criterion) {
@@ -66,11 +62,7 @@ fn bench_frame_decoder(c: &mut Criterion) {
     group.throughput(Throughput::Elements(ARRAY as u64));
     group.bench_function("array_600_bulk", |b| {
         let mut decoder = FrameDecoder::default();
-        b.iter_batched_ref(
-            || input.clone(),
-            |buf| decoder.decode(buf).unwrap().unwrap(),
-            BatchSize::SmallInput,
-        )
+        b.iter_batched_ref(|| input.clone(), |buf| decoder.decode(buf).unwrap().unwrap(), BatchSize::SmallInput)
     });
     group.finish();
 }

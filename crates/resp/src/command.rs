@@ -190,11 +190,7 @@ impl CommandDecoder {
             }
             self.pos = 0;
             self.scan = 0;
-            self.state = if first == b'*' {
-                State::Count
-            } else {
-                State::Inline
-            };
+            self.state = if first == b'*' { State::Count } else { State::Inline };
         }
         if self.state == State::Inline {
             return self.decode_inline(buf);
@@ -249,11 +245,7 @@ impl CommandDecoder {
                 return Err(self.fail(ProtocolError::TooBigInlineRequest { offset }));
             }
         };
-        let end = if newline > 0 && buf[newline - 1] == b'\r' {
-            newline - 1
-        } else {
-            newline
-        };
+        let end = if newline > 0 && buf[newline - 1] == b'\r' { newline - 1 } else { newline };
         self.scanned += end as u64;
         self.scratch.clear();
         self.args.clear();
@@ -263,25 +255,20 @@ impl CommandDecoder {
         self.state = State::Start;
         self.pos = 0;
         self.need = 1;
-        Ok(Some(Command {
-            src: &self.scratch,
-            args: &self.args,
-            consumed: newline + 1,
-            inline: true,
-        }))
+        Ok(Some(Command { src: &self.scratch, args: &self.args, consumed: newline + 1, inline: true }))
     }
 
     fn decode_multibulk<'a>(&'a mut self, buf: &'a [u8]) -> Result<Option<Command<'a>>, ProtocolError> {
         let mut pos = self.pos;
         if self.state == State::Count {
-            let (count, cr) = match fast_len(buf, 0) {
-                Some(hit) if self.scan == 0 => hit,
+            // The one-pass parse only on a fresh line, so nothing is rescanned.
+            let fast = if self.scan == 0 { fast_len(buf, 0) } else { None };
+            let (count, cr) = match fast {
+                Some(hit) => hit,
                 _ => match self.find_line(buf, 0, b'\r') {
                     Line::Found(i) if i + 1 < buf.len() => match parse_strict_i64(&buf[1..i]) {
                         Some(n) => (n, i),
-                        None => {
-                            return Err(self.fail(ProtocolError::InvalidMultibulkLength { offset: 0 }))
-                        }
+                        None => return Err(self.fail(ProtocolError::InvalidMultibulkLength { offset: 0 })),
                     },
                     Line::Found(_) | Line::Incomplete => return self.incomplete(0, buf.len() + 1),
                     Line::TooLong => {
@@ -302,12 +289,7 @@ impl CommandDecoder {
                 self.state = State::Start;
                 self.pos = 0;
                 self.need = 1;
-                return Ok(Some(Command {
-                    src: buf,
-                    args: &[],
-                    consumed: pos,
-                    inline: false,
-                }));
+                return Ok(Some(Command { src: buf, args: &[], consumed: pos, inline: false }));
             }
             self.remaining = count as u64;
             self.args.reserve((count as u64).min(MAX_PREALLOC_ARGS as u64) as usize);
@@ -319,8 +301,9 @@ impl CommandDecoder {
                 State::BulkData { len } => len,
                 _ => {
                     // State::BulkHeader: a `$<len>` line starts at `pos`.
-                    let (len, cr) = match fast_len(buf, pos) {
-                        Some(hit) if self.scan == pos && buf[pos] == b'$' => hit,
+                    let fast = if self.scan == pos && buf.get(pos) == Some(&b'$') { fast_len(buf, pos) } else { None };
+                    let (len, cr) = match fast {
+                        Some(hit) => hit,
                         _ => match self.find_line(buf, pos, b'\r') {
                             Line::Found(i) if i + 1 < buf.len() => {
                                 if buf[pos] != b'$' {
@@ -329,14 +312,10 @@ impl CommandDecoder {
                                 }
                                 match parse_strict_i64(&buf[pos + 1..i]) {
                                     Some(n) => (n, i),
-                                    None => {
-                                        return Err(self.fail(ProtocolError::InvalidBulkLength { offset: pos }))
-                                    }
+                                    None => return Err(self.fail(ProtocolError::InvalidBulkLength { offset: pos })),
                                 }
                             }
-                            Line::Found(_) | Line::Incomplete => {
-                                return self.incomplete(pos, buf.len() + 1)
-                            }
+                            Line::Found(_) | Line::Incomplete => return self.incomplete(pos, buf.len() + 1),
                             Line::TooLong => {
                                 let offset = pos + self.limits.max_inline_len;
                                 return Err(self.fail(ProtocolError::TooBigBulkCountString { offset }));
@@ -370,12 +349,7 @@ impl CommandDecoder {
                 self.state = State::Start;
                 self.pos = 0;
                 self.need = 1;
-                return Ok(Some(Command {
-                    src: buf,
-                    args: &self.args,
-                    consumed: pos,
-                    inline: false,
-                }));
+                return Ok(Some(Command { src: buf, args: &self.args, consumed: pos, inline: false }));
             }
             self.state = State::BulkHeader;
             self.scan = pos;
@@ -396,11 +370,7 @@ fn fast_len(buf: &[u8], start: usize) -> Option<(i64, usize)> {
         if d > 9 {
             let canonical = n > 0 && (digits[0] != b'0' || n == 1);
             let cr = start + 1 + n;
-            return if b == b'\r' && canonical && cr + 1 < buf.len() {
-                Some((value, cr))
-            } else {
-                None
-            };
+            return if b == b'\r' && canonical && cr + 1 < buf.len() { Some((value, cr)) } else { None };
         }
         if n == 18 {
             return None;
@@ -454,10 +424,7 @@ impl<'a> Command<'a> {
     /// The arguments in order.
     #[inline]
     pub fn iter(&self) -> Args<'a> {
-        Args {
-            src: self.src,
-            ranges: self.args.iter(),
-        }
+        Args { src: self.src, ranges: self.args.iter() }
     }
 
     /// How many bytes at the front of the buffer this command occupied.
@@ -475,9 +442,7 @@ impl<'a> Command<'a> {
 
 impl fmt::Debug for Command<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.iter().map(|a| a.escape_ascii().to_string()))
-            .finish()
+        f.debug_list().entries(self.iter().map(|a| a.escape_ascii().to_string())).finish()
     }
 }
 

@@ -81,15 +81,7 @@ impl Default for FrameDecoder {
 impl FrameDecoder {
     /// A decoder enforcing `limits` (`unauthenticated` is ignored).
     pub fn new(limits: Limits) -> Self {
-        FrameDecoder {
-            limits,
-            pos: 0,
-            scan: 0,
-            blob: None,
-            stack: Vec::new(),
-            need: 1,
-            scanned: 0,
-        }
+        FrameDecoder { limits, pos: 0, scan: 0, blob: None, stack: Vec::new(), need: 1, scanned: 0 }
     }
 
     /// The limits in force.
@@ -163,8 +155,7 @@ impl FrameDecoder {
                 self.scan = next;
             } else {
                 let pos = self.pos;
-                let Some((token, next)) = header(buf, pos, &mut self.scan, &self.limits, &mut self.scanned)?
-                else {
+                let Some((token, next)) = header(buf, pos, &mut self.scan, &self.limits, &mut self.scanned)? else {
                     self.need = buf.len() + 1;
                     return Ok(None);
                 };
@@ -172,11 +163,7 @@ impl FrameDecoder {
                 self.scan = next;
                 match token {
                     Token::Blob(kind, len) => {
-                        self.blob = Some(PendingBlob {
-                            kind,
-                            start: next,
-                            len,
-                        });
+                        self.blob = Some(PendingBlob { kind, start: next, len });
                         continue;
                     }
                     Token::Aggregate(kind, count) => {
@@ -188,10 +175,7 @@ impl FrameDecoder {
                         if children > 0 {
                             if self.stack.len() >= self.limits.max_depth {
                                 let max_depth = self.limits.max_depth;
-                                return Err(ProtocolError::TooDeep {
-                                    max_depth,
-                                    offset: pos,
-                                });
+                                return Err(ProtocolError::TooDeep { max_depth, offset: pos });
                             }
                             self.stack.push(children);
                             continue;
@@ -228,23 +212,7 @@ fn check_blob(buf: &[u8], blob: PendingBlob) -> Result<(), ProtocolError> {
 }
 
 fn is_type_byte(b: u8) -> bool {
-    matches!(
-        b,
-        b'+' | b'-'
-            | b':'
-            | b'$'
-            | b'*'
-            | b'_'
-            | b','
-            | b'#'
-            | b'('
-            | b'='
-            | b'!'
-            | b'%'
-            | b'~'
-            | b'>'
-            | b'|'
-    )
+    matches!(b, b'+' | b'-' | b':' | b'$' | b'*' | b'_' | b',' | b'#' | b'(' | b'=' | b'!' | b'%' | b'~' | b'>' | b'|')
 }
 
 /// Reads and interprets the header line at `pos`. `Ok(None)` if the line is not
@@ -260,10 +228,7 @@ fn header(
         return Ok(None);
     };
     if !is_type_byte(kind) {
-        return Err(ProtocolError::InvalidFrameType {
-            got: kind,
-            offset: pos,
-        });
+        return Err(ProtocolError::InvalidFrameType { got: kind, offset: pos });
     }
     if *scan <= pos + 1 {
         if let Some((token, cr)) = fast_length(buf, pos, kind, limits) {
@@ -273,11 +238,13 @@ fn header(
         }
     }
     let from = (*scan).max(pos + 1);
-    let window_end = buf
-        .len()
-        .min(pos.saturating_add(limits.max_inline_len).saturating_add(2));
+    let window_end = buf.len().min(pos.saturating_add(limits.max_inline_len).saturating_add(2));
     let cr = if from < window_end {
-        match memchr::memchr(b'\r', &buf[from..window_end]) {
+        // A bare LF is never part of a valid line: reject it where it is.
+        match memchr::memchr2(b'\r', b'\n', &buf[from..window_end]) {
+            Some(k) if buf[from + k] == b'\n' => {
+                return Err(ProtocolError::ExpectedCrlf { offset: from + k });
+            }
             Some(k) => {
                 *scanned += (k + 1) as u64;
                 from + k
@@ -286,18 +253,14 @@ fn header(
                 *scanned += (window_end - from) as u64;
                 *scan = window_end;
                 if buf.len() - pos > limits.max_inline_len + 1 {
-                    return Err(ProtocolError::LineTooLong {
-                        offset: pos + limits.max_inline_len + 1,
-                    });
+                    return Err(ProtocolError::LineTooLong { offset: pos + limits.max_inline_len + 1 });
                 }
                 return Ok(None);
             }
         }
     } else {
         if buf.len() - pos > limits.max_inline_len + 1 {
-            return Err(ProtocolError::LineTooLong {
-                offset: pos + limits.max_inline_len + 1,
-            });
+            return Err(ProtocolError::LineTooLong { offset: pos + limits.max_inline_len + 1 });
         }
         return Ok(None);
     };
@@ -353,9 +316,7 @@ fn header(
         // '*', '%', '~', '>', '|'
         _ => match parse_strict_i64(line) {
             Some(-1) if kind == b'*' => Token::NullArray,
-            Some(n) if n >= 0 && n as u64 <= limits.max_multibulk_len => {
-                Token::Aggregate(kind, n as u64)
-            }
+            Some(n) if n >= 0 && n as u64 <= limits.max_multibulk_len => Token::Aggregate(kind, n as u64),
             _ => return Err(ProtocolError::InvalidMultibulkLength { offset: pos }),
         },
     };
@@ -411,31 +372,16 @@ fn parse_double(line: &[u8]) -> Option<f64> {
 
 /// An aggregate under construction in the building pass.
 enum Builder {
-    Seq {
-        kind: u8,
-        remaining: u64,
-        items: Vec<Frame>,
-    },
-    Pairs {
-        attribute: bool,
-        remaining: u64,
-        pairs: Vec<(Frame, Frame)>,
-        key: Option<Frame>,
-    },
-    AttributeValue {
-        attributes: Vec<(Frame, Frame)>,
-    },
+    Seq { kind: u8, remaining: u64, items: Vec<Frame> },
+    Pairs { attribute: bool, remaining: u64, pairs: Vec<(Frame, Frame)>, key: Option<Frame> },
+    AttributeValue { attributes: Vec<(Frame, Frame)> },
 }
 
 impl Builder {
     /// Adds a child; returns the finished aggregate when this was its last one.
     fn push(&mut self, value: Frame) -> Option<Frame> {
         match self {
-            Builder::Seq {
-                kind,
-                remaining,
-                items,
-            } => {
+            Builder::Seq { kind, remaining, items } => {
                 items.push(value);
                 *remaining -= 1;
                 if *remaining > 0 {
@@ -448,12 +394,7 @@ impl Builder {
                     _ => Frame::Array(items),
                 })
             }
-            Builder::Pairs {
-                attribute,
-                remaining,
-                pairs,
-                key,
-            } => {
+            Builder::Pairs { attribute, remaining, pairs, key } => {
                 match key.take() {
                     None => {
                         *key = Some(value);
@@ -473,10 +414,9 @@ impl Builder {
                     Some(Frame::Map(pairs))
                 }
             }
-            Builder::AttributeValue { attributes } => Some(Frame::Attribute {
-                attributes: std::mem::take(attributes),
-                value: Box::new(value),
-            }),
+            Builder::AttributeValue { attributes } => {
+                Some(Frame::Attribute { attributes: std::mem::take(attributes), value: Box::new(value) })
+            }
         }
     }
 }
@@ -521,12 +461,7 @@ fn build(bytes: &Bytes, limits: &Limits, scanned: &mut u64) -> Result<Frame, Pro
                 let pairs = Vec::with_capacity(prealloc(count, 2));
                 let attribute = kind == b'|';
                 if count > 0 {
-                    stack.push(Builder::Pairs {
-                        attribute,
-                        remaining: count,
-                        pairs,
-                        key: None,
-                    });
+                    stack.push(Builder::Pairs { attribute, remaining: count, pairs, key: None });
                     continue;
                 } else if attribute {
                     stack.push(Builder::AttributeValue { attributes: pairs });
@@ -537,11 +472,7 @@ fn build(bytes: &Bytes, limits: &Limits, scanned: &mut u64) -> Result<Frame, Pro
             Token::Aggregate(kind, count) => {
                 let items = Vec::with_capacity(prealloc(count, 1));
                 if count > 0 {
-                    stack.push(Builder::Seq {
-                        kind,
-                        remaining: count,
-                        items,
-                    });
+                    stack.push(Builder::Seq { kind, remaining: count, items });
                     continue;
                 }
                 match kind {

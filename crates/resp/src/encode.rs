@@ -269,12 +269,7 @@ mod tests {
     fn check(write: impl FnOnce(&mut BytesMut), expected: &[u8]) {
         let mut out = BytesMut::new();
         write(&mut out);
-        assert_eq!(
-            out.as_ref(),
-            expected,
-            "got {:?}",
-            out.as_ref().escape_ascii().to_string()
-        );
+        assert_eq!(out.as_ref(), expected, "got {:?}", out.as_ref().escape_ascii().to_string());
     }
 
     #[test]
@@ -292,7 +287,7 @@ mod tests {
         check(|b| bulk(b, b"a\r\nb"), b"$4\r\na\r\nb\r\n");
         check(|b| bulk(b, &[b'x'; 12]), b"$12\r\nxxxxxxxxxxxx\r\n");
         check(|b| bulk_header(b, 123), b"$123\r\n");
-        check(|b| crlf(b), b"\r\n");
+        check(crlf, b"\r\n");
         check(|b| null(b, Resp3), b"_\r\n");
         check(|b| null(b, Resp2), b"$-1\r\n");
         check(|b| null_array(b, Resp3), b"_\r\n");

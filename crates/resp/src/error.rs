@@ -155,20 +155,14 @@ impl ProtocolError {
         let fixed: &'static str = match *self {
             InvalidBulkLength { .. } => "Protocol error: invalid bulk length",
             InvalidMultibulkLength { .. } => "Protocol error: invalid multibulk length",
-            ExpectedDollar { got, .. } => {
-                return Cow::Owned(quoted(b"Protocol error: expected '$', got '", got))
-            }
+            ExpectedDollar { got, .. } => return Cow::Owned(quoted(b"Protocol error: expected '$', got '", got)),
             TooBigInlineRequest { .. } => "Protocol error: too big inline request",
             TooBigMultibulkCountString { .. } => "Protocol error: too big mbulk count string",
             TooBigBulkCountString { .. } => "Protocol error: too big bulk count string",
             UnbalancedQuotes { .. } => "Protocol error: unbalanced quotes in request",
-            UnauthenticatedMultibulkLength { .. } => {
-                "Protocol error: unauthenticated multibulk length"
-            }
+            UnauthenticatedMultibulkLength { .. } => "Protocol error: unauthenticated multibulk length",
             UnauthenticatedBulkLength { .. } => "Protocol error: unauthenticated bulk length",
-            InvalidFrameType { got, .. } => {
-                return Cow::Owned(quoted(b"Protocol error: invalid frame type '", got))
-            }
+            InvalidFrameType { got, .. } => return Cow::Owned(quoted(b"Protocol error: invalid frame type '", got)),
             InvalidInteger { .. } => "Protocol error: invalid integer",
             InvalidDouble { .. } => "Protocol error: invalid double",
             InvalidBoolean { .. } => "Protocol error: invalid boolean",
@@ -215,45 +209,18 @@ mod tests {
     #[test]
     fn messages_match_redis() {
         let cases: &[(ProtocolError, &str)] = &[
-            (
-                ProtocolError::InvalidBulkLength { offset: 0 },
-                "Protocol error: invalid bulk length",
-            ),
-            (
-                ProtocolError::InvalidMultibulkLength { offset: 0 },
-                "Protocol error: invalid multibulk length",
-            ),
-            (
-                ProtocolError::ExpectedDollar {
-                    got: b'x',
-                    offset: 4,
-                },
-                "Protocol error: expected '$', got 'x'",
-            ),
-            (
-                ProtocolError::TooBigInlineRequest { offset: 0 },
-                "Protocol error: too big inline request",
-            ),
-            (
-                ProtocolError::TooBigMultibulkCountString { offset: 0 },
-                "Protocol error: too big mbulk count string",
-            ),
-            (
-                ProtocolError::TooBigBulkCountString { offset: 0 },
-                "Protocol error: too big bulk count string",
-            ),
-            (
-                ProtocolError::UnbalancedQuotes { offset: 0 },
-                "Protocol error: unbalanced quotes in request",
-            ),
+            (ProtocolError::InvalidBulkLength { offset: 0 }, "Protocol error: invalid bulk length"),
+            (ProtocolError::InvalidMultibulkLength { offset: 0 }, "Protocol error: invalid multibulk length"),
+            (ProtocolError::ExpectedDollar { got: b'x', offset: 4 }, "Protocol error: expected '$', got 'x'"),
+            (ProtocolError::TooBigInlineRequest { offset: 0 }, "Protocol error: too big inline request"),
+            (ProtocolError::TooBigMultibulkCountString { offset: 0 }, "Protocol error: too big mbulk count string"),
+            (ProtocolError::TooBigBulkCountString { offset: 0 }, "Protocol error: too big bulk count string"),
+            (ProtocolError::UnbalancedQuotes { offset: 0 }, "Protocol error: unbalanced quotes in request"),
             (
                 ProtocolError::UnauthenticatedMultibulkLength { offset: 0 },
                 "Protocol error: unauthenticated multibulk length",
             ),
-            (
-                ProtocolError::UnauthenticatedBulkLength { offset: 0 },
-                "Protocol error: unauthenticated bulk length",
-            ),
+            (ProtocolError::UnauthenticatedBulkLength { offset: 0 }, "Protocol error: unauthenticated bulk length"),
         ];
         for (err, text) in cases {
             assert_eq!(&*err.message(), text.as_bytes());
@@ -263,15 +230,9 @@ mod tests {
 
     #[test]
     fn quoted_bytes_stay_on_one_line() {
-        let err = ProtocolError::ExpectedDollar {
-            got: b'\r',
-            offset: 0,
-        };
+        let err = ProtocolError::ExpectedDollar { got: b'\r', offset: 0 };
         assert_eq!(&*err.message(), b"Protocol error: expected '$', got ' '");
-        let err = ProtocolError::ExpectedDollar {
-            got: 0xff,
-            offset: 0,
-        };
+        let err = ProtocolError::ExpectedDollar { got: 0xff, offset: 0 };
         assert_eq!(&*err.message(), b"Protocol error: expected '$', got '\xff'");
         assert_eq!(err.to_string(), "Protocol error: expected '$', got '\\xff'");
         assert_eq!(err.offset(), 0);

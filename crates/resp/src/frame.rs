@@ -176,27 +176,9 @@ impl PartialEq for Frame {
             (Double(a), Double(b)) => a == b || (a.is_nan() && b.is_nan()),
             (Boolean(a), Boolean(b)) => a == b,
             (BigNumber(a), BigNumber(b)) => a == b,
-            (
-                Verbatim {
-                    format: fa,
-                    data: da,
-                },
-                Verbatim {
-                    format: fb,
-                    data: db,
-                },
-            ) => fa == fb && da == db,
+            (Verbatim { format: fa, data: da }, Verbatim { format: fb, data: db }) => fa == fb && da == db,
             (BlobError(a), BlobError(b)) => a == b,
-            (
-                Attribute {
-                    attributes: aa,
-                    value: va,
-                },
-                Attribute {
-                    attributes: ab,
-                    value: vb,
-                },
-            ) => aa == ab && va == vb,
+            (Attribute { attributes: aa, value: va }, Attribute { attributes: ab, value: vb }) => aa == ab && va == vb,
             _ => false,
         }
     }

@@ -29,22 +29,11 @@ pub fn check(data: &[u8]) {
 pub fn limits_for(selector: u8) -> Limits {
     match selector % 4 {
         0 => Limits::default(),
-        1 => Limits {
-            max_bulk_len: 64,
-            max_multibulk_len: 8,
-            max_inline_len: 16,
-            max_depth: 3,
-            unauthenticated: false,
-        },
-        2 => Limits {
-            unauthenticated: true,
-            ..Limits::default()
-        },
-        _ => Limits {
-            max_depth: 8,
-            max_inline_len: 40,
-            ..Limits::default()
-        },
+        1 => {
+            Limits { max_bulk_len: 64, max_multibulk_len: 8, max_inline_len: 16, max_depth: 3, unauthenticated: false }
+        }
+        2 => Limits { unauthenticated: true, ..Limits::default() },
+        _ => Limits { max_depth: 8, max_inline_len: 40, ..Limits::default() },
     }
 }
 
@@ -128,9 +117,7 @@ fn capacity(frame: &Frame) -> usize {
         Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
             items.capacity() + items.iter().map(capacity).sum::<usize>()
         }
-        Frame::Map(pairs) => {
-            pairs.capacity() + pairs.iter().map(|(k, v)| capacity(k) + capacity(v)).sum::<usize>()
-        }
+        Frame::Map(pairs) => pairs.capacity() + pairs.iter().map(|(k, v)| capacity(k) + capacity(v)).sum::<usize>(),
         Frame::Attribute { attributes, value } => {
             1 + attributes.capacity()
                 + attributes.iter().map(|(k, v)| capacity(k) + capacity(v)).sum::<usize>()
@@ -145,10 +132,7 @@ fn check_frames(body: &[u8], limits: &Limits, split: usize) {
     let chunked = decode_frames(body, limits, Some(split));
     assert_eq!(chunked.0, frames, "chunked decoding gave other frames");
     assert_eq!(chunked.1, end, "chunked decoding ended otherwise");
-    let relaxed = Limits {
-        max_depth: 1024,
-        ..Limits::default()
-    };
+    let relaxed = Limits { max_depth: 1024, ..Limits::default() };
     for (frame, used) in &frames {
         assert!(capacity(frame) <= *used, "frame capacity beyond its input");
         let encoded = frame.to_bytes(Protocol::Resp3);

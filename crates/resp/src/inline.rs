@@ -34,11 +34,7 @@ fn hex_value(b: u8) -> Option<u8> {
 ///
 /// On a quoting error returns the offset within `line` of the byte that broke
 /// the rules (or `line.len()` for an unterminated quote).
-pub(crate) fn split(
-    line: &[u8],
-    out: &mut Vec<u8>,
-    args: &mut Vec<(usize, usize)>,
-) -> Result<(), usize> {
+pub(crate) fn split(line: &[u8], out: &mut Vec<u8>, args: &mut Vec<(usize, usize)>) -> Result<(), usize> {
     let n = line.len();
     let mut i = 0;
     loop {
@@ -130,6 +126,22 @@ pub(crate) fn split(
     }
 }
 
+/// Splits a line with the inline-command quoting rules (the same rules
+/// redis.conf lines use) into owned arguments. On a quoting error returns the
+/// offset of the byte that broke the rules.
+///
+/// ```
+/// let args = ember_resp::split_inline(br#"save "" 'a b' "\x41""#).unwrap();
+/// assert_eq!(args, vec![b"save".to_vec(), b"".to_vec(), b"a b".to_vec(), b"A".to_vec()]);
+/// assert!(ember_resp::split_inline(b"port \"6379").is_err());
+/// ```
+pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, usize> {
+    let mut out = Vec::new();
+    let mut ranges = Vec::new();
+    split(line, &mut out, &mut ranges)?;
+    Ok(ranges.iter().map(|&(s, e)| out[s..e].to_vec()).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,11 +149,8 @@ mod tests {
     fn check(line: &[u8], expected: Result<&[&[u8]], usize>) {
         let mut out = Vec::new();
         let mut args = Vec::new();
-        let got = split(line, &mut out, &mut args).map(|()| {
-            args.iter()
-                .map(|&(s, e)| out[s..e].to_vec())
-                .collect::<Vec<_>>()
-        });
+        let got = split(line, &mut out, &mut args)
+            .map(|()| args.iter().map(|&(s, e)| out[s..e].to_vec()).collect::<Vec<_>>());
         let expected = expected.map(|a| a.iter().map(|x| x.to_vec()).collect::<Vec<_>>());
         assert_eq!(got, expected, "line {:?}", String::from_utf8_lossy(line));
     }
@@ -172,20 +181,4 @@ mod tests {
         check(b"\"abc\"\x0b", Ok(&[b"abc"]));
         check(b"'\\x41'", Ok(&[b"\\x41"]));
     }
-}
-
-/// Splits a line with the inline-command quoting rules (the same rules
-/// redis.conf lines use) into owned arguments. On a quoting error returns the
-/// offset of the byte that broke the rules.
-///
-/// ```
-/// let args = ember_resp::split_inline(br#"save "" 'a b' "\x41""#).unwrap();
-/// assert_eq!(args, vec![b"save".to_vec(), b"".to_vec(), b"a b".to_vec(), b"A".to_vec()]);
-/// assert!(ember_resp::split_inline(b"port \"6379").is_err());
-/// ```
-pub fn split_inline(line: &[u8]) -> Result<Vec<Vec<u8>>, usize> {
-    let mut out = Vec::new();
-    let mut ranges = Vec::new();
-    split(line, &mut out, &mut ranges)?;
-    Ok(ranges.iter().map(|&(s, e)| out[s..e].to_vec()).collect())
 }

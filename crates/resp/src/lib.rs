@@ -68,6 +68,10 @@
 
 #![deny(missing_docs)]
 
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 mod command;
 mod decode;
 pub mod encode;
@@ -85,7 +89,6 @@ pub use error::ProtocolError;
 pub use frame::{Frame, Protocol};
 pub use inline::split_inline;
 pub use limits::{
-    Limits, DEFAULT_MAX_BULK_LEN, DEFAULT_MAX_INLINE_LEN, UNAUTHENTICATED_MAX_ARGS,
-    UNAUTHENTICATED_MAX_BULK,
+    Limits, DEFAULT_MAX_BULK_LEN, DEFAULT_MAX_INLINE_LEN, UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK,
 };
 pub use num::{format_double, format_i64, DOUBLE_BUF_LEN};

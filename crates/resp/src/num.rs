@@ -135,11 +135,7 @@ pub fn format_double(v: f64, out: &mut [u8; DOUBLE_BUF_LEN]) -> &[u8] {
     let abs = v.abs();
     let mut cursor = Cursor { buf: out, len: 0 };
     let plain = abs == 0.0 || (1e-5..1e17).contains(&abs);
-    let ok = if plain {
-        write!(cursor, "{v}")
-    } else {
-        write!(cursor, "{v:e}")
-    };
+    let ok = if plain { write!(cursor, "{v}") } else { write!(cursor, "{v:e}") };
     let len = cursor.len;
     if ok.is_err() {
         // Unreachable by the length analysis above; stay panic-free regardless.
@@ -192,12 +188,7 @@ mod tests {
             (b"1a", None),
         ];
         for &(input, expected) in cases {
-            assert_eq!(
-                parse_strict_i64(input),
-                expected,
-                "{:?}",
-                String::from_utf8_lossy(input)
-            );
+            assert_eq!(parse_strict_i64(input), expected, "{:?}", String::from_utf8_lossy(input));
         }
     }
 

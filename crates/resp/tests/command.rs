@@ -20,12 +20,7 @@ fn run(input: &[u8], limits: Limits) -> Outcome {
                 buf.drain(..used);
             }
             Ok(None) => return (commands, Ok(buf.len())),
-            Err(e) => {
-                return (
-                    commands,
-                    Err(String::from_utf8_lossy(&e.message()).into_owned()),
-                )
-            }
+            Err(e) => return (commands, Err(String::from_utf8_lossy(&e.message()).into_owned())),
         }
     }
 }
@@ -35,10 +30,7 @@ fn run(input: &[u8], limits: Limits) -> Outcome {
 fn check(input: &[u8], expected: &[&[&[u8]]]) {
     let (commands, end) = run(input, Limits::default());
     let got: Vec<Vec<Vec<u8>>> = commands.into_iter().map(|(a, _)| a).collect();
-    let want: Vec<Vec<Vec<u8>>> = expected
-        .iter()
-        .map(|c| c.iter().map(|a| a.to_vec()).collect())
-        .collect();
+    let want: Vec<Vec<Vec<u8>>> = expected.iter().map(|c| c.iter().map(|a| a.to_vec()).collect()).collect();
     assert_eq!(got, want, "input {:?}", input.escape_ascii().to_string());
     assert_eq!(end, Ok(0), "input {:?}", input.escape_ascii().to_string());
 }
@@ -53,35 +45,21 @@ fn check_incomplete(input: &[u8], limits: Limits, expected_commands: usize) {
 /// Expects `input` to fail with the error text `expected`.
 fn check_err(input: &[u8], limits: Limits, expected: &str) {
     let (_, end) = run(input, limits);
-    assert_eq!(
-        end,
-        Err(expected.to_string()),
-        "input {:?}",
-        input.escape_ascii().to_string()
-    );
+    assert_eq!(end, Err(expected.to_string()), "input {:?}", input.escape_ascii().to_string());
 }
 
 fn unauth() -> Limits {
-    Limits {
-        unauthenticated: true,
-        ..Limits::default()
-    }
+    Limits { unauthenticated: true, ..Limits::default() }
 }
 
 #[test]
 fn multibulk_commands() {
     check(b"*1\r\n$4\r\nPING\r\n", &[&[b"PING"]]);
-    check(
-        b"*3\r\n$3\r\nSET\r\n$10\r\nkey:000001\r\n$3\r\nxxx\r\n",
-        &[&[b"SET", b"key:000001", b"xxx"]],
-    );
+    check(b"*3\r\n$3\r\nSET\r\n$10\r\nkey:000001\r\n$3\r\nxxx\r\n", &[&[b"SET", b"key:000001", b"xxx"]]);
     check(b"*1\r\n$0\r\n\r\n", &[&[b""]]);
     check(b"*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n", &[&[b"GET", b"a\r\nb"]]);
     check(b"*1\r\n$3\r\n\0\xff\x01\r\n", &[&[b"\0\xff\x01"]]);
-    check(
-        b"*1\r\n$1\r\na\r\n*2\r\n$1\r\nb\r\n$1\r\nc\r\n",
-        &[&[b"a"], &[b"b", b"c"]],
-    );
+    check(b"*1\r\n$1\r\na\r\n*2\r\n$1\r\nb\r\n$1\r\nc\r\n", &[&[b"a"], &[b"b", b"c"]]);
     // As in Redis, the two bytes after a `\r` and after a payload are skipped
     // without being checked.
     check(b"*1\r?$1\r?aXY", &[&[b"a"]]);
@@ -105,14 +83,8 @@ fn inline_commands() {
 
 #[test]
 fn skipped_forms_yield_empty_commands() {
-    let cases: &[(&[u8], usize)] = &[
-        (b"\r\n", 2),
-        (b"\n", 1),
-        (b"   \r\n", 5),
-        (b"*0\r\n", 4),
-        (b"*-1\r\n", 5),
-        (b"*-100\r\n", 7),
-    ];
+    let cases: &[(&[u8], usize)] =
+        &[(b"\r\n", 2), (b"\n", 1), (b"   \r\n", 5), (b"*0\r\n", 4), (b"*-1\r\n", 5), (b"*-100\r\n", 7)];
     for &(input, consumed) in cases {
         let mut decoder = CommandDecoder::default();
         let cmd = decoder.decode(input).unwrap().unwrap();
@@ -158,11 +130,7 @@ fn request_errors() {
     check_err(b"*01\r\n", d(), "Protocol error: invalid multibulk length");
     check_err(b"*+1\r\n", d(), "Protocol error: invalid multibulk length");
     check_err(b"*2147483648\r\n", d(), "Protocol error: invalid multibulk length");
-    check_err(
-        b"*99999999999999999999\r\n",
-        d(),
-        "Protocol error: invalid multibulk length",
-    );
+    check_err(b"*99999999999999999999\r\n", d(), "Protocol error: invalid multibulk length");
     check_err(b"*1\r\nx\r\n", d(), "Protocol error: expected '$', got 'x'");
     check_err(b"*2\r\n$1\r\na\r\n:1\r\n", d(), "Protocol error: expected '$', got ':'");
     check_err(b"*1\r\n\r\n", d(), "Protocol error: expected '$', got ' '");
@@ -176,11 +144,7 @@ fn request_errors() {
     check_err(b"SET 'a\r\n", d(), "Protocol error: unbalanced quotes in request");
     check_err(b"SET \"a\"b\r\n", d(), "Protocol error: unbalanced quotes in request");
     check_err(b"*11\r\n", unauth(), "Protocol error: unauthenticated multibulk length");
-    check_err(
-        b"*1\r\n$16385\r\n",
-        unauth(),
-        "Protocol error: unauthenticated bulk length",
-    );
+    check_err(b"*1\r\n$16385\r\n", unauth(), "Protocol error: unauthenticated bulk length");
     // The error comes after the commands before it.
     let (commands, end) = run(b"PING\r\n*x\r\n", d());
     assert_eq!(commands.len(), 1);
@@ -207,12 +171,7 @@ fn size_limits_on_lines() {
     bulk.extend(std::iter::repeat_n(b'1', max));
     check_err(&bulk, Limits::default(), "Protocol error: too big bulk count string");
 
-    let small = Limits {
-        max_bulk_len: 3,
-        max_multibulk_len: 2,
-        max_inline_len: 8,
-        ..Limits::default()
-    };
+    let small = Limits { max_bulk_len: 3, max_multibulk_len: 2, max_inline_len: 8, ..Limits::default() };
     check_err(b"*3\r\n", small.clone(), "Protocol error: invalid multibulk length");
     check_err(b"*1\r\n$4\r\n", small.clone(), "Protocol error: invalid bulk length");
     check_err(b"123456789", small.clone(), "Protocol error: too big inline request");
@@ -225,13 +184,7 @@ fn error_offsets_point_at_the_line() {
     let err = decoder.decode(b"*2\r\n$1\r\na\r\n$x\r\n").unwrap_err();
     assert_eq!(err, ProtocolError::InvalidBulkLength { offset: 11 });
     let err = decoder.decode(b"*1\r\n#\r\n").unwrap_err();
-    assert_eq!(
-        err,
-        ProtocolError::ExpectedDollar {
-            got: b'#',
-            offset: 4
-        }
-    );
+    assert_eq!(err, ProtocolError::ExpectedDollar { got: b'#', offset: 4 });
 }
 
 #[test]
@@ -263,7 +216,7 @@ fn command_accessors() {
     assert_eq!(cmd.arg(0), b"SET");
     assert_eq!(cmd.get(2), Some(&b"v"[..]));
     assert_eq!(cmd.get(3), None);
-    assert_eq!(cmd.iter().rev().next(), Some(&b"v"[..]));
+    assert_eq!(cmd.iter().next_back(), Some(&b"v"[..]));
     assert_eq!(cmd.iter().len(), 3);
     assert_eq!(cmd.into_iter().count(), 3);
     assert!(!cmd.is_inline());

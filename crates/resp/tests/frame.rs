@@ -12,23 +12,14 @@ fn b(s: &'static [u8]) -> Bytes {
 /// encodes (RESP3) back to `input`.
 fn check(input: &[u8], expected: Frame) {
     check_decode(input, &expected);
-    assert_eq!(
-        expected.to_bytes(Protocol::Resp3).as_ref(),
-        input,
-        "re-encoding {expected:?}"
-    );
+    assert_eq!(expected.to_bytes(Protocol::Resp3).as_ref(), input, "re-encoding {expected:?}");
 }
 
 /// `input` decodes to exactly `expected`, consuming all of it.
 fn check_decode(input: &[u8], expected: &Frame) {
     let mut buf = BytesMut::from(input);
     let frame = FrameDecoder::default().decode(&mut buf);
-    assert_eq!(
-        frame,
-        Ok(Some(expected.clone())),
-        "input {:?}",
-        input.escape_ascii().to_string()
-    );
+    assert_eq!(frame, Ok(Some(expected.clone())), "input {:?}", input.escape_ascii().to_string());
     assert!(buf.is_empty());
     // Every proper prefix is incomplete.
     for cut in 0..input.len() {
@@ -51,12 +42,7 @@ fn check_err(input: &[u8], limits: Limits, expected: ProtocolError) {
 /// `frame` encodes for `proto` to exactly `expected`.
 fn check_encode(frame: Frame, proto: Protocol, expected: &[u8]) {
     let got = frame.to_bytes(proto);
-    assert_eq!(
-        got.as_ref(),
-        expected,
-        "got {:?}",
-        got.as_ref().escape_ascii().to_string()
-    );
+    assert_eq!(got.as_ref(), expected, "got {:?}", got.as_ref().escape_ascii().to_string());
 }
 
 #[test]
@@ -75,16 +61,9 @@ fn resp2_types() {
     check(b"*0\r\n", Frame::Array(vec![]));
     check(
         b"*3\r\n:1\r\n$1\r\na\r\n*1\r\n+x\r\n",
-        Frame::Array(vec![
-            Frame::Integer(1),
-            Frame::bulk("a"),
-            Frame::Array(vec![Frame::simple("x")]),
-        ]),
+        Frame::Array(vec![Frame::Integer(1), Frame::bulk("a"), Frame::Array(vec![Frame::simple("x")])]),
     );
-    check(
-        b"*2\r\n$-1\r\n*-1\r\n",
-        Frame::Array(vec![Frame::NullBulk, Frame::NullArray]),
-    );
+    check(b"*2\r\n$-1\r\n*-1\r\n", Frame::Array(vec![Frame::NullBulk, Frame::NullArray]));
 }
 
 #[test]
@@ -92,10 +71,7 @@ fn resp3_types() {
     check(b"_\r\n", Frame::Null);
     check(
         b"%2\r\n+a\r\n:1\r\n$1\r\nb\r\n_\r\n",
-        Frame::Map(vec![
-            (Frame::simple("a"), Frame::Integer(1)),
-            (Frame::bulk("b"), Frame::Null),
-        ]),
+        Frame::Map(vec![(Frame::simple("a"), Frame::Integer(1)), (Frame::bulk("b"), Frame::Null)]),
     );
     check(b"%0\r\n", Frame::Map(vec![]));
     check(b"~2\r\n:1\r\n:2\r\n", Frame::Set(vec![Frame::Integer(1), Frame::Integer(2)]));
@@ -118,24 +94,9 @@ fn resp3_types() {
         Frame::BigNumber(b(b"3492890328409238509324850943850943825024385")),
     );
     check(b"(-12\r\n", Frame::BigNumber(b(b"-12")));
-    check(
-        b"=15\r\ntxt:Some string\r\n",
-        Frame::Verbatim {
-            format: *b"txt",
-            data: b(b"Some string"),
-        },
-    );
-    check(
-        b"=4\r\nmkd:\r\n",
-        Frame::Verbatim {
-            format: *b"mkd",
-            data: b(b""),
-        },
-    );
-    check(
-        b"!21\r\nSYNTAX invalid syntax\r\n",
-        Frame::BlobError(b(b"SYNTAX invalid syntax")),
-    );
+    check(b"=15\r\ntxt:Some string\r\n", Frame::Verbatim { format: *b"txt", data: b(b"Some string") });
+    check(b"=4\r\nmkd:\r\n", Frame::Verbatim { format: *b"mkd", data: b(b"") });
+    check(b"!21\r\nSYNTAX invalid syntax\r\n", Frame::BlobError(b(b"SYNTAX invalid syntax")));
     check(
         b"|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.1923\r\n*1\r\n:2039123\r\n",
         Frame::Attribute {
@@ -149,10 +110,7 @@ fn resp3_types() {
     check(
         b"*2\r\n|0\r\n:1\r\n:2\r\n",
         Frame::Array(vec![
-            Frame::Attribute {
-                attributes: vec![],
-                value: Box::new(Frame::Integer(1)),
-            },
+            Frame::Attribute { attributes: vec![], value: Box::new(Frame::Integer(1)) },
             Frame::Integer(2),
         ]),
     );
@@ -185,6 +143,8 @@ fn frame_errors() {
     check_err(b"$3\r\nfooXY", d(), ExpectedCrlf { offset: 7 });
     check_err(b"+OK\rX", d(), ExpectedCrlf { offset: 3 });
     check_err(b"_x\r\n", d(), ExpectedCrlf { offset: 1 });
+    check_err(b"+a\nb\r\n", d(), ExpectedCrlf { offset: 2 });
+    check_err(b"-a\n", d(), ExpectedCrlf { offset: 2 });
     check_err(b"$-2\r\n", d(), InvalidBulkLength { offset: 0 });
     check_err(b"=-1\r\n", d(), InvalidBulkLength { offset: 0 });
     check_err(b"$x\r\n", d(), InvalidBulkLength { offset: 0 });
@@ -193,11 +153,7 @@ fn frame_errors() {
     check_err(b"%-1\r\n", d(), InvalidMultibulkLength { offset: 0 });
     check_err(b"*2147483648\r\n", d(), InvalidMultibulkLength { offset: 0 });
     check_err(b"*?\r\n", d(), InvalidMultibulkLength { offset: 0 });
-    let small = Limits {
-        max_inline_len: 4,
-        max_depth: 2,
-        ..Limits::default()
-    };
+    let small = Limits { max_inline_len: 4, max_depth: 2, ..Limits::default() };
     check_err(b"+hello", small.clone(), LineTooLong { offset: 5 });
     check_err(b"*1\r\n*1\r\n*1\r\n:1\r\n", small.clone(), TooDeep { max_depth: 2, offset: 8 });
     // Empty aggregates and at-limit nesting are fine.
@@ -226,14 +182,7 @@ fn decodes_a_stream_and_resumes() {
         }
         assert!(decoder.bytes_needed() > buf.len());
     }
-    assert_eq!(
-        frames,
-        [
-            Frame::simple("OK"),
-            Frame::Array(vec![Frame::bulk("foo"), Frame::Integer(12)]),
-            Frame::Null
-        ]
-    );
+    assert_eq!(frames, [Frame::simple("OK"), Frame::Array(vec![Frame::bulk("foo"), Frame::Integer(12)]), Frame::Null]);
     assert!(buf.is_empty());
 }
 
@@ -252,12 +201,8 @@ fn payloads_are_slices_of_the_input() {
     let mut buf = BytesMut::from(&b"*2\r\n$5\r\nhello\r\n+world\r\n"[..]);
     let base = buf.as_ptr() as usize;
     let frame = FrameDecoder::default().decode(&mut buf).unwrap().unwrap();
-    let Frame::Array(items) = frame else {
-        panic!("not an array")
-    };
-    let (Frame::Bulk(hello), Frame::Simple(world)) = (&items[0], &items[1]) else {
-        panic!("unexpected items")
-    };
+    let Frame::Array(items) = frame else { panic!("not an array") };
+    let (Frame::Bulk(hello), Frame::Simple(world)) = (&items[0], &items[1]) else { panic!("unexpected items") };
     assert_eq!(hello.as_ptr() as usize, base + 8);
     assert_eq!(world.as_ptr() as usize, base + 16);
 }
@@ -269,9 +214,7 @@ fn declared_lengths_do_not_preallocate() {
     assert_eq!(decoder.decode(&mut buf), Ok(None));
     assert!(decoder.retained_capacity() <= 64);
     let frame = Frame::decode_one(b"*1\r\n*1\r\n:1\r\n").unwrap().unwrap().0;
-    let Frame::Array(items) = frame else {
-        panic!("not an array")
-    };
+    let Frame::Array(items) = frame else { panic!("not an array") };
     assert_eq!(items.capacity(), 1);
 }
 
@@ -281,23 +224,12 @@ fn resp2_downgrades() {
     check_encode(Frame::Null, Resp2, b"$-1\r\n");
     check_encode(Frame::NullBulk, Resp2, b"$-1\r\n");
     check_encode(Frame::NullArray, Resp2, b"*-1\r\n");
-    check_encode(
-        Frame::Map(vec![(Frame::bulk("k"), Frame::Integer(1))]),
-        Resp2,
-        b"*2\r\n$1\r\nk\r\n:1\r\n",
-    );
+    check_encode(Frame::Map(vec![(Frame::bulk("k"), Frame::Integer(1))]), Resp2, b"*2\r\n$1\r\nk\r\n:1\r\n");
     check_encode(Frame::Set(vec![Frame::Boolean(true)]), Resp2, b"*1\r\n:1\r\n");
     check_encode(Frame::Push(vec![Frame::Boolean(false)]), Resp2, b"*1\r\n:0\r\n");
     check_encode(Frame::Double(2.5), Resp2, b"$3\r\n2.5\r\n");
     check_encode(Frame::BigNumber(b(b"123")), Resp2, b"$3\r\n123\r\n");
-    check_encode(
-        Frame::Verbatim {
-            format: *b"txt",
-            data: b(b"hi"),
-        },
-        Resp2,
-        b"$2\r\nhi\r\n",
-    );
+    check_encode(Frame::Verbatim { format: *b"txt", data: b(b"hi") }, Resp2, b"$2\r\nhi\r\n");
     check_encode(Frame::BlobError(b(b"ERR a\nb")), Resp2, b"-ERR a b\r\n");
     check_encode(
         Frame::Attribute {

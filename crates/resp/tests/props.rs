@@ -54,10 +54,7 @@ fn frame() -> impl Strategy<Value = Frame> {
             items.clone().prop_map(Frame::Set),
             items.prop_map(Frame::Push),
             pairs.clone().prop_map(Frame::Map),
-            (pairs, inner).prop_map(|(attributes, value)| Frame::Attribute {
-                attributes,
-                value: Box::new(value)
-            }),
+            (pairs, inner).prop_map(|(attributes, value)| Frame::Attribute { attributes, value: Box::new(value) }),
         ]
     })
 }
@@ -70,20 +67,13 @@ fn downgrade(frame: &Frame) -> Frame {
         Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
             Frame::Array(items.iter().map(downgrade).collect())
         }
-        Frame::Map(pairs) => Frame::Array(
-            pairs
-                .iter()
-                .flat_map(|(k, v)| [downgrade(k), downgrade(v)])
-                .collect(),
-        ),
+        Frame::Map(pairs) => Frame::Array(pairs.iter().flat_map(|(k, v)| [downgrade(k), downgrade(v)]).collect()),
         Frame::Double(v) => Frame::Bulk(Bytes::copy_from_slice(ember_resp::format_double(*v, &mut tmp))),
         Frame::Boolean(v) => Frame::Integer(i64::from(*v)),
         Frame::BigNumber(d) => Frame::Bulk(d.clone()),
         Frame::Verbatim { data, .. } => Frame::Bulk(data.clone()),
         Frame::BlobError(m) => Frame::Error(Bytes::from(
-            m.iter()
-                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-                .collect::<Vec<u8>>(),
+            m.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect::<Vec<u8>>(),
         )),
         Frame::Attribute { value, .. } => downgrade(value),
         other => other.clone(),
@@ -179,19 +169,14 @@ fn fuzz_input() -> impl Strategy<Value = Vec<u8>> {
         }
         out
     });
-    let commands = (any::<u8>(), proptest::collection::vec((command(), any::<bool>()), 1..4)).prop_map(
-        |(sel, cmds)| {
+    let commands =
+        (any::<u8>(), proptest::collection::vec((command(), any::<bool>()), 1..4)).prop_map(|(sel, cmds)| {
             let mut out = vec![sel];
             for (args, inline) in cmds {
-                out.extend(if inline {
-                    inline_encode(&args)
-                } else {
-                    multibulk_encode(&args)
-                });
+                out.extend(if inline { inline_encode(&args) } else { multibulk_encode(&args) });
             }
             out
-        },
-    );
+        });
     let valid = prop_oneof![frames, commands];
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..64),
@@ -270,6 +255,8 @@ fn fuzz_property_on_fixed_inputs() {
         b"\x02*11\r\n",
         b"\x03\"unbalanced\r\n",
         b"\x00SET a \"b c\"\r\n*0\r\n\r\n",
+        // Found by the fuzzer: a bare LF inside a simple string.
+        b"\x01|1\r\n+\0\r\n+\0\0\0\0\0\n~&0\r\n#t\r\n",
     ] {
         ember_resp::fuzzing::check(input);
     }

@@ -166,6 +166,23 @@ pub struct Client {
     pub write_registered: bool,
     /// The epoll token (slab index and generation).
     pub token: u64,
+    /// Inside MULTI: the queued commands, as received.
+    pub multi: Option<Multi>,
+    /// Running the commands of EXEC (blocking commands do not block).
+    pub in_exec: bool,
+    /// WATCHed keys.
+    pub watched: Vec<(usize, Vec<u8>)>,
+    /// Waiting in a blocking command.
+    pub blocked: Option<crate::blocking::Blocked>,
+}
+
+/// A transaction being queued (MULTI ... EXEC).
+#[derive(Default, Debug)]
+pub struct Multi {
+    /// Raw bytes of each queued command.
+    pub queued: Vec<Vec<u8>>,
+    /// A queued command was refused: EXEC aborts.
+    pub aborted: bool,
 }
 
 impl Client {
@@ -194,6 +211,10 @@ impl Client {
             pending_write: false,
             write_registered: false,
             token: 0,
+            multi: None,
+            in_exec: false,
+            watched: Vec::new(),
+            blocked: None,
         }
     }
 
@@ -215,6 +236,12 @@ impl Client {
             if self.no_evict {
                 f.push('e');
             }
+            if self.blocked.is_some() {
+                f.push('b');
+            }
+            if self.multi.is_some() {
+                f.push('x');
+            }
             if f.is_empty() {
                 f.push('N');
             }
@@ -225,7 +252,7 @@ impl Client {
         let lib_ver = self.lib_ver.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let _ = cmd_flags;
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -235,6 +262,7 @@ impl Client {
             now_ms.saturating_sub(self.last_interaction_ms) / 1000,
             flags,
             self.db,
+            self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
             qbuf,
             qbuf_free,
             qbuf + qbuf_free,

@@ -22,6 +22,9 @@ pub struct Ctx<'a> {
     pub client: &'a mut Client,
     /// Milliseconds since the epoch, fixed for the whole command.
     pub now_ms: u64,
+    /// Set by a blocking command that found nothing to take: the client
+    /// waits instead of getting a reply.
+    pub block: Option<crate::blocking::BlockRequest>,
 }
 
 impl Ctx<'_> {
@@ -36,6 +39,10 @@ impl Ctx<'_> {
     /// Records a change to the dataset (for save points and INFO).
     pub fn dirty(&mut self, n: u64) {
         self.srv.dirty += n;
+    }
+    /// Whether this command may block (not inside MULTI/EXEC).
+    pub fn may_block(&self) -> bool {
+        !self.client.in_exec
     }
 }
 

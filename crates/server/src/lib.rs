@@ -14,6 +14,7 @@
 //! The keyspace lives in `ember-store` and the protocol in `ember-resp`.
 #![deny(missing_docs)]
 
+pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod commands;

@@ -23,6 +23,7 @@ use crate::client::{Client, Input, ReplyMode, Slot, READ_CHUNK};
 use crate::command::{registry, Ctx};
 use crate::config::{Config, LogLevel};
 use crate::error::CmdError;
+use crate::blocking::{KeyEvents, TimeoutReply};
 use crate::lazyfree::LazyFree;
 use crate::log;
 use crate::slowlog::SlowLog;
@@ -98,6 +99,7 @@ pub struct Clients {
     generations: Vec<u32>,
     free: Vec<usize>,
     count: usize,
+    by_id: std::collections::HashMap<u64, usize>,
 }
 
 impl Clients {
@@ -117,6 +119,7 @@ impl Clients {
         });
         self.generations[idx] = self.generations[idx].wrapping_add(1);
         let token = (u64::from(self.generations[idx]) << 32) | idx as u64;
+        self.by_id.insert(slot.client.id, idx);
         self.slots[idx] = Some(slot);
         self.count += 1;
         (idx, token)
@@ -131,9 +134,19 @@ impl Clients {
     fn put(&mut self, idx: usize, slot: Box<Slot>) {
         self.slots[idx] = Some(slot);
     }
-    fn remove(&mut self, idx: usize) {
+    fn remove(&mut self, idx: usize, id: u64) {
+        self.by_id.remove(&id);
         self.free.push(idx);
         self.count -= 1;
+    }
+    /// Slab index of the client with this CLIENT ID.
+    pub fn index_of_id(&self, id: u64) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+    /// The client with this id, if it is in the slab.
+    pub fn get_by_id_mut(&mut self, id: u64) -> Option<&mut Slot> {
+        let idx = self.index_of_id(id)?;
+        self.slots.get_mut(idx)?.as_deref_mut()
     }
     /// Clients currently in the slab (the one running a command is not).
     pub fn iter(&self) -> impl Iterator<Item = &Slot> {
@@ -186,6 +199,12 @@ pub struct Shared {
     pub bound: Vec<SocketAddr>,
     /// Last cron time (ms).
     pub last_cron_ms: u64,
+    /// Active expiry on (DEBUG SET-ACTIVE-EXPIRE 0 turns it off for tests).
+    pub active_expire_enabled: bool,
+    /// Blocked clients and WATCHed keys.
+    pub events: KeyEvents,
+    /// Clients unblocked this turn whose pending input must run.
+    pub unblocked: Vec<u64>,
 }
 
 impl Shared {
@@ -300,6 +319,9 @@ impl Server {
             lazyfree: LazyFree::start(),
             bound,
             last_cron_ms: now,
+            active_expire_enabled: true,
+            events: KeyEvents::default(),
+            unblocked: Vec::new(),
             config,
         };
         Ok(Server { epoll, listeners, signals, shared })
@@ -342,6 +364,10 @@ impl Server {
                 self.cron(now);
             }
             self.active_expire();
+            if self.shared.events.next_deadline().is_some_and(|d| d <= unix_ms()) {
+                self.expire_blocked(unix_ms());
+            }
+            self.serve_blocked();
             self.flush_monitors();
             self.handle_pending_writes();
             if let Some(how) = self.shared.shutdown {
@@ -358,7 +384,10 @@ impl Server {
     fn next_timeout(&self) -> EpollTimeout {
         let now = unix_ms();
         let mut wait = (self.shared.last_cron_ms + self.cron_period_ms()).saturating_sub(now);
-        if let Some(deadline) = self.shared.store.next_deadline() {
+        if let Some(deadline) = self.shared.store.next_deadline().filter(|_| self.shared.active_expire_enabled) {
+            wait = wait.min(deadline.saturating_sub(now));
+        }
+        if let Some(deadline) = self.shared.events.next_deadline() {
             wait = wait.min(deadline.saturating_sub(now));
         }
         EpollTimeout::try_from(wait.min(1000) as i32).unwrap_or(EpollTimeout::ZERO)
@@ -503,6 +532,69 @@ impl Server {
         self.process_input(idx, &mut slot);
         self.shared.clients.put(idx, slot);
         self.after_command(idx);
+        self.serve_blocked();
+    }
+
+    /// Runs again the command of every client blocked on a key that became
+    /// ready, in FIFO order per key, then the pending input of the clients
+    /// that were served. Repeats while serving made more keys ready (a
+    /// BLMOVE into a key another client waits on).
+    fn serve_blocked(&mut self) {
+        while self.shared.events.has_ready() || !self.shared.unblocked.is_empty() {
+            for (db, key) in self.shared.events.take_ready() {
+                for id in self.shared.events.waiters(db, &key) {
+                    let Some(idx) = self.shared.clients.index_of_id(id) else { continue };
+                    let Some(mut slot) = self.shared.clients.take(idx) else { continue };
+                    self.rerun_blocked(idx, &mut slot);
+                    self.shared.clients.put(idx, slot);
+                }
+            }
+            for id in std::mem::take(&mut self.shared.unblocked) {
+                let Some(idx) = self.shared.clients.index_of_id(id) else { continue };
+                let Some(mut slot) = self.shared.clients.take(idx) else { continue };
+                self.process_input(idx, &mut slot);
+                self.shared.clients.put(idx, slot);
+            }
+        }
+    }
+
+    fn rerun_blocked(&mut self, idx: usize, slot: &mut Slot) {
+        let Some(raw): Option<Vec<u8>> = slot.client.blocked.as_ref().map(|b| b.raw.clone()) else { return };
+        let mut decoder = CommandDecoder::new(Limits { max_bulk_len: u64::MAX, ..Limits::default() });
+        let Ok(Some(cmd)) = decoder.decode(&raw) else { return };
+        let now = unix_ms();
+        execute(&mut self.shared, &mut slot.client, &cmd, &raw, now);
+        if slot.client.blocked.is_none() {
+            self.finish_unblock(idx, &mut slot.client);
+        }
+    }
+
+    fn finish_unblock(&mut self, idx: usize, client: &mut Client) {
+        self.shared.unblocked.push(client.id);
+        if !client.pending_write {
+            client.pending_write = true;
+            self.shared.pending_writes.push(idx);
+        }
+    }
+
+    /// Replies to blocked clients whose timeout passed.
+    fn expire_blocked(&mut self, now: u64) {
+        for id in self.shared.events.timed_out(now) {
+            let Some(idx) = self.shared.clients.index_of_id(id) else { continue };
+            let Some(mut slot) = self.shared.clients.take(idx) else { continue };
+            if let Some(state) = slot.client.blocked.take() {
+                self.shared.events.unblock(id, &state);
+                match state.req.on_timeout {
+                    TimeoutReply::NullArray => slot.client.out.null_array(),
+                    TimeoutReply::Null => slot.client.out.null(),
+                }
+                self.finish_unblock(idx, &mut slot.client);
+            }
+            self.shared.clients.put(idx, slot);
+        }
+        if !self.shared.unblocked.is_empty() {
+            self.serve_blocked();
+        }
     }
 
     /// Runs every complete command in the client's buffer.
@@ -511,7 +603,11 @@ impl Server {
         let now = unix_ms();
         let mut consumed = 0;
         loop {
-            if client.close_after_reply || client.close_asap || client.out.buf.len() > OUTPUT_BACKPRESSURE {
+            if client.close_after_reply
+                || client.close_asap
+                || client.blocked.is_some()
+                || client.out.buf.len() > OUTPUT_BACKPRESSURE
+            {
                 break;
             }
             match input.decoder.decode(&input.rbuf[consumed..]) {
@@ -520,7 +616,8 @@ impl Server {
                     let n = cmd.consumed();
                     if !cmd.is_empty() {
                         client.last_interaction_ms = now;
-                        execute(&mut self.shared, client, &cmd, now);
+                        let raw = &input.rbuf[consumed..consumed + n];
+                        execute(&mut self.shared, client, &cmd, raw, now);
                     }
                     consumed += n;
                 }
@@ -653,8 +750,14 @@ impl Server {
         if slot.client.monitor {
             self.shared.monitors.retain(|&id| id != slot.client.id);
         }
+        if let Some(state) = &slot.client.blocked {
+            self.shared.events.unblock(slot.client.id, state);
+        }
+        if !slot.client.watched.is_empty() {
+            self.shared.events.unwatch(slot.client.id, &slot.client.watched);
+        }
         log!(Verbose, "Client closed connection id={} addr={}", slot.client.id, slot.client.addr);
-        self.shared.clients.remove(idx);
+        self.shared.clients.remove(idx, slot.client.id);
         drop(slot);
     }
 
@@ -683,6 +786,9 @@ impl Server {
     }
 
     fn active_expire(&mut self) {
+        if !self.shared.active_expire_enabled {
+            return;
+        }
         let now = unix_ms();
         match self.shared.store.next_deadline() {
             Some(d) if d <= now => {}
@@ -743,50 +849,46 @@ fn set_keepalive(stream: &TcpStream, interval: u64) {
     let _ = setsockopt(stream, sockopt::TcpKeepCount, &3);
 }
 
-/// Runs one command for `client`: lookup, arity and auth checks, the
-/// handler, then stats, slow log and MONITOR.
-pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, now_ms: u64) {
+/// Runs one command for `client`: lookup, arity and auth checks, MULTI
+/// queueing, the handler, then key events (WATCH, blocked clients), stats,
+/// slow log and MONITOR. `raw` is the command as received (queued by MULTI,
+/// kept by a blocked client to run again).
+pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[u8], now_ms: u64) {
+    use crate::command::flags::{NO_AUTH, NO_MULTI, SKIP_MONITOR, SKIP_SLOWLOG};
     let reg = registry();
-    let name = cmd.arg(0);
-    let Some(mut idx) = reg.lookup(name) else {
-        let err = unknown_command(cmd);
-        reply_error(srv, client, &err);
-        return;
-    };
-    let mut spec = reg.specs[idx];
-    if !spec.subcommands.is_empty() && (cmd.len() >= 2 || !spec.arity_ok(1)) {
-        if cmd.len() < 2 {
-            let err = CmdError::Arity(spec.fullname.into());
-            srv.cmd_stats[idx].rejected_calls += 1;
-            reply_error(srv, client, &err);
+    let (idx, spec) = match resolve(srv, cmd) {
+        Ok(found) => found,
+        Err(e) => {
+            if let Some(m) = client.multi.as_mut() {
+                m.aborted = true;
+            }
+            reply_error(srv, client, &e);
             return;
         }
-        match reg.lookup_sub(idx, cmd.arg(1)) {
-            Some(sub) => {
-                idx = sub;
-                spec = reg.specs[sub];
-            }
-            None => {
-                let err = CmdError::UnknownSubcommand {
-                    sub: String::from_utf8_lossy(&cmd.arg(1)[..cmd.arg(1).len().min(128)]).into_owned(),
-                    command: upper(spec.name),
-                };
-                reply_error(srv, client, &err);
-                return;
-            }
+    };
+    if !client.authenticated && spec.flags & NO_AUTH == 0 {
+        srv.cmd_stats[idx].rejected_calls += 1;
+        if let Some(m) = client.multi.as_mut() {
+            m.aborted = true;
         }
-    }
-    if !spec.arity_ok(cmd.len()) {
-        srv.cmd_stats[idx].rejected_calls += 1;
-        reply_error(srv, client, &CmdError::Arity(spec.fullname.into()));
-        return;
-    }
-    if !client.authenticated && spec.flags & crate::command::flags::NO_AUTH == 0 {
-        srv.cmd_stats[idx].rejected_calls += 1;
         reply_error(srv, client, &CmdError::Other("NOAUTH Authentication required.".into()));
         return;
     }
-    if !srv.monitors.is_empty() && spec.flags & (crate::command::flags::SKIP_MONITOR | crate::command::flags::ADMIN) == 0 {
+    if client.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
+        if spec.flags & NO_MULTI != 0 {
+            if let Some(m) = client.multi.as_mut() {
+                m.aborted = true;
+            }
+            reply_error(srv, client, &CmdError::err("Command not allowed inside a transaction"));
+            return;
+        }
+        if let Some(m) = client.multi.as_mut() {
+            m.queued.push(raw.to_vec());
+        }
+        client.out.simple("QUEUED");
+        return;
+    }
+    if !srv.monitors.is_empty() && spec.flags & (SKIP_MONITOR | crate::command::flags::ADMIN) == 0 {
         feed_monitor(srv, client, cmd, now_ms);
     }
     let reply_start = client.out.buf.len();
@@ -803,10 +905,12 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, now_ms:
         }
     };
     client.last_cmd = spec.fullname;
+    let dirty_before = srv.dirty;
     let started = Instant::now();
-    let result = {
-        let mut ctx = Ctx { srv, client, now_ms };
-        (spec.handler)(&mut ctx, cmd)
+    let (result, block) = {
+        let mut ctx = Ctx { srv, client, now_ms, block: None };
+        let r = (spec.handler)(&mut ctx, cmd);
+        (r, ctx.block)
     };
     let usec = started.elapsed().as_micros() as u64;
     let st = &mut srv.cmd_stats[idx];
@@ -817,6 +921,24 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, now_ms:
         srv.cmd_stats[idx].failed_calls += 1;
         reply_error(srv, client, &e);
     }
+    if srv.dirty > dirty_before && !srv.events.is_idle() {
+        for p in spec.key_positions(cmd.len()) {
+            srv.events.touched(client.db, cmd.arg(p));
+        }
+    }
+    match (block, client.blocked.is_some()) {
+        (Some(req), false) => {
+            srv.events.block(client.id, client.db, &req);
+            client.blocked = Some(crate::blocking::Blocked { db: client.db, req, raw: raw.to_vec() });
+        }
+        (Some(_), true) => {} // woken but still nothing to take: keep its place
+        (None, true) => {
+            if let Some(state) = client.blocked.take() {
+                srv.events.unblock(client.id, &state);
+            }
+        }
+        (None, false) => {}
+    }
     if skip && client.reply_mode != ReplyMode::On {
         client.out.buf.truncate(reply_start);
         if client.reply_mode == ReplyMode::SkipThis {
@@ -824,10 +946,44 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, now_ms:
         }
     }
     let threshold = srv.config.slowlog_log_slower_than;
-    if threshold >= 0 && usec >= threshold as u64 && spec.flags & crate::command::flags::SKIP_SLOWLOG == 0 {
+    if threshold >= 0 && usec >= threshold as u64 && spec.flags & SKIP_SLOWLOG == 0 {
         let max = srv.config.slowlog_max_len as usize;
         srv.slowlog.push(now_ms, usec, cmd, client, max);
     }
+    let _ = reg;
+}
+
+/// Finds the spec for a command (descending into container subcommands) and
+/// checks its arity.
+fn resolve(srv: &mut Shared, cmd: &Command<'_>) -> Result<(usize, &'static crate::command::CommandSpec), CmdError> {
+    let reg = registry();
+    let Some(mut idx) = reg.lookup(cmd.arg(0)) else {
+        return Err(unknown_command(cmd));
+    };
+    let mut spec = reg.specs[idx];
+    if !spec.subcommands.is_empty() && (cmd.len() >= 2 || !spec.arity_ok(1)) {
+        if cmd.len() < 2 {
+            srv.cmd_stats[idx].rejected_calls += 1;
+            return Err(CmdError::Arity(spec.fullname.into()));
+        }
+        match reg.lookup_sub(idx, cmd.arg(1)) {
+            Some(sub) => {
+                idx = sub;
+                spec = reg.specs[sub];
+            }
+            None => {
+                return Err(CmdError::UnknownSubcommand {
+                    sub: String::from_utf8_lossy(&cmd.arg(1)[..cmd.arg(1).len().min(128)]).into_owned(),
+                    command: upper(spec.name),
+                });
+            }
+        }
+    }
+    if !spec.arity_ok(cmd.len()) {
+        srv.cmd_stats[idx].rejected_calls += 1;
+        return Err(CmdError::Arity(spec.fullname.into()));
+    }
+    Ok((idx, spec))
 }
 
 fn reply_error(srv: &mut Shared, client: &mut Client, e: &CmdError) {
@@ -892,6 +1048,32 @@ fn feed_monitor(srv: &mut Shared, client: &Client, cmd: &Command<'_>, _now_ms: u
     srv.monitor_feed.extend_from_slice(line.as_bytes());
 }
 
+/// Raises RLIMIT_NOFILE to fit `maxclients` (plus a margin for listeners,
+/// epoll and files), or lowers `maxclients` to what the limit allows, as
+/// Redis does.
+fn adjust_open_files_limit(config: &mut Config) {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    const RESERVED: u64 = 32;
+    let want = config.maxclients as u64 + RESERVED;
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else { return };
+    if soft >= want {
+        return;
+    }
+    let target = want.min(hard);
+    if setrlimit(Resource::RLIMIT_NOFILE, target, hard).is_ok() && target >= want {
+        log!(Notice, "Increased maximum number of open files to {target} (it was originally set to {soft}).");
+        return;
+    }
+    let limit = if target > soft && setrlimit(Resource::RLIMIT_NOFILE, target, hard).is_ok() { target } else { soft };
+    let max = limit.saturating_sub(RESERVED).max(1) as usize;
+    log!(
+        Warning,
+        "You requested maxclients of {} requiring at least {want} max file descriptors. Server can't set maximum open files to {want} because of OS error; maxclients has been reduced to {max}.",
+        config.maxclients
+    );
+    config.maxclients = max;
+}
+
 /// Starts a server with `config` and runs it to completion (used by main).
 pub fn run(config: Config) -> io::Result<()> {
     log::configure(config.loglevel, &config.logfile)?;
@@ -905,6 +1087,8 @@ pub fn run(config: Config) -> io::Result<()> {
     if !config.pidfile.is_empty() {
         let _ = std::fs::write(&config.pidfile, format!("{}\n", std::process::id()));
     }
+    let mut config = config;
+    adjust_open_files_limit(&mut config);
     let mut server = Server::new(config)?;
     log!(Notice, "Server initialized");
     for addr in server.local_addrs() {

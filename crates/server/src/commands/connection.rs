@@ -76,6 +76,10 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         .sub("client|reply")
         .syntax("<ON | OFF | SKIP>")
         .complexity("O(1)"),
+    CommandSpec::new("unblock", -3, ADMIN | CLIENT_FLAGS, CONN, NOKEYS, "connection", "5.0.0", "Unblocks a client blocked by a blocking command from a different connection.", client_unblock)
+        .sub("client|unblock")
+        .syntax("client-id [TIMEOUT | ERROR]")
+        .complexity("O(log N) where N is the number of client connections"),
     CommandSpec::new("help", 2, LOADING | STALE, CONN, NOKEYS, "connection", "5.0.0", "Returns helpful text about the different subcommands.", client_help)
         .sub("client|help")
         .complexity("O(1)"),
@@ -226,6 +230,8 @@ fn reset(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
         let id = c.id;
         ctx.srv.monitors.retain(|&m| m != id);
     }
+    ctx.client.multi = None;
+    crate::commands::transactions::unwatch_all(ctx);
     ctx.client.authenticated = ctx.srv.config.requirepass.is_none();
     ctx.out().simple("RESET");
     Ok(())
@@ -466,6 +472,47 @@ fn kill_where(ctx: &mut Ctx<'_>, pred: impl Fn(&Client) -> bool, skipme: bool) -
     n
 }
 
+fn client_unblock(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let id = int_arg(cmd.arg(2))?;
+    let with_error = match cmd.get(3) {
+        None => false,
+        Some(m) if is(m, "TIMEOUT") => false,
+        Some(m) if is(m, "ERROR") => true,
+        Some(_) if cmd.len() > 4 => return Err(CmdError::Syntax),
+        Some(_) => return Err(CmdError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+    };
+    if cmd.len() > 4 {
+        return Err(CmdError::Syntax);
+    }
+    let srv = &mut *ctx.srv;
+    let idx = srv.clients.index_of_id(id as u64);
+    let unblocked = match (idx, srv.clients.get_by_id_mut(id as u64)) {
+        (Some(idx), Some(slot)) => match slot.client.blocked.take() {
+            Some(state) => {
+                srv.events.unblock(slot.client.id, &state);
+                if with_error {
+                    slot.client.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                } else {
+                    match state.req.on_timeout {
+                        crate::blocking::TimeoutReply::NullArray => slot.client.out.null_array(),
+                        crate::blocking::TimeoutReply::Null => slot.client.out.null(),
+                    }
+                }
+                srv.unblocked.push(slot.client.id);
+                if !slot.client.pending_write {
+                    slot.client.pending_write = true;
+                    srv.pending_writes.push(idx);
+                }
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    };
+    ctx.out().int(i64::from(unblocked));
+    Ok(())
+}
+
 fn client_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     help(
         ctx,
@@ -491,6 +538,8 @@ fn client_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Protect current client connection from eviction.",
             "REPLY (ON|OFF|SKIP)",
             "    Control the replies sent to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
         ],
     );
     Ok(())

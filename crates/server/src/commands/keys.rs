@@ -240,6 +240,7 @@ fn copy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.srv.store.db(target).put_entry(dst, entry, now);
+    ctx.srv.events.touched(target, dst);
     ctx.dirty(1);
     ctx.out().int(1);
     Ok(())
@@ -260,6 +261,7 @@ fn move_(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if let Some(entry) = src.take_entry(key, now) {
         dst.put_entry(key, entry, now);
     }
+    ctx.srv.events.touched(target, key);
     ctx.dirty(1);
     ctx.out().int(1);
     Ok(())
@@ -273,6 +275,8 @@ fn swapdb(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         return Err(CmdError::DbIndexOutOfRange);
     }
     ctx.srv.store.swap_db(a as usize, b as usize);
+    ctx.srv.events.touched_db(a as usize);
+    ctx.srv.events.touched_db(b as usize);
     ctx.dirty(1);
     ctx.out().ok();
     Ok(())
@@ -378,6 +382,7 @@ fn flush_mode(ctx: &Ctx<'_>, cmd: &Command<'_>) -> Result<bool, CmdError> {
 fn flushdb(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let lazy = flush_mode(ctx, cmd)?;
     let old = ctx.srv.store.db(ctx.client.db).clear();
+    ctx.srv.events.touched_db(ctx.client.db);
     ctx.dirty(old.len() as u64);
     if lazy {
         ctx.srv.lazyfree.free(old);
@@ -391,6 +396,9 @@ fn flushdb(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 fn flushall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let lazy = flush_mode(ctx, cmd)?;
     let old = ctx.srv.store.flush_all();
+    for db in 0..old.len() {
+        ctx.srv.events.touched_db(db);
+    }
     let n: usize = old.iter().map(|d| d.len()).sum();
     ctx.dirty(n as u64 + 1);
     if lazy {

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod server;
 pub mod strings;
 pub mod syntax;
+pub mod transactions;
 
 /// Every command family's table.
-pub static FAMILIES: &[&[CommandSpec]] = &[connection::COMMANDS, strings::COMMANDS, keys::COMMANDS, server::COMMANDS];
+pub static FAMILIES: &[&[CommandSpec]] = &[connection::COMMANDS, strings::COMMANDS, keys::COMMANDS, server::COMMANDS, transactions::COMMANDS];

@@ -702,6 +702,7 @@ fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         );
         ctx.out().simple(&line);
     } else if is(sub, "set-active-expire") && cmd.len() == 3 {
+        ctx.srv.active_expire_enabled = int_arg(cmd.arg(2))? != 0;
         ctx.out().ok();
     } else if is(sub, "protocol") && cmd.len() == 3 {
         debug_protocol(ctx.out(), cmd.arg(2))?;
@@ -717,7 +718,9 @@ fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
                 "PROTOCOL <type>",
                 "    Reply with a test value of the specified type: string, integer, double, bignum, null, array, set, map, attrib, push, verbatim, true, false.",
                 "SET-ACTIVE-EXPIRE <0|1>",
-                "    Accepted for compatibility.",
+                "    Setting it to 0 disables expiring keys in background when they are not",
+                "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+                "    default.",
             ],
         );
     } else {

@@ -1,0 +1,150 @@
+//! `cargo xtask expiry`: the active-expiry scenario. Loads N keys that all
+//! expire at the same instant, then measures how long after that deadline
+//! the last one is reclaimed, and PING latency while it happens.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+
+/// Sends one command and reads one reply line-wise (enough for the simple
+/// replies this scenario uses: +OK, :n, $n).
+fn command(stream: &mut BufReader<TcpStream>, args: &[&[u8]]) -> Result<String> {
+    let mut req = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        req.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        req.extend_from_slice(a);
+        req.extend_from_slice(b"\r\n");
+    }
+    stream.get_mut().write_all(&req)?;
+    read_reply(stream)
+}
+
+fn read_reply(stream: &mut BufReader<TcpStream>) -> Result<String> {
+    let mut line = String::new();
+    stream.read_line(&mut line)?;
+    if let Some(n) = line.strip_prefix('$') {
+        let n: i64 = n.trim().parse()?;
+        if n >= 0 {
+            let mut body = vec![0u8; n as usize + 2];
+            stream.read_exact(&mut body)?;
+            return Ok(String::from_utf8_lossy(&body[..n as usize]).into_owned());
+        }
+    }
+    Ok(line.trim_end().to_string())
+}
+
+fn connect(port: u16) -> Result<BufReader<TcpStream>> {
+    let s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_nodelay(true)?;
+    Ok(BufReader::new(s))
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs the scenario against a server binary (`ember-server` or `redis-server`).
+pub fn run(binary: &str, port: u16, keys: usize) -> Result<()> {
+    let child = Command::new(binary)
+        .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {binary}"))?;
+    let _server = Server(child);
+    let started = Instant::now();
+    let mut conn = loop {
+        match connect(port) {
+            Ok(c) => break c,
+            Err(_) if started.elapsed() < Duration::from_secs(10) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => bail!("{binary} did not start: {e}"),
+        }
+    };
+    // Load: every key gets the same absolute deadline, a little after loading ends.
+    let deadline = unix_ms() + 2000 + keys as u64 / 500;
+    let deadline_arg = deadline.to_string();
+    let batch = 1000;
+    let mut sent = 0;
+    while sent < keys {
+        let mut req = Vec::with_capacity(batch * 64);
+        let n = batch.min(keys - sent);
+        for i in sent..sent + n {
+            let key = format!("key:{i:08}");
+            let parts: [&[u8]; 5] = [b"SET", key.as_bytes(), b"v", b"PXAT", deadline_arg.as_bytes()];
+            req.extend_from_slice(b"*5\r\n");
+            for p in parts {
+                req.extend_from_slice(format!("${}\r\n", p.len()).as_bytes());
+                req.extend_from_slice(p);
+                req.extend_from_slice(b"\r\n");
+            }
+        }
+        conn.get_mut().write_all(&req)?;
+        for _ in 0..n {
+            read_reply(&mut conn)?;
+        }
+        sent += n;
+    }
+    let loaded = command(&mut conn, &[b"DBSIZE"])?;
+    println!("{binary}: loaded {loaded} keys, deadline in {} ms", deadline.saturating_sub(unix_ms()));
+
+    // PING latency from another connection while keys expire.
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let pinger = std::thread::spawn(move || -> Result<Vec<Duration>> {
+        let mut c = connect(port)?;
+        let mut samples = Vec::new();
+        while !stop2.load(Ordering::Relaxed) {
+            let t = Instant::now();
+            command(&mut c, &[b"PING"])?;
+            if unix_ms() >= deadline {
+                samples.push(t.elapsed());
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        Ok(samples)
+    });
+    // Poll the key count (DBSIZE counts keys not yet reclaimed, as in Redis).
+    let gone_at = loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let now = unix_ms();
+        let left: u64 = command(&mut conn, &[b"DBSIZE"])?.trim_start_matches(':').parse()?;
+        if left == 0 && now >= deadline {
+            break now;
+        }
+        if now > deadline + 30_000 {
+            bail!("{left} keys still present 30 s after their deadline");
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    let mut samples = pinger.join().map_err(|_| anyhow::anyhow!("pinger panicked"))??;
+    samples.sort();
+    println!(
+        "{binary}: all {keys} keys reclaimed {} ms after their deadline; PING while expiring: n={} p50={:?} p99={:?} max={:?}",
+        gone_at - deadline,
+        samples.len(),
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.99),
+        samples.last().copied().unwrap_or_default()
+    );
+    Ok(())
+}
