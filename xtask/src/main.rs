@@ -3,6 +3,7 @@
 //! - `cargo xtask ci`: what CI runs (tests, fmt, clippy, fuzz smoke runs).
 //! - `cargo xtask fuzz TARGET --seconds N`: run a cargo-fuzz target on the
 //!   stable toolchain.
+//! - `cargo xtask bench [--quick] [--write]`: ember vs redis-server.
 //! - `cargo xtask expiry [--redis]`: the active-expiry scenario.
 //! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md from the
 //!   command table.
@@ -13,6 +14,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod expiry;
 
 #[derive(Parser)]
@@ -40,6 +42,22 @@ enum Task {
         /// Only build the target.
         #[arg(long)]
         build_only: bool,
+    },
+    /// ember vs redis-server with redis-benchmark: requests/s, p50 and
+    /// server CPU per request, alternating servers.
+    Bench {
+        /// Smaller runs (about a minute in all).
+        #[arg(long)]
+        quick: bool,
+        /// Alternating rounds per server.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Only workloads whose name contains this.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Rewrite the generated table in docs/BENCHMARKS.md.
+        #[arg(long)]
+        write: bool,
     },
     /// Active-expiry scenario: N keys expiring at once, time to reclaim and
     /// PING latency meanwhile, for ember (release build) and redis-server.
@@ -110,6 +128,13 @@ fn fuzz(target: &str, seconds: u64, build_only: bool) -> Result<()> {
     run(&mut cmd)
 }
 
+/// Builds ember in release mode and returns the binary's path.
+fn release_binary() -> Result<PathBuf> {
+    run(cargo().current_dir(root()).args(["build", "--release", "-p", "ember-server"]))?;
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    Ok(target.join("release/ember-server"))
+}
+
 fn docs(check: bool) -> Result<()> {
     let path = root().join("docs/COMMANDS.md");
     let text = ember_server::docs::commands_markdown();
@@ -140,10 +165,22 @@ fn main() -> Result<()> {
         }
         Task::Fuzz { target, seconds, build_only } => fuzz(&target, seconds, build_only),
         Task::Docs { check } => docs(check),
+        Task::Bench { quick, rounds, filter, write } => {
+            let ember = release_binary()?;
+            let loads = bench::workloads(quick, filter.as_deref());
+            let results = bench::run(&ember, rounds, &loads)?;
+            let table = bench::table(&results, rounds);
+            println!("{table}");
+            if write {
+                let path = root().join("docs/BENCHMARKS.md");
+                let doc = std::fs::read_to_string(&path).unwrap_or_default();
+                std::fs::write(&path, bench::splice(&doc, &table))?;
+                eprintln!("updated {}", path.display());
+            }
+            Ok(())
+        }
         Task::Expiry { keys, redis } => {
-            run(cargo().current_dir(root()).args(["build", "--release", "-p", "ember-server"]))?;
-            let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
-            let ember = target.join("release/ember-server");
+            let ember = release_binary()?;
             expiry::run(&ember.to_string_lossy(), 7391, keys)?;
             if redis {
                 expiry::run("redis-server", 7392, keys)?;

@@ -113,13 +113,8 @@ impl KeyEvents {
 
     /// Every key of `db` may have changed (FLUSHDB, SWAPDB, ...).
     pub fn touched_db(&mut self, db: usize) {
-        let keys: Vec<Vec<u8>> = self
-            .waiters
-            .keys()
-            .chain(self.watchers.keys())
-            .filter(|(d, _)| *d == db)
-            .map(|(_, k)| k.clone())
-            .collect();
+        let keys: Vec<Vec<u8>> =
+            self.waiters.keys().chain(self.watchers.keys()).filter(|(d, _)| *d == db).map(|(_, k)| k.clone()).collect();
         for k in keys {
             self.touched(db, &k);
         }

@@ -312,16 +312,9 @@ impl CommandSpec {
         if self.first_key <= 0 || argc <= self.first_key as usize {
             return Vec::new();
         }
-        let last = if self.last_key < 0 {
-            argc as i64 + self.last_key as i64
-        } else {
-            self.last_key as i64
-        };
+        let last = if self.last_key < 0 { argc as i64 + self.last_key as i64 } else { self.last_key as i64 };
         let step = self.key_step.max(1) as usize;
-        (self.first_key as usize..=last.max(0) as usize)
-            .step_by(step)
-            .filter(|&i| i < argc)
-            .collect()
+        (self.first_key as usize..=last.max(0) as usize).step_by(step).filter(|&i| i < argc).collect()
     }
 }
 
@@ -383,10 +376,7 @@ impl Registry {
 
     /// Looks a subcommand of `parent` up by name.
     pub fn lookup_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
-        let target = self.specs[parent]
-            .subcommands
-            .iter()
-            .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))?;
+        let target = self.specs[parent].subcommands.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))?;
         self.specs.iter().position(|s| std::ptr::eq(*s, target))
     }
 

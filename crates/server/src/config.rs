@@ -182,7 +182,9 @@ pub struct Config {
     /// Accepted and reported.
     pub syslog_enabled: bool,
     /// Accepted and reported.
-    pub lazyfree_lazy_user_flush_unused: bool,
+    pub maxmemory_eviction_tenacity: i64,
+    /// Whether CONFIG SET may change protected parameters (dir, dbfilename).
+    pub enable_protected_configs: Access,
     /// Accepted and reported.
     pub replica_serve_stale_data: bool,
     /// Accepted and reported.
@@ -235,7 +237,7 @@ impl Default for Config {
             lfu_decay_time: 1,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
-            hash_max_listpack_entries: 128,
+            hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
             set_max_listpack_entries: 128,
@@ -266,7 +268,8 @@ impl Default for Config {
             rdb_del_sync_files: false,
             rdb_save_incremental_fsync: true,
             syslog_enabled: false,
-            lazyfree_lazy_user_flush_unused: false,
+            maxmemory_eviction_tenacity: 10,
+            enable_protected_configs: Access::No,
             replica_serve_stale_data: true,
             repl_diskless_sync: true,
             appendonly_aof_use_rdb_preamble: true,
@@ -291,6 +294,8 @@ pub struct Param {
     pub alias: Option<&'static str>,
     /// Whether `CONFIG SET` may change it.
     pub mutable: bool,
+    /// Refused by CONFIG SET unless `enable-protected-configs` allows it.
+    pub protected: bool,
     /// Whether a config line may carry several arguments (`save 900 1 300 10`).
     pub multi_arg: bool,
     /// Renders the current value as `CONFIG GET` shows it.
@@ -332,9 +337,7 @@ pub fn parse_int(v: &[u8], min: i64, max: i64) -> Result<i64, ValueError> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| ValueError("argument couldn't be parsed into an integer".into()))?;
     if n < min || n > max {
-        return Err(ValueError(format!(
-            "argument must be between {min} and {max} inclusive"
-        )));
+        return Err(ValueError(format!("argument must be between {min} and {max} inclusive")));
     }
     Ok(n)
 }
@@ -363,18 +366,15 @@ pub fn parse_memory(v: &[u8]) -> Option<u64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    n.checked_mul(mul)
+    // Like Redis (strtoull), a number too large saturates.
+    let n: u64 = std::str::from_utf8(digits).ok()?.parse().unwrap_or(u64::MAX);
+    Some(n.saturating_mul(mul))
 }
 
 fn memory_arg(v: &[u8], max: u64) -> Result<u64, ValueError> {
-    let n = parse_memory(v).ok_or_else(|| {
-        ValueError("argument must be a memory value".into())
-    })?;
+    let n = parse_memory(v).ok_or_else(|| ValueError("argument must be a memory value".into()))?;
     if n > max {
-        return Err(ValueError(format!(
-            "argument must be between 0 and {max} inclusive"
-        )));
+        return Err(ValueError(format!("argument must be between 0 and {max} inclusive")));
     }
     Ok(n)
 }
@@ -387,16 +387,63 @@ fn enum_arg(v: &[u8], choices: &[&'static str]) -> Result<&'static str, ValueErr
         .ok_or_else(|| ValueError("argument(s) must be one of the following: ".to_string() + &choices.join(", ")))
 }
 
+fn access_str(a: Access) -> &'static str {
+    match a {
+        Access::No => "no",
+        Access::Yes => "yes",
+        Access::Local => "local",
+    }
+}
+
+fn access_arg(v: &[u8]) -> Result<Access, ValueError> {
+    Ok(match enum_arg(v, &["no", "yes", "local"])? {
+        "yes" => Access::Yes,
+        "local" => Access::Local,
+        _ => Access::No,
+    })
+}
+
+/// Keyspace notification classes, in the order Redis prints them.
+const NOTIFY_CLASSES: &str = "g$lshzxetd";
+
+/// Validates and normalizes `notify-keyspace-events` as Redis does: `A` is
+/// an alias for all the classes `g$lshzxetd`, and the value reads back in a
+/// canonical order (`KEA` reads back as `AKE`).
+fn parse_notify(v: &[u8]) -> Result<String, ValueError> {
+    let mut classes = String::new();
+    let (mut all, mut k, mut e, mut m, mut n) = (false, false, false, false, false);
+    for &b in v {
+        match b {
+            b'A' => all = true,
+            b'K' => k = true,
+            b'E' => e = true,
+            b'm' => m = true,
+            b'n' => n = true,
+            b if NOTIFY_CLASSES.as_bytes().contains(&b) => classes.push(b as char),
+            _ => return Err(ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into())),
+        }
+    }
+    let mut out = String::new();
+    if all || NOTIFY_CLASSES.chars().all(|c| classes.contains(c)) {
+        out.push('A');
+    } else {
+        out.extend(NOTIFY_CLASSES.chars().filter(|c| classes.contains(*c)));
+    }
+    for (on, c) in [(k, 'K'), (e, 'E'), (m, 'm'), (n, 'n')] {
+        if on {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
 fn parse_save(args: &[&[u8]]) -> Result<Vec<(u64, u64)>, ValueError> {
     // `save ""` (one empty argument) clears every save point.
     if args.len() == 1 && args[0].is_empty() {
         return Ok(Vec::new());
     }
     // CONFIG SET passes the whole list as one space-separated argument.
-    let words: Vec<&[u8]> = args
-        .iter()
-        .flat_map(|a| a.split(|b| *b == b' ').filter(|w| !w.is_empty()))
-        .collect();
+    let words: Vec<&[u8]> = args.iter().flat_map(|a| a.split(|b| *b == b' ').filter(|w| !w.is_empty())).collect();
     if words.is_empty() || words.len() % 2 != 0 {
         return Err(ValueError("Invalid save parameters".into()));
     }
@@ -406,10 +453,7 @@ fn parse_save(args: &[&[u8]]) -> Result<Vec<(u64, u64)>, ValueError> {
             .and_then(|s| s.parse::<u64>().ok())
             .ok_or_else(|| ValueError("Invalid save parameters".into()))
     };
-    words
-        .chunks(2)
-        .map(|pair| Ok((num(pair[0])?, num(pair[1])?)))
-        .collect()
+    words.chunks(2).map(|pair| Ok((num(pair[0])?, num(pair[1])?))).collect()
 }
 
 macro_rules! p_bool {
@@ -421,6 +465,7 @@ macro_rules! p_bool {
             name: $name,
             alias: $alias,
             mutable: $mutable,
+            protected: false,
             multi_arg: false,
             get: |c| bool_str(c.$field),
             set: |c, a| {
@@ -440,6 +485,7 @@ macro_rules! p_int {
             name: $name,
             alias: $alias,
             mutable: $mutable,
+            protected: false,
             multi_arg: false,
             get: |c| c.$field.to_string(),
             set: |c, a| {
@@ -456,6 +502,7 @@ macro_rules! p_mem {
             name: $name,
             alias: None,
             mutable: true,
+            protected: false,
             multi_arg: false,
             get: |c| c.$field.to_string(),
             set: |c, a| {
@@ -472,6 +519,7 @@ macro_rules! p_str {
             name: $name,
             alias: None,
             mutable: $mutable,
+            protected: false,
             multi_arg: false,
             get: |c| c.$field.clone(),
             set: |c, a| {
@@ -488,6 +536,7 @@ macro_rules! p_enum {
             name: $name,
             alias: None,
             mutable: true,
+            protected: false,
             multi_arg: false,
             get: |c| c.$field.to_string(),
             set: |c, a| {
@@ -504,14 +553,12 @@ pub static PARAMS: &[Param] = &[
         name: "bind",
         alias: None,
         mutable: true,
+        protected: false,
         multi_arg: true,
         get: |c| c.bind.join(" "),
         set: |c, a| {
-            let addrs: Vec<String> = a
-                .iter()
-                .flat_map(|v| v.split(|b| *b == b' ').filter(|w| !w.is_empty()))
-                .map(text)
-                .collect();
+            let addrs: Vec<String> =
+                a.iter().flat_map(|v| v.split(|b| *b == b' ').filter(|w| !w.is_empty())).map(text).collect();
             if addrs.is_empty() {
                 return Err(ValueError("Too many bind addresses specified.".into()));
             }
@@ -528,6 +575,7 @@ pub static PARAMS: &[Param] = &[
         name: "loglevel",
         alias: None,
         mutable: true,
+        protected: false,
         multi_arg: false,
         get: |c| {
             match c.loglevel {
@@ -540,7 +588,7 @@ pub static PARAMS: &[Param] = &[
             .into()
         },
         set: |c, a| {
-            c.loglevel = match enum_arg(one(a)?, &["debug", "verbose", "notice", "warning", "nothing"])? {
+            c.loglevel = match enum_arg(one(a)?, &["debug", "verbose", "notice", "warning"])? {
                 "debug" => LogLevel::Debug,
                 "verbose" => LogLevel::Verbose,
                 "notice" => LogLevel::Notice,
@@ -557,6 +605,7 @@ pub static PARAMS: &[Param] = &[
         name: "requirepass",
         alias: None,
         mutable: true,
+        protected: false,
         multi_arg: false,
         get: |c| c.requirepass.as_deref().map(text).unwrap_or_default(),
         set: |c, a| {
@@ -570,17 +619,40 @@ pub static PARAMS: &[Param] = &[
     p_enum!(
         "maxmemory-policy",
         maxmemory_policy,
-        ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"]
+        [
+            "volatile-lru",
+            "volatile-lfu",
+            "volatile-random",
+            "volatile-ttl",
+            "allkeys-lru",
+            "allkeys-lfu",
+            "allkeys-random",
+            "noeviction"
+        ]
     ),
-    p_int!("maxmemory-samples", maxmemory_samples, 1, 64),
+    p_int!("maxmemory-samples", maxmemory_samples, 1, i32::MAX),
+    p_int!("maxmemory-eviction-tenacity", maxmemory_eviction_tenacity, 0, 100),
     p_mem!("client-query-buffer-limit", client_query_buffer_limit, i64::MAX as u64),
     p_mem!("proto-max-bulk-len", proto_max_bulk_len, i64::MAX as u64),
-    p_int!("hz", hz, 0, i32::MAX),
+    Param {
+        name: "hz",
+        alias: None,
+        mutable: true,
+        protected: false,
+        multi_arg: false,
+        get: |c| c.hz.to_string(),
+        set: |c, a| {
+            // Redis clamps hz into 1..=500.
+            c.hz = parse_int(one(a)?, 0, i32::MAX as i64)?.clamp(1, 500);
+            Ok(())
+        },
+    },
     p_bool!("dynamic-hz", dynamic_hz),
     Param {
         name: "save",
         alias: None,
         mutable: true,
+        protected: false,
         multi_arg: true,
         get: |c| {
             let mut s = String::new();
@@ -597,21 +669,32 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     },
-    p_str!("dbfilename", dbfilename, true),
+    Param {
+        name: "dbfilename",
+        alias: None,
+        mutable: true,
+        protected: true,
+        multi_arg: false,
+        get: |c| c.dbfilename.clone(),
+        set: |c, a| {
+            let v = text(one(a)?);
+            if v.contains('/') {
+                return Err(ValueError("dbfilename can't be a path, just a filename".into()));
+            }
+            c.dbfilename = v;
+            Ok(())
+        },
+    },
     Param {
         name: "dir",
         alias: None,
         mutable: true,
+        protected: true,
         multi_arg: false,
-        get: |_| {
-            std::env::current_dir()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        },
+        get: |_| std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default(),
         set: |c, a| {
             let d = text(one(a)?);
-            std::env::set_current_dir(&d)
-                .map_err(|e| ValueError(format!("No such file or directory: {e}")))?;
+            std::env::set_current_dir(&d).map_err(|e| ValueError(format!("No such file or directory: {e}")))?;
             c.dir = d;
             Ok(())
         },
@@ -626,21 +709,23 @@ pub static PARAMS: &[Param] = &[
         name: "enable-debug-command",
         alias: None,
         mutable: false,
+        protected: false,
         multi_arg: false,
-        get: |c| {
-            match c.enable_debug_command {
-                Access::No => "no",
-                Access::Yes => "yes",
-                Access::Local => "local",
-            }
-            .into()
-        },
+        get: |c| access_str(c.enable_debug_command).into(),
         set: |c, a| {
-            c.enable_debug_command = match enum_arg(one(a)?, &["no", "yes", "local"])? {
-                "yes" => Access::Yes,
-                "local" => Access::Local,
-                _ => Access::No,
-            };
+            c.enable_debug_command = access_arg(one(a)?)?;
+            Ok(())
+        },
+    },
+    Param {
+        name: "enable-protected-configs",
+        alias: None,
+        mutable: false,
+        protected: false,
+        multi_arg: false,
+        get: |c| access_str(c.enable_protected_configs).into(),
+        set: |c, a| {
+            c.enable_protected_configs = access_arg(one(a)?)?;
             Ok(())
         },
     },
@@ -662,7 +747,18 @@ pub static PARAMS: &[Param] = &[
     p_int!("zset-max-listpack-entries", Some("zset-max-ziplist-entries"), zset_max_listpack_entries, 0, i64::MAX, true),
     p_int!("zset-max-listpack-value", Some("zset-max-ziplist-value"), zset_max_listpack_value, 0, i64::MAX, true),
     p_int!("hll-sparse-max-bytes", hll_sparse_max_bytes, 0, i64::MAX),
-    p_str!("notify-keyspace-events", notify_keyspace_events, true),
+    Param {
+        name: "notify-keyspace-events",
+        alias: None,
+        mutable: true,
+        protected: false,
+        multi_arg: false,
+        get: |c| c.notify_keyspace_events.clone(),
+        set: |c, a| {
+            c.notify_keyspace_events = parse_notify(one(a)?)?;
+            Ok(())
+        },
+    },
     p_bool!("appendonly", appendonly),
     p_str!("appendfilename", appendfilename, false),
     p_enum!("appendfsync", appendfsync, ["always", "everysec", "no"]),
@@ -676,14 +772,12 @@ pub static PARAMS: &[Param] = &[
         name: "client-output-buffer-limit",
         alias: None,
         mutable: true,
+        protected: false,
         multi_arg: true,
         get: |c| c.client_output_buffer_limit.clone(),
         set: |c, a| {
-            let words: Vec<String> = a
-                .iter()
-                .flat_map(|v| v.split(|b| *b == b' ').filter(|w| !w.is_empty()))
-                .map(text)
-                .collect();
+            let words: Vec<String> =
+                a.iter().flat_map(|v| v.split(|b| *b == b' ').filter(|w| !w.is_empty())).map(text).collect();
             if words.is_empty() || words.len() % 4 != 0 {
                 return Err(ValueError("Wrong number of arguments in buffer limit configuration.".into()));
             }
@@ -704,7 +798,6 @@ pub static PARAMS: &[Param] = &[
     p_bool!("rdb-del-sync-files", rdb_del_sync_files),
     p_bool!("rdb-save-incremental-fsync", rdb_save_incremental_fsync),
     p_bool!("syslog-enabled", None, syslog_enabled, false),
-    p_bool!("lazyfree-lazy-user-flush-unused", lazyfree_lazy_user_flush_unused),
     p_bool!("repl-diskless-sync", repl_diskless_sync),
     p_bool!("aof-use-rdb-preamble", appendonly_aof_use_rdb_preamble),
 ];
@@ -712,8 +805,7 @@ pub static PARAMS: &[Param] = &[
 /// Finds a parameter by canonical name or alias, case-insensitively.
 pub fn find_param(name: &[u8]) -> Option<&'static Param> {
     PARAMS.iter().find(|p| {
-        p.name.as_bytes().eq_ignore_ascii_case(name)
-            || p.alias.is_some_and(|a| a.as_bytes().eq_ignore_ascii_case(name))
+        p.name.as_bytes().eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.as_bytes().eq_ignore_ascii_case(name))
     })
 }
 
@@ -788,26 +880,16 @@ impl Config {
     }
 
     /// Applies config-file text. `base` resolves relative `include` paths.
-    pub fn load_text(
-        &mut self,
-        body: &str,
-        source: &str,
-        base: Option<&Path>,
-        depth: usize,
-    ) -> Result<(), LoadError> {
+    pub fn load_text(&mut self, body: &str, source: &str, base: Option<&Path>, depth: usize) -> Result<(), LoadError> {
         for (i, raw) in body.lines().enumerate() {
-            let fail = |reason: String| LoadError {
-                source: source.to_string(),
-                line: i + 1,
-                text: raw.to_string(),
-                reason,
-            };
+            let fail =
+                |reason: String| LoadError { source: source.to_string(), line: i + 1, text: raw.to_string(), reason };
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let words = split_inline(line.as_bytes())
-                .map_err(|_| fail("Unbalanced quotes in configuration line".into()))?;
+            let words =
+                split_inline(line.as_bytes()).map_err(|_| fail("Unbalanced quotes in configuration line".into()))?;
             let Some((name, args)) = words.split_first() else {
                 continue;
             };
@@ -912,6 +994,7 @@ mod tests {
             ("", None),
             ("kb", None),
             ("-1", None),
+            ("99999999999999999999999", Some(u64::MAX)),
             ("1.5mb", None),
             ("12x", None),
         ] {
@@ -970,8 +1053,7 @@ mod tests {
     #[test]
     fn rewrite_round_trips() {
         let mut c = Config::default();
-        c.load_text("port 7100\nrequirepass \"a b\"\nsave \"\"\nbind 0.0.0.0 ::\n", "t", None, 0)
-            .unwrap();
+        c.load_text("port 7100\nrequirepass \"a b\"\nsave \"\"\nbind 0.0.0.0 ::\n", "t", None, 0).unwrap();
         let text = c.render();
         let mut d = Config::default();
         d.load_text(&text, "rewritten", None, 0).unwrap();

@@ -55,9 +55,7 @@ impl CmdError {
 impl std::fmt::Display for CmdError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CmdError::WrongType => {
-                f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value")
-            }
+            CmdError::WrongType => f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value"),
             CmdError::NotInteger => f.write_str("ERR value is not an integer or out of range"),
             CmdError::NotFloat => f.write_str("ERR value is not a valid float"),
             CmdError::Syntax => f.write_str("ERR syntax error"),

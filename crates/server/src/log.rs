@@ -19,11 +19,7 @@ static SINK: Mutex<Sink> = Mutex::new(Sink { level: LogLevel::Notice, file: None
 
 /// Sets the verbosity and destination. An empty path means stdout.
 pub fn configure(level: LogLevel, path: &str) -> std::io::Result<()> {
-    let file = if path.is_empty() {
-        None
-    } else {
-        Some(OpenOptions::new().create(true).append(true).open(path)?)
-    };
+    let file = if path.is_empty() { None } else { Some(OpenOptions::new().create(true).append(true).open(path)?) };
     let mut sink = SINK.lock().unwrap_or_else(|e| e.into_inner());
     sink.level = level;
     sink.file = file;

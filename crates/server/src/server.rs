@@ -19,11 +19,11 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTime
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
+use crate::blocking::{KeyEvents, TimeoutReply};
 use crate::client::{Client, Input, ReplyMode, Slot, READ_CHUNK};
 use crate::command::{registry, Ctx};
 use crate::config::{Config, LogLevel};
 use crate::error::CmdError;
-use crate::blocking::{KeyEvents, TimeoutReply};
 use crate::lazyfree::LazyFree;
 use crate::log;
 use crate::slowlog::SlowLog;
@@ -255,13 +255,11 @@ impl Server {
         mask.add(Signal::SIGTERM);
         mask.add(Signal::SIGINT);
         mask.thread_block().map_err(io::Error::from)?;
-        let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-            .map_err(io::Error::from)?;
+        let signals =
+            SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).map_err(io::Error::from)?;
 
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(io::Error::from)?;
-        epoll
-            .add(signals.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL_TOKEN))
-            .map_err(io::Error::from)?;
+        epoll.add(signals.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL_TOKEN)).map_err(io::Error::from)?;
 
         let mut listeners = Vec::new();
         let mut bound = Vec::new();
@@ -452,7 +450,8 @@ impl Server {
         let mut limits = Limits { max_bulk_len: cfg.proto_max_bulk_len, ..Limits::default() };
         limits.unauthenticated = !authenticated;
         let client = Client::new(id, stream, addr, now, authenticated);
-        let slot = Box::new(Slot { client, input: Input { rbuf: BytesMut::new(), decoder: CommandDecoder::new(limits) } });
+        let slot =
+            Box::new(Slot { client, input: Input { rbuf: BytesMut::new(), decoder: CommandDecoder::new(limits) } });
         let fd = slot.client.fd();
         let (idx, token) = self.shared.clients.insert(slot);
         if let Some(s) = self.shared.clients.slots[idx].as_deref_mut() {
@@ -637,11 +636,9 @@ impl Server {
         if input.rbuf.is_empty() && input.rbuf.capacity() > 4 * READ_CHUNK {
             input.rbuf = BytesMut::new();
         }
-        if !client.out.buf.is_empty() || client.close_after_reply {
-            if !client.pending_write {
-                client.pending_write = true;
-                self.shared.pending_writes.push(idx);
-            }
+        if (!client.out.buf.is_empty() || client.close_after_reply) && !client.pending_write {
+            client.pending_write = true;
+            self.shared.pending_writes.push(idx);
         }
     }
 
@@ -827,7 +824,9 @@ impl Server {
 const PROTECTED_MODE_ERROR: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 fn bind_listener(addr: SocketAddr, backlog: i64) -> io::Result<TcpListener> {
-    use nix::sys::socket::{bind, listen, setsockopt, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage};
+    use nix::sys::socket::{
+        bind, listen, setsockopt, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage,
+    };
     let family = if addr.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
     let fd = socket(family, SockType::Stream, SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC, None)?;
     setsockopt(&fd, sockopt::ReuseAddr, &true)?;
@@ -1078,12 +1077,7 @@ fn adjust_open_files_limit(config: &mut Config) {
 pub fn run(config: Config) -> io::Result<()> {
     log::configure(config.loglevel, &config.logfile)?;
     log!(Notice, "oO0OoO0OoO0Oo ember is starting oO0OoO0OoO0Oo");
-    log!(
-        Notice,
-        "ember version={}, bits=64, pid={}, just started",
-        env!("CARGO_PKG_VERSION"),
-        std::process::id()
-    );
+    log!(Notice, "ember version={}, bits=64, pid={}, just started", env!("CARGO_PKG_VERSION"), std::process::id());
     if !config.pidfile.is_empty() {
         let _ = std::fs::write(&config.pidfile, format!("{}\n", std::process::id()));
     }

@@ -79,12 +79,7 @@ impl Db {
     }
 
     pub(crate) fn with_hasher(hasher: KeyHasher, rng_seed: u64) -> Self {
-        Db {
-            table: Table::default(),
-            hasher,
-            expires: ExpireIndex::default(),
-            rng: rng_seed | 1,
-        }
+        Db { table: Table::default(), hasher, expires: ExpireIndex::default(), rng: rng_seed | 1 }
     }
 
     /// An empty database sharing this one's hash function.
@@ -144,10 +139,15 @@ impl Db {
     fn detach(&mut self, index: usize) -> Node {
         let node = self.table.remove(index);
         if let Some(d) = node.entry().expire_at() {
-            self.expires.removed(d);
-            self.maybe_compact_expires();
+            self.untrack_deadline(d);
         }
         node
+    }
+
+    /// Records that a key with deadline `d` lost it (deleted or changed).
+    fn untrack_deadline(&mut self, d: u64) {
+        self.expires.removed(d);
+        self.maybe_compact_expires();
     }
 
     /// Records that the key with `hash` now has deadline `deadline`.
@@ -220,8 +220,7 @@ impl Db {
     /// caller may drop it elsewhere). Access metadata is reset, as for a new
     /// object in Redis.
     pub fn insert(&mut self, key: &[u8], value: Value, expire_at_ms: Option<u64>, now_ms: u64) -> Option<Value> {
-        self.put_entry(key, Entry::new(value, expire_at_ms), now_ms)
-            .map(Entry::into_value)
+        self.put_entry(key, Entry::new(value, expire_at_ms), now_ms).map(Entry::into_value)
     }
 
     /// Like [`insert`](Self::insert) with a whole [`Entry`] (value and
@@ -237,7 +236,7 @@ impl Db {
                 let old = std::mem::replace(node.entry_mut(), entry);
                 *node.meta_mut() = Meta::new(now_ms);
                 if let Some(d) = old.expire_at() {
-                    self.expires.removed(d);
+                    self.untrack_deadline(d);
                 }
                 (!old.is_expired(now_ms)).then_some(old)
             }
@@ -284,7 +283,7 @@ impl Db {
             return true;
         }
         if let Some(d) = old {
-            self.expires.removed(d);
+            self.untrack_deadline(d);
         }
         self.track_deadline(hash, new);
         true
@@ -382,6 +381,13 @@ impl Db {
 
     /// Removes up to `max_keys` keys whose deadline is `<= now_ms`, using the
     /// expiry index (no keyspace scan). Returns how many were removed.
+    ///
+    /// Work per call is bounded: besides the removals, at most
+    /// `4 * max_keys` (at least 16) stale index pairs are skipped, so a call
+    /// may return fewer than `max_keys` while keys are still due. In that
+    /// case [`next_deadline`](Self::next_deadline) is `<= now_ms`, so a timer
+    /// driven by it fires again at once. The index never holds more than
+    /// `2 * expires_len() + 64` pairs.
     pub fn active_expire(&mut self, now_ms: u64, max_keys: usize) -> usize {
         let mut removed = 0;
         // Stale heap pairs cost a pop each; bound them too.
@@ -419,15 +425,21 @@ impl Db {
         self.expires.heap.peek().map(|Reverse((d, _))| *d)
     }
 
+    /// True if `key` is physically stored, expired or not (tests only).
+    #[cfg(test)]
+    pub(crate) fn holds(&self, key: &[u8]) -> bool {
+        self.find(key).1.is_some()
+    }
+
     #[cfg(test)]
     pub(crate) fn check_invariants(&self) {
         self.table.check_invariants();
-        let with_ttl: Vec<_> =
-            self.table.iter().filter_map(|(h, n)| n.entry().expire_at().map(|d| (d, h))).collect();
+        let with_ttl: Vec<_> = self.table.iter().filter_map(|(h, n)| n.entry().expire_at().map(|d| (d, h))).collect();
         assert_eq!(with_ttl.len(), self.expires.live);
         let sum: u128 = with_ttl.iter().map(|&(d, _)| u128::from(d)).sum();
         assert_eq!(sum, self.expires.deadline_sum);
         let heap: std::collections::HashSet<_> = self.expires.heap.iter().map(|r| r.0).collect();
+        assert!(self.expires.heap.len() <= 2 * self.expires.live + 64, "heap not compacted");
         for item in with_ttl {
             assert!(heap.contains(&item), "deadline {item:?} missing from the heap");
         }

@@ -64,10 +64,7 @@ pub(crate) struct KeyHasher {
 impl KeyHasher {
     /// A hasher keyed by `seed` (deterministic: same seed, same hashes).
     pub(crate) fn with_seed(seed: u64) -> Self {
-        KeyHasher {
-            k0: splitmix(seed),
-            k1: splitmix(seed ^ P2) | 1,
-        }
+        KeyHasher { k0: splitmix(seed), k1: splitmix(seed ^ P2) | 1 }
     }
 
     /// Hashes `key`. The result lies in `1..=MAX_HASH`.

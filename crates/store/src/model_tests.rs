@@ -170,7 +170,19 @@ proptest! {
                     prop_assert!(removed <= budget);
                     prop_assert!(removed <= due);
                     if budget > 0 && due > 0 {
-                        prop_assert!(removed > 0);
+                        // Fewer than `due` only if stale index pairs used up
+                        // the call's work budget; the timer then fires again
+                        // at once. Draining must reclaim every due key.
+                        prop_assert!(db.next_deadline().is_some_and(|d| d <= now) || removed == due.min(budget));
+                        let mut calls = 0;
+                        while db.next_deadline().is_some_and(|d| d <= now) {
+                            db.active_expire(now, budget);
+                            calls += 1;
+                            prop_assert!(calls < 1000);
+                        }
+                        model.retain(|k, _| db.holds(k));
+                        let due = model.values().filter(|(_, d)| d.is_some_and(|d| d <= now)).count();
+                        prop_assert_eq!(due, 0);
                     }
                 }
                 Op::RandomKey => {
@@ -197,13 +209,17 @@ proptest! {
                 }
             }
             db.check_invariants();
+            // Expired keys may be reclaimed at any time; live ones never.
+            for k in live_keys(&model, now) {
+                prop_assert!(db.holds(&k));
+            }
+            model.retain(|k, _| db.holds(k));
             // DBSIZE counts live keys plus not-yet-reclaimed expired ones.
-            prop_assert!(db.len() >= live_keys(&model, now).len());
-            prop_assert!(db.len() <= model.len());
+            prop_assert_eq!(db.len(), model.len());
             let mut n = 0;
             db.for_each(now, |k, e| {
                 n += 1;
-                assert_eq!(live(&model, k, now).map(|(v, d)| (v, d)), Some((value_bytes(e.value()), e.expire_at())));
+                assert_eq!(live(&model, k, now), Some((value_bytes(e.value()), e.expire_at())));
             });
             prop_assert_eq!(n, live_keys(&model, now).len());
         }
@@ -217,7 +233,7 @@ proptest! {
         initial in 0usize..1500,
         count in 1usize..40,
         seed in any::<u64>(),
-        steps in proptest::collection::vec((0u16..600, 0u16..600, any::<bool>()), 1..60),
+        steps in proptest::collection::vec((0usize..400, 0usize..400, any::<bool>()), 1..40),
     ) {
         let mut db = Db::with_seed(seed);
         let now = 0;
@@ -225,8 +241,9 @@ proptest! {
         for i in 0..initial {
             db.insert(&key(i), Value::string(b"v"), None, now);
         }
-        let mut stable: HashSet<Vec<u8>> = (0..initial).map(key).collect();
-        let mut extra = 0usize;
+        let mut stable: Vec<Vec<u8>> = (0..initial).map(key).collect();
+        let mut extras: Vec<Vec<u8>> = Vec::new();
+        let mut next_extra = 0usize;
         let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut cursor = 0;
         let mut step = steps.iter().cycle();
@@ -234,26 +251,24 @@ proptest! {
         loop {
             cursor = db.scan(cursor, count, now, |k, _| *seen.entry(k.to_vec()).or_default() += 1);
             calls += 1;
-            prop_assert!(calls < 100_000, "scan does not terminate");
+            prop_assert!(calls < 20_000, "scan does not terminate");
             if cursor == 0 { break; }
             let &(adds, removes, remove_stable) = step.next().expect("cycle");
-            // Add many fresh keys (forces growth) ...
-            for _ in 0..adds {
-                db.insert(&format!("extra:{extra}").into_bytes(), Value::string(b"v"), None, now);
-                extra += 1;
+            // Add fresh keys (forces growth) unless the table is big already ...
+            if db.len() < 5000 {
+                for _ in 0..adds {
+                    let k = format!("extra:{next_extra}").into_bytes();
+                    next_extra += 1;
+                    db.insert(&k, Value::string(b"v"), None, now);
+                    extras.push(k);
+                }
             }
-            // ... then remove many keys (forces shrinking), some of them
-            // initial keys, which then lose the guarantee.
-            let victims: Vec<Vec<u8>> = if remove_stable {
-                stable.iter().take(usize::from(removes)).cloned().collect()
-            } else {
-                let mut v = Vec::new();
-                db.for_each(now, |k, _| if k.starts_with(b"extra:") && v.len() < usize::from(removes) { v.push(k.to_vec()) });
-                v
-            };
-            for k in victims {
-                db.remove(&k, now);
-                stable.remove(&k);
+            // ... then remove keys (forces shrinking); removed initial keys
+            // lose the guarantee.
+            let pool = if remove_stable { &mut stable } else { &mut extras };
+            for _ in 0..removes.min(pool.len()) {
+                let k = pool.swap_remove((calls * 7919) % pool.len());
+                prop_assert!(db.remove(&k, now).is_some());
             }
         }
         for k in &stable {

@@ -69,9 +69,8 @@ unsafe impl Sync for Node {}
 const HEADER: usize = std::mem::size_of::<NodeHeader>();
 
 fn node_layout(key_len: usize) -> Layout {
-    let (layout, offset) = Layout::new::<NodeHeader>()
-        .extend(Layout::array::<u8>(key_len).expect("key too long"))
-        .expect("key too long");
+    let (layout, offset) =
+        Layout::new::<NodeHeader>().extend(Layout::array::<u8>(key_len).expect("key too long")).expect("key too long");
     debug_assert_eq!(offset, HEADER);
     layout.pad_to_align()
 }
@@ -86,9 +85,7 @@ impl Node {
         let layout = node_layout(key.len());
         // SAFETY: the layout has non-zero size (it contains the header).
         let raw = unsafe { alloc::alloc(layout) };
-        let Some(ptr) = NonNull::new(raw.cast::<NodeHeader>()) else {
-            alloc::handle_alloc_error(layout)
-        };
+        let Some(ptr) = NonNull::new(raw.cast::<NodeHeader>()) else { alloc::handle_alloc_error(layout) };
         // SAFETY: `raw` is a fresh allocation of `layout`: the header fits at
         // offset 0 with its alignment and `key.len()` bytes fit at HEADER.
         unsafe {

@@ -518,7 +518,9 @@ mod tests {
 
     #[test]
     fn set_range_cases() {
-        let cases: &[(&[u8], usize, &[u8], &[u8])] = &[
+        // (initial, offset, data, expected)
+        type Case = (&'static [u8], usize, &'static [u8], &'static [u8]);
+        let cases: &[Case] = &[
             (b"Hello World", 6, b"Redis", b"Hello Redis"),
             (b"", 5, b"x", b"\0\0\0\0\0x"),
             (b"abc", 1, b"XYZW", b"aXYZW"),

@@ -16,28 +16,98 @@ const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 
 /// Connection-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("ping", -1, FAST, CONN, NOKEYS, "connection", "1.0.0", "Returns the server's liveliness response.", ping)
-        .syntax("[message]")
-        .complexity("O(1)"),
+    CommandSpec::new(
+        "ping",
+        -1,
+        FAST,
+        CONN,
+        NOKEYS,
+        "connection",
+        "1.0.0",
+        "Returns the server's liveliness response.",
+        ping,
+    )
+    .syntax("[message]")
+    .complexity("O(1)"),
     CommandSpec::new("echo", 2, FAST, CONN, NOKEYS, "connection", "1.0.0", "Returns the given string.", echo)
         .syntax("message")
         .complexity("O(1)"),
-    CommandSpec::new("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, CONN, NOKEYS, "connection", "1.0.0", "Closes the connection.", quit)
-        .complexity("O(1)"),
-    CommandSpec::new("select", 2, LOADING | STALE | FAST, CONN, NOKEYS, "connection", "2.0.0", "Changes the selected database.", select)
-        .syntax("index")
-        .complexity("O(1)"),
-    CommandSpec::new("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, NOKEYS, "connection", "6.0.0", "Handshakes with the Redis server.", hello)
-        .syntax("[protover [AUTH username password] [SETNAME clientname]]")
-        .complexity("O(1)"),
-    CommandSpec::new("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, NOKEYS, "connection", "1.0.0", "Authenticates the connection.", auth)
-        .syntax("[username] password")
-        .complexity("O(N) where N is the number of passwords defined for the user"),
-    CommandSpec::new("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, NOKEYS, "connection", "6.2.0", "Resets the connection.", reset)
-        .complexity("O(1)"),
-    CommandSpec::new("client", -2, 0, CONN, NOKEYS, "connection", "2.4.0", "A container for client connection commands.", container)
-        .complexity("Depends on subcommand.")
-        .subcommands(CLIENT_SUBCOMMANDS),
+    CommandSpec::new(
+        "quit",
+        -1,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        CONN,
+        NOKEYS,
+        "connection",
+        "1.0.0",
+        "Closes the connection.",
+        quit,
+    )
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "select",
+        2,
+        LOADING | STALE | FAST,
+        CONN,
+        NOKEYS,
+        "connection",
+        "2.0.0",
+        "Changes the selected database.",
+        select,
+    )
+    .syntax("index")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        CONN,
+        NOKEYS,
+        "connection",
+        "6.0.0",
+        "Handshakes with the Redis server.",
+        hello,
+    )
+    .syntax("[protover [AUTH username password] [SETNAME clientname]]")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        CONN,
+        NOKEYS,
+        "connection",
+        "1.0.0",
+        "Authenticates the connection.",
+        auth,
+    )
+    .syntax("[username] password")
+    .complexity("O(N) where N is the number of passwords defined for the user"),
+    CommandSpec::new(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        CONN,
+        NOKEYS,
+        "connection",
+        "6.2.0",
+        "Resets the connection.",
+        reset,
+    )
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "client",
+        -2,
+        0,
+        0,
+        NOKEYS,
+        "connection",
+        "2.4.0",
+        "A container for client connection commands.",
+        container,
+    )
+    .complexity("Depends on subcommand.")
+    .subcommands(CLIENT_SUBCOMMANDS),
 ];
 
 const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
@@ -184,7 +254,7 @@ fn hello(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     if !ctx.client.authenticated {
         return Err(CmdError::Other(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into(),
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into(),
         ));
     }
     if let Some(n) = name {
@@ -368,8 +438,11 @@ fn client_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             let mut v = Vec::new();
             i += 1;
             while i < cmd.len() {
-                let id = crate::command::parse_i64(cmd.arg(i)).filter(|&n| n > 0).ok_or_else(|| CmdError::err("Invalid client ID"))?;
-                v.push(id as u64);
+                // Redis refuses a non-integer id and skips ids below 1.
+                let id = crate::command::parse_i64(cmd.arg(i)).ok_or_else(|| CmdError::err("Invalid client ID"))?;
+                if id > 0 {
+                    v.push(id as u64);
+                }
                 i += 1;
             }
             ids = Some(v);
@@ -406,7 +479,11 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
         let (opt, val) = (cmd.arg(i), cmd.arg(i + 1));
         if is(opt, "id") {
-            id = Some(crate::command::parse_i64(val).filter(|&n| n > 0).ok_or_else(|| CmdError::err("client-id should be greater than 0"))? as u64);
+            id = Some(
+                crate::command::parse_i64(val)
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| CmdError::err("client-id should be greater than 0"))? as u64,
+            );
         } else if is(opt, "addr") {
             addr = Some(val.to_vec());
         } else if is(opt, "laddr") {
@@ -437,7 +514,7 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     if let Some(u) = &user {
         if u.as_slice() != b"default" {
-            none = true;
+            return Err(CmdError::err(format!("No such user '{}'", lossy(u))));
         }
     }
     let killed = if none {
@@ -518,6 +595,8 @@ fn client_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
         ctx,
         "CLIENT",
         &[
+            "GETNAME",
+            "    Return the name of the current connection.",
             "ID",
             "    Return the ID of the current connection.",
             "INFO",
@@ -525,21 +604,31 @@ fn client_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "KILL <ip:port>",
             "    Kill connection made from <ip:port>.",
             "KILL <option> <value> [<option> <value> [...]]",
-            "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
             "LIST [options ...]",
-            "    Return information about client connections. Options: TYPE, ID.",
-            "GETNAME",
-            "    Return the name of the current connection.",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
-            "NO-EVICT (ON|OFF)",
-            "    Protect current client connection from eviction.",
-            "REPLY (ON|OFF|SKIP)",
-            "    Control the replies sent to the current connection.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    Unblock the specified blocked client.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
         ],
     );
     Ok(())
@@ -555,5 +644,5 @@ pub fn help(ctx: &mut Ctx<'_>, command: &str, lines: &[&str]) {
         out.simple(l);
     }
     out.simple("HELP");
-    out.simple("    Print this help.");
+    out.simple("    Prints this help.");
 }

@@ -91,31 +91,81 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("persist", 2, WRITE | FAST, KS, K1, "generic", "2.2.0", "Removes the expiration time of a key.", persist)
         .syntax("key")
         .complexity("O(1)"),
-    CommandSpec::new("object", -2, 0, KS, NOKEYS, "generic", "2.2.3", "A container for object introspection commands.", container)
+    CommandSpec::new("object", -2, 0, 0, NOKEYS, "generic", "2.2.3", "A container for object introspection commands.", container)
         .complexity("Depends on subcommand.")
         .subcommands(OBJECT_SUBCOMMANDS),
 ];
 
 static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("encoding", 3, READONLY, KS, (2, 2, 1), "generic", "2.2.3", "Returns the internal encoding of a Redis object.", object_encoding)
-        .sub("object|encoding")
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("idletime", 3, READONLY, KS, (2, 2, 1), "generic", "2.2.3", "Returns the time since the last access to a Redis object.", object_idletime)
-        .sub("object|idletime")
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("freq", 3, READONLY, KS, (2, 2, 1), "generic", "4.0.0", "Returns the logarithmic access frequency counter of a Redis object.", object_freq)
-        .sub("object|freq")
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("refcount", 3, READONLY, KS, (2, 2, 1), "generic", "2.2.3", "Returns the reference count of a value of a key.", object_refcount)
-        .sub("object|refcount")
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("help", 2, LOADING | STALE, KS, NOKEYS, "generic", "6.2.0", "Returns helpful text about the different subcommands.", object_help)
-        .sub("object|help")
-        .complexity("O(1)"),
+    CommandSpec::new(
+        "encoding",
+        3,
+        READONLY,
+        KS,
+        (2, 2, 1),
+        "generic",
+        "2.2.3",
+        "Returns the internal encoding of a Redis object.",
+        object_encoding,
+    )
+    .sub("object|encoding")
+    .syntax("key")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "idletime",
+        3,
+        READONLY,
+        KS,
+        (2, 2, 1),
+        "generic",
+        "2.2.3",
+        "Returns the time since the last access to a Redis object.",
+        object_idletime,
+    )
+    .sub("object|idletime")
+    .syntax("key")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "freq",
+        3,
+        READONLY,
+        KS,
+        (2, 2, 1),
+        "generic",
+        "4.0.0",
+        "Returns the logarithmic access frequency counter of a Redis object.",
+        object_freq,
+    )
+    .sub("object|freq")
+    .syntax("key")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "refcount",
+        3,
+        READONLY,
+        KS,
+        (2, 2, 1),
+        "generic",
+        "2.2.3",
+        "Returns the reference count of a value of a key.",
+        object_refcount,
+    )
+    .sub("object|refcount")
+    .syntax("key")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        KS,
+        NOKEYS,
+        "generic",
+        "6.2.0",
+        "Returns helpful text about the different subcommands.",
+        object_help,
+    )
+    .sub("object|help")
+    .complexity("O(1)"),
 ];
 
 fn del(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
@@ -300,13 +350,27 @@ fn keys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     Ok(())
 }
 
-/// Parses SCAN's cursor: an unsigned 64-bit decimal.
+/// Parses SCAN's cursor like C's `strtoul` as Redis does: no leading space,
+/// an optional sign (a negative cursor wraps around: `-1` is 2^64-1), digits,
+/// nothing after them. An empty cursor is 0, as in Redis.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    std::str::from_utf8(arg)
-        .ok()
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| CmdError::err("invalid cursor"))
+    let invalid = || CmdError::err("invalid cursor");
+    let (neg, digits) = match arg.first() {
+        Some(b'-') => (true, &arg[1..]),
+        Some(b'+') => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if arg.is_empty() {
+        return Ok(0);
+    }
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))).ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 fn scan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
@@ -415,7 +479,6 @@ fn flushall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 fn expire_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit_ms: i64, absolute: bool, name: &'static str) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
-    let v = int_arg(cmd.arg(2))?;
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
     for opt in cmd.iter().skip(3) {
         if is(opt, "NX") {
@@ -436,6 +499,9 @@ fn expire_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit_ms: i64, absolute: 
     if gt && lt {
         return Err(CmdError::err("GT and LT options at the same time are not compatible"));
     }
+    // Redis validates the options before the number (`EXPIRE k x FOO` is
+    // "Unsupported option FOO").
+    let v = int_arg(cmd.arg(2))?;
     let when = v
         .checked_mul(unit_ms)
         .and_then(|ms| if absolute { Some(ms) } else { ms.checked_add(now as i64) })

@@ -12,4 +12,5 @@ pub mod syntax;
 pub mod transactions;
 
 /// Every command family's table.
-pub static FAMILIES: &[&[CommandSpec]] = &[connection::COMMANDS, strings::COMMANDS, keys::COMMANDS, server::COMMANDS, transactions::COMMANDS];
+pub static FAMILIES: &[&[CommandSpec]] =
+    &[connection::COMMANDS, strings::COMMANDS, keys::COMMANDS, server::COMMANDS, transactions::COMMANDS];

@@ -18,108 +18,370 @@ const CONN: u32 = acl::CONNECTION;
 
 /// Server-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("info", -1, LOADING | STALE, acl::DANGEROUS, NOKEYS, "server", "1.0.0", "Returns information and statistics about the server.", info)
-        .syntax("[section [section ...]]")
-        .complexity("O(1)"),
-    CommandSpec::new("config", -2, 0, 0, NOKEYS, "server", "2.0.0", "A container for server configuration commands.", container)
-        .complexity("Depends on subcommand.")
-        .subcommands(CONFIG_SUBCOMMANDS),
+    CommandSpec::new(
+        "info",
+        -1,
+        LOADING | STALE,
+        acl::DANGEROUS,
+        NOKEYS,
+        "server",
+        "1.0.0",
+        "Returns information and statistics about the server.",
+        info,
+    )
+    .syntax("[section [section ...]]")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "config",
+        -2,
+        0,
+        0,
+        NOKEYS,
+        "server",
+        "2.0.0",
+        "A container for server configuration commands.",
+        container,
+    )
+    .complexity("Depends on subcommand.")
+    .subcommands(CONFIG_SUBCOMMANDS),
     CommandSpec::new("time", 1, LOADING | STALE | FAST, 0, NOKEYS, "server", "2.6.0", "Returns the server time.", time)
         .complexity("O(1)"),
-    CommandSpec::new("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE | SKIP_MONITOR, 0, NOKEYS, "server", "1.0.0", "A container for debugging commands.", debug)
-        .syntax("subcommand [argument ...]")
-        .complexity("Depends on subcommand."),
-    CommandSpec::new("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, 0, NOKEYS, "server", "1.0.0", "Listens for all requests received by the server in real-time.", monitor),
+    CommandSpec::new(
+        "debug",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE | SKIP_MONITOR,
+        0,
+        NOKEYS,
+        "server",
+        "1.0.0",
+        "A container for debugging commands.",
+        debug,
+    )
+    .syntax("subcommand [argument ...]")
+    .complexity("Depends on subcommand."),
+    CommandSpec::new(
+        "monitor",
+        1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "1.0.0",
+        "Listens for all requests received by the server in real-time.",
+        monitor,
+    ),
     CommandSpec::new("slowlog", -2, 0, 0, NOKEYS, "server", "2.2.12", "A container for slow log commands.", container)
         .complexity("Depends on subcommand.")
         .subcommands(SLOWLOG_SUBCOMMANDS),
-    CommandSpec::new("latency", -2, 0, 0, NOKEYS, "server", "2.8.13", "A container for latency diagnostics commands.", container)
-        .complexity("Depends on subcommand.")
-        .subcommands(LATENCY_SUBCOMMANDS),
-    CommandSpec::new("command", -1, LOADING | STALE, CONN, NOKEYS, "server", "2.8.13", "Returns detailed information about all commands.", command_all)
-        .complexity("O(N) where N is the total number of Redis commands")
-        .subcommands(COMMAND_SUBCOMMANDS),
-    CommandSpec::new("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, 0, NOKEYS, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", shutdown)
-        .syntax("[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]")
-        .complexity("O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"),
+    CommandSpec::new(
+        "latency",
+        -2,
+        0,
+        0,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "A container for latency diagnostics commands.",
+        container,
+    )
+    .complexity("Depends on subcommand.")
+    .subcommands(LATENCY_SUBCOMMANDS),
+    CommandSpec::new(
+        "command",
+        -1,
+        LOADING | STALE,
+        CONN,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "Returns detailed information about all commands.",
+        command_all,
+    )
+    .complexity("O(N) where N is the total number of Redis commands")
+    .subcommands(COMMAND_SUBCOMMANDS),
+    CommandSpec::new(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        0,
+        NOKEYS,
+        "server",
+        "1.0.0",
+        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+        shutdown,
+    )
+    .syntax("[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]")
+    .complexity(
+        "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+    ),
 ];
 
 static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("get", -3, ADMIN | NOSCRIPT | LOADING | STALE, 0, NOKEYS, "server", "2.0.0", "Returns the effective values of configuration parameters.", config_get)
-        .sub("config|get")
-        .syntax("parameter [parameter ...]")
-        .complexity("O(N) when N is the number of configuration parameters provided"),
-    CommandSpec::new("set", -4, ADMIN | NOSCRIPT | LOADING | STALE, 0, NOKEYS, "server", "2.0.0", "Sets configuration parameters in-flight.", config_set)
-        .sub("config|set")
-        .syntax("parameter value [parameter value ...]")
-        .complexity("O(N) when N is the number of configuration parameters provided"),
-    CommandSpec::new("resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, NOKEYS, "server", "2.0.0", "Resets the server's statistics.", config_resetstat)
-        .sub("config|resetstat")
-        .complexity("O(1)"),
-    CommandSpec::new("rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, NOKEYS, "server", "2.8.0", "Persists the effective configuration to file.", config_rewrite)
-        .sub("config|rewrite")
-        .complexity("O(1)"),
-    CommandSpec::new("help", 2, LOADING | STALE, 0, NOKEYS, "server", "5.0.0", "Returns helpful text about the different subcommands.", config_help)
-        .sub("config|help")
-        .complexity("O(1)"),
+    CommandSpec::new(
+        "get",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.0.0",
+        "Returns the effective values of configuration parameters.",
+        config_get,
+    )
+    .sub("config|get")
+    .syntax("parameter [parameter ...]")
+    .complexity("O(N) when N is the number of configuration parameters provided"),
+    CommandSpec::new(
+        "set",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.0.0",
+        "Sets configuration parameters in-flight.",
+        config_set,
+    )
+    .sub("config|set")
+    .syntax("parameter value [parameter value ...]")
+    .complexity("O(N) when N is the number of configuration parameters provided"),
+    CommandSpec::new(
+        "resetstat",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.0.0",
+        "Resets the server's statistics.",
+        config_resetstat,
+    )
+    .sub("config|resetstat")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "rewrite",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.8.0",
+        "Persists the effective configuration to file.",
+        config_rewrite,
+    )
+    .sub("config|rewrite")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "5.0.0",
+        "Returns helpful text about the different subcommands.",
+        config_help,
+    )
+    .sub("config|help")
+    .complexity("O(1)"),
 ];
 
 static SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("get", -2, ADMIN | LOADING | STALE, 0, NOKEYS, "server", "2.2.12", "Returns the slow log's entries.", slowlog_get)
-        .sub("slowlog|get")
-        .syntax("[count]")
-        .complexity("O(N) where N is the number of entries returned"),
-    CommandSpec::new("len", 2, ADMIN | LOADING | STALE, 0, NOKEYS, "server", "2.2.12", "Returns the number of entries in the slow log.", slowlog_len)
-        .sub("slowlog|len")
-        .complexity("O(1)"),
-    CommandSpec::new("reset", 2, ADMIN | LOADING | STALE, 0, NOKEYS, "server", "2.2.12", "Clears all entries from the slow log.", slowlog_reset)
-        .sub("slowlog|reset")
-        .complexity("O(N) where N is the number of entries in the slowlog"),
-    CommandSpec::new("help", 2, LOADING | STALE, 0, NOKEYS, "server", "6.2.0", "Show helpful text about the different subcommands", slowlog_help)
-        .sub("slowlog|help")
-        .complexity("O(1)"),
+    CommandSpec::new(
+        "get",
+        -2,
+        ADMIN | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.2.12",
+        "Returns the slow log's entries.",
+        slowlog_get,
+    )
+    .sub("slowlog|get")
+    .syntax("[count]")
+    .complexity("O(N) where N is the number of entries returned"),
+    CommandSpec::new(
+        "len",
+        2,
+        ADMIN | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.2.12",
+        "Returns the number of entries in the slow log.",
+        slowlog_len,
+    )
+    .sub("slowlog|len")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "reset",
+        2,
+        ADMIN | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.2.12",
+        "Clears all entries from the slow log.",
+        slowlog_reset,
+    )
+    .sub("slowlog|reset")
+    .complexity("O(N) where N is the number of entries in the slowlog"),
+    CommandSpec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "6.2.0",
+        "Show helpful text about the different subcommands",
+        slowlog_help,
+    )
+    .sub("slowlog|help")
+    .complexity("O(1)"),
 ];
 
 static LATENCY_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("latest", 2, ADMIN | NOSCRIPT | LOADING | STALE, 0, NOKEYS, "server", "2.8.13", "Returns the latest latency samples for all events.", latency_latest)
-        .sub("latency|latest")
-        .complexity("O(1)"),
-    CommandSpec::new("history", 3, ADMIN | NOSCRIPT | LOADING | STALE, 0, NOKEYS, "server", "2.8.13", "Returns timestamp-latency samples for an event.", latency_history)
-        .sub("latency|history")
-        .syntax("event")
-        .complexity("O(1)"),
-    CommandSpec::new("reset", -2, ADMIN | NOSCRIPT | LOADING | STALE, 0, NOKEYS, "server", "2.8.13", "Resets the latency data for one or more events.", latency_reset)
-        .sub("latency|reset")
-        .syntax("[event [event ...]]")
-        .complexity("O(1)"),
-    CommandSpec::new("help", 2, LOADING | STALE, 0, NOKEYS, "server", "2.8.13", "Returns helpful text about the different subcommands.", latency_help)
-        .sub("latency|help")
-        .complexity("O(1)"),
+    CommandSpec::new(
+        "latest",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "Returns the latest latency samples for all events.",
+        latency_latest,
+    )
+    .sub("latency|latest")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "history",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "Returns timestamp-latency samples for an event.",
+        latency_history,
+    )
+    .sub("latency|history")
+    .syntax("event")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "reset",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "Resets the latency data for one or more events.",
+        latency_reset,
+    )
+    .sub("latency|reset")
+    .syntax("[event [event ...]]")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "Returns helpful text about the different subcommands.",
+        latency_help,
+    )
+    .sub("latency|help")
+    .complexity("O(1)"),
 ];
 
 static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("count", 2, LOADING | STALE, CONN, NOKEYS, "server", "2.8.13", "Returns a count of commands.", command_count)
-        .sub("command|count")
-        .complexity("O(1)"),
-    CommandSpec::new("info", -2, LOADING | STALE, CONN, NOKEYS, "server", "2.8.13", "Returns information about one, multiple or all commands.", command_info)
-        .sub("command|info")
-        .syntax("[command-name [command-name ...]]")
-        .complexity("O(N) where N is the number of commands to look up"),
-    CommandSpec::new("docs", -2, LOADING | STALE, CONN, NOKEYS, "server", "7.0.0", "Returns documentary information about one, multiple or all commands.", command_docs)
-        .sub("command|docs")
-        .syntax("[command-name [command-name ...]]")
-        .complexity("O(N) where N is the number of commands to look up"),
-    CommandSpec::new("list", -2, LOADING | STALE, CONN, NOKEYS, "server", "7.0.0", "Returns a list of command names.", command_list)
-        .sub("command|list")
-        .syntax("[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]")
-        .complexity("O(N) where N is the total number of Redis commands"),
-    CommandSpec::new("getkeys", -3, LOADING | STALE, CONN, NOKEYS, "server", "2.8.13", "Extracts the key names from an arbitrary command.", command_getkeys)
-        .sub("command|getkeys")
-        .syntax("command [arg [arg ...]]")
-        .complexity("O(N) where N is the number of arguments to the command"),
-    CommandSpec::new("help", 2, LOADING | STALE, CONN, NOKEYS, "server", "5.0.0", "Returns helpful text about the different subcommands.", command_help)
-        .sub("command|help")
-        .complexity("O(1)"),
+    CommandSpec::new(
+        "count",
+        2,
+        LOADING | STALE,
+        CONN,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "Returns a count of commands.",
+        command_count,
+    )
+    .sub("command|count")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "info",
+        -2,
+        LOADING | STALE,
+        CONN,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "Returns information about one, multiple or all commands.",
+        command_info,
+    )
+    .sub("command|info")
+    .syntax("[command-name [command-name ...]]")
+    .complexity("O(N) where N is the number of commands to look up"),
+    CommandSpec::new(
+        "docs",
+        -2,
+        LOADING | STALE,
+        CONN,
+        NOKEYS,
+        "server",
+        "7.0.0",
+        "Returns documentary information about one, multiple or all commands.",
+        command_docs,
+    )
+    .sub("command|docs")
+    .syntax("[command-name [command-name ...]]")
+    .complexity("O(N) where N is the number of commands to look up"),
+    CommandSpec::new(
+        "list",
+        -2,
+        LOADING | STALE,
+        CONN,
+        NOKEYS,
+        "server",
+        "7.0.0",
+        "Returns a list of command names.",
+        command_list,
+    )
+    .sub("command|list")
+    .syntax("[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]")
+    .complexity("O(N) where N is the total number of Redis commands"),
+    CommandSpec::new(
+        "getkeys",
+        -4,
+        LOADING | STALE,
+        CONN,
+        NOKEYS,
+        "server",
+        "2.8.13",
+        "Extracts the key names from an arbitrary command.",
+        command_getkeys,
+    )
+    .sub("command|getkeys")
+    .syntax("command [arg [arg ...]]")
+    .complexity("O(N) where N is the number of arguments to the command"),
+    CommandSpec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        CONN,
+        NOKEYS,
+        "server",
+        "5.0.0",
+        "Returns helpful text about the different subcommands.",
+        command_help,
+    )
+    .sub("command|help")
+    .complexity("O(1)"),
 ];
 
 // ---- INFO -----------------------------------------------------------------
@@ -248,16 +510,8 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "hz", &srv.config.hz);
             kv(s, "configured_hz", &srv.config.hz);
             kv(s, "lru_clock", &((now / 1000) & 0xff_ffff));
-            kv(
-                s,
-                "executable",
-                &std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
-            );
-            kv(
-                s,
-                "config_file",
-                &srv.config.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-            );
+            kv(s, "executable", &std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default());
+            kv(s, "config_file", &srv.config.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
             kv(s, "io_threads_active", &0);
             kv(s, "ember_version", &env!("CARGO_PKG_VERSION"));
             return true;
@@ -531,15 +785,27 @@ fn info(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 // ---- CONFIG ---------------------------------------------------------------
 
 fn config_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
-    let mut pairs: Vec<(&'static str, String)> = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut push = |name: String, value: String| {
+        if !pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            pairs.push((name, value));
+        }
+    };
     for pattern in cmd.iter().skip(2) {
         let literal = !pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+        if literal {
+            // An exact name (or alias) is echoed as the client wrote it.
+            if let Some(p) = find_param(pattern) {
+                push(lossy(pattern), (p.get)(&ctx.srv.config));
+            }
+            continue;
+        }
         for p in PARAMS {
-            let hit_name = glob_match(pattern, p.name.as_bytes(), true);
-            let alias_hit = literal && p.alias.is_some_and(|a| a.as_bytes().eq_ignore_ascii_case(pattern));
-            let name = if alias_hit { p.alias.unwrap_or(p.name) } else { p.name };
-            if (hit_name || alias_hit) && !pairs.iter().any(|(n, _)| *n == name) {
-                pairs.push((name, (p.get)(&ctx.srv.config)));
+            if glob_match(pattern, p.name.as_bytes(), true) {
+                push(p.name.to_string(), (p.get)(&ctx.srv.config));
+            }
+            if let Some(alias) = p.alias.filter(|a| glob_match(pattern, a.as_bytes(), true)) {
+                push(alias.to_string(), (p.get)(&ctx.srv.config));
             }
         }
     }
@@ -554,35 +820,41 @@ fn config_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 
 fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if cmd.len() % 2 != 0 {
-        return Err(CmdError::Arity("config|set".into()));
+        return Err(CmdError::Syntax);
     }
+    let failed = |name: &[u8], why: &str| {
+        CmdError::err(format!("CONFIG SET failed (possibly related to argument '{}') - {why}", lossy(name)))
+    };
     // Validate everything first, then apply to a copy: all or nothing.
     let mut next = ctx.srv.config.clone();
     let mut seen: Vec<&'static str> = Vec::new();
     for i in (2..cmd.len()).step_by(2) {
         let (name, value) = (cmd.arg(i), cmd.arg(i + 1));
         let Some(param) = find_param(name) else {
-            return Err(CmdError::err(format!("Unknown option or number of arguments for CONFIG SET - '{}'", lossy(name))));
+            return Err(CmdError::err(format!(
+                "Unknown option or number of arguments for CONFIG SET - '{}'",
+                lossy(name)
+            )));
         };
         if seen.contains(&param.name) {
-            return Err(CmdError::err(format!("Duplicate parameter - {}", lossy(name))));
+            return Err(failed(name, "duplicate parameter"));
         }
         seen.push(param.name);
         if !param.mutable {
-            return Err(CmdError::err(format!(
-                "CONFIG SET failed (possibly related to argument '{}') - can't set immutable config",
-                lossy(name)
-            )));
+            return Err(failed(name, "can't set immutable config"));
         }
-        (param.set)(&mut next, &[value]).map_err(|e| {
-            CmdError::err(format!("CONFIG SET failed (possibly related to argument '{}') - {}", lossy(name), e.0))
-        })?;
+        let allowed = match ctx.srv.config.enable_protected_configs {
+            Access::Yes => true,
+            Access::Local => ctx.client.addr.ip().is_loopback(),
+            Access::No => false,
+        };
+        if param.protected && !allowed {
+            return Err(failed(name, "can't set protected config"));
+        }
+        (param.set)(&mut next, &[value]).map_err(|e| failed(name, &e.0))?;
     }
     if next.loglevel != ctx.srv.config.loglevel {
         crate::log::set_level(next.loglevel);
-    }
-    if next.maxclients < ctx.srv.clients.len() {
-        // Redis accepts it and only refuses new connections.
     }
     ctx.srv.config = next;
     ctx.out().ok();
@@ -693,11 +965,13 @@ fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         let db = ctx.srv.store.db(ctx.client.db);
         let Some(e) = db.peek(cmd.arg(2), now) else { return Err(CmdError::NoSuchKey) };
         let v = e.value();
-        let (enc, len) = (v.encoding_name(), v.as_str().map_or(0, |s| s.len()));
+        let enc = v.encoding_name();
+        let shared_int = v.as_str().and_then(|s| s.as_int()).is_some_and(|n| (0..10_000).contains(&n));
+        let refcount = if shared_int { i64::from(i32::MAX) } else { 1 };
         let idle = db.idle_ms(cmd.arg(2), now).unwrap_or(0) / 1000;
         let line = format!(
-            "Value at:0x0 refcount:1 encoding:{enc} serializedlength:{} lru:{} lru_seconds_idle:{idle}",
-            len.max(1),
+            "Value at:0x0 refcount:{refcount} encoding:{enc} serializedlength:{} lru:{} lru_seconds_idle:{idle}",
+            serialized_len(v),
             (now / 1000) & 0xff_ffff
         );
         ctx.out().simple(&line);
@@ -732,12 +1006,37 @@ fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     Ok(())
 }
 
+/// Bytes the value takes in an RDB file (DEBUG OBJECT serializedlength),
+/// for uncompressed strings: the length header plus the payload, or the
+/// integer encoding.
+fn serialized_len(v: &ember_store::Value) -> usize {
+    let Some(s) = v.as_str() else { return 1 };
+    if let Some(n) = s.as_int() {
+        return match n {
+            -128..=127 => 2,
+            -32768..=32767 => 3,
+            -2147483648..=2147483647 => 5,
+            _ => 1 + n.to_string().len(),
+        };
+    }
+    let len = s.len();
+    let header = match len {
+        0..=63 => 1,
+        64..=16383 => 2,
+        16384..=0xffff_ffff => 5,
+        _ => 9,
+    };
+    header + len
+}
+
 fn debug_protocol(out: &mut Out, kind: &[u8]) -> CmdResult {
     if is(kind, "string") {
         out.bulk(b"Hello World");
     } else if is(kind, "integer") {
         out.int(12345);
     } else if is(kind, "double") {
+        // The value Redis's DEBUG PROTOCOL double sends.
+        #[allow(clippy::approx_constant)]
         out.double(3.141);
     } else if is(kind, "bignum") {
         ember_resp::encode::big_number(&mut out.buf, b"1234567999999999999999999999999999999", out.proto);
@@ -775,7 +1074,9 @@ fn slowlog_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let count = match cmd.get(2) {
         None => 10,
         Some(a) => {
-            let n = int_arg(a)?;
+            let n = crate::command::parse_i64(a)
+                .filter(|&n| n >= -1)
+                .ok_or_else(|| CmdError::err("count should be greater than or equal to -1"))?;
             if n < -1 {
                 return Err(CmdError::err("count should be greater than or equal to -1"));
             }
@@ -887,12 +1188,8 @@ fn write_flags(out: &mut Out, spec: &CommandSpec) {
 
 fn write_acl(out: &mut Out, spec: &CommandSpec) {
     let cats = spec.acl_categories();
-    let names: Vec<String> = acl::NAMES
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| cats & (1 << i) != 0)
-        .map(|(_, n)| format!("@{n}"))
-        .collect();
+    let names: Vec<String> =
+        acl::NAMES.iter().enumerate().filter(|(i, _)| cats & (1 << i) != 0).map(|(_, n)| format!("@{n}")).collect();
     out.set(names.len());
     for n in &names {
         out.simple(n);
@@ -901,11 +1198,11 @@ fn write_acl(out: &mut Out, spec: &CommandSpec) {
 
 fn write_key_specs(out: &mut Out, spec: &CommandSpec) {
     if spec.first_key <= 0 {
-        out.array(0);
+        out.set(0);
         return;
     }
     let write = spec.flags & flags::WRITE != 0;
-    out.array(1);
+    out.set(1);
     out.map(3);
     out.bulk(b"flags");
     out.set(2);
@@ -945,7 +1242,12 @@ fn write_info(out: &mut Out, spec: &CommandSpec) {
     write_acl(out, spec);
     out.set(0);
     write_key_specs(out, spec);
-    out.array(spec.subcommands.len());
+    // Redis sends an empty set, or an array of subcommands.
+    if spec.subcommands.is_empty() {
+        out.set(0);
+    } else {
+        out.array(spec.subcommands.len());
+    }
     for sub in spec.subcommands {
         write_info(out, sub);
     }
@@ -1011,7 +1313,7 @@ fn command_info(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     for name in cmd.iter().skip(2) {
         match reg.lookup_full(name) {
             Some(i) => write_info(out, reg.specs[i]),
-            None => out.null_array(),
+            None => out.null(),
         }
     }
     Ok(())

@@ -17,17 +17,67 @@ const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 
 /// Transaction commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("multi", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, TX, NOKEYS, "transactions", "1.2.0", "Starts a transaction.", multi)
-        .complexity("O(1)"),
-    CommandSpec::new("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, TX, NOKEYS, "transactions", "1.2.0", "Executes all commands in a transaction.", exec)
-        .complexity("Depends on commands in the transaction"),
-    CommandSpec::new("discard", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, TX, NOKEYS, "transactions", "2.0.0", "Discards a transaction.", discard)
-        .complexity("O(N), when N is the number of queued commands"),
-    CommandSpec::new("watch", -2, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, TX, (1, -1, 1), "transactions", "2.2.0", "Monitors changes to keys to determine the execution of a transaction.", watch)
-        .syntax("key [key ...]")
-        .complexity("O(1) for every key."),
-    CommandSpec::new("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, TX, NOKEYS, "transactions", "2.2.0", "Forgets about watched keys of a transaction.", unwatch)
-        .complexity("O(1)"),
+    CommandSpec::new(
+        "multi",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        TX,
+        NOKEYS,
+        "transactions",
+        "1.2.0",
+        "Starts a transaction.",
+        multi,
+    )
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "exec",
+        1,
+        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG,
+        TX,
+        NOKEYS,
+        "transactions",
+        "1.2.0",
+        "Executes all commands in a transaction.",
+        exec,
+    )
+    .complexity("Depends on commands in the transaction"),
+    CommandSpec::new(
+        "discard",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        TX,
+        NOKEYS,
+        "transactions",
+        "2.0.0",
+        "Discards a transaction.",
+        discard,
+    )
+    .complexity("O(N), when N is the number of queued commands"),
+    CommandSpec::new(
+        "watch",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        TX,
+        (1, -1, 1),
+        "transactions",
+        "2.2.0",
+        "Monitors changes to keys to determine the execution of a transaction.",
+        watch,
+    )
+    .syntax("key [key ...]")
+    .complexity("O(1) for every key."),
+    CommandSpec::new(
+        "unwatch",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        TX,
+        NOKEYS,
+        "transactions",
+        "2.2.0",
+        "Forgets about watched keys of a transaction.",
+        unwatch,
+    )
+    .complexity("O(1)"),
 ];
 
 fn multi(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {

@@ -1,0 +1,171 @@
+//! ember through a real client library: the `redis` crate (sync API).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::Server;
+use redis::Commands;
+
+fn client(s: &Server) -> redis::Connection {
+    let c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port)).expect("client");
+    c.get_connection().expect("connection")
+}
+
+#[test]
+fn basic_commands() {
+    let s = Server::ember(&[]);
+    let mut con = client(&s);
+    let _: () = con.set("greeting", "hello").unwrap();
+    let v: String = con.get("greeting").unwrap();
+    assert_eq!(v, "hello");
+    let missing: Option<String> = con.get("nope").unwrap();
+    assert_eq!(missing, None);
+    let bin: Vec<u8> = (0..=255u8).collect();
+    let _: () = con.set(b"bin\x00key".as_slice(), bin.as_slice()).unwrap();
+    let back: Vec<u8> = con.get(b"bin\x00key".as_slice()).unwrap();
+    assert_eq!(back, bin);
+
+    let _: () = con.mset(&[("a", "1"), ("b", "2")]).unwrap();
+    let vals: Vec<Option<String>> = con.mget(&["a", "b", "c"]).unwrap();
+    assert_eq!(vals, vec![Some("1".into()), Some("2".into()), None]);
+
+    let n: i64 = con.incr("counter", 5).unwrap();
+    assert_eq!(n, 5);
+    let n: i64 = con.incr("counter", -7).unwrap();
+    assert_eq!(n, -2);
+    let f: f64 = con.incr("float", 1.5f64).unwrap();
+    assert_eq!(f, 1.5);
+    let e: redis::RedisResult<i64> = con.incr("greeting", 1);
+    let e = e.unwrap_err();
+    assert!(e.to_string().contains("not an integer"), "{e}");
+
+    let ok: bool = con.expire("greeting", 100).unwrap();
+    assert!(ok);
+    let ttl: i64 = con.ttl("greeting").unwrap();
+    assert!((99..=100).contains(&ttl), "{ttl}");
+    let pttl: i64 = con.pttl("greeting").unwrap();
+    assert!((98_000..=100_000).contains(&pttl), "{pttl}");
+    let ttl: i64 = con.ttl("a").unwrap();
+    assert_eq!(ttl, -1);
+    let ttl: i64 = con.ttl("nope").unwrap();
+    assert_eq!(ttl, -2);
+    let ok: bool = con.expire("nope", 100).unwrap();
+    assert!(!ok);
+
+    let opts = redis::SetOptions::default()
+        .conditional_set(redis::ExistenceCheck::NX)
+        .with_expiration(redis::SetExpiry::PX(50_000));
+    let r: Option<String> = con.set_options("fresh", "v", opts).unwrap();
+    assert_eq!(r.as_deref(), Some("OK"));
+    let r: Option<String> = con.set_options("fresh", "v", opts).unwrap();
+    assert_eq!(r, None);
+
+    let deleted: i64 = con.del(&["a", "b", "zzz"]).unwrap();
+    assert_eq!(deleted, 2);
+    let exists: bool = con.exists("a").unwrap();
+    assert!(!exists);
+}
+
+#[test]
+fn scan_iteration_sees_every_key_once() {
+    let s = Server::ember(&[]);
+    let mut con = client(&s);
+    let mut want = BTreeSet::new();
+    let mut pipe = redis::pipe();
+    for i in 0..1000 {
+        let k = format!("key:{i}");
+        pipe.set(&k, i).ignore();
+        want.insert(k);
+        pipe.set(format!("other:{i}"), i).ignore();
+    }
+    let _: () = pipe.query(&mut con).unwrap();
+
+    let mut seen = Vec::new();
+    let iter = con.scan_match::<_, String>("key:*").unwrap();
+    for k in iter {
+        seen.push(k);
+    }
+    let set: BTreeSet<String> = seen.iter().cloned().collect();
+    assert_eq!(set, want);
+    assert!(seen.len() <= 1000 + 50, "too many duplicates: {}", seen.len());
+
+    let all = con.scan::<String>().unwrap();
+    assert_eq!(all.collect::<BTreeSet<_>>().len(), 2000);
+
+    // SCAN with COUNT and TYPE via a raw command loop.
+    let mut cursor = 0u64;
+    let mut n = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) =
+            redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(100).arg("TYPE").arg("string").query(&mut con).unwrap();
+        n += keys.len();
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    assert!(n >= 2000, "{n}");
+}
+
+#[test]
+fn pipelines_and_transactions_of_replies() {
+    let s = Server::ember(&[]);
+    let mut con = client(&s);
+    let (a, b, c, d): (String, i64, Option<String>, Vec<Option<String>>) = redis::pipe()
+        .cmd("SET")
+        .arg("p")
+        .arg("1")
+        .cmd("INCR")
+        .arg("p")
+        .cmd("GET")
+        .arg("nope")
+        .cmd("MGET")
+        .arg("p")
+        .arg("nope")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!((a.as_str(), b, c), ("OK", 2, None));
+    assert_eq!(d, vec![Some("2".to_string()), None]);
+
+    // A big pipeline round trip.
+    let mut pipe = redis::pipe();
+    for i in 0..5000 {
+        pipe.cmd("INCRBY").arg("sum").arg(i);
+    }
+    let sums: Vec<i64> = pipe.query(&mut con).unwrap();
+    assert_eq!(sums.len(), 5000);
+    assert_eq!(*sums.last().unwrap(), (0..5000).sum::<i64>());
+
+    // An error inside a pipeline surfaces as an error of the whole query.
+    let r: redis::RedisResult<(i64, i64)> =
+        redis::pipe().cmd("INCR").arg("p").cmd("INCR").arg("nope-str-x").query(&mut con);
+    assert!(r.is_ok());
+    let _: () = con.set("s", "abc").unwrap();
+    let r: redis::RedisResult<(i64,)> = redis::pipe().cmd("INCR").arg("s").query(&mut con);
+    assert!(r.is_err());
+
+    // Database selection in the URL.
+    let c3 = redis::Client::open(format!("redis://127.0.0.1:{}/3", s.port)).unwrap();
+    let mut con3 = c3.get_connection().unwrap();
+    let _: () = con3.set("in3", "yes").unwrap();
+    let here: Option<String> = con.get("in3").unwrap();
+    assert_eq!(here, None);
+    let n: i64 = redis::cmd("DBSIZE").query(&mut con3).unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn resp3_client() {
+    let s = Server::ember(&[]);
+    let c = redis::Client::open(format!("redis://127.0.0.1:{}/?protocol=resp3", s.port)).unwrap();
+    let mut con = c.get_connection().unwrap();
+    let _: () = con.set("k", "v").unwrap();
+    let v: Option<String> = con.get("k").unwrap();
+    assert_eq!(v.as_deref(), Some("v"));
+    let v: Option<String> = con.get("missing").unwrap();
+    assert_eq!(v, None);
+    let cfg: std::collections::HashMap<String, String> =
+        redis::cmd("CONFIG").arg("GET").arg("timeout").query(&mut con).unwrap();
+    assert_eq!(cfg.get("timeout").map(String::as_str), Some("0"));
+}

@@ -1,0 +1,224 @@
+//! `cargo xtask bench`: ember and redis-server side by side.
+//!
+//! Both servers run on this machine with equivalent settings (no
+//! persistence). For each workload the harness alternates ember, Redis,
+//! ember, Redis, ... and records requests/s and p50 latency (from
+//! redis-benchmark) and the server's CPU time per request (utime + stime from
+//! /proc/PID/stat across the run), the steadiest figure on a shared machine.
+//! It prints medians and ember/Redis ratios and can rewrite the generated
+//! section of docs/BENCHMARKS.md.
+
+use std::fmt::Write as _;
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+/// One workload: a redis-benchmark invocation.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Label in the table.
+    pub name: String,
+    /// redis-benchmark arguments after the connection options.
+    pub args: Vec<String>,
+    /// Requests the run makes (for CPU per request).
+    pub requests: u64,
+}
+
+/// Medians for one workload and one server.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Figures {
+    /// Requests per second.
+    pub rps: f64,
+    /// p50 latency in ms.
+    pub p50_ms: f64,
+    /// Server CPU microseconds per request.
+    pub cpu_us: f64,
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+fn start(binary: &Path, extra: &[&str]) -> Result<Server> {
+    let port = free_port()?;
+    let child = Command::new(binary)
+        .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let t = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if t.elapsed() > Duration::from_secs(10) {
+            bail!("{} did not start", binary.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(Server { child, port })
+}
+
+/// utime + stime of a process, in seconds.
+fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may contain spaces) start after ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 overall: 12 and 13 after ')'.
+    let utime: f64 = fields.get(11).context("stat utime")?.parse()?;
+    let stime: f64 = fields.get(12).context("stat stime")?.parse()?;
+    let tck = 100.0; // USER_HZ on Linux
+    Ok((utime + stime) / tck)
+}
+
+fn flushall(port: u16) {
+    let _ = Command::new("redis-cli").args(["-p", &port.to_string(), "flushall"]).output();
+}
+
+fn run_once(server: &Server, w: &Workload) -> Result<Figures> {
+    flushall(server.port);
+    let pid = server.child.id();
+    let c0 = cpu_seconds(pid)?;
+    let out = Command::new("redis-benchmark")
+        .args(["-p", &server.port.to_string(), "-q"])
+        .args(&w.args)
+        .output()
+        .context("running redis-benchmark (apt-get install -y redis-tools)")?;
+    let c1 = cpu_seconds(pid)?;
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
+    if text.contains("Error") || text.contains("ERR") {
+        bail!("{} reported errors: {text}", w.name);
+    }
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.contains("requests per second"))
+        .with_context(|| format!("no result line for {}: {text}", w.name))?;
+    let rps: f64 = line
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .context("parsing requests per second")?;
+    let p50_ms: f64 =
+        line.split("p50=").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    Ok(Figures { rps, p50_ms, cpu_us: (c1 - c0) * 1e6 / w.requests as f64 })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        0.0
+    } else {
+        v[(v.len() - 1) / 2]
+    }
+}
+
+/// The standard workloads; `quick` makes each run small.
+pub fn workloads(quick: bool, filter: Option<&str>) -> Vec<Workload> {
+    let n: u64 = if quick { 100_000 } else { 1_000_000 };
+    let n1: u64 = if quick { 50_000 } else { 200_000 };
+    let mut v = Vec::new();
+    for t in ["set", "get", "incr", "mset"] {
+        for (p, reqs) in [(1u32, n1), (16, n)] {
+            v.push(Workload {
+                name: format!("{} -P {p}", t.to_uppercase()),
+                args: ["-t", t, "-n", &reqs.to_string(), "-P", &p.to_string(), "-c", "50", "-r", "100000"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                requests: reqs,
+            });
+        }
+    }
+    if let Some(f) = filter {
+        let f = f.to_ascii_lowercase();
+        v.retain(|w| w.name.to_ascii_lowercase().contains(&f));
+    }
+    v
+}
+
+/// Runs every workload `rounds` times on each server, alternating.
+pub fn run(ember: &Path, rounds: usize, workloads: &[Workload]) -> Result<Vec<(Workload, Figures, Figures)>> {
+    let redis = Path::new("redis-server");
+    let e = start(ember, &[])?;
+    let r = start(redis, &[])?;
+    let mut results = Vec::new();
+    for w in workloads {
+        let mut fe = Vec::new();
+        let mut fr = Vec::new();
+        for _ in 0..rounds {
+            fe.push(run_once(&e, w)?);
+            fr.push(run_once(&r, w)?);
+        }
+        let med = |f: &[Figures]| Figures {
+            rps: median(f.iter().map(|x| x.rps).collect()),
+            p50_ms: median(f.iter().map(|x| x.p50_ms).collect()),
+            cpu_us: median(f.iter().map(|x| x.cpu_us).collect()),
+        };
+        let (me, mr) = (med(&fe), med(&fr));
+        eprintln!(
+            "{:<14} ember {:>10.0} rps {:>6.3} us/req | redis {:>10.0} rps {:>6.3} us/req | cpu ratio {:.2}",
+            w.name,
+            me.rps,
+            me.cpu_us,
+            mr.rps,
+            mr.cpu_us,
+            me.cpu_us / mr.cpu_us
+        );
+        results.push((w.clone(), me, mr));
+    }
+    Ok(results)
+}
+
+/// The Markdown table of results.
+pub fn table(results: &[(Workload, Figures, Figures)], rounds: usize) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| workload | ember req/s | redis req/s | ember p50 ms | redis p50 ms | ember CPU µs/req | redis CPU µs/req | CPU ratio (ember/redis) |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (w, e, r) in results {
+        let _ = writeln!(
+            s,
+            "| {} | {:.0} | {:.0} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} |",
+            w.name,
+            e.rps,
+            r.rps,
+            e.p50_ms,
+            r.p50_ms,
+            e.cpu_us,
+            r.cpu_us,
+            if r.cpu_us > 0.0 { e.cpu_us / r.cpu_us } else { 0.0 }
+        );
+    }
+    let _ = writeln!(s, "\nMedians of {rounds} alternating runs per server; `-c 50 -r 100000`, default 3-byte values.");
+    s
+}
+
+/// Replaces the text between the bench markers in `doc`.
+pub fn splice(doc: &str, section: &str) -> String {
+    const START: &str = "<!-- bench:start -->";
+    const END: &str = "<!-- bench:end -->";
+    match (doc.find(START), doc.find(END)) {
+        (Some(a), Some(b)) if a < b => format!("{}{START}\n{section}{}", &doc[..a], &doc[b..]),
+        _ => format!("{doc}\n{START}\n{section}{END}\n"),
+    }
+}
