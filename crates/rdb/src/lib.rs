@@ -1,12 +1,58 @@
-//! `ember-rdb` reads and writes Redis RDB dump files.
+//! `ember-rdb` reads and writes Redis RDB dump files, on its own: it knows
+//! nothing of ember's keyspace or sockets.
 //!
-//! This crate will own the RDB file format on its own, with no knowledge of
-//! ember's keyspace or sockets: a streaming decoder over `io::Read` that yields
-//! one entry at a time (database selection, resize hints, aux fields, keys with
-//! their expiry and value in every encoding Redis 7 writes), a streaming encoder
-//! over `io::Write` that writes RDB version 10 with the CRC-64 ("Jones")
-//! checksum, and the DUMP/RESTORE payload format.
+//! - [`Reader`] is a streaming decoder over any `io::Read`: it yields one
+//!   [`Item`] at a time (aux fields, database selection, resize hints,
+//!   functions, module aux data, and [`Entry`] values with expiry and LRU/LFU
+//!   metadata) for RDB versions 1 to 11 and every value encoding Redis 7.2 and
+//!   older write, verifying the CRC-64 as it goes. Memory stays bounded by what
+//!   the input justifies; corrupt input fails with an [`RdbError`] naming the
+//!   offset and the reason, never a panic.
+//! - [`Writer`] is a streaming encoder over any `io::Write`: RDB 10 by default
+//!   (9 and 11 on request), compact encodings (listpack, intset, quicklist 2)
+//!   under [`EncodingLimits`], LZF compression and the checksum per
+//!   [`WriteOptions`].
+//! - [`RdbValue`] is the owned model of a value, [`Encoding`] the on-disk
+//!   encoding the reader saw.
+//! - [`dump_payload`] and [`parse_dump_payload`] handle the DUMP/RESTORE
+//!   format.
+//! - The building blocks are public too: [`crc64()`] / [`Crc64`] (CRC-64
+//!   "Jones"), [`lzf`], [`listpack`], [`ziplist`], [`intset`], [`zipmap`],
+//!   and the numbers of the format in [`format`].
+//! - [`inspect`] holds the JSON rendering and statistics behind the
+//!   `ember-rdb` command-line tool (`check`, `dump`, `stats`).
 //!
-//! It is empty today: the format lands with the persistence work (see
-//! `docs/ARCHITECTURE.md`).
+//! The byte-level format is described in `docs/rdb-format.md`.
 #![deny(missing_docs)]
+
+mod crc64;
+mod dump;
+mod error;
+pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod inspect;
+pub mod intset;
+pub mod listpack;
+pub mod lzf;
+mod num;
+mod read;
+mod value;
+mod write;
+pub mod ziplist;
+pub mod zipmap;
+
+pub use crc64::{crc64, Crc64};
+pub use dump::{dump_payload, dump_payload_with, parse_dump_payload};
+pub use error::{BlobKind, RdbError};
+pub use listpack::Element;
+pub use num::{parse_canonical_i64, score_to_bytes};
+pub use read::{read_all, Reader, MAX_PREALLOC};
+pub use value::{
+    module_encver, module_name, Encoding, Entry, Item, ModuleAux, ModuleData, ModuleValue, PendingEntry, RdbValue,
+    Stream, StreamConsumer, StreamGroup, StreamId, StreamNode,
+};
+pub use write::{AuxFields, EncodingLimits, WriteOptions, Writer};
+
+#[doc(hidden)]
+pub use fuzzing::fuzz_check;

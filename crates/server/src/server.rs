@@ -712,7 +712,7 @@ impl Server {
             let _ = self.epoll.modify(bfd, &mut ev);
         }
         // Commands held back by output backpressure can run again.
-        if drained && !slot.input.rbuf.is_empty() {
+        if drained && !slot.input.rbuf.is_empty() && slot.input.rbuf.len() >= slot.input.decoder.bytes_needed() {
             if let Some(mut slot) = self.shared.clients.take(idx) {
                 self.process_input(idx, &mut slot);
                 self.shared.clients.put(idx, slot);
@@ -771,7 +771,8 @@ impl Server {
         for (idx, slot) in self.shared.clients.slots.iter().enumerate() {
             if let Some(s) = slot {
                 let idle = now.saturating_sub(s.client.last_interaction_ms);
-                if s.client.close_asap || (timeout_ms > 0 && idle > timeout_ms && !s.client.monitor) {
+                let idle_out = timeout_ms > 0 && idle > timeout_ms && !s.client.monitor && s.client.blocked.is_none();
+                if s.client.close_asap || idle_out {
                     doomed.push(idx);
                 }
             }

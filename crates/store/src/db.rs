@@ -6,16 +6,14 @@
 //! absent for every read, and is reclaimed either lazily (by a `&mut self`
 //! method that meets it) or actively by [`Db::active_expire`].
 //!
-//! The active-expiry index is a binary min-heap of `(deadline, key hash)`
+//! The active-expiry index is a 4-ary min-heap of `(deadline, key hash)`
 //! pairs, 16 bytes per key with a TTL. Changing or removing a TTL does not
 //! touch the heap: the old pair becomes stale and is skipped when popped (an
 //! entry is only removed if its own deadline has passed). When stale pairs
 //! outnumber live TTL keys the heap is compacted.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use crate::entry::{Entry, Meta};
+use crate::expire::DeadlineHeap;
 use crate::hash::{random_seed, splitmix, KeyHasher};
 use crate::table::{Node, Table};
 use crate::value::Value;
@@ -23,7 +21,7 @@ use crate::value::Value;
 /// The expiry index of one database.
 #[derive(Debug, Default, Clone)]
 struct ExpireIndex {
-    heap: BinaryHeap<Reverse<(u64, u64)>>,
+    heap: DeadlineHeap,
     /// Keys in the table that have a deadline.
     live: usize,
     /// Sum of those deadlines (for the average TTL).
@@ -154,7 +152,7 @@ impl Db {
     fn track_deadline(&mut self, hash: u64, deadline: Option<u64>) {
         if let Some(d) = deadline {
             self.expires.added(d);
-            self.expires.heap.push(Reverse((d, hash)));
+            self.expires.heap.push((d, hash));
             self.maybe_compact_expires();
         }
     }
@@ -169,11 +167,8 @@ impl Db {
 
     /// Drops stale pairs from the expiry heap.
     fn compact_expires(&mut self) {
-        let mut items = std::mem::take(&mut self.expires.heap).into_vec();
-        items.retain(|Reverse((d, h))| self.table.find_by(*h, |n| n.entry().expire_at() == Some(*d)).is_some());
-        items.sort_unstable();
-        items.dedup();
-        self.expires.heap = BinaryHeap::from(items);
+        let table = &self.table;
+        self.expires.heap.retain_unique(|&(d, h)| table.find_by(h, |n| n.entry().expire_at() == Some(d)).is_some());
     }
 
     /// Looks up `key` for reading or writing: `None` if missing or expired
@@ -394,15 +389,15 @@ impl Db {
         let mut stale_budget = max_keys.saturating_mul(4).max(16);
         while removed < max_keys {
             match self.expires.heap.peek() {
-                Some(&Reverse((deadline, _))) if deadline <= now_ms => {}
+                Some((deadline, _)) if deadline <= now_ms => {}
                 _ => break,
             }
-            let Some(Reverse((deadline, hash))) = self.expires.heap.pop() else { break };
+            let Some((deadline, hash)) = self.expires.heap.pop() else { break };
             let mut found = false;
             while let Some(index) = self.table.find_by(hash, |n| n.entry().is_expired(now_ms)) {
                 if removed >= max_keys {
                     // Out of budget with more due under this hash: keep the pair.
-                    self.expires.heap.push(Reverse((deadline, hash)));
+                    self.expires.heap.push((deadline, hash));
                     break;
                 }
                 self.detach(index);
@@ -422,7 +417,7 @@ impl Db {
     /// The earliest deadline in the expiry index, if any. It may belong to a
     /// key whose deadline has since changed (good enough as a timer).
     pub fn next_deadline(&self) -> Option<u64> {
-        self.expires.heap.peek().map(|Reverse((d, _))| *d)
+        self.expires.heap.peek().map(|(d, _)| d)
     }
 
     /// True if `key` is physically stored, expired or not (tests only).
@@ -438,7 +433,7 @@ impl Db {
         assert_eq!(with_ttl.len(), self.expires.live);
         let sum: u128 = with_ttl.iter().map(|&(d, _)| u128::from(d)).sum();
         assert_eq!(sum, self.expires.deadline_sum);
-        let heap: std::collections::HashSet<_> = self.expires.heap.iter().map(|r| r.0).collect();
+        let heap: std::collections::HashSet<_> = self.expires.heap.iter().copied().collect();
         assert!(self.expires.heap.len() <= 2 * self.expires.live + 64, "heap not compacted");
         for item in with_ttl {
             assert!(heap.contains(&item), "deadline {item:?} missing from the heap");

@@ -39,6 +39,7 @@
 
 mod db;
 mod entry;
+mod expire;
 mod glob;
 mod hash;
 #[cfg(test)]

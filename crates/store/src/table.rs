@@ -184,13 +184,27 @@ impl Slot {
 
 /// The keyspace table (see the module docs). Hashes are computed by the
 /// caller, so the table can be tested with chosen hash values.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Table {
     /// `2^bits + tail` slots, or none before the first insertion.
     slots: Box<[Slot]>,
     bits: u32,
     len: usize,
+    /// A shrink was refused at a larger size (the remaining hashes were too
+    /// clustered to fit a smaller array); do not try again until `len`
+    /// falls below this.
+    shrink_retry_below: usize,
 }
+
+impl Default for Table {
+    fn default() -> Table {
+        Table { slots: Box::default(), bits: 0, len: 0, shrink_retry_below: usize::MAX }
+    }
+}
+
+/// Largest distance from its home slot an entry may end up at when the
+/// table shrinks.
+const MAX_SHRINK_DISPLACEMENT: usize = 32;
 
 fn tail_len(cap: usize) -> usize {
     cap.min(MAX_TAIL)
@@ -310,10 +324,44 @@ impl Table {
         }
         slots[index..j].rotate_left(1);
         self.len -= 1;
-        if self.bits > MIN_BITS && self.len < (1usize << self.bits) / 8 {
-            self.rehash(bits_for(self.len));
+        if self.bits > MIN_BITS && self.len < (1usize << self.bits) / 8 && self.len < self.shrink_retry_below {
+            self.shrink();
         }
         node
+    }
+
+    /// Shrinks to the smallest size at which no entry lands far from its
+    /// home slot. Entries are kept in hash order and homed by the top bits
+    /// of the hash, so when the remaining keys are clustered in a narrow
+    /// hash range (after a SCAN + DEL loop, which deletes in hash order) a
+    /// small array would pile them into one long run, and every later removal
+    /// would shift that run: shrinking only as far as the clustering allows
+    /// keeps removals O(1).
+    fn shrink(&mut self) {
+        let mut bits = bits_for(self.len);
+        while bits < self.bits && self.max_displacement(bits) > MAX_SHRINK_DISPLACEMENT {
+            bits += 1;
+        }
+        if bits < self.bits {
+            self.rehash(bits);
+            self.shrink_retry_below = usize::MAX;
+        } else {
+            self.shrink_retry_below = self.len / 2;
+        }
+    }
+
+    /// The largest home-to-slot distance the entries would have in an array
+    /// of `2^bits` home slots.
+    fn max_displacement(&self, bits: u32) -> usize {
+        let mut next = 0;
+        let mut worst = 0;
+        for s in self.slots.iter().filter(|s| s.hash != EMPTY) {
+            let home = home(s.hash, bits);
+            let p = home.max(next);
+            worst = worst.max(p - home);
+            next = p + 1;
+        }
+        worst
     }
 
     /// Moves all entries into a fresh array of `2^bits` home slots. The
@@ -477,6 +525,33 @@ mod tests {
             t.check_invariants();
         }
         assert_eq!(t.len(), 10);
+    }
+
+    #[test]
+    fn deleting_in_hash_order_keeps_runs_short() {
+        // A SCAN + DEL loop deletes keys in hash order, leaving the survivors
+        // clustered at the top of the hash space. Shrinking must not pile
+        // them into one long run (each later removal would shift all of it).
+        let mut t = Table::default();
+        let h = crate::hash::KeyHasher::with_seed(7);
+        let mut keys: Vec<(u64, [u8; 4])> =
+            (0..20_000u32).map(|i| (h.hash(&i.to_be_bytes()), i.to_be_bytes())).collect();
+        for (hash, k) in &keys {
+            t.insert(*hash, node(k));
+        }
+        keys.sort();
+        for (n, (hash, k)) in keys.iter().enumerate() {
+            let idx = t.find(*hash, k).expect("present");
+            t.remove(idx);
+            if n % 997 == 0 {
+                t.check_invariants();
+                assert!(
+                    t.max_displacement(t.bits) <= MAX_SHRINK_DISPLACEMENT,
+                    "run too long after {n} ordered deletions"
+                );
+            }
+        }
+        assert_eq!(t.len(), 0);
     }
 
     #[test]

@@ -536,10 +536,18 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 
 fn kill_where(ctx: &mut Ctx<'_>, pred: impl Fn(&Client) -> bool, skipme: bool) -> usize {
     let mut n = 0;
+    let mut doomed = Vec::new();
     for s in ctx.srv.clients.iter_mut() {
         if pred(&s.client) {
             s.client.close_asap = true;
+            doomed.push(s.client.id);
             n += 1;
+        }
+    }
+    // Queue them so the loop closes them before it sleeps.
+    for id in doomed {
+        if let Some(idx) = ctx.srv.clients.index_of_id(id) {
+            ctx.srv.pending_writes.push(idx);
         }
     }
     if !skipme && pred(ctx.client) {
