@@ -199,7 +199,11 @@ impl fmt::Display for RdbError {
             RdbError::Io(e) => write!(f, "I/O error: {e}"),
             RdbError::UnexpectedEof { offset } => write!(f, "unexpected end of input at offset {offset}"),
             RdbError::BadMagic { found } => {
-                write!(f, "not an RDB file: header is {:?}, expected REDIS + 4 digits", found.escape_ascii().to_string())
+                write!(
+                    f,
+                    "not an RDB file: header is {:?}, expected REDIS + 4 digits",
+                    found.escape_ascii().to_string()
+                )
             }
             RdbError::UnsupportedVersion { version } => write!(f, "unsupported RDB version {version}"),
             RdbError::UnknownType { type_id, offset } => {
@@ -212,15 +216,12 @@ impl fmt::Display for RdbError {
                 write!(f, "length {value} at offset {offset} does not fit in memory")
             }
             RdbError::Corrupt { offset, reason } => write!(f, "corrupt value at offset {offset}: {reason}"),
-            RdbError::Blob { kind, offset, position, reason } => write!(
-                f,
-                "corrupt {} at byte {position} of the blob stored at offset {offset}: {reason}",
-                kind.name()
-            ),
-            RdbError::ChecksumMismatch { stored, computed, offset } => write!(
-                f,
-                "checksum mismatch at offset {offset}: stored 0x{stored:016x}, computed 0x{computed:016x}"
-            ),
+            RdbError::Blob { kind, offset, position, reason } => {
+                write!(f, "corrupt {} at byte {position} of the blob stored at offset {offset}: {reason}", kind.name())
+            }
+            RdbError::ChecksumMismatch { stored, computed, offset } => {
+                write!(f, "checksum mismatch at offset {offset}: stored 0x{stored:016x}, computed 0x{computed:016x}")
+            }
             RdbError::FunctionPreGa { offset } => write!(
                 f,
                 "pre-release function data (opcode 0xf5) at offset {offset} is not supported; \

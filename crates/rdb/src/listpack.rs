@@ -368,11 +368,11 @@ mod tests {
         // "a", 1, -1, 1000: checked byte by byte against the format.
         let blob = encode([&b"a"[..], b"1", b"-1", b"1000"]).unwrap();
         let expected: Vec<u8> = [
-            &[0x12, 0, 0, 0, 4, 0][..],   // total 18, count 4
-            &[0x81, b'a', 0x02],          // 6-bit string, backlen 2
-            &[0x01, 0x01],                // 7-bit uint 1, backlen 1
-            &[0xDF, 0xFF, 0x02],          // 13-bit -1 (0x1FFF), backlen 2
-            &[0xC3, 0xE8, 0x02],          // 13-bit 1000 (0x03E8), backlen 2
+            &[0x12, 0, 0, 0, 4, 0][..], // total 18, count 4
+            &[0x81, b'a', 0x02],        // 6-bit string, backlen 2
+            &[0x01, 0x01],              // 7-bit uint 1, backlen 1
+            &[0xDF, 0xFF, 0x02],        // 13-bit -1 (0x1FFF), backlen 2
+            &[0xC3, 0xE8, 0x02],        // 13-bit 1000 (0x03E8), backlen 2
             &[0xFF],
         ]
         .concat();
@@ -392,8 +392,24 @@ mod tests {
 
     #[test]
     fn every_integer_width() {
-        let values = [0i64, 127, 128, -1, -4096, 4095, 4096, -4097, 32_767, -32_768, 8_388_607, -8_388_608,
-            2_147_483_647, -2_147_483_648, i64::MAX, i64::MIN];
+        let values = [
+            0i64,
+            127,
+            128,
+            -1,
+            -4096,
+            4095,
+            4096,
+            -4097,
+            32_767,
+            -32_768,
+            8_388_607,
+            -8_388_608,
+            2_147_483_647,
+            -2_147_483_648,
+            i64::MAX,
+            i64::MIN,
+        ];
         let mut b = Builder::new();
         for v in values {
             b.push_int(v);
@@ -408,12 +424,55 @@ mod tests {
         let good = encode([&b"abc"[..], b"12"]).unwrap();
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (vec![], "shorter than the header and terminator"),
-            ({ let mut b = good.clone(); b[0] += 1; b }, "total-bytes header does not match the blob length"),
-            ({ let mut b = good.clone(); b[4] = 3; b }, "element count header does not match the entries"),
-            ({ let mut b = good.clone(); b[10] = 9; b }, "back-length does not match the entry size"),
-            ({ let mut b = good.clone(); b[6] = 0xF5; b }, "invalid entry encoding byte"),
-            ({ let mut b = good.clone(); b[6] = 0xBF; b }, "string entry past the end of the blob"),
-            ({ let mut b = good.clone(); let n = b.len(); b[n - 1] = 0x01; b }, "back-length past the end of the blob"),
+            (
+                {
+                    let mut b = good.clone();
+                    b[0] += 1;
+                    b
+                },
+                "total-bytes header does not match the blob length",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[4] = 3;
+                    b
+                },
+                "element count header does not match the entries",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[10] = 9;
+                    b
+                },
+                "back-length does not match the entry size",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[6] = 0xF5;
+                    b
+                },
+                "invalid entry encoding byte",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[6] = 0xBF;
+                    b
+                },
+                "string entry past the end of the blob",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    let n = b.len();
+                    b[n - 1] = 0x01;
+                    b
+                },
+                "back-length past the end of the blob",
+            ),
         ];
         for (blob, reason) in cases {
             match parse(&blob) {

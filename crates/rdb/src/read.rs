@@ -145,7 +145,8 @@ impl<R: Read> Input<R> {
                 let clen = self.length()?;
                 let ulen_at = self.offset;
                 let ulen = self.length()?;
-                let ulen = usize::try_from(ulen).map_err(|_| RdbError::LengthOverflow { value: ulen, offset: ulen_at })?;
+                let ulen =
+                    usize::try_from(ulen).map_err(|_| RdbError::LengthOverflow { value: ulen, offset: ulen_at })?;
                 let data_at = self.offset;
                 let compressed = self.bytes(clen)?;
                 let out = lzf::decompress(&compressed, ulen).map_err(|e| e.rebase(data_at))?;
@@ -297,22 +298,16 @@ impl<R: Read> Input<R> {
             }
             TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
                 let (blob, blob_at) = self.blob()?;
-                let elements = if type_id == TYPE_ZSET_ZIPLIST {
-                    ziplist::parse(&blob)
-                } else {
-                    listpack::parse(&blob)
-                }
-                .map_err(|e| e.rebase(blob_at))?;
+                let elements =
+                    if type_id == TYPE_ZSET_ZIPLIST { ziplist::parse(&blob) } else { listpack::parse(&blob) }
+                        .map_err(|e| e.rebase(blob_at))?;
                 RdbValue::SortedSet(zset_pairs(&elements, blob_at)?)
             }
             TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => {
                 let (blob, blob_at) = self.blob()?;
-                let elements = if type_id == TYPE_HASH_ZIPLIST {
-                    ziplist::parse(&blob)
-                } else {
-                    listpack::parse(&blob)
-                }
-                .map_err(|e| e.rebase(blob_at))?;
+                let elements =
+                    if type_id == TYPE_HASH_ZIPLIST { ziplist::parse(&blob) } else { listpack::parse(&blob) }
+                        .map_err(|e| e.rebase(blob_at))?;
                 RdbValue::Hash(hash_pairs(&elements, blob_at)?)
             }
             TYPE_LIST_QUICKLIST => {
@@ -446,7 +441,9 @@ fn zset_pairs(elements: &[Element<'_>], at: u64) -> Result<Vec<(Vec<u8>, f64)>, 
     for pair in elements.chunks_exact(2) {
         let score = match pair[1] {
             Element::Int(i) => i as f64,
-            Element::Bytes(b) => parse_score(b).ok_or(RdbError::Corrupt { offset: at, reason: "invalid sorted-set score" })?,
+            Element::Bytes(b) => {
+                parse_score(b).ok_or(RdbError::Corrupt { offset: at, reason: "invalid sorted-set score" })?
+            }
         };
         pairs.push((pair[0].to_bytes(), score));
     }

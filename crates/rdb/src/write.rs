@@ -66,7 +66,12 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { version: DEFAULT_WRITE_VERSION, compress: true, checksum: true, limits: EncodingLimits::default() }
+        WriteOptions {
+            version: DEFAULT_WRITE_VERSION,
+            compress: true,
+            checksum: true,
+            limits: EncodingLimits::default(),
+        }
     }
 }
 
@@ -211,7 +216,9 @@ pub(crate) fn choose_type(value: &RdbValue, options: &WriteOptions, offset: u64)
         }
         RdbValue::Hash(pairs) => {
             if pairs.len() <= l.hash_max_listpack_entries
-                && pairs.iter().all(|(f, x)| f.len() <= l.hash_max_listpack_value && x.len() <= l.hash_max_listpack_value)
+                && pairs
+                    .iter()
+                    .all(|(f, x)| f.len() <= l.hash_max_listpack_value && x.len() <= l.hash_max_listpack_value)
                 && fits_listpack(pairs.iter().map(|(f, x)| f.len() + x.len()))
             {
                 if v >= 10 {

@@ -276,12 +276,54 @@ mod tests {
         let good = encode([&b"ab"[..], b"5"]).unwrap();
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (vec![1, 2, 3], "shorter than the header and terminator"),
-            ({ let mut b = good.clone(); b[0] = 0; b }, "zlbytes header does not match the blob length"),
-            ({ let mut b = good.clone(); b[4] = 10; b }, "zltail header does not point at the last entry"),
-            ({ let mut b = good.clone(); b[8] = 7; b }, "zllen header does not match the entries"),
-            ({ let mut b = good.clone(); b[14] = 9; b }, "prevlen does not match the previous entry's size"),
-            ({ let mut b = good.clone(); b[11] = 0x3F; b }, "string entry past the end of the blob"),
-            ({ let mut b = good.clone(); b[15] = 0xC1; b }, "invalid entry encoding byte"),
+            (
+                {
+                    let mut b = good.clone();
+                    b[0] = 0;
+                    b
+                },
+                "zlbytes header does not match the blob length",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[4] = 10;
+                    b
+                },
+                "zltail header does not point at the last entry",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[8] = 7;
+                    b
+                },
+                "zllen header does not match the entries",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[14] = 9;
+                    b
+                },
+                "prevlen does not match the previous entry's size",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[11] = 0x3F;
+                    b
+                },
+                "string entry past the end of the blob",
+            ),
+            (
+                {
+                    let mut b = good.clone();
+                    b[15] = 0xC1;
+                    b
+                },
+                "invalid entry encoding byte",
+            ),
         ];
         for (blob, reason) in cases {
             match parse(&blob) {

@@ -106,7 +106,11 @@ fn old_encodings() {
     );
     assert_eq!(
         find(&e, "hash_zipped").value,
-        RdbValue::Hash(vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), b"2".to_vec()), (b"c".to_vec(), b"3".to_vec())])
+        RdbValue::Hash(vec![
+            (b"a".to_vec(), b"1".to_vec()),
+            (b"b".to_vec(), b"2".to_vec()),
+            (b"c".to_vec(), b"3".to_vec())
+        ])
     );
     assert_eq!(
         find(&e, "zset_zipped").value,
@@ -138,10 +142,8 @@ fn small_fixtures() {
     }
     if let Some(data) = read_fixture("scriptbackup.rdb") {
         let items = ember_rdb::read_all(&data).unwrap();
-        assert!(items.contains(&Item::Aux {
-            key: b"lua".to_vec(),
-            value: b"return redis.call('set', 'foo', 'bar')".to_vec()
-        }));
+        assert!(items
+            .contains(&Item::Aux { key: b"lua".to_vec(), value: b"return redis.call('set', 'foo', 'bar')".to_vec() }));
     }
 }
 
@@ -302,7 +304,8 @@ impl Parser<'_> {
             }
             _ => {
                 let start = self.i;
-                while self.i < self.s.len() && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                while self.i < self.s.len() && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
                     self.i += 1;
                 }
                 Json::Num(std::str::from_utf8(&self.s[start..self.i]).unwrap().parse().unwrap())
@@ -383,7 +386,8 @@ fn all_types_match_redis_report() {
             (RdbValue::Hash(pairs), Json::Obj(fields)) => {
                 let mut ours = pairs.clone();
                 ours.sort();
-                let mut theirs: Vec<(Vec<u8>, Vec<u8>)> = fields.iter().map(|(k, v)| (unhex(k), unhex(v.str()))).collect();
+                let mut theirs: Vec<(Vec<u8>, Vec<u8>)> =
+                    fields.iter().map(|(k, v)| (unhex(k), unhex(v.str()))).collect();
                 theirs.sort();
                 assert_eq!(ours, theirs, "{ctx}");
             }

@@ -27,9 +27,7 @@ fn tools_available() -> bool {
 }
 
 fn which(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file()))
-        .unwrap_or(false)
+    std::env::var_os("PATH").map(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file())).unwrap_or(false)
 }
 
 fn temp_dir() -> PathBuf {
@@ -78,16 +76,25 @@ fn dataset(db: u64) -> Vec<Entry> {
         .with_expire_ms(ttl),
         Entry::new(
             "zset:big",
-            RdbValue::SortedSet((0..200).map(|i| (format!("member:{i}").into_bytes(), (i as f64).sqrt() * 3.7)).collect()),
+            RdbValue::SortedSet(
+                (0..200).map(|i| (format!("member:{i}").into_bytes(), (i as f64).sqrt() * 3.7)).collect(),
+            ),
         ),
         Entry::new(
             "zset:inf",
-            RdbValue::SortedSet(vec![(b("a"), f64::NEG_INFINITY), (b("b"), f64::INFINITY), (b("c"), 0.0), (b("d"), 1e300)]),
+            RdbValue::SortedSet(vec![
+                (b("a"), f64::NEG_INFINITY),
+                (b("b"), f64::INFINITY),
+                (b("c"), 0.0),
+                (b("d"), 1e300),
+            ]),
         ),
         Entry::new("hash:small", RdbValue::Hash((0..5).map(|i| (format!("f{i}").into_bytes(), tag("v"))).collect())),
         Entry::new(
             "hash:big",
-            RdbValue::Hash((0..200).map(|i| (format!("field:{i}").into_bytes(), format!("{i}").into_bytes())).collect()),
+            RdbValue::Hash(
+                (0..200).map(|i| (format!("field:{i}").into_bytes(), format!("{i}").into_bytes())).collect(),
+            ),
         ),
         Entry::new("hash:longval", RdbValue::Hash(vec![(b("k"), vec![b'y'; 100])])),
     ]
@@ -388,7 +395,10 @@ fn redis_loads_our_files_and_we_load_redis_files() {
     assert!(matches!(c.cmd(&["XADD", "stream", "1-1", "f", "v"]), Reply::Bulk(Some(_))));
     assert!(matches!(c.cmd(&["XADD", "stream", "2-1", "a", "1", "b", "2"]), Reply::Bulk(Some(_))));
     c.ok(&["XGROUP", "CREATE", "stream", "grp", "0"]);
-    assert!(matches!(c.cmd(&["XREADGROUP", "GROUP", "grp", "alice", "COUNT", "1", "STREAMS", "stream", ">"]), Reply::Array(_)));
+    assert!(matches!(
+        c.cmd(&["XREADGROUP", "GROUP", "grp", "alice", "COUNT", "1", "STREAMS", "stream", ">"]),
+        Reply::Array(_)
+    ));
     c.ok(&["SAVE"]);
     let saved = std::fs::read(dir.join("ours.rdb")).unwrap();
     let mut reader = Reader::new(saved.as_slice()).unwrap();

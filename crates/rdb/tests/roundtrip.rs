@@ -11,8 +11,14 @@ use proptest::prelude::*;
 
 fn write(dataset: &[(u64, Vec<ember_rdb::Entry>)], options: &WriteOptions) -> Vec<u8> {
     let mut w = Writer::new(Vec::new(), options.clone()).unwrap();
-    w.write_standard_aux(&AuxFields { redis_ver: "7.0.15", redis_bits: 64, ctime: 1_700_000_000, used_mem: 123, aof_base: false })
-        .unwrap();
+    w.write_standard_aux(&AuxFields {
+        redis_ver: "7.0.15",
+        redis_bits: 64,
+        ctime: 1_700_000_000,
+        used_mem: 123,
+        aof_base: false,
+    })
+    .unwrap();
     w.write_function(b"#!lua name=mylib\nredis.register_function('f', function() return 1 end)").unwrap();
     for (db, entries) in dataset {
         w.select_db(*db).unwrap();
@@ -68,7 +74,8 @@ fn check_round_trip(dataset: &[(u64, Vec<ember_rdb::Entry>)], options: &WriteOpt
         assert_eq!(got.expire_ms, want.expire_ms);
         assert_eq!(got.idle, want.idle);
         assert_eq!(got.freq, want.freq);
-        let got_value = if matches!(got.value, RdbValue::Stream(_)) { got.value.clone() } else { normalize(&got.value) };
+        let got_value =
+            if matches!(got.value, RdbValue::Stream(_)) { got.value.clone() } else { normalize(&got.value) };
         assert_eq!(got_value, expected(&want.value, options.version), "key {:?}", want.key);
     }
     let dbs: Vec<u64> = items

@@ -835,6 +835,21 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 impl Config {
+    /// The collection encoding thresholds, for ember-store.
+    pub fn encodings(&self) -> ember_store::EncodingConfig {
+        let size = |v: i64| v.clamp(0, i64::MAX) as usize;
+        ember_store::EncodingConfig {
+            list_max_listpack_size: self.list_max_listpack_size,
+            hash_max_listpack_entries: size(self.hash_max_listpack_entries),
+            hash_max_listpack_value: size(self.hash_max_listpack_value),
+            set_max_intset_entries: size(self.set_max_intset_entries),
+            set_max_listpack_entries: size(self.set_max_listpack_entries),
+            set_max_listpack_value: size(self.set_max_listpack_value),
+            zset_max_listpack_entries: size(self.zset_max_listpack_entries),
+            zset_max_listpack_value: size(self.zset_max_listpack_value),
+        }
+    }
+
     /// Builds a configuration as `redis-server [file] [--name value ...]`
     /// does: the file first (if any; `-` reads standard input), then the
     /// command-line options, which therefore win.

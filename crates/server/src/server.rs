@@ -207,7 +207,20 @@ pub struct Shared {
     pub unblocked: Vec<u64>,
 }
 
+/// Values whose free effort exceeds this are freed on the lazyfree thread
+/// (Redis's LAZYFREE_THRESHOLD).
+const LAZYFREE_THRESHOLD: usize = 64;
+
 impl Shared {
+    /// Drops a removed value: large collections on the lazyfree thread, so
+    /// DEL of a huge key never stalls the loop; small values right here
+    /// (handing them to a thread would cost more than freeing them).
+    pub fn drop_value(&self, v: ember_store::Value) {
+        if v.free_effort() > LAZYFREE_THRESHOLD {
+            self.lazyfree.free(v);
+        }
+    }
+
     /// Counts an error reply sent to a client.
     pub fn count_error(&mut self, e: &CmdError) {
         self.stats.total_error_replies += 1;

@@ -7,8 +7,10 @@
 //!   lazy expiry, an expiry index for active expiry, SCAN with Redis's
 //!   guarantee, RANDOMKEY and LRU / LFU access metadata.
 //! * [`Entry`] is a key's [`Value`] and optional deadline.
-//! * [`Value`] is a typed value; today only strings, [`StrValue`], with the
-//!   `int` / `embstr` / `raw` encodings.
+//! * [`Value`] is a typed value: strings ([`StrValue`], with the `int` /
+//!   `embstr` / `raw` encodings) and the collections in [`types`] (lists,
+//!   hashes, sets, sorted sets), whose compact encodings switch at the
+//!   thresholds of an [`EncodingConfig`].
 //! * [`glob_match`] is Redis's glob matcher (KEYS, SCAN MATCH).
 //!
 //! The crate does no I/O, reads no clock and knows nothing of RESP: every
@@ -46,10 +48,12 @@ mod hash;
 mod model_tests;
 mod store;
 mod table;
+pub mod types;
 mod value;
 
 pub use db::Db;
 pub use entry::Entry;
 pub use glob::glob_match;
 pub use store::{Store, DEFAULT_DATABASES};
+pub use types::EncodingConfig;
 pub use value::{parse_canonical_i64, StrValue, Value, EMBSTR_MAX_LEN};

@@ -7,6 +7,7 @@
 //! APPEND / SETRANGE). Short strings of either byte encoding live inline in
 //! the value without a heap allocation.
 
+use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 use std::fmt;
 
 /// The longest string a plain write stores with the `embstr` encoding.
@@ -351,14 +352,22 @@ impl From<i64> for StrValue {
     }
 }
 
-/// A stored value. More types (list, hash, set, zset, ...) will be added,
-/// hence `#[non_exhaustive]`: match with a wildcard arm that answers
-/// WRONGTYPE.
+/// A stored value. Collections are boxed so a `Value` stays 24 bytes.
+/// `#[non_exhaustive]`: more types (streams, ...) may be added; match with a
+/// wildcard arm that answers WRONGTYPE.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Value {
     /// A string (TYPE `string`).
     Str(StrValue),
+    /// A list (TYPE `list`).
+    List(Box<List>),
+    /// A hash (TYPE `hash`).
+    Hash(Box<Hash>),
+    /// A set (TYPE `set`).
+    Set(Box<Set>),
+    /// A sorted set (TYPE `zset`).
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -367,10 +376,14 @@ impl Value {
         Value::Str(StrValue::from_bytes(bytes))
     }
 
-    /// The TYPE name: `"string"`, ...
+    /// The TYPE name: `"string"`, `"list"`, `"hash"`, `"set"`, `"zset"`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -378,6 +391,22 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::List(l) => l.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
+        }
+    }
+
+    /// Roughly how many allocations dropping this value frees (Redis's
+    /// "free effort"): large collections are freed off the event loop.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::Str(_) => 1,
+            Value::List(l) => l.len(),
+            Value::Hash(h) => h.len(),
+            Value::Set(s) => s.len(),
+            Value::ZSet(z) => z.len(),
         }
     }
 
@@ -385,6 +414,7 @@ impl Value {
     pub fn as_str(&self) -> Option<&StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 
@@ -392,6 +422,7 @@ impl Value {
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
         match self {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 }

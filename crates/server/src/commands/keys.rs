@@ -173,7 +173,7 @@ fn del(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let mut n = 0;
     for key in cmd.iter().skip(1) {
         if let Some(v) = ctx.srv.store.db(ctx.client.db).remove(key, now) {
-            ctx.srv.lazyfree.free(v);
+            ctx.srv.drop_value(v);
             n += 1;
         }
     }
@@ -225,7 +225,7 @@ fn rename_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
         return Ok(());
     }
     if let Some(old) = db.remove(to, now) {
-        ctx.srv.lazyfree.free(old);
+        ctx.srv.drop_value(old);
     }
     ctx.srv.store.db(ctx.client.db).rename(from, to, now);
     ctx.dirty(1);
@@ -286,7 +286,7 @@ fn copy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             return Ok(());
         }
         if let Some(old) = tdb.remove(dst, now) {
-            ctx.srv.lazyfree.free(old);
+            ctx.srv.drop_value(old);
         }
     }
     ctx.srv.store.db(target).put_entry(dst, entry, now);
@@ -521,7 +521,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit_ms: i64, absolute: 
     }
     if when <= now as i64 {
         if let Some(v) = db.remove(key, now) {
-            ctx.srv.lazyfree.free(v);
+            ctx.srv.drop_value(v);
         }
     } else {
         db.set_expire(key, Some(when as u64), now);

@@ -1,0 +1,6 @@
+//! Zsets commands (being written).
+
+use crate::command::CommandSpec;
+
+/// Zsets-family commands.
+pub static COMMANDS: &[CommandSpec] = &[];

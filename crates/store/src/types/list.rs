@@ -1,0 +1,22 @@
+//! The List type (being written: this file is replaced by its implementation).
+
+/// A list value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct List {
+    len: usize,
+}
+
+impl List {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// No elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The OBJECT ENCODING name.
+    pub fn encoding_name(&self) -> &'static str {
+        "listpack"
+    }
+}
