@@ -21,8 +21,10 @@ pub mod commands;
 pub mod config;
 pub mod docs;
 pub mod error;
+pub mod glue;
 pub mod lazyfree;
 pub mod log;
+pub mod persistence;
 pub mod server;
 pub mod slowlog;
 

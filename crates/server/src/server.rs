@@ -22,7 +22,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use crate::blocking::{KeyEvents, TimeoutReply};
 use crate::client::{Client, Input, ReplyMode, Slot, READ_CHUNK};
 use crate::command::{registry, Ctx};
-use crate::config::{Config, LogLevel};
+use crate::config::Config;
 use crate::error::CmdError;
 use crate::lazyfree::LazyFree;
 use crate::log;
@@ -36,7 +36,7 @@ const OUTPUT_BACKPRESSURE: usize = 64 << 20;
 /// bulk string is in progress), so one busy client cannot starve the rest.
 const READ_BUDGET: usize = 1 << 20;
 /// Time the loop spends on active expiry per turn before serving clients again.
-const EXPIRE_SLICE: Duration = Duration::from_micros(500);
+const EXPIRE_SLICE: Duration = Duration::from_micros(200);
 
 /// Server-wide counters reported by INFO stats.
 #[derive(Default, Debug)]
@@ -205,6 +205,8 @@ pub struct Shared {
     pub events: KeyEvents,
     /// Clients unblocked this turn whose pending input must run.
     pub unblocked: Vec<u64>,
+    /// SAVE/BGSAVE state.
+    pub persistence: crate::persistence::Persistence,
 }
 
 /// Values whose free effort exceeds this are freed on the lazyfree thread
@@ -333,6 +335,7 @@ impl Server {
             active_expire_enabled: true,
             events: KeyEvents::default(),
             unblocked: Vec::new(),
+            persistence: crate::persistence::Persistence::new(),
             config,
         };
         Ok(Server { epoll, listeners, signals, shared })
@@ -381,9 +384,10 @@ impl Server {
             self.serve_blocked();
             self.flush_monitors();
             self.handle_pending_writes();
-            if let Some(how) = self.shared.shutdown {
-                self.finish(how);
-                return Ok(());
+            if let Some(how) = self.shared.shutdown.take() {
+                if self.finish(how) {
+                    return Ok(());
+                }
             }
         }
     }
@@ -412,13 +416,30 @@ impl Server {
         }
     }
 
-    fn finish(&mut self, how: Shutdown) {
+    /// Prepares to exit: stops a background save, saves when save points
+    /// are configured (unless NOSAVE), flushes replies. Returns false (and
+    /// keeps serving) if the final save failed, as Redis does.
+    fn finish(&mut self, how: Shutdown) -> bool {
         log!(Warning, "User requested shutdown...");
+        if let Some(child) = self.shared.persistence.child.take() {
+            log!(Warning, "There is a child saving an .rdb. Killing it!");
+            let _ = nix::sys::signal::kill(child.pid, nix::sys::signal::Signal::SIGUSR1);
+            let _ = nix::sys::wait::waitpid(child.pid, None);
+            let _ = std::fs::remove_file(format!("temp-{}.rdb", child.pid));
+        }
         if how == Shutdown::Default && !self.shared.config.save.is_empty() {
-            log!(Notice, "Not saving: persistence is not available in this build.");
+            log!(Notice, "Saving the final RDB snapshot before exiting.");
+            if crate::persistence::save(&mut self.shared).is_err() {
+                log!(Warning, "Error trying to save the DB, can't exit.");
+                return false;
+            }
         }
         self.handle_pending_writes();
+        if !self.shared.config.pidfile.is_empty() {
+            let _ = std::fs::remove_file(&self.shared.config.pidfile);
+        }
         log!(Warning, "ember is now ready to exit, bye bye...");
+        true
     }
 
     fn accept(&mut self, which: usize) {
@@ -773,6 +794,7 @@ impl Server {
 
     fn cron(&mut self, now: u64) {
         self.shared.last_cron_ms = now;
+        crate::persistence::cron(&mut self.shared);
         let st = &mut self.shared.stats;
         st.samples.push((now, st.total_commands_processed, st.net_input_bytes, st.net_output_bytes));
         if st.samples.len() > 16 {
@@ -885,6 +907,14 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
             m.aborted = true;
         }
         reply_error(srv, client, &CmdError::Other("NOAUTH Authentication required.".into()));
+        return;
+    }
+    let is_write = spec.flags & (crate::command::flags::WRITE | crate::command::flags::DENYOOM) != 0;
+    if (is_write || spec.name == "ping") && crate::persistence::writes_refused(srv) {
+        if let Some(m) = client.multi.as_mut() {
+            m.aborted = true;
+        }
+        reply_error(srv, client, &CmdError::Other(crate::persistence::MISCONF.into()));
         return;
     }
     if client.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
@@ -1099,13 +1129,12 @@ pub fn run(config: Config) -> io::Result<()> {
     adjust_open_files_limit(&mut config);
     let mut server = Server::new(config)?;
     log!(Notice, "Server initialized");
+    if let Err(why) = crate::persistence::load_at_startup(&mut server.shared) {
+        log!(Warning, "Fatal error loading the DB: {why}. Exiting.");
+        return Err(io::Error::new(io::ErrorKind::InvalidData, why));
+    }
     for addr in server.local_addrs() {
         log!(Verbose, "Listening on {addr}");
     }
-    let r = server.run();
-    if !server.shared.config.pidfile.is_empty() {
-        let _ = std::fs::remove_file(&server.shared.config.pidfile);
-    }
-    let _ = LogLevel::Notice;
-    r
+    server.run()
 }

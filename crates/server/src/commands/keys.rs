@@ -464,12 +464,19 @@ fn flushall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.srv.events.touched_db(db);
     }
     let n: usize = old.iter().map(|d| d.len()).sum();
-    ctx.dirty(n as u64 + 1);
+    ctx.dirty(n as u64);
     if lazy {
         ctx.srv.lazyfree.free(old);
     } else {
         drop(old);
     }
+    // As Redis: with save points configured, FLUSHALL also writes the (now
+    // empty) dump, which resets the change counter; either way the flush
+    // itself counts as one change.
+    if !ctx.srv.config.save.is_empty() && ctx.srv.persistence.child.is_none() {
+        let _ = crate::persistence::save(ctx.srv);
+    }
+    ctx.dirty(1);
     ctx.out().ok();
     Ok(())
 }

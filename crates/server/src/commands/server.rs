@@ -100,6 +100,43 @@ pub static COMMANDS: &[CommandSpec] = &[
     .complexity("O(N) where N is the total number of Redis commands")
     .subcommands(COMMAND_SUBCOMMANDS),
     CommandSpec::new(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        0,
+        NOKEYS,
+        "server",
+        "1.0.0",
+        "Synchronously saves the database(s) to disk.",
+        save,
+    )
+    .complexity("O(N) where N is the total number of keys in all databases"),
+    CommandSpec::new(
+        "bgsave",
+        -1,
+        ADMIN | NOSCRIPT,
+        0,
+        NOKEYS,
+        "server",
+        "1.0.0",
+        "Asynchronously saves the database(s) to disk.",
+        bgsave,
+    )
+    .syntax("[SCHEDULE]")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "lastsave",
+        1,
+        LOADING | STALE | FAST,
+        0,
+        NOKEYS,
+        "server",
+        "1.0.0",
+        "Returns the Unix timestamp of the last successful save to disk.",
+        lastsave,
+    )
+    .complexity("O(1)"),
+    CommandSpec::new(
         "shutdown",
         -1,
         ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
@@ -571,6 +608,7 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             return true;
         }
         "persistence" => {
+            let p = &srv.persistence;
             let _ = write!(s, "# Persistence\r\n");
             kv(s, "loading", &0);
             kv(s, "async_loading", &0);
@@ -581,15 +619,19 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "current_save_keys_processed", &0);
             kv(s, "current_save_keys_total", &0);
             kv(s, "rdb_changes_since_last_save", &srv.dirty);
-            kv(s, "rdb_bgsave_in_progress", &0);
-            kv(s, "rdb_last_save_time", &(srv.started_unix_ms / 1000));
-            kv(s, "rdb_last_bgsave_status", &"ok");
-            kv(s, "rdb_last_bgsave_time_sec", &-1);
-            kv(s, "rdb_current_bgsave_time_sec", &-1);
-            kv(s, "rdb_saves", &0);
+            kv(s, "rdb_bgsave_in_progress", &i32::from(p.child.is_some()));
+            kv(s, "rdb_last_save_time", &p.last_save);
+            kv(s, "rdb_last_bgsave_status", &if p.last_bgsave_ok { "ok" } else { "err" });
+            kv(s, "rdb_last_bgsave_time_sec", &p.last_bgsave_secs);
+            kv(
+                s,
+                "rdb_current_bgsave_time_sec",
+                &p.child.as_ref().map_or(-1, |c| c.started.elapsed().as_secs() as i64),
+            );
+            kv(s, "rdb_saves", &p.saves);
             kv(s, "rdb_last_cow_size", &0);
-            kv(s, "rdb_last_load_keys_expired", &0);
-            kv(s, "rdb_last_load_keys_loaded", &0);
+            kv(s, "rdb_last_load_keys_expired", &p.loaded_expired);
+            kv(s, "rdb_last_load_keys_loaded", &p.loaded_keys);
             kv(s, "aof_enabled", &0);
             kv(s, "aof_rewrite_in_progress", &0);
             kv(s, "aof_rewrite_scheduled", &0);
@@ -638,8 +680,8 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "pubsub_channels", &0);
             kv(s, "pubsub_patterns", &0);
             kv(s, "pubsubshard_channels", &0);
-            kv(s, "latest_fork_usec", &0);
-            kv(s, "total_forks", &0);
+            kv(s, "latest_fork_usec", &srv.persistence.last_fork_usec);
+            kv(s, "total_forks", &srv.persistence.forks);
             kv(s, "migrate_cached_sockets", &0);
             kv(s, "slave_expires_tracked_keys", &0);
             kv(s, "active_defrag_hits", &0);
@@ -923,22 +965,68 @@ fn monitor(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
 }
 
 fn shutdown(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
-    let mut how = Shutdown::Default;
+    let (mut nosave, mut save, mut force) = (false, false, false);
     for opt in cmd.iter().skip(1) {
         if is(opt, "NOSAVE") {
-            how = Shutdown::NoSave;
+            nosave = true;
         } else if is(opt, "SAVE") {
-            return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
-        } else if is(opt, "NOW") || is(opt, "FORCE") {
+            save = true;
+        } else if is(opt, "NOW") {
+        } else if is(opt, "FORCE") {
+            force = true;
         } else if is(opt, "ABORT") {
             return Err(CmdError::err("No shutdown in progress."));
         } else {
             return Err(CmdError::Syntax);
         }
     }
-    ctx.srv.shutdown = Some(how);
+    if nosave && save {
+        return Err(CmdError::Syntax);
+    }
+    // Save here, so that a failure can be reported to this client.
+    if save || (!nosave && !ctx.srv.config.save.is_empty()) {
+        if let Some(child) = ctx.srv.persistence.child.take() {
+            let _ = nix::sys::signal::kill(child.pid, nix::sys::signal::Signal::SIGUSR1);
+            let _ = nix::sys::wait::waitpid(child.pid, None);
+        }
+        if crate::persistence::save(ctx.srv).is_err() && !force {
+            return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
+        }
+    }
+    ctx.srv.shutdown = Some(Shutdown::NoSave);
     // Redis closes the connection without a reply on success.
     ctx.client.close_after_reply = true;
+    Ok(())
+}
+
+fn save(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    crate::persistence::save(ctx.srv).map_err(|e| CmdError::Other(e.into()))?;
+    ctx.out().ok();
+    Ok(())
+}
+
+fn bgsave(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let schedule = match cmd.get(1) {
+        None => false,
+        Some(a) if is(a, "SCHEDULE") && cmd.len() == 2 => true,
+        Some(_) => return Err(CmdError::Syntax),
+    };
+    if ctx.srv.persistence.child.is_some() {
+        if schedule {
+            ctx.srv.persistence.scheduled = true;
+            ctx.out().simple("Background saving scheduled");
+            return Ok(());
+        }
+        return Err(CmdError::err("Background save already in progress"));
+    }
+    crate::persistence::bgsave(ctx.srv).map_err(|e| CmdError::Other(e.into()))?;
+    ctx.out().simple("Background saving started");
+    Ok(())
+}
+
+fn lastsave(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let t = ctx.srv.persistence.last_save as i64;
+    ctx.out().int(t);
     Ok(())
 }
 
@@ -975,6 +1063,15 @@ fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             (now / 1000) & 0xff_ffff
         );
         ctx.out().simple(&line);
+    } else if is(sub, "reload") {
+        // Save, flush, load back: what a restart would do.
+        crate::persistence::save(ctx.srv).map_err(|_| CmdError::err("Error trying to save the DB"))?;
+        let old = ctx.srv.store.flush_all();
+        ctx.srv.lazyfree.free(old);
+        let path = crate::persistence::dump_path(&ctx.srv.config);
+        crate::persistence::load_from(&mut ctx.srv.store, &ctx.srv.config, &path)
+            .map_err(|e| CmdError::err(format!("Error trying to load the RDB dump: {e}")))?;
+        ctx.out().ok();
     } else if is(sub, "set-active-expire") && cmd.len() == 3 {
         ctx.srv.active_expire_enabled = int_arg(cmd.arg(2))? != 0;
         ctx.out().ok();
@@ -991,6 +1088,8 @@ fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
                 "    Show low level info about the <key> and associated value.",
                 "PROTOCOL <type>",
                 "    Reply with a test value of the specified type: string, integer, double, bignum, null, array, set, map, attrib, push, verbatim, true, false.",
+                "RELOAD",
+                "    Save the RDB on disk and reload it back to memory.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Setting it to 0 disables expiring keys in background when they are not",
                 "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
