@@ -2,51 +2,15 @@
 //! expire at the same instant, then measures how long after that deadline
 //! the last one is reclaimed, and PING latency while it happens.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-/// Sends one command and reads one reply line-wise (enough for the simple
-/// replies this scenario uses: +OK, :n, $n).
-fn command(stream: &mut BufReader<TcpStream>, args: &[&[u8]]) -> Result<String> {
-    let mut req = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        req.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        req.extend_from_slice(a);
-        req.extend_from_slice(b"\r\n");
-    }
-    stream.get_mut().write_all(&req)?;
-    read_reply(stream)
-}
-
-fn read_reply(stream: &mut BufReader<TcpStream>) -> Result<String> {
-    let mut line = String::new();
-    stream.read_line(&mut line)?;
-    if let Some(n) = line.strip_prefix('$') {
-        let n: i64 = n.trim().parse()?;
-        if n >= 0 {
-            let mut body = vec![0u8; n as usize + 2];
-            stream.read_exact(&mut body)?;
-            return Ok(String::from_utf8_lossy(&body[..n as usize]).into_owned());
-        }
-    }
-    Ok(line.trim_end().to_string())
-}
-
-fn connect(port: u16) -> Result<BufReader<TcpStream>> {
-    let s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_nodelay(true)?;
-    Ok(BufReader::new(s))
-}
-
-fn unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
+use crate::client::{command, connect, read_reply, unix_ms};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {

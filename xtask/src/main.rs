@@ -4,6 +4,7 @@
 //! - `cargo xtask fuzz TARGET --seconds N`: run a cargo-fuzz target on the
 //!   stable toolchain.
 //! - `cargo xtask bench [--quick] [--write]`: ember vs redis-server.
+//! - `cargo xtask mem [--keys N]`: memory per key, ember vs redis-server.
 //! - `cargo xtask expiry [--redis]`: the active-expiry scenario.
 //! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md from the
 //!   command table.
@@ -15,7 +16,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod client;
 mod expiry;
+mod mem;
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "ember developer tasks")]
@@ -58,6 +61,12 @@ enum Task {
         /// Rewrite the generated table in docs/BENCHMARKS.md.
         #[arg(long)]
         write: bool,
+    },
+    /// Memory per key after loading N keys, ember vs redis-server.
+    Mem {
+        /// Keys to load.
+        #[arg(long, default_value_t = 1_000_000)]
+        keys: usize,
     },
     /// Active-expiry scenario: N keys expiring at once, time to reclaim and
     /// PING latency meanwhile, for ember (release build) and redis-server.
@@ -176,6 +185,22 @@ fn main() -> Result<()> {
                 let doc = std::fs::read_to_string(&path).unwrap_or_default();
                 std::fs::write(&path, bench::splice(&doc, &table))?;
                 eprintln!("updated {}", path.display());
+            }
+            Ok(())
+        }
+        Task::Mem { keys } => {
+            let ember = release_binary()?;
+            let redis = PathBuf::from("redis-server");
+            println!("| dataset | ember RSS B/key | redis RSS B/key | RSS ratio | ember used_memory B/key | redis used_memory B/key |");
+            println!("|---|---:|---:|---:|---:|---:|");
+            for (name, shape) in [
+                ("strings (key:NNNNNNNN -> 16 B)", mem::Shape::Strings),
+                ("strings with TTL", mem::Shape::StringsWithTtl),
+                ("hashes of 10 small fields", mem::Shape::SmallHashes),
+            ] {
+                let (er, eu) = mem::measure(&ember, 7393, keys, shape)?;
+                let (rr, ru) = mem::measure(&redis, 7394, keys, shape)?;
+                println!("| {name} | {er:.1} | {rr:.1} | {:.2} | {eu:.1} | {ru:.1} |", er / rr);
             }
             Ok(())
         }

@@ -171,6 +171,9 @@ pub fn entry_json(db: u64, entry: &Entry, format: BytesFormat) -> String {
     out
 }
 
+/// (size in bytes, db, key, type name) of one of the biggest keys.
+type Big = (u64, u64, Vec<u8>, &'static str);
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
     keys: u64,
@@ -200,7 +203,7 @@ pub struct Stats {
     by_encoding: BTreeMap<&'static str, Tally>,
     by_db: BTreeMap<u64, (u64, u64)>,
     by_prefix: HashMap<Vec<u8>, Tally>,
-    biggest: BinaryHeap<Reverse<(u64, u64, Vec<u8>, &'static str)>>,
+    biggest: BinaryHeap<Reverse<Big>>,
 }
 
 impl Stats {

@@ -18,7 +18,7 @@
 //!   format.
 //! - The building blocks are public too: [`crc64()`] / [`Crc64`] (CRC-64
 //!   "Jones"), [`lzf`], [`listpack`], [`ziplist`], [`intset`], [`zipmap`],
-//!   and the numbers of the format in [`format`].
+//!   and the numbers of the format in [`format`](mod@format).
 //! - [`inspect`] holds the JSON rendering and statistics behind the
 //!   `ember-rdb` command-line tool (`check`, `dump`, `stats`).
 //!

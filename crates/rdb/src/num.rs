@@ -65,7 +65,7 @@ pub fn f64_as_exact_i64(v: f64) -> Option<i64> {
     // 2^63 is exactly representable; every integral double strictly inside
     // (-2^63, 2^63) converts exactly, and -2^63 itself is i64::MIN.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if v.is_finite() && v.fract() == 0.0 && v >= -LIMIT && v < LIMIT {
+    if v.is_finite() && v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
         #[allow(clippy::cast_possible_truncation)]
         Some(v as i64)
     } else {

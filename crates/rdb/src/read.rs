@@ -451,7 +451,10 @@ fn zset_pairs(elements: &[Element<'_>], at: u64) -> Result<Vec<(Vec<u8>, f64)>, 
     Ok(pairs)
 }
 
-fn hash_pairs(elements: &[Element<'_>], at: u64) -> Result<Vec<(Vec<u8>, Vec<u8>)>, RdbError> {
+/// Field/value pairs of a hash.
+type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn hash_pairs(elements: &[Element<'_>], at: u64) -> Result<Pairs, RdbError> {
     if elements.len() % 2 != 0 {
         return Err(RdbError::Corrupt { offset: at, reason: "hash with an odd number of elements" });
     }
