@@ -88,6 +88,12 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("pexpiretime", 2, READONLY | FAST, KS, K1, "generic", "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", pexpiretime)
         .syntax("key")
         .complexity("O(1)"),
+    CommandSpec::new("dump", 2, READONLY, KS, K1, "generic", "2.6.0", "Returns a serialized representation of the value stored at a key.", dump)
+        .syntax("key")
+        .complexity("O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size."),
+    CommandSpec::new("restore", -4, WRITE | DENYOOM, KS, K1, "generic", "2.6.0", "Creates a key from the serialized representation of a value.", restore)
+        .syntax("key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]")
+        .complexity("O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size."),
     CommandSpec::new("persist", 2, WRITE | FAST, KS, K1, "generic", "2.2.0", "Removes the expiration time of a key.", persist)
         .syntax("key")
         .complexity("O(1)"),
@@ -591,6 +597,80 @@ fn persist(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.dirty(1);
     }
     ctx.out().int(i64::from(had));
+    Ok(())
+}
+
+fn dump(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let Some(entry) = ctx.srv.store.db(ctx.client.db).peek(cmd.arg(1), now) else {
+        ctx.out().null();
+        return Ok(());
+    };
+    let payload = ember_rdb::dump_payload(&crate::glue::to_rdb(entry.value()))
+        .map_err(|e| CmdError::err(format!("DUMP failed: {e}")))?;
+    ctx.out().bulk(&payload);
+    Ok(())
+}
+
+fn restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let key = cmd.arg(1);
+    let (mut replace, mut absttl, mut idle, mut freq) = (false, false, None, None);
+    let mut i = 4;
+    while i < cmd.len() {
+        let opt = cmd.arg(i);
+        if is(opt, "REPLACE") {
+            replace = true;
+        } else if is(opt, "ABSTTL") {
+            absttl = true;
+        } else if is(opt, "IDLETIME") && i + 1 < cmd.len() && freq.is_none() {
+            let v = int_arg(cmd.arg(i + 1))?;
+            if v < 0 {
+                return Err(CmdError::err("Invalid IDLETIME value, must be >= 0"));
+            }
+            idle = Some(v);
+            i += 1;
+        } else if is(opt, "FREQ") && i + 1 < cmd.len() && idle.is_none() {
+            let v = int_arg(cmd.arg(i + 1))?;
+            if !(0..=255).contains(&v) {
+                return Err(CmdError::err("Invalid FREQ value, must be >= 0 and <= 255"));
+            }
+            freq = Some(v);
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    let ttl = int_arg(cmd.arg(2))?;
+    if ttl < 0 {
+        return Err(CmdError::err("Invalid TTL value, must be >= 0"));
+    }
+    if !replace && ctx.srv.store.db(ctx.client.db).peek(key, now).is_some() {
+        return Err(CmdError::Other("BUSYKEY Target key name already exists.".into()));
+    }
+    let value = ember_rdb::parse_dump_payload(cmd.arg(3))
+        .map_err(|_| CmdError::err("DUMP payload version or checksum are wrong"))?;
+    if value.is_empty_collection() {
+        return Err(CmdError::err("Bad data format"));
+    }
+    let encodings = ctx.srv.config.encodings();
+    let value = crate::glue::from_rdb(value, &encodings).map_err(|_| CmdError::err("Bad data format"))?;
+    let deadline = match ttl {
+        0 => None,
+        t if absttl => Some(t as u64),
+        t => Some(now.saturating_add(t as u64)),
+    };
+    let db = ctx.srv.store.db(ctx.client.db);
+    if let Some(old) = db.remove(key, now) {
+        ctx.srv.drop_value(old);
+    }
+    // A deadline already past: the key is not created (as Redis).
+    if deadline.is_none_or(|d| d > now) {
+        ctx.srv.store.db(ctx.client.db).insert(key, value, deadline, now);
+    }
+    ctx.dirty(1);
+    ctx.out().ok();
     Ok(())
 }
 
