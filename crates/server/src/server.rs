@@ -1127,6 +1127,13 @@ pub fn run(config: Config) -> io::Result<()> {
     }
     let mut config = config;
     adjust_open_files_limit(&mut config);
+    // A file-size limit (RLIMIT_FSIZE) must make a save fail with EFBIG,
+    // not kill the server.
+    // SAFETY: setting a signal's disposition to SIG_IGN is async-signal-safe
+    // and done before any other thread exists.
+    unsafe {
+        let _ = nix::sys::signal::signal(nix::sys::signal::Signal::SIGXFSZ, nix::sys::signal::SigHandler::SigIgn);
+    }
     let mut server = Server::new(config)?;
     log!(Notice, "Server initialized");
     if let Err(why) = crate::persistence::load_at_startup(&mut server.shared) {

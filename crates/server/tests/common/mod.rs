@@ -33,8 +33,10 @@ pub struct Server {
     pub port: u16,
     /// ember or redis.
     pub kind: Kind,
-    /// Its private working directory (removed on drop).
+    /// Its working directory (removed on drop unless the test supplied it).
     pub dir: PathBuf,
+    /// Whether `dir` belongs to this server (and is removed on drop).
+    owns_dir: bool,
 }
 
 /// Asks the kernel for a free port: bind port 0, read the port, release it.
@@ -45,7 +47,7 @@ pub fn free_port() -> u16 {
 
 static DIR_SEQ: AtomicUsize = AtomicUsize::new(0);
 
-fn scratch_dir(tag: &str) -> PathBuf {
+pub fn scratch_dir(tag: &str) -> PathBuf {
     let n = DIR_SEQ.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("ember-test-{}-{tag}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -81,6 +83,23 @@ impl Server {
 
     fn spawn(kind: Kind, bin: &std::path::Path, extra: &[&str]) -> Server {
         let dir = scratch_dir(if kind == Kind::Ember { "ember" } else { "redis" });
+        Server::spawn_in(kind, bin, dir, true, extra)
+    }
+
+    /// Starts ember in `dir` (a test-owned directory that outlives the
+    /// server, for restart tests), with `extra` options.
+    pub fn ember_in(dir: &std::path::Path, extra: &[&str]) -> Server {
+        let bin = env!("CARGO_BIN_EXE_ember-server");
+        Server::spawn_in(Kind::Ember, bin.as_ref(), dir.to_path_buf(), false, extra)
+    }
+
+    /// Starts redis-server in `dir` (kept after it stops), if installed.
+    pub fn redis_in(dir: &std::path::Path, extra: &[&str]) -> Option<Server> {
+        let bin = which("redis-server")?;
+        Some(Server::spawn_in(Kind::Redis, &bin, dir.to_path_buf(), false, extra))
+    }
+
+    fn spawn_in(kind: Kind, bin: &std::path::Path, dir: PathBuf, owns_dir: bool, extra: &[&str]) -> Server {
         let mut last_err = String::new();
         for _attempt in 0..8 {
             let port = free_port();
@@ -104,7 +123,7 @@ impl Server {
                     break;
                 }
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Server { child: Some(child), port, kind, dir };
+                    return Server { child: Some(child), port, kind, dir, owns_dir };
                 }
                 if Instant::now() > deadline {
                     last_err = "did not accept connections within 20s".into();
@@ -126,6 +145,14 @@ impl Server {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().unwrap().id()
+    }
+
+    /// Kills the process with SIGKILL (no chance to save) and reaps it.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 
     /// Waits up to `timeout` for the process to exit by itself.
@@ -151,7 +178,9 @@ impl Drop for Server {
             let _ = c.kill();
             let _ = c.wait();
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.owns_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
