@@ -5,6 +5,7 @@
 //!   stable toolchain.
 //! - `cargo xtask bench [--quick] [--write]`: ember vs redis-server.
 //! - `cargo xtask mem [--keys N]`: memory per key, ember vs redis-server.
+//! - `cargo xtask persist [--keys N] [--mixed]`: SAVE/load/dump size.
 //! - `cargo xtask expiry [--redis]`: the active-expiry scenario.
 //! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md from the
 //!   command table.
@@ -19,6 +20,7 @@ mod bench;
 mod client;
 mod expiry;
 mod mem;
+mod persist;
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "ember developer tasks")]
@@ -67,6 +69,17 @@ enum Task {
         /// Keys to load.
         #[arg(long, default_value_t = 1_000_000)]
         keys: usize,
+    },
+    /// SAVE time, dump size, load time and PING latency during BGSAVE, ember
+    /// vs redis-server.
+    Persist {
+        /// Keys to load.
+        #[arg(long, default_value_t = 1_000_000)]
+        keys: usize,
+        /// Mixed types (strings, lists, hashes, sets, sorted sets) instead of
+        /// small strings only.
+        #[arg(long)]
+        mixed: bool,
     },
     /// Active-expiry scenario: N keys expiring at once, time to reclaim and
     /// PING latency meanwhile, for ember (release build) and redis-server.
@@ -202,6 +215,13 @@ fn main() -> Result<()> {
                 let (rr, ru) = mem::measure(&redis, 7394, keys, shape)?;
                 println!("| {name} | {er:.1} | {rr:.1} | {:.2} | {eu:.1} | {ru:.1} |", er / rr);
             }
+            Ok(())
+        }
+        Task::Persist { keys, mixed } => {
+            let ember = release_binary()?;
+            let dataset = if mixed { persist::Dataset::Mixed } else { persist::Dataset::SmallStrings };
+            println!("| dataset | figure | ember | redis | ratio |\n|---|---|---:|---:|---:|");
+            print!("{}", persist::report(&ember, keys, dataset)?);
             Ok(())
         }
         Task::Expiry { keys, redis } => {
