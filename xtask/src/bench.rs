@@ -130,22 +130,59 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// The standard workloads; `quick` makes each run small.
+/// redis-benchmark's default tests (as named by its `-t` option).
+const DEFAULT_TESTS: &[&str] = &[
+    "ping_inline",
+    "ping_mbulk",
+    "set",
+    "get",
+    "incr",
+    "lpush",
+    "rpush",
+    "lpop",
+    "rpop",
+    "sadd",
+    "hset",
+    "spop",
+    "zadd",
+    "zpopmin",
+    "lrange_100",
+    "lrange_300",
+    "lrange_500",
+    "lrange_600",
+    "mset",
+];
+
+fn workload(test: &str, pipeline: u32, requests: u64, data: u32) -> Workload {
+    let name = if data == 3 {
+        format!("{} -P {pipeline}", test.to_uppercase())
+    } else {
+        format!("{} -P {pipeline} -d {data}", test.to_uppercase())
+    };
+    let args = ["-t", test, "-n", &requests.to_string(), "-P", &pipeline.to_string(), "-c", "50", "-r", "100000", "-d"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([data.to_string()])
+        .collect();
+    Workload { name, args, requests }
+}
+
+/// The standard workloads: every default test at `-P 1` and `-P 16`
+/// (3-byte values), and the value-size-sensitive ones again with 1000-byte
+/// values. `quick` makes each run small; `filter` keeps names containing it.
 pub fn workloads(quick: bool, filter: Option<&str>) -> Vec<Workload> {
-    let n: u64 = if quick { 100_000 } else { 1_000_000 };
-    let n1: u64 = if quick { 50_000 } else { 200_000 };
+    let scale: u64 = if quick { 10 } else { 1 };
     let mut v = Vec::new();
-    for t in ["set", "get", "incr", "mset"] {
-        for (p, reqs) in [(1u32, n1), (16, n)] {
-            v.push(Workload {
-                name: format!("{} -P {p}", t.to_uppercase()),
-                args: ["-t", t, "-n", &reqs.to_string(), "-P", &p.to_string(), "-c", "50", "-r", "100000"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                requests: reqs,
-            });
+    for &(pipeline, base) in &[(1u32, 200_000u64), (16, 1_000_000)] {
+        for t in DEFAULT_TESTS {
+            // LRANGE replies are large: fewer requests keep runs comparable in time.
+            let n = if t.starts_with("lrange") { base / 10 } else { base };
+            v.push(workload(t, pipeline, n / scale, 3));
         }
+    }
+    for t in ["set", "get", "lpush", "lrange_100", "lrange_600"] {
+        let n = if t.starts_with("lrange") { 20_000 } else { 250_000 };
+        v.push(workload(t, 16, n / scale, 1000));
     }
     if let Some(f) = filter {
         let f = f.to_ascii_lowercase();
@@ -209,7 +246,10 @@ pub fn table(results: &[(Workload, Figures, Figures)], rounds: usize) -> String 
             if r.cpu_us > 0.0 { e.cpu_us / r.cpu_us } else { 0.0 }
         );
     }
-    let _ = writeln!(s, "\nMedians of {rounds} alternating runs per server; `-c 50 -r 100000`, default 3-byte values.");
+    let _ = writeln!(
+        s,
+        "\nMedians of {rounds} alternating runs per server; `-c 50 -r 100000`, 3-byte values unless `-d` says otherwise."
+    );
     s
 }
 
@@ -221,4 +261,49 @@ pub fn splice(doc: &str, section: &str) -> String {
         (Some(a), Some(b)) if a < b => format!("{}{START}\n{section}{}", &doc[..a], &doc[b..]),
         _ => format!("{doc}\n{START}\n{section}{END}\n"),
     }
+}
+
+/// An SVG bar chart of the CPU-per-request ratios (ember / Redis): one bar
+/// per workload, a line at 1.0; bars left of the line mean ember used less
+/// CPU per request.
+pub fn svg(results: &[(Workload, Figures, Figures)]) -> String {
+    let row = 26.0;
+    let (left, width) = (170.0, 420.0);
+    let height = 50.0 + row * results.len() as f64;
+    let max =
+        results.iter().map(|(_, e, r)| if r.cpu_us > 0.0 { e.cpu_us / r.cpu_us } else { 0.0 }).fold(1.5f64, f64::max);
+    let x = |ratio: f64| left + width * ratio / max;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{height}" font-family="sans-serif" font-size="12">"#,
+        left + width + 60.0
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="20" font-size="14" font-weight="bold">Server CPU per request, ember / redis-server (lower is better)</text>"#
+    );
+    for (i, (w, e, r)) in results.iter().enumerate() {
+        let ratio = if r.cpu_us > 0.0 { e.cpu_us / r.cpu_us } else { 0.0 };
+        let y = 35.0 + row * i as f64;
+        let color = if ratio <= 1.0 { "#2e7d32" } else { "#c62828" };
+        let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#, left - 8.0, y + 15.0, w.name);
+        let _ = writeln!(
+            s,
+            r#"<rect x="{left}" y="{y}" width="{:.1}" height="{}" fill="{color}"/>"#,
+            x(ratio) - left,
+            row - 6.0
+        );
+        let _ = writeln!(s, r#"<text x="{:.1}" y="{}">{ratio:.2}</text>"#, x(ratio) + 4.0, y + 15.0);
+    }
+    let _ = writeln!(
+        s,
+        r#"<line x1="{0:.1}" y1="28" x2="{0:.1}" y2="{1}" stroke="black" stroke-dasharray="4 3"/>"#,
+        x(1.0),
+        height - 10.0
+    );
+    let _ = writeln!(s, r#"<text x="{:.1}" y="{}" text-anchor="middle">1.0 = Redis</text>"#, x(1.0), height - 1.0);
+    s.push_str("</svg>\n");
+    s
 }

@@ -196,8 +196,10 @@ fn main() -> Result<()> {
             if write {
                 let path = root().join("docs/BENCHMARKS.md");
                 let doc = std::fs::read_to_string(&path).unwrap_or_default();
+                let table = format!("![CPU per request, ember / Redis](bench-cpu-ratio.svg)\n\n{table}");
                 std::fs::write(&path, bench::splice(&doc, &table))?;
-                eprintln!("updated {}", path.display());
+                std::fs::write(root().join("docs/bench-cpu-ratio.svg"), bench::svg(&results))?;
+                eprintln!("updated {} and docs/bench-cpu-ratio.svg", path.display());
             }
             Ok(())
         }
