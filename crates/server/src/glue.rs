@@ -2,28 +2,44 @@
 //! place that knows both crates (they do not depend on each other).
 
 use ember_rdb::RdbValue;
+use ember_store::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 use ember_store::{EncodingConfig, StrValue, Value};
 
 /// The RDB form of a stored value.
 pub fn to_rdb(value: &Value) -> RdbValue {
     match value {
         Value::Str(s) => RdbValue::String(s.to_vec()),
-        other => unreachable_type(other),
+        Value::List(l) => RdbValue::List(l.iter().map(<[u8]>::to_vec).collect()),
+        Value::Hash(h) => RdbValue::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
+        Value::Set(s) => RdbValue::Set(s.iter().map(|m| m.to_vec()).collect()),
+        Value::ZSet(z) => RdbValue::SortedSet(z.to_vec()),
+        _ => unreachable!("every stored value type converts to RDB"),
     }
-}
-
-fn unreachable_type(v: &Value) -> RdbValue {
-    // Collections convert once their types expose iteration; until then no
-    // command can create them.
-    panic!("no RDB conversion for {} values yet", v.type_name())
 }
 
 /// A stored value from its RDB form, with the encodings `config` asks for.
-pub fn from_rdb(value: RdbValue, _config: &EncodingConfig) -> Result<Value, String> {
-    match value {
-        RdbValue::String(s) => Ok(Value::Str(StrValue::from_bytes(&s))),
-        RdbValue::Stream(_) => Err("streams are not supported by ember yet".into()),
-        RdbValue::Module(_) => Err("module values are not supported by ember".into()),
-        other => Err(format!("{} values are not supported yet", other.type_name())),
+/// Empty collections are refused (Redis skips them when loading).
+pub fn from_rdb(value: RdbValue, config: &EncodingConfig) -> Result<Value, String> {
+    if value.is_empty_collection() {
+        return Err("empty collection".into());
     }
+    Ok(match value {
+        RdbValue::String(s) => Value::Str(StrValue::from_bytes(&s)),
+        RdbValue::List(items) => {
+            Value::List(Box::new(List::from_items(config.list_max_listpack_size, items.iter().map(Vec::as_slice))))
+        }
+        RdbValue::Hash(pairs) => {
+            Value::Hash(Box::new(Hash::from_pairs(pairs.iter().map(|(f, v)| (f.as_slice(), v.as_slice())), config)))
+        }
+        RdbValue::Set(members) => Value::Set(Box::new(Set::from_members(members.iter().map(Vec::as_slice), config))),
+        RdbValue::SortedSet(pairs) => {
+            let mut z = ZSet::new();
+            for (member, score) in &pairs {
+                z.insert(member, *score, config);
+            }
+            Value::ZSet(Box::new(z))
+        }
+        RdbValue::Stream(_) => return Err("streams are not supported by ember yet".into()),
+        RdbValue::Module(_) => return Err("module values are not supported by ember".into()),
+    })
 }

@@ -315,6 +315,10 @@ pub fn load_from(store: &mut Store, config: &Config, path: &Path) -> Result<(u64
                     expired += 1;
                     continue;
                 }
+                if entry.value.is_empty_collection() {
+                    // Redis skips empty collections a dump may hold.
+                    continue;
+                }
                 let value = glue::from_rdb(entry.value, &encodings)
                     .map_err(|why| format!("key '{}': {why}", String::from_utf8_lossy(&entry.key)))?;
                 store.db(db).insert(&entry.key, value, expire, now);

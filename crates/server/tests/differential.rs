@@ -631,7 +631,7 @@ fn key_sequences() -> Sequences {
             "SET a 1", "EXPIRE a 100 XX => :0", "EXPIRE a 100 GT", "EXPIRE a 100 LT", "!ttl TTL a", "PERSIST a",
             "EXPIRE a 100 NX", "EXPIRE a 200 NX", "!ttl TTL a", "EXPIRE a 200 XX", "!ttl TTL a", "EXPIRE a 100 GT",
             "EXPIRE a 300 GT", "!ttl TTL a", "EXPIRE a 400 LT", "EXPIRE a 50 LT", "!ttl TTL a", "EXPIRE a 50 NX XX",
-            "EXPIRE a 50 NX GT", "EXPIRE a 50 NX LT", "EXPIRE a 50 GT LT", "EXPIRE a 50 XX GT", "!ttl TTL a",
+            "EXPIRE a 50 NX GT", "EXPIRE a 50 NX LT", "EXPIRE a 50 GT LT", "EXPIRE a 55 XX GT", "!ttl TTL a",
             "EXPIRE a 10 XX LT", "!ttl TTL a", "EXPIRE a 50 FOO", "expire a 60 gt", "PEXPIRE a 100000 gt",
             "!ttl TTL a", "EXPIREAT a 99999999999 GT", "PEXPIREAT a 1 LT", "EXISTS a", "SET b 1", "EXPIRE b 10 GT",
             "EXPIRE b 10 LT", "!ttl TTL b", "EXPIRE nokey 10 NX", "EXPIRE b -5 GT", "EXPIRE b -5 LT", "EXISTS b",

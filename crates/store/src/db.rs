@@ -15,7 +15,7 @@
 use crate::entry::{Entry, Meta};
 use crate::expire::DeadlineHeap;
 use crate::hash::{random_seed, splitmix, KeyHasher};
-use crate::table::{Node, Table};
+use crate::table::{Index, Node, Table};
 use crate::value::Value;
 
 /// The expiry index of one database.
@@ -128,13 +128,13 @@ impl Db {
     }
 
     #[inline]
-    fn find(&self, key: &[u8]) -> (u64, Option<usize>) {
+    fn find(&self, key: &[u8]) -> (u64, Option<Index>) {
         let hash = self.hasher.hash(key);
         (hash, self.table.find(hash, key))
     }
 
     /// Removes the node at `index`, keeping the expiry accounting right.
-    fn detach(&mut self, index: usize) -> Node {
+    fn detach(&mut self, index: Index) -> Node {
         let node = self.table.remove(index);
         if let Some(d) = node.entry().expire_at() {
             self.untrack_deadline(d);
@@ -174,6 +174,8 @@ impl Db {
     /// Looks up `key` for reading or writing: `None` if missing or expired
     /// (an expired key is deleted). Counts as an access for LRU / LFU.
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        // A lookup that mutates does its share of a resize in progress.
+        self.table.step();
         let (_, index) = self.find(key);
         let index = index?;
         if self.table.node(index).entry().is_expired(now_ms) {
@@ -233,6 +235,7 @@ impl Db {
                 if let Some(d) = old.expire_at() {
                     self.untrack_deadline(d);
                 }
+                self.table.step();
                 (!old.is_expired(now_ms)).then_some(old)
             }
             None => {
@@ -281,6 +284,7 @@ impl Db {
             self.untrack_deadline(d);
         }
         self.track_deadline(hash, new);
+        self.table.step();
         true
     }
 
@@ -412,6 +416,25 @@ impl Db {
             }
         }
         removed
+    }
+
+    /// Does about `max_slots` slots' worth of pending keyspace-table resize
+    /// work and returns true while some remains.
+    ///
+    /// The table grows and shrinks incrementally: every insertion, removal
+    /// and mutating lookup already migrates a few dozen slots, so a resize
+    /// always completes. Calling this from the event loop's idle time (with a
+    /// time budget, e.g. in chunks of 1000 slots for up to 1 ms, like Redis's
+    /// `activerehashing`) finishes it sooner, which keeps lookups on a single
+    /// array and releases the old array's memory.
+    pub fn rehash_step(&mut self, max_slots: usize) -> bool {
+        self.table.rehash_step(max_slots)
+    }
+
+    /// True while the keyspace table is being resized (see
+    /// [`rehash_step`](Self::rehash_step)).
+    pub fn is_rehashing(&self) -> bool {
+        self.table.is_rehashing()
     }
 
     /// The earliest deadline in the expiry index, if any. It may belong to a

@@ -12,6 +12,8 @@
 //!   hashes, sets, sorted sets), whose compact encodings switch at the
 //!   thresholds of an [`EncodingConfig`].
 //! * [`glob_match`] is Redis's glob matcher (KEYS, SCAN MATCH).
+//! * [`bits`] holds the bit-level string operations behind the bitmap
+//!   commands (popcount, first set/clear bit, BITOP, bit fields).
 //!
 //! The crate does no I/O, reads no clock and knows nothing of RESP: every
 //! time-dependent method takes `now_ms` (Unix time in milliseconds), so
@@ -39,6 +41,7 @@
 
 #![deny(missing_docs)]
 
+pub mod bits;
 mod db;
 mod entry;
 mod expire;

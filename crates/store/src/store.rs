@@ -136,6 +136,26 @@ impl Store {
         removed
     }
 
+    /// Incremental rehashing for the event loop's idle time: gives up to
+    /// `max_slots` slots' worth of resize work to the first database whose
+    /// keyspace table is being resized (as Redis's `activerehashing`).
+    /// Returns true while any database has resize work left, so a caller with
+    /// a time budget can loop:
+    /// `while store.rehash_step(1000) && start.elapsed() < budget {}`.
+    pub fn rehash_step(&mut self, max_slots: usize) -> bool {
+        let mut pending = false;
+        let mut spent = false;
+        for db in self.dbs.iter_mut().filter(|db| db.is_rehashing()) {
+            if spent {
+                pending = true;
+                break;
+            }
+            pending |= db.rehash_step(max_slots);
+            spent = true;
+        }
+        pending
+    }
+
     /// The earliest deadline over all databases' expiry indexes, if any
     /// (possibly stale; fine as an event-loop timeout).
     pub fn next_deadline(&self) -> Option<u64> {

@@ -296,6 +296,26 @@ impl StrValue {
         new_len
     }
 
+    /// The bytes, mutably, as a `raw` string at least `min_len` bytes long
+    /// (zero-padded): what the bitmap and HyperLogLog commands modify in
+    /// place. Like Redis's write path, this makes the value `raw` even when
+    /// nothing is padded.
+    ///
+    /// # Panics
+    /// If `min_len` is 4 GiB or more.
+    pub fn raw_bytes_mut(&mut self, min_len: usize) -> &mut [u8] {
+        let extra = min_len.saturating_sub(self.len());
+        let (buf, len) = self.make_raw(extra);
+        let new_len = len.max(min_len);
+        buf[len..new_len].fill(0);
+        self.set_len(new_len);
+        match &mut self.0 {
+            Repr::RawInline { buf, .. } => &mut buf[..new_len],
+            Repr::RawHeap { buf, .. } => &mut buf[..new_len],
+            _ => unreachable!("make_raw produced a non-raw encoding"),
+        }
+    }
+
     /// GETRANGE: the substring from `start` to `end` inclusive, where
     /// negative indexes count from the end, clamped to the string as Redis
     /// does (an empty slice when the range is empty).
@@ -569,6 +589,20 @@ mod tests {
         let mut v = StrValue::from_bytes(b"12");
         assert_eq!(v.set_range(10, b""), 2);
         assert_eq!(v.encoding_name(), "int");
+    }
+
+    #[test]
+    fn raw_bytes_mut_pads_and_makes_raw() {
+        let mut v = StrValue::from_bytes(b"12");
+        assert_eq!(v.raw_bytes_mut(0), b"12");
+        assert_eq!(v.encoding_name(), "raw");
+        v.raw_bytes_mut(5)[4] = b'x';
+        assert_eq!(v.to_vec(), b"12\0\0x");
+        let mut v = StrValue::from_bytes(b"abc");
+        assert_eq!(v.raw_bytes_mut(100).len(), 100);
+        assert_eq!(v.len(), 100);
+        assert_eq!(&v.to_vec()[..4], b"abc\0");
+        assert!(v.to_vec()[3..].iter().all(|&b| b == 0));
     }
 
     #[test]

@@ -1,6 +1,801 @@
-//! Lists commands (being written).
+//! List commands: pushes and pops at both ends (with counts), index and
+//! range access, LINSERT / LREM / LTRIM / LPOS, moves between lists, LMPOP,
+//! and the blocking variants (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP).
+//!
+//! A blocking command that finds nothing to take sets `ctx.block` and
+//! returns without a reply; the server parks the client (FIFO per key) and
+//! runs the same command again whenever a write touches one of its keys.
+//! A re-run can tell it is one because the client is still marked blocked:
+//! then a key holding another type is skipped (the client keeps waiting, as
+//! in Redis 7.0) instead of answering WRONGTYPE.
 
-use crate::command::CommandSpec;
+use ember_resp::Command;
+use ember_store::types::list::List;
+use ember_store::{Db, Value};
 
-/// Lists-family commands.
-pub static COMMANDS: &[CommandSpec] = &[];
+use crate::blocking::{BlockRequest, TimeoutReply};
+use crate::client::Out;
+use crate::command::{acl, flags::*, int_arg, is, parse_f64, parse_i64, CommandSpec, Ctx};
+use crate::error::{CmdError, CmdResult};
+
+const L: u32 = acl::LIST;
+const K1: (i32, i32, i32) = (1, 1, 1);
+const K2: (i32, i32, i32) = (1, 2, 1);
+const BKEYS: (i32, i32, i32) = (1, -2, 1);
+const NOKEYS: (i32, i32, i32) = (0, 0, 0);
+
+const PUSH_COMPLEXITY: &str =
+    "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.";
+
+/// List-family commands.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("lpush", -3, WRITE | DENYOOM | FAST, L, K1, "list", "1.0.0", "Prepends one or more elements to a list. Creates the key if it doesn't exist.", lpush)
+        .syntax("key element [element ...]")
+        .complexity(PUSH_COMPLEXITY),
+    CommandSpec::new("rpush", -3, WRITE | DENYOOM | FAST, L, K1, "list", "1.0.0", "Appends one or more elements to a list. Creates the key if it doesn't exist.", rpush)
+        .syntax("key element [element ...]")
+        .complexity(PUSH_COMPLEXITY),
+    CommandSpec::new("lpushx", -3, WRITE | DENYOOM | FAST, L, K1, "list", "2.2.0", "Prepends one or more elements to a list only when the list exists.", lpushx)
+        .syntax("key element [element ...]")
+        .complexity(PUSH_COMPLEXITY),
+    CommandSpec::new("rpushx", -3, WRITE | DENYOOM | FAST, L, K1, "list", "2.2.0", "Appends one or more elements to a list only when the list exists.", rpushx)
+        .syntax("key element [element ...]")
+        .complexity(PUSH_COMPLEXITY),
+    CommandSpec::new("lpop", -2, WRITE | FAST, L, K1, "list", "1.0.0", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", lpop)
+        .syntax("key [count]")
+        .complexity("O(N) where N is the number of elements returned"),
+    CommandSpec::new("rpop", -2, WRITE | FAST, L, K1, "list", "1.0.0", "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", rpop)
+        .syntax("key [count]")
+        .complexity("O(N) where N is the number of elements returned"),
+    CommandSpec::new("llen", 2, READONLY | FAST, L, K1, "list", "1.0.0", "Returns the length of a list.", llen)
+        .syntax("key")
+        .complexity("O(1)"),
+    CommandSpec::new("lrange", 4, READONLY, L, K1, "list", "1.0.0", "Returns a range of elements from a list.", lrange)
+        .syntax("key start stop")
+        .complexity("O(S+N) where S is the distance of start offset from the nearest end of the list and N is the number of elements in the specified range."),
+    CommandSpec::new("lindex", 3, READONLY, L, K1, "list", "1.0.0", "Returns an element from a list by its index.", lindex)
+        .syntax("key index")
+        .complexity("O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."),
+    CommandSpec::new("lset", 4, WRITE | DENYOOM, L, K1, "list", "1.0.0", "Sets the value of an element in a list by its index.", lset)
+        .syntax("key index element")
+        .complexity("O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."),
+    CommandSpec::new("linsert", 5, WRITE | DENYOOM, L, K1, "list", "2.2.0", "Inserts an element before or after another element in a list.", linsert)
+        .syntax("key <BEFORE | AFTER> pivot element")
+        .complexity("O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."),
+    CommandSpec::new("lrem", 4, WRITE, L, K1, "list", "1.0.0", "Removes elements from a list. Deletes the list if the last element was removed.", lrem)
+        .syntax("key count element")
+        .complexity("O(N+M) where N is the length of the list and M is the number of elements removed."),
+    CommandSpec::new("ltrim", 4, WRITE, L, K1, "list", "1.0.0", "Removes elements from both ends of a list. Deletes the list if all elements were trimmed.", ltrim)
+        .syntax("key start stop")
+        .complexity("O(N) where N is the number of elements to be removed by the operation."),
+    CommandSpec::new("lpos", -3, READONLY, L, K1, "list", "6.0.6", "Returns the index of matching elements in a list.", lpos)
+        .syntax("key element [RANK rank] [COUNT num-matches] [MAXLEN len]")
+        .complexity("O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."),
+    CommandSpec::new("lmove", 5, WRITE | DENYOOM, L, K2, "list", "6.2.0", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", lmove)
+        .syntax("source destination <LEFT | RIGHT> <LEFT | RIGHT>")
+        .complexity("O(1)"),
+    CommandSpec::new("rpoplpush", 3, WRITE | DENYOOM, L, K2, "list", "1.2.0", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", rpoplpush)
+        .syntax("source destination")
+        .complexity("O(1)"),
+    CommandSpec::new("lmpop", -4, WRITE | MOVABLE_KEYS, L, NOKEYS, "list", "7.0.0", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", lmpop)
+        .syntax("numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
+        .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+    CommandSpec::new("blpop", -3, WRITE | NOSCRIPT | BLOCKING, L, BKEYS, "list", "2.0.0", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blpop)
+        .syntax("key [key ...] timeout")
+        .complexity("O(N) where N is the number of provided keys."),
+    CommandSpec::new("brpop", -3, WRITE | NOSCRIPT | BLOCKING, L, BKEYS, "list", "2.0.0", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", brpop)
+        .syntax("key [key ...] timeout")
+        .complexity("O(N) where N is the number of provided keys."),
+    CommandSpec::new("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, L, K2, "list", "6.2.0", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", blmove)
+        .syntax("source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout")
+        .complexity("O(1)"),
+    CommandSpec::new("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, L, K2, "list", "2.2.0", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", brpoplpush)
+        .syntax("source destination timeout")
+        .complexity("O(1)"),
+    CommandSpec::new("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, L, NOKEYS, "list", "7.0.0", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blmpop)
+        .syntax("timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
+        .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+];
+
+/// The list at `key`: `Ok(None)` if missing, WRONGTYPE for other types.
+pub fn lookup_list<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut List>, CmdError> {
+    match db.get(key, now) {
+        None => Ok(None),
+        Some(e) => match e.value_mut() {
+            Value::List(l) => Ok(Some(l)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// Whether `key` holds a value of another type than list.
+fn holds_other_type(db: &mut Db, key: &[u8], now: u64) -> bool {
+    db.get(key, now).is_some_and(|e| !matches!(e.value(), Value::List(_)))
+}
+
+/// Which end of a list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum End {
+    Left,
+    Right,
+}
+
+fn end_arg(arg: &[u8]) -> Result<End, CmdError> {
+    if is(arg, "LEFT") {
+        Ok(End::Left)
+    } else if is(arg, "RIGHT") {
+        Ok(End::Right)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+fn push(l: &mut List, end: End, v: &[u8]) {
+    match end {
+        End::Left => l.push_front(v),
+        End::Right => l.push_back(v),
+    }
+}
+
+/// Pops one element from `end` and writes it as a bulk reply.
+fn pop_into(l: &mut List, end: End, out: &mut Out) -> bool {
+    let write = |e: &[u8]| out.bulk(e);
+    match end {
+        End::Left => l.pop_front_with(write),
+        End::Right => l.pop_back_with(write),
+    }
+    .is_some()
+}
+
+fn pop_owned(l: &mut List, end: End) -> Option<Vec<u8>> {
+    match end {
+        End::Left => l.pop_front(),
+        End::Right => l.pop_back(),
+    }
+}
+
+/// Parses a blocking command's timeout in seconds as Redis 7.0 does (a
+/// float; milliseconds rounded up, so 0.0001 is 1 ms, not "forever"):
+/// `None` waits forever, else the absolute deadline in ms. Errors are
+/// Redis's `timeout is not a float or out of range` / `timeout is negative`.
+pub fn timeout_arg(arg: &[u8], now: u64) -> Result<Option<u64>, CmdError> {
+    let secs = parse_f64(arg).ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
+    let ms = (secs * 1000.0).ceil();
+    // Out-of-range conversions give i64::MIN in Redis (x86 semantics), which
+    // then reads as negative.
+    let ms = if ms > -9.223_372_036_854_775e18 && ms < 9.223_372_036_854_775e18 { ms as i64 } else { i64::MIN };
+    if ms < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    Ok((ms > 0).then(|| now.saturating_add(ms as u64)))
+}
+
+/// Parks the client on `keys` if it may block; otherwise replies with the
+/// null array (inside MULTI, blocking commands do not block).
+fn block_or_null(ctx: &mut Ctx<'_>, keys: Vec<Vec<u8>>, deadline: Option<u64>, null_bulk: bool) {
+    if ctx.may_block() {
+        ctx.block = Some(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray });
+    } else if null_bulk {
+        ctx.client.out.null();
+    } else {
+        ctx.client.out.null_array();
+    }
+}
+
+/// Whether this run is the re-run of a blocked client's command.
+fn is_rerun(ctx: &Ctx<'_>) -> bool {
+    ctx.client.blocked.is_some()
+}
+
+// ---- pushes -----------------------------------------------------------------
+
+fn push_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, only_existing: bool) -> CmdResult {
+    let now = ctx.now_ms;
+    let fill = ctx.srv.config.list_max_listpack_size;
+    let key = cmd.arg(1);
+    let db = ctx.srv.store.db(ctx.client.db);
+    let len = match lookup_list(db, key, now)? {
+        Some(l) => {
+            for v in cmd.iter().skip(2) {
+                push(l, end, v);
+            }
+            l.len()
+        }
+        None if only_existing => {
+            ctx.client.out.int(0);
+            return Ok(());
+        }
+        None => {
+            let mut l = List::new(fill);
+            for v in cmd.iter().skip(2) {
+                push(&mut l, end, v);
+            }
+            let len = l.len();
+            db.insert(key, Value::List(Box::new(l)), None, now);
+            len
+        }
+    };
+    ctx.dirty(cmd.len() as u64 - 2);
+    ctx.client.out.int(len as i64);
+    Ok(())
+}
+
+fn lpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    push_generic(ctx, cmd, End::Left, false)
+}
+
+fn rpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    push_generic(ctx, cmd, End::Right, false)
+}
+
+fn lpushx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    push_generic(ctx, cmd, End::Left, true)
+}
+
+fn rpushx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    push_generic(ctx, cmd, End::Right, true)
+}
+
+// ---- pops -------------------------------------------------------------------
+
+fn pop_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, name: &'static str) -> CmdResult {
+    if cmd.len() > 3 {
+        return Err(CmdError::Arity(name.into()));
+    }
+    let now = ctx.now_ms;
+    let count = match cmd.get(2) {
+        None => None,
+        Some(a) => match parse_i64(a) {
+            Some(n) if n >= 0 => Some(n as usize),
+            _ => return Err(CmdError::err("value is out of range, must be positive")),
+        },
+    };
+    let key = cmd.arg(1);
+    let db = ctx.srv.store.db(ctx.client.db);
+    let Some(l) = lookup_list(db, key, now)? else {
+        match count {
+            Some(_) => ctx.client.out.null_array(),
+            None => ctx.client.out.null(),
+        }
+        return Ok(());
+    };
+    let out = &mut ctx.client.out;
+    let popped = match count {
+        None => {
+            pop_into(l, end, out);
+            1
+        }
+        Some(n) => {
+            let n = n.min(l.len());
+            out.array(n);
+            for _ in 0..n {
+                pop_into(l, end, out);
+            }
+            n
+        }
+    };
+    if l.is_empty() {
+        db.remove(key, now);
+    }
+    if popped > 0 {
+        ctx.dirty(popped as u64);
+    }
+    Ok(())
+}
+
+fn lpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    pop_generic(ctx, cmd, End::Left, "lpop")
+}
+
+fn rpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    pop_generic(ctx, cmd, End::Right, "rpop")
+}
+
+// ---- reads ------------------------------------------------------------------
+
+fn llen(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let len = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map(|l| l.len());
+    match len {
+        Some(_) => ctx.srv.stats.keyspace_hits += 1,
+        None => ctx.srv.stats.keyspace_misses += 1,
+    }
+    ctx.client.out.int(len.unwrap_or(0) as i64);
+    Ok(())
+}
+
+/// Clamps Redis's inclusive `start..=stop` (negative from the end) to
+/// `len`: `(first, count)`, count 0 when empty.
+fn clamp_range(len: usize, start: i64, stop: i64) -> (usize, usize) {
+    let len_i = len as i64;
+    let mut start = if start < 0 { len_i.saturating_add(start) } else { start };
+    let mut stop = if stop < 0 { len_i.saturating_add(stop) } else { stop };
+    if start < 0 {
+        start = 0;
+    }
+    if start > stop || start >= len_i {
+        return (0, 0);
+    }
+    if stop >= len_i {
+        stop = len_i - 1;
+    }
+    (start as usize, (stop - start + 1) as usize)
+}
+
+fn lrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let start = int_arg(cmd.arg(2))?;
+    let stop = int_arg(cmd.arg(3))?;
+    let now = ctx.now_ms;
+    let found = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let out = &mut ctx.client.out;
+    let Some(l) = found else {
+        ctx.srv.stats.keyspace_misses += 1;
+        out.array(0);
+        return Ok(());
+    };
+    let (first, count) = clamp_range(l.len(), start, stop);
+    // One reservation for the whole reply: payload plus at most 16 bytes of
+    // framing (`$<len>\r\n` and `\r\n`) per element.
+    out.buf.reserve(l.range_bytes_hint(first, count) + count * 16 + 16);
+    out.array(count);
+    for e in l.range(first, count) {
+        out.bulk(e);
+    }
+    ctx.srv.stats.keyspace_hits += 1;
+    Ok(())
+}
+
+fn lindex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let found = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let out = &mut ctx.client.out;
+    let Some(l) = found else {
+        ctx.srv.stats.keyspace_misses += 1;
+        out.null();
+        return Ok(());
+    };
+    // Like Redis, the index is parsed only once the key is known to hold a list.
+    let index = int_arg(cmd.arg(2))?;
+    match l.index(index).and_then(|i| l.get(i)) {
+        Some(e) => out.bulk(e),
+        None => out.null(),
+    }
+    ctx.srv.stats.keyspace_hits += 1;
+    Ok(())
+}
+
+/// LPOS options.
+struct LposOptions {
+    rank: i64,
+    /// COUNT (0 = all), `None` without the option.
+    count: Option<i64>,
+    /// MAXLEN (0 = unlimited).
+    maxlen: i64,
+}
+
+fn lpos_options(cmd: &Command<'_>) -> Result<LposOptions, CmdError> {
+    let mut o = LposOptions { rank: 1, count: None, maxlen: 0 };
+    let mut i = 3;
+    while i < cmd.len() {
+        let opt = cmd.arg(i);
+        let Some(v) = cmd.get(i + 1) else { return Err(CmdError::Syntax) };
+        if is(opt, "RANK") {
+            o.rank = int_arg(v)?;
+            if o.rank == 0 {
+                return Err(CmdError::err(
+                    "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+                ));
+            }
+        } else if is(opt, "COUNT") {
+            let n = int_arg(v).map_err(|_| CmdError::err("COUNT can't be negative"))?;
+            if n < 0 {
+                return Err(CmdError::err("COUNT can't be negative"));
+            }
+            o.count = Some(n);
+        } else if is(opt, "MAXLEN") {
+            let n = int_arg(v).map_err(|_| CmdError::err("MAXLEN can't be negative"))?;
+            if n < 0 {
+                return Err(CmdError::err("MAXLEN can't be negative"));
+            }
+            o.maxlen = n;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
+fn lpos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let o = lpos_options(cmd)?;
+    let now = ctx.now_ms;
+    let found = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let out = &mut ctx.client.out;
+    let Some(l) = found else {
+        ctx.srv.stats.keyspace_misses += 1;
+        match o.count {
+            Some(_) => out.array(0),
+            None => out.null(),
+        }
+        return Ok(());
+    };
+    let needle = cmd.arg(2);
+    let len = l.len();
+    // A negative rank searches from the tail. Like Redis, i64::MIN stays
+    // negative when negated, so every match then qualifies.
+    let from_tail = o.rank < 0;
+    let rank = if from_tail { o.rank.wrapping_neg() } else { o.rank };
+    let maxlen = if o.maxlen == 0 { usize::MAX } else { o.maxlen as usize };
+    let mut found_at: Vec<usize> = Vec::new();
+    let mut matches: i64 = 0;
+    let want_all = o.count == Some(0);
+    let mut visit = |pos: usize, e: &[u8]| -> bool {
+        if e != needle {
+            return true;
+        }
+        matches += 1;
+        if matches < rank {
+            return true;
+        }
+        let index = if from_tail { len - 1 - pos } else { pos };
+        found_at.push(index);
+        match o.count {
+            None => false,
+            Some(_) if want_all => true,
+            Some(c) => matches.wrapping_sub(rank).wrapping_add(1) < c,
+        }
+    };
+    if from_tail {
+        for (pos, e) in l.iter().rev().take(maxlen).enumerate() {
+            if !visit(pos, e) {
+                break;
+            }
+        }
+    } else {
+        for (pos, e) in l.iter().take(maxlen).enumerate() {
+            if !visit(pos, e) {
+                break;
+            }
+        }
+    }
+    match o.count {
+        Some(_) => {
+            out.array(found_at.len());
+            for i in found_at {
+                out.int(i as i64);
+            }
+        }
+        None => match found_at.first() {
+            Some(&i) => out.int(i as i64),
+            None => out.null(),
+        },
+    }
+    ctx.srv.stats.keyspace_hits += 1;
+    Ok(())
+}
+
+// ---- in-place changes -------------------------------------------------------
+
+fn lset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let db = ctx.srv.store.db(ctx.client.db);
+    let Some(l) = lookup_list(db, cmd.arg(1), now)? else { return Err(CmdError::NoSuchKey) };
+    let index = int_arg(cmd.arg(2))?;
+    match l.index(index) {
+        Some(i) => {
+            l.set(i, cmd.arg(3));
+        }
+        None => return Err(CmdError::err("index out of range")),
+    }
+    ctx.dirty(1);
+    ctx.client.out.ok();
+    Ok(())
+}
+
+fn linsert(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let after = if is(cmd.arg(2), "AFTER") {
+        true
+    } else if is(cmd.arg(2), "BEFORE") {
+        false
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    let now = ctx.now_ms;
+    let db = ctx.srv.store.db(ctx.client.db);
+    let Some(l) = lookup_list(db, cmd.arg(1), now)? else {
+        ctx.client.out.int(0);
+        return Ok(());
+    };
+    let pivot = cmd.arg(3);
+    let Some(pos) = l.iter().position(|e| e == pivot) else {
+        ctx.client.out.int(-1);
+        return Ok(());
+    };
+    l.insert(pos + usize::from(after), cmd.arg(4));
+    let len = l.len();
+    ctx.dirty(1);
+    ctx.client.out.int(len as i64);
+    Ok(())
+}
+
+fn lrem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let count = int_arg(cmd.arg(2))?;
+    let now = ctx.now_ms;
+    let key = cmd.arg(1);
+    let db = ctx.srv.store.db(ctx.client.db);
+    let Some(l) = lookup_list(db, key, now)? else {
+        ctx.client.out.int(0);
+        return Ok(());
+    };
+    let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+    let removed = l.remove_matching(cmd.arg(3), limit, count < 0);
+    if l.is_empty() {
+        db.remove(key, now);
+    }
+    if removed > 0 {
+        ctx.dirty(removed as u64);
+    }
+    ctx.client.out.int(removed as i64);
+    Ok(())
+}
+
+fn ltrim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let start = int_arg(cmd.arg(2))?;
+    let stop = int_arg(cmd.arg(3))?;
+    let now = ctx.now_ms;
+    let key = cmd.arg(1);
+    let db = ctx.srv.store.db(ctx.client.db);
+    if let Some(l) = lookup_list(db, key, now)? {
+        let len = l.len();
+        let (first, count) = clamp_range(len, start, stop);
+        let (front, back) = if count == 0 { (len, 0) } else { (first, len - first - count) };
+        l.remove_front(front);
+        l.remove_back(back);
+        if l.is_empty() {
+            if let Some(v) = db.remove(key, now) {
+                ctx.srv.drop_value(v);
+            }
+        }
+        if front + back > 0 {
+            ctx.dirty((front + back) as u64);
+        }
+    }
+    ctx.client.out.ok();
+    Ok(())
+}
+
+// ---- moves ------------------------------------------------------------------
+
+/// LMOVE's core. `Ok(false)` when the source is missing (nothing replied).
+fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Result<bool, CmdError> {
+    let now = ctx.now_ms;
+    let fill = ctx.srv.config.list_max_listpack_size;
+    let db = ctx.srv.store.db(ctx.client.db);
+    let Some(l) = lookup_list(db, src, now)? else { return Ok(false) };
+    if src == dst {
+        let v = pop_owned(l, from).expect("lists are never empty");
+        push(l, to, &v);
+        ctx.client.out.bulk(&v);
+    } else {
+        if holds_other_type(db, dst, now) {
+            return Err(CmdError::WrongType);
+        }
+        let l = lookup_list(db, src, now)?.expect("checked above");
+        let v = pop_owned(l, from).expect("lists are never empty");
+        if l.is_empty() {
+            db.remove(src, now);
+        }
+        match lookup_list(db, dst, now)? {
+            Some(d) => push(d, to, &v),
+            None => {
+                let mut d = List::new(fill);
+                push(&mut d, to, &v);
+                db.insert(dst, Value::List(Box::new(d)), None, now);
+            }
+        }
+        ctx.client.out.bulk(&v);
+    }
+    ctx.dirty(1);
+    Ok(true)
+}
+
+fn lmove(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let from = end_arg(cmd.arg(3))?;
+    let to = end_arg(cmd.arg(4))?;
+    if !move_element(ctx, cmd.arg(1), cmd.arg(2), from, to)? {
+        ctx.client.out.null();
+    }
+    Ok(())
+}
+
+fn rpoplpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    if !move_element(ctx, cmd.arg(1), cmd.arg(2), End::Right, End::Left)? {
+        ctx.client.out.null();
+    }
+    Ok(())
+}
+
+fn blmove_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, from: End, to: End, timeout: &[u8]) -> CmdResult {
+    let deadline = timeout_arg(timeout, ctx.now_ms)?;
+    let src = cmd.arg(1);
+    let now = ctx.now_ms;
+    if is_rerun(ctx) && holds_other_type(ctx.srv.store.db(ctx.client.db), src, now) {
+        return Ok(()); // keep waiting, as Redis 7.0 does
+    }
+    if !move_element(ctx, src, cmd.arg(2), from, to)? {
+        block_or_null(ctx, vec![src.to_vec()], deadline, true);
+    }
+    Ok(())
+}
+
+fn blmove(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let from = end_arg(cmd.arg(3))?;
+    let to = end_arg(cmd.arg(4))?;
+    blmove_generic(ctx, cmd, from, to, cmd.arg(5))
+}
+
+fn brpoplpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    blmove_generic(ctx, cmd, End::Right, End::Left, cmd.arg(3))
+}
+
+// ---- multi-key pops ---------------------------------------------------------
+
+/// Pops from the first non-empty list among `keys`. `count` `None` is the
+/// BLPOP reply shape (`[key, element]`), `Some(n)` the LMPOP one
+/// (`[key, [elements...]]`). Returns false if every list was empty. On a
+/// re-run, keys holding another type are skipped.
+fn pop_first_nonempty<'k>(
+    ctx: &mut Ctx<'_>,
+    keys: impl Iterator<Item = &'k [u8]>,
+    end: End,
+    count: Option<usize>,
+) -> Result<bool, CmdError> {
+    let now = ctx.now_ms;
+    let rerun = is_rerun(ctx);
+    let dbi = ctx.client.db;
+    for key in keys {
+        let db = ctx.srv.store.db(dbi);
+        let l = match lookup_list(db, key, now) {
+            Ok(Some(l)) => l,
+            Ok(None) => continue,
+            Err(_) if rerun => continue,
+            Err(e) => return Err(e),
+        };
+        let out = &mut ctx.client.out;
+        out.array(2);
+        out.bulk(key);
+        let popped = match count {
+            None => {
+                pop_into(l, end, out);
+                1
+            }
+            Some(n) => {
+                let n = n.min(l.len());
+                out.array(n);
+                for _ in 0..n {
+                    pop_into(l, end, out);
+                }
+                n
+            }
+        };
+        if l.is_empty() {
+            db.remove(key, now);
+        }
+        ctx.dirty(popped as u64);
+        // LMPOP's keys are not at fixed positions: report the change here
+        // (for WATCH; BLPOP's keys are also covered by the spec).
+        ctx.srv.events.touched(dbi, key);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+fn bpop_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End) -> CmdResult {
+    let deadline = timeout_arg(cmd.arg(cmd.len() - 1), ctx.now_ms)?;
+    let keys = (1..cmd.len() - 1).map(|i| cmd.arg(i));
+    if !pop_first_nonempty(ctx, keys, end, None)? {
+        let keys = (1..cmd.len() - 1).map(|i| cmd.arg(i).to_vec()).collect();
+        block_or_null(ctx, keys, deadline, false);
+    }
+    Ok(())
+}
+
+fn blpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    bpop_generic(ctx, cmd, End::Left)
+}
+
+fn brpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    bpop_generic(ctx, cmd, End::Right)
+}
+
+/// Parsed `numkeys key [key ...] LEFT|RIGHT [COUNT count]` starting at
+/// argument `at`: (first key index, key count, end, count).
+fn mpop_args(cmd: &Command<'_>, at: usize) -> Result<(usize, usize, End, usize), CmdError> {
+    let numkeys = match parse_i64(cmd.arg(at)) {
+        Some(n) if n > 0 => n as u64,
+        _ => return Err(CmdError::err("numkeys should be greater than 0")),
+    };
+    let where_idx = (at as u64 + 1).saturating_add(numkeys);
+    if where_idx >= cmd.len() as u64 {
+        return Err(CmdError::Syntax);
+    }
+    let where_idx = where_idx as usize;
+    let end = end_arg(cmd.arg(where_idx))?;
+    let mut count = None;
+    let mut i = where_idx + 1;
+    while i < cmd.len() {
+        if count.is_none() && is(cmd.arg(i), "COUNT") && i + 1 < cmd.len() {
+            match parse_i64(cmd.arg(i + 1)) {
+                Some(n) if n > 0 => count = Some(n as usize),
+                _ => return Err(CmdError::err("count should be greater than 0")),
+            }
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok((at + 1, numkeys as usize, end, count.unwrap_or(1)))
+}
+
+fn lmpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let (first, n, end, count) = mpop_args(cmd, 1)?;
+    if !pop_first_nonempty(ctx, (first..first + n).map(|i| cmd.arg(i)), end, Some(count))? {
+        ctx.client.out.null_array();
+    }
+    Ok(())
+}
+
+fn blmpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    // Redis checks the timeout after the other arguments.
+    let (first, n, end, count) = mpop_args(cmd, 2)?;
+    let deadline = timeout_arg(cmd.arg(1), ctx.now_ms)?;
+    if !pop_first_nonempty(ctx, (first..first + n).map(|i| cmd.arg(i)), end, Some(count))? {
+        let keys = (first..first + n).map(|i| cmd.arg(i).to_vec()).collect();
+        block_or_null(ctx, keys, deadline, false);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_clamp_like_redis() {
+        // (len, start, stop) -> (first, count)
+        for (len, start, stop, want) in [
+            (5, 0, -1, (0, 5)),
+            (5, 1, 2, (1, 2)),
+            (5, -2, -1, (3, 2)),
+            (5, -100, 100, (0, 5)),
+            (5, 3, 1, (0, 0)),
+            (5, 5, 10, (0, 0)),
+            (5, -1, -2, (0, 0)),
+            (0, 0, -1, (0, 0)),
+            (5, i64::MIN, i64::MAX, (0, 5)),
+            (5, 0, i64::MIN, (0, 0)),
+        ] {
+            assert_eq!(clamp_range(len, start, stop), want, "{len} {start} {stop}");
+        }
+    }
+
+    #[test]
+    fn timeouts_parse_like_redis_7_0() {
+        let now = 1_000;
+        assert_eq!(timeout_arg(b"0", now), Ok(None));
+        assert_eq!(timeout_arg(b"-0", now), Ok(None));
+        assert_eq!(timeout_arg(b"-0.0001", now), Ok(None));
+        assert_eq!(timeout_arg(b"0.0001", now), Ok(Some(1_001)));
+        assert_eq!(timeout_arg(b"1.5", now), Ok(Some(2_500)));
+        assert_eq!(timeout_arg(b"2", now), Ok(Some(3_000)));
+        let negative = Err(CmdError::err("timeout is negative"));
+        assert_eq!(timeout_arg(b"-1", now), negative);
+        assert_eq!(timeout_arg(b"inf", now), negative);
+        assert_eq!(timeout_arg(b"1e16", now), negative);
+        let bad = Err(CmdError::err("timeout is not a float or out of range"));
+        assert_eq!(timeout_arg(b"abc", now), bad);
+        assert_eq!(timeout_arg(b"nan", now), bad);
+        assert_eq!(timeout_arg(b" 1", now), bad);
+        assert!(matches!(timeout_arg(b"9223372036854770", now), Ok(Some(_))));
+    }
+}

@@ -4,8 +4,10 @@
 
 use crate::command::CommandSpec;
 
+pub mod bitmaps;
 pub mod connection;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod server;
@@ -26,4 +28,6 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     zsets::COMMANDS,
+    bitmaps::COMMANDS,
+    hyperloglog::COMMANDS,
 ];

@@ -562,7 +562,7 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "maxclients", &srv.config.maxclients);
             kv(s, "client_recent_max_input_buffer", &max_in);
             kv(s, "client_recent_max_output_buffer", &max_out);
-            kv(s, "blocked_clients", &0);
+            kv(s, "blocked_clients", &srv.events.blocked_clients());
             kv(s, "tracking_clients", &0);
             kv(s, "clients_in_timeout_table", &0);
             return true;

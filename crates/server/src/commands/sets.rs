@@ -1,6 +1,560 @@
-//! Sets commands (being written).
+//! Set commands: SADD and friends, random members (SPOP, SRANDMEMBER), the
+//! algebra (SINTER, SUNION, SDIFF and their STORE forms, SINTERCARD), SMOVE,
+//! SSCAN; and the server's PRNG for random replies ([`command_rng`]).
+//!
+//! Sets use the `intset`, `listpack` and `hashtable` encodings (thresholds
+//! from `set-max-intset-entries` and `set-max-listpack-*`). A set emptied by
+//! SREM / SPOP / SMOVE is deleted, and a STORE command with an empty result
+//! deletes its destination.
 
-use crate::command::CommandSpec;
+use std::cell::Cell;
 
-/// Sets-family commands.
-pub static COMMANDS: &[CommandSpec] = &[];
+use ember_resp::Command;
+use ember_store::types::dict::Rng;
+use ember_store::types::set::{Member, Set};
+use ember_store::{Db, EncodingConfig, Value};
+
+use crate::client::Out;
+use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
+use crate::commands::hashes::{parse_count, reply_scan, ScanOpts};
+use crate::commands::keys::parse_cursor;
+use crate::error::{CmdError, CmdResult};
+
+const S: u32 = acl::SET;
+const K1: (i32, i32, i32) = (1, 1, 1);
+const ALL: (i32, i32, i32) = (1, -1, 1);
+
+/// Set-family commands.
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("sadd", -3, WRITE | DENYOOM | FAST, S, K1, "set", "1.0.0", "Adds one or more members to a set. Creates the key if it doesn't exist.", sadd)
+        .syntax("key member [member ...]")
+        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
+    CommandSpec::new("srem", -3, WRITE | FAST, S, K1, "set", "1.0.0", "Removes one or more members from a set. Deletes the set if the last member was removed.", srem)
+        .syntax("key member [member ...]")
+        .complexity("O(N) where N is the number of members to be removed."),
+    CommandSpec::new("smembers", 2, READONLY, S, K1, "set", "1.0.0", "Returns all members of a set.", smembers)
+        .syntax("key")
+        .complexity("O(N) where N is the set cardinality."),
+    CommandSpec::new("sismember", 3, READONLY | FAST, S, K1, "set", "1.0.0", "Determines whether a member belongs to a set.", sismember)
+        .syntax("key member")
+        .complexity("O(1)"),
+    CommandSpec::new("smismember", -3, READONLY | FAST, S, K1, "set", "6.2.0", "Determines whether multiple members belong to a set.", smismember)
+        .syntax("key member [member ...]")
+        .complexity("O(N) where N is the number of elements being checked for membership"),
+    CommandSpec::new("scard", 2, READONLY | FAST, S, K1, "set", "1.0.0", "Returns the number of members in a set.", scard)
+        .syntax("key")
+        .complexity("O(1)"),
+    CommandSpec::new("spop", -2, WRITE | FAST, S, K1, "set", "1.0.0", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", spop)
+        .syntax("key [count]")
+        .complexity("Without the count argument O(1), otherwise O(N) where N is the value of the passed count."),
+    CommandSpec::new("srandmember", -2, READONLY, S, K1, "set", "1.0.0", "Get one or multiple random members from a set", srandmember)
+        .syntax("key [count]")
+        .complexity("Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count."),
+    CommandSpec::new("smove", 4, WRITE | FAST, S, (1, 2, 1), "set", "1.0.0", "Moves a member from one set to another.", smove)
+        .syntax("source destination member")
+        .complexity("O(1)"),
+    CommandSpec::new("sinter", -2, READONLY, S, ALL, "set", "1.0.0", "Returns the intersect of multiple sets.", sinter)
+        .syntax("key [key ...]")
+        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+    CommandSpec::new("sinterstore", -3, WRITE | DENYOOM, S, ALL, "set", "1.0.0", "Stores the intersect of multiple sets in a key.", sinterstore)
+        .syntax("destination key [key ...]")
+        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+    CommandSpec::new("sintercard", -3, READONLY | MOVABLE_KEYS, S, (0, 0, 0), "set", "7.0.0", "Returns the number of members of the intersect of multiple sets.", sintercard)
+        .syntax("numkeys key [key ...] [LIMIT limit]")
+        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
+    CommandSpec::new("sunion", -2, READONLY, S, ALL, "set", "1.0.0", "Returns the union of multiple sets.", sunion)
+        .syntax("key [key ...]")
+        .complexity("O(N) where N is the total number of elements in all given sets."),
+    CommandSpec::new("sunionstore", -3, WRITE | DENYOOM, S, ALL, "set", "1.0.0", "Stores the union of multiple sets in a key.", sunionstore)
+        .syntax("destination key [key ...]")
+        .complexity("O(N) where N is the total number of elements in all given sets."),
+    CommandSpec::new("sdiff", -2, READONLY, S, ALL, "set", "1.0.0", "Returns the difference of multiple sets.", sdiff)
+        .syntax("key [key ...]")
+        .complexity("O(N) where N is the total number of elements in all given sets."),
+    CommandSpec::new("sdiffstore", -3, WRITE | DENYOOM, S, ALL, "set", "1.0.0", "Stores the difference of multiple sets in a key.", sdiffstore)
+        .syntax("destination key [key ...]")
+        .complexity("O(N) where N is the total number of elements in all given sets."),
+    CommandSpec::new("sscan", -3, READONLY, S, K1, "set", "2.8.0", "Iterates over members of a set.", sscan)
+        .syntax("key cursor [MATCH pattern] [COUNT count]")
+        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
+];
+
+thread_local! {
+    /// State of the per-process random stream (commands run on one thread).
+    static RNG_STATE: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// A PRNG for one command (SPOP, SRANDMEMBER, HRANDFIELD, ...), drawn from
+/// the thread's random stream, which is seeded per process unless
+/// [`seed_random`] fixed it.
+pub fn command_rng() -> Rng {
+    RNG_STATE.with(|s| {
+        let mut base = Rng::new(s.get().unwrap_or_else(|| Rng::from_entropy().next_u64()));
+        let seed = base.next_u64();
+        s.set(Some(seed));
+        Rng::new(seed)
+    })
+}
+
+/// Fixes the random stream of this thread (tests: reproducible draws).
+pub fn seed_random(seed: u64) {
+    RNG_STATE.with(|s| s.set(Some(seed)));
+}
+
+/// The set at `key`: `Ok(None)` if missing, WRONGTYPE for other types.
+pub fn lookup_set<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut Set>, CmdError> {
+    match db.get(key, now) {
+        None => Ok(None),
+        Some(e) => match e.value_mut() {
+            Value::Set(s) => Ok(Some(s)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// The set at `key` without side effects (for multi-key reads).
+fn peek_set<'a>(db: &'a Db, key: &[u8], now: u64) -> Result<Option<&'a Set>, CmdError> {
+    match db.peek(key, now).map(|e| e.value()) {
+        None => Ok(None),
+        Some(Value::Set(s)) => Ok(Some(s)),
+        Some(_) => Err(CmdError::WrongType),
+    }
+}
+
+fn bulk_member(out: &mut Out, m: Member<'_>) {
+    let mut scratch = [0u8; 20];
+    out.bulk(m.bytes(&mut scratch));
+}
+
+fn sadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let cfg = ctx.srv.config.encodings();
+    let key = cmd.arg(1);
+    let db = ctx.srv.store.db(ctx.client.db);
+    if lookup_set(db, key, now)?.is_none() {
+        let s = Set::for_members(cmd.arg(2), cmd.len() - 2, &cfg);
+        db.insert(key, Value::Set(Box::new(s)), None, now);
+    }
+    let Some(s) = lookup_set(db, key, now)? else { unreachable!("the set was just created") };
+    let mut added = 0;
+    for m in cmd.iter().skip(2) {
+        added += i64::from(s.insert(m, &cfg));
+    }
+    ctx.dirty(added as u64);
+    ctx.out().int(added);
+    Ok(())
+}
+
+fn srem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let key = cmd.arg(1);
+    let db = ctx.srv.store.db(ctx.client.db);
+    let Some(s) = lookup_set(db, key, now)? else {
+        ctx.out().int(0);
+        return Ok(());
+    };
+    let mut removed = 0;
+    for m in cmd.iter().skip(2) {
+        removed += i64::from(s.remove(m));
+        if s.is_empty() {
+            break;
+        }
+    }
+    if s.is_empty() {
+        db.remove(key, now);
+    }
+    ctx.dirty(removed as u64);
+    ctx.out().int(removed);
+    Ok(())
+}
+
+fn smembers(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let s = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let out = &mut ctx.client.out;
+    match s {
+        None => out.set(0),
+        Some(s) => {
+            out.set(s.len());
+            for m in s.iter() {
+                bulk_member(out, m);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sismember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let found = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.is_some_and(|s| s.contains(cmd.arg(2)));
+    ctx.out().int(i64::from(found));
+    Ok(())
+}
+
+fn smismember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let s = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let out = &mut ctx.client.out;
+    out.array(cmd.len() - 2);
+    for m in cmd.iter().skip(2) {
+        out.int(i64::from(s.as_ref().is_some_and(|s| s.contains(m))));
+    }
+    Ok(())
+}
+
+fn scard(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let n = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |s| s.len());
+    ctx.out().int(n as i64);
+    Ok(())
+}
+
+fn spop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let key = cmd.arg(1);
+    let count = match cmd.len() {
+        2 => None,
+        3 => {
+            // Redis gives this one message for negative and non-integer counts.
+            match parse_i64(cmd.arg(2)) {
+                Some(n) if n >= 0 => Some(n as usize),
+                _ => return Err(CmdError::err("value is out of range, must be positive")),
+            }
+        }
+        _ => return Err(CmdError::Syntax),
+    };
+    let cfg = ctx.srv.config.encodings();
+    let mut rng = command_rng();
+    let db = ctx.srv.store.db(ctx.client.db);
+    let Some(s) = lookup_set(db, key, now)? else {
+        match count {
+            None => ctx.out().null(),
+            Some(_) => ctx.out().set(0),
+        }
+        return Ok(());
+    };
+    let popped = match count {
+        None => s.pop_random(&mut rng).into_iter().collect(),
+        Some(n) => s.pop_many(n, &mut rng, &cfg),
+    };
+    if s.is_empty() {
+        db.remove(key, now);
+    }
+    ctx.dirty(popped.len() as u64);
+    let out = &mut ctx.client.out;
+    match count {
+        None => match popped.first() {
+            Some(m) => out.bulk(m),
+            None => out.null(),
+        },
+        Some(_) => {
+            out.set(popped.len());
+            for m in &popped {
+                out.bulk(m);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn srandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let count = match cmd.len() {
+        2 => None,
+        3 => Some(parse_count(cmd.arg(2))?),
+        _ => return Err(CmdError::Syntax),
+    };
+    let mut rng = command_rng();
+    let s = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let out = &mut ctx.client.out;
+    let Some(s) = s else {
+        match count {
+            None => out.null(),
+            Some(_) => out.array(0),
+        }
+        return Ok(());
+    };
+    match count {
+        None => match s.random_member(&mut rng) {
+            Some(m) => bulk_member(out, m),
+            None => out.null(),
+        },
+        Some(n) if n >= 0 && n as usize >= s.len() => {
+            out.array(s.len());
+            for m in s.iter() {
+                bulk_member(out, m);
+            }
+        }
+        Some(n) => {
+            let picked = if n >= 0 {
+                s.sample_distinct(n as usize, &mut rng)
+            } else {
+                s.sample_with_repeats(n.unsigned_abs() as usize, &mut rng)
+            };
+            out.array(picked.len());
+            for m in picked {
+                bulk_member(out, m);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn smove(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let (src, dst, member) = (cmd.arg(1), cmd.arg(2), cmd.arg(3));
+    let cfg = ctx.srv.config.encodings();
+    let db = ctx.srv.store.db(ctx.client.db);
+    let Some(src_set) = peek_set(db, src, now)? else {
+        ctx.out().int(0);
+        return Ok(());
+    };
+    let src_has = src_set.contains(member);
+    let dst_exists = peek_set(db, dst, now)?.is_some();
+    if src == dst {
+        ctx.out().int(i64::from(src_has));
+        return Ok(());
+    }
+    if !src_has {
+        ctx.out().int(0);
+        return Ok(());
+    }
+    if let Some(s) = lookup_set(db, src, now)? {
+        s.remove(member);
+        if s.is_empty() {
+            db.remove(src, now);
+        }
+    }
+    if !dst_exists {
+        db.insert(dst, Value::Set(Box::new(Set::for_members(member, 1, &cfg))), None, now);
+    }
+    if let Some(d) = lookup_set(db, dst, now)? {
+        d.insert(member, &cfg);
+    }
+    ctx.dirty(2);
+    ctx.out().int(1);
+    Ok(())
+}
+
+/// The sets named by `keys` (every key type-checked); `Ok(None)` for an
+/// intersection that is empty because a key is missing.
+fn sets_for_inter<'a>(db: &'a Db, keys: &[&[u8]], now: u64) -> Result<Option<Vec<&'a Set>>, CmdError> {
+    let mut sets = Vec::with_capacity(keys.len());
+    let mut missing = false;
+    for k in keys {
+        match peek_set(db, k, now)? {
+            Some(s) => sets.push(s),
+            None => missing = true,
+        }
+    }
+    Ok((!missing).then_some(sets))
+}
+
+/// Members of the intersection, iterating the smallest set; stops after
+/// `limit` members (0: no limit).
+fn intersect<'a>(mut sets: Vec<&'a Set>, limit: usize) -> Vec<Member<'a>> {
+    sets.sort_by_key(|s| s.len());
+    let Some((first, rest)) = sets.split_first() else { return Vec::new() };
+    let mut out = Vec::new();
+    for m in first.iter() {
+        if rest.iter().all(|s| s.contains_member(m)) {
+            out.push(m);
+            if out.len() == limit {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Union (`diff` false) or difference (`diff` true) of the sets at `keys`,
+/// missing keys being empty sets. Every key is type-checked first.
+fn union_or_diff(db: &Db, keys: &[&[u8]], now: u64, diff: bool) -> Result<Vec<Vec<u8>>, CmdError> {
+    let mut sets = Vec::with_capacity(keys.len());
+    for k in keys {
+        sets.push(peek_set(db, k, now)?);
+    }
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    if diff {
+        let Some(Some(first)) = sets.first() else { return Ok(out) };
+        for m in first.iter() {
+            if !sets[1..].iter().flatten().any(|s| s.contains_member(m)) {
+                out.push(m.to_vec());
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::new();
+        for s in sets.iter().flatten() {
+            for m in s.iter() {
+                let v = m.to_vec();
+                if !seen.contains(&v) {
+                    seen.insert(v.clone());
+                    out.push(v);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn keys_from<'a>(cmd: &Command<'a>, start: usize) -> Vec<&'a [u8]> {
+    (start..cmd.len()).map(|i| cmd.arg(i)).collect()
+}
+
+fn reply_members(out: &mut Out, members: &[Vec<u8>]) {
+    out.set(members.len());
+    for m in members {
+        out.bulk(m);
+    }
+}
+
+/// Stores `members` at `dst` (replacing any value), or deletes `dst` when
+/// there are none; replies with the cardinality.
+fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], members: &[Vec<u8>], cfg: &EncodingConfig) {
+    let now = ctx.now_ms;
+    let db = ctx.srv.store.db(ctx.client.db);
+    if members.is_empty() {
+        let existed = db.remove(dst, now).is_some();
+        if existed {
+            ctx.dirty(1);
+        }
+    } else {
+        let mut s = Set::new();
+        for m in members {
+            s.insert(m, cfg);
+        }
+        if let Some(old) = db.insert(dst, Value::Set(Box::new(s)), None, now) {
+            ctx.srv.drop_value(old);
+        }
+        ctx.dirty(1);
+    }
+    ctx.out().int(members.len() as i64);
+}
+
+fn sinter(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let keys = keys_from(cmd, 1);
+    let db = ctx.srv.store.db(ctx.client.db);
+    let out = &mut ctx.client.out;
+    match sets_for_inter(db, &keys, now)? {
+        None => out.set(0),
+        Some(sets) => {
+            let members = intersect(sets, 0);
+            out.set(members.len());
+            for m in members {
+                bulk_member(out, m);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sinterstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let cfg = ctx.srv.config.encodings();
+    let keys = keys_from(cmd, 2);
+    let db = ctx.srv.store.db(ctx.client.db);
+    let members: Vec<Vec<u8>> = match sets_for_inter(db, &keys, now)? {
+        None => Vec::new(),
+        Some(sets) => intersect(sets, 0).into_iter().map(|m| m.to_vec()).collect(),
+    };
+    store_result(ctx, cmd.arg(1), &members, &cfg);
+    Ok(())
+}
+
+fn sintercard(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let numkeys = match parse_i64(cmd.arg(1)) {
+        Some(n) if n >= 1 => n as usize,
+        _ => return Err(CmdError::err("numkeys should be greater than 0")),
+    };
+    if numkeys > cmd.len() - 2 {
+        return Err(CmdError::err("Number of keys can't be greater than number of args"));
+    }
+    let mut limit = 0usize;
+    let mut i = 2 + numkeys;
+    while i < cmd.len() {
+        if is(cmd.arg(i), "LIMIT") && i + 1 < cmd.len() {
+            match parse_i64(cmd.arg(i + 1)) {
+                Some(n) if n >= 0 => limit = n as usize,
+                _ => return Err(CmdError::err("LIMIT can't be negative")),
+            }
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let keys: Vec<&[u8]> = (2..2 + numkeys).map(|i| cmd.arg(i)).collect();
+    let db = ctx.srv.store.db(ctx.client.db);
+    let n = match sets_for_inter(db, &keys, now)? {
+        None => 0,
+        Some(sets) => intersect(sets, limit).len(),
+    };
+    ctx.out().int(n as i64);
+    Ok(())
+}
+
+fn sunion_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, diff: bool, store: bool) -> CmdResult {
+    let now = ctx.now_ms;
+    let cfg = ctx.srv.config.encodings();
+    let keys = keys_from(cmd, if store { 2 } else { 1 });
+    let members = union_or_diff(ctx.srv.store.db(ctx.client.db), &keys, now, diff)?;
+    if store {
+        store_result(ctx, cmd.arg(1), &members, &cfg);
+    } else {
+        reply_members(&mut ctx.client.out, &members);
+    }
+    Ok(())
+}
+
+fn sunion(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    sunion_generic(ctx, cmd, false, false)
+}
+
+fn sunionstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    sunion_generic(ctx, cmd, false, true)
+}
+
+fn sdiff(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    sunion_generic(ctx, cmd, true, false)
+}
+
+fn sdiffstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    sunion_generic(ctx, cmd, true, true)
+}
+
+fn sscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let cursor = parse_cursor(cmd.arg(2))?;
+    let Some(s) = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
+        reply_scan(&mut ctx.client.out, 0, &[]);
+        return Ok(());
+    };
+    let opts = ScanOpts::parse(cmd, 3)?;
+    let mut items = Vec::new();
+    let next = s.scan(cursor, opts.count, |m| {
+        let mut scratch = [0u8; 20];
+        let b = m.bytes(&mut scratch);
+        if opts.matches(b) {
+            items.push(b.to_vec());
+        }
+    });
+    reply_scan(&mut ctx.client.out, next, &items);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_stream_is_reproducible() {
+        seed_random(42);
+        let a = command_rng().next_u64();
+        let b = command_rng().next_u64();
+        seed_random(42);
+        assert_eq!(command_rng().next_u64(), a);
+        assert_eq!(command_rng().next_u64(), b);
+        assert_ne!(a, b);
+    }
+}

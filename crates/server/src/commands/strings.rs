@@ -729,7 +729,7 @@ mod tests {
 ///
 /// Values are exact multiples of a power of two held in a small big integer,
 /// rounded to the 80-bit format (round half to even) after each operation.
-mod long_double {
+pub(crate) mod long_double {
     use std::cmp::Ordering;
 
     /// Significand bits of the x87 extended format.

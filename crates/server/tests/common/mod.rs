@@ -483,3 +483,195 @@ pub fn scan_all(c: &mut Conn, extra: &str) -> Result<Vec<Vec<u8>>, Frame> {
     keys.dedup();
     Ok(keys)
 }
+
+/// A differential runner for the hash and set families (diff_hashes.rs,
+/// diff_sets.rs): each line of a sequence goes to ember and to
+/// redis-server, and the replies are compared after the line's mode.
+///
+/// A line may start with a mode and end with `=> <reply>` (ember's own
+/// expectation in the compact form of [`show`], checked in RESP2 even
+/// without redis-server). Modes:
+/// - (none): exact equality;
+/// - `!sort`: elements of an array / set / map compared as a sorted
+///   multiset (map pairs by key);
+/// - `!len`: same reply type and element count, and for nested arrays
+///   (RESP3 HRANDFIELD pairs) the same inner counts (random replies);
+/// - `!hscan <key> <opts>` / `!sscan <key> <opts>`: a whole HSCAN / SSCAN
+///   iteration: same sorted items;
+/// - `!ember`: sent to both, replies not compared (setup, ember-only
+///   configuration, behaviour that follows Redis 7.2 rather than 7.0).
+pub mod hs_diff {
+    use super::{args, show, Conn, Frame, Server};
+
+    /// Named sequences of test lines.
+    pub type Sequences = Vec<(&'static str, Vec<&'static str>)>;
+
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    enum Mode {
+        Exact,
+        Sort,
+        Len,
+        HScan,
+        SScan,
+        Ember,
+    }
+
+    fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
+        let (line, expect) = match line.rfind(" => ") {
+            Some(i) => (&line[..i], Some(&line[i + 4..])),
+            None => (line, None),
+        };
+        let Some(rest) = line.strip_prefix('!') else { return (Mode::Exact, line, expect) };
+        let (m, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        let mode = match m {
+            "sort" => Mode::Sort,
+            "len" => Mode::Len,
+            "hscan" => Mode::HScan,
+            "sscan" => Mode::SScan,
+            "ember" => Mode::Ember,
+            _ => panic!("unknown mode {m}"),
+        };
+        (mode, rest, expect)
+    }
+
+    /// Sorts the elements of an unordered reply (recursively for nothing:
+    /// only the top level).
+    pub fn sorted(f: &Frame) -> Frame {
+        match f {
+            Frame::Array(v) => {
+                let mut v = v.clone();
+                v.sort_by_key(show);
+                Frame::Array(v)
+            }
+            Frame::Set(v) => {
+                let mut v = v.clone();
+                v.sort_by_key(show);
+                Frame::Set(v)
+            }
+            Frame::Map(p) => {
+                let mut p = p.clone();
+                p.sort_by_key(|(k, _)| show(k));
+                Frame::Map(p)
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Type and element counts only (for random replies).
+    pub fn shape(f: &Frame) -> String {
+        match f {
+            Frame::Array(v) | Frame::Set(v) => {
+                let kind = if matches!(f, Frame::Set(_)) { "set" } else { "array" };
+                let inner: Vec<String> = v
+                    .iter()
+                    .map(|x| match x {
+                        Frame::Array(i) => format!("array{}", i.len()),
+                        Frame::Bulk(_) => "bulk".into(),
+                        other => show(other),
+                    })
+                    .collect();
+                format!("{kind}{}[{}]", v.len(), inner.join(","))
+            }
+            Frame::Bulk(_) => "bulk".into(),
+            other => show(other),
+        }
+    }
+
+    fn scan_all(c: &mut Conn, command: &str, rest: &str) -> Frame {
+        let mut parts = args(rest);
+        let key = parts.remove(0);
+        let mut cursor = b"0".to_vec();
+        let mut items = Vec::new();
+        let mut rounds = 0;
+        loop {
+            let mut argv = vec![command.as_bytes().to_vec(), key.clone(), cursor.clone()];
+            argv.extend(parts.iter().cloned());
+            let reply = c.cmd(&argv);
+            let Frame::Array(v) = &reply else { return reply };
+            let Frame::Bulk(next) = &v[0] else { panic!("bad cursor {}", show(&reply)) };
+            let Frame::Array(got) = &v[1] else { panic!("bad items {}", show(&reply)) };
+            if command == "HSCAN" {
+                assert!(got.len() % 2 == 0, "odd HSCAN reply {}", show(&reply));
+                items.extend(got.chunks(2).map(|c| Frame::Array(c.to_vec())));
+            } else {
+                items.extend(got.iter().cloned());
+            }
+            cursor = next.to_vec();
+            rounds += 1;
+            assert!(rounds < 100_000, "{command} does not terminate");
+            if cursor == b"0" {
+                break;
+            }
+        }
+        items.sort_by_key(show);
+        items.dedup();
+        Frame::Array(items)
+    }
+
+    fn reply(c: &mut Conn, mode: Mode, line: &str) -> Frame {
+        match mode {
+            Mode::HScan => scan_all(c, "HSCAN", line),
+            Mode::SScan => scan_all(c, "SSCAN", line),
+            _ => c.cmd(&args(line)),
+        }
+    }
+
+    fn fresh(server: &Server, resp3: bool) -> Conn {
+        let mut c = server.conn();
+        if resp3 {
+            let r = c.run("HELLO 3");
+            assert!(matches!(r, Frame::Map(_)), "HELLO 3 on {:?}: {}", server.kind, show(&r));
+        }
+        assert_eq!(c.run("FLUSHALL"), super::ok());
+        c
+    }
+
+    /// Runs every sequence on both servers; returns the mismatches.
+    pub fn run_all(ember: &Server, redis: Option<&Server>, resp3: bool, sequences: Sequences) -> Vec<String> {
+        let mut problems = Vec::new();
+        let proto = if resp3 { "RESP3" } else { "RESP2" };
+        for (name, lines) in sequences {
+            let mut e = fresh(ember, resp3);
+            let mut r = redis.map(|s| fresh(s, resp3));
+            for line in lines {
+                let (mode, cmdline, expect) = parse_line(line);
+                let got = reply(&mut e, mode, cmdline);
+                if let Some(want) = expect {
+                    if !resp3 && show(&got) != want {
+                        problems
+                            .push(format!("[{proto}] {name}: `{cmdline}`: ember {} but expected {want}", show(&got)));
+                    }
+                }
+                let Some(r) = r.as_mut() else { continue };
+                let theirs = reply(r, mode, cmdline);
+                let same = match mode {
+                    Mode::Ember => true,
+                    Mode::Sort => sorted(&got) == sorted(&theirs),
+                    Mode::Len => shape(&got) == shape(&theirs),
+                    _ => got == theirs,
+                };
+                if !same {
+                    problems.push(format!(
+                        "[{proto}] {name}: `{cmdline}`\n      ember: {}\n      redis: {}",
+                        show(&got),
+                        show(&theirs)
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
+    /// Runs `sequences` in RESP2 then RESP3 against fresh servers started
+    /// with `extra` options, and fails listing every mismatch.
+    pub fn check(sequences: fn() -> Sequences, extra: &[&str]) {
+        let ember = Server::ember(extra);
+        let redis = Server::redis(extra);
+        let mut problems = run_all(&ember, redis.as_ref(), false, sequences());
+        problems.extend(run_all(&ember, redis.as_ref(), true, sequences()));
+        for p in &problems {
+            eprintln!("MISMATCH {p}");
+        }
+        assert!(problems.is_empty(), "{} mismatches between ember and redis (see above)", problems.len());
+    }
+}

@@ -1,22 +1,633 @@
-//! The Hash type (being written: this file is replaced by its implementation).
+//! The hash type ([`Hash`]) and the packed string sequence ([`Pack`]) that
+//! is the compact `listpack` encoding of small hashes and sets.
+//!
+//! A hash starts as a `listpack`: its fields and values alternate in one
+//! [`Pack`] buffer in insertion order (which HGETALL / HKEYS reflect, as in
+//! Redis), searched linearly. Once it holds more than
+//! `hash-max-listpack-entries` fields, or a field or value longer than
+//! `hash-max-listpack-value` bytes is written, it becomes a `hashtable`: a
+//! [`Dict`] from field to boxed value. It never converts back.
 
-/// A hash value.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Hash {
-    len: usize,
+use super::dict::{Dict, Rng};
+use super::EncodingConfig;
+
+/// A sequence of byte strings packed into one buffer, each one a length
+/// prefix (LEB128: 7 bits a byte, so one byte up to 127 bytes) followed by
+/// its bytes. Appending, replacing and removing splice the buffer; lookups
+/// walk it from the start. Memory: the bytes plus 1-2 bytes a string.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Pack {
+    buf: Vec<u8>,
+    len: u32,
 }
 
-impl Hash {
-    /// Number of elements.
-    pub fn len(&self) -> usize {
-        self.len
+impl std::fmt::Debug for Pack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter().map(|s| s.escape_ascii().to_string())).finish()
     }
-    /// No elements.
+}
+
+/// Iterator over a [`Pack`]'s strings, with their byte offsets.
+#[derive(Clone)]
+pub struct PackIter<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> PackIter<'a> {
+    /// Next string and its `[start, end)` byte range in the buffer
+    /// (prefix included).
+    #[inline]
+    pub(crate) fn next_with_range(&mut self) -> Option<(&'a [u8], usize, usize)> {
+        if self.at >= self.buf.len() {
+            return None;
+        }
+        let start = self.at;
+        let mut len = 0usize;
+        let mut shift = 0;
+        loop {
+            let b = self.buf[self.at];
+            self.at += 1;
+            len |= usize::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        let s = &self.buf[self.at..self.at + len];
+        self.at += len;
+        Some((s, start, self.at))
+    }
+}
+
+impl<'a> Iterator for PackIter<'a> {
+    type Item = &'a [u8];
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        self.next_with_range().map(|(s, _, _)| s)
+    }
+}
+
+fn encode_len(mut n: usize, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn prefix_len(mut n: usize) -> usize {
+    let mut k = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        k += 1;
+    }
+    k
+}
+
+impl Pack {
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// True if there are no strings.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-    /// The OBJECT ENCODING name.
+
+    /// Bytes of the buffer (allocated capacity).
+    pub fn heap_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// The strings in order.
+    pub fn iter(&self) -> PackIter<'_> {
+        PackIter { buf: &self.buf, at: 0 }
+    }
+
+    /// Appends a string.
+    pub fn push(&mut self, s: &[u8]) {
+        self.buf.reserve_exact(prefix_len(s.len()) + s.len());
+        encode_len(s.len(), &mut self.buf);
+        self.buf.extend_from_slice(s);
+        self.len += 1;
+    }
+
+    /// Position (string index) and byte range of the first string equal to
+    /// `s` among those at indexes `0, step, 2*step, ...`.
+    fn find(&self, s: &[u8], step: usize) -> Option<(usize, usize, usize)> {
+        let mut it = self.iter();
+        let mut i = 0;
+        while let Some((x, start, end)) = it.next_with_range() {
+            if i % step == 0 && x == s {
+                return Some((i, start, end));
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Replaces the bytes `start..end` with the encoding of `s`.
+    fn replace_range(&mut self, start: usize, end: usize, s: &[u8]) {
+        let mut enc = Vec::with_capacity(prefix_len(s.len()) + s.len());
+        encode_len(s.len(), &mut enc);
+        enc.extend_from_slice(s);
+        self.buf.splice(start..end, enc);
+    }
+
+    /// Removes the bytes `start..end`, which hold `n` strings.
+    pub(crate) fn remove_range(&mut self, start: usize, end: usize, n: usize) {
+        self.buf.drain(start..end);
+        self.len -= n as u32;
+        if self.buf.capacity() > 2 * self.buf.len() + 64 {
+            self.buf.shrink_to_fit();
+        }
+    }
+}
+
+/// The two encodings.
+#[derive(Clone, Debug)]
+enum Repr {
+    /// `listpack`: field, value, field, value, ... in insertion order.
+    Pack(Pack),
+    /// `hashtable`.
+    Table(Dict<Box<[u8]>>),
+}
+
+/// A hash value: a map from field to value, both byte strings.
+#[derive(Clone, Debug)]
+pub struct Hash {
+    repr: Repr,
+}
+
+impl Default for Hash {
+    fn default() -> Self {
+        Hash { repr: Repr::Pack(Pack::default()) }
+    }
+}
+
+/// Equal as maps (whatever the encodings and the order).
+impl PartialEq for Hash {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(f, v)| other.get(f) == Some(v))
+    }
+}
+
+impl Eq for Hash {}
+
+/// Iterator over a hash's `(field, value)` pairs: insertion order for a
+/// `listpack`, hash order for a `hashtable`.
+pub struct HashIter<'a>(IterRepr<'a>);
+
+enum IterRepr<'a> {
+    Pack(PackIter<'a>),
+    Table(super::dict::Iter<'a, Box<[u8]>>),
+}
+
+impl<'a> Iterator for HashIter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            IterRepr::Pack(it) => {
+                let f = it.next()?;
+                let v = it.next()?;
+                Some((f, v))
+            }
+            IterRepr::Table(it) => it.next().map(|(f, v)| (f, &v[..])),
+        }
+    }
+}
+
+impl Hash {
+    /// An empty hash (`listpack`).
+    pub fn new() -> Self {
+        Hash::default()
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            Repr::Pack(p) => p.len() / 2,
+            Repr::Table(d) => d.len(),
+        }
+    }
+
+    /// No fields.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The OBJECT ENCODING name: `listpack` or `hashtable`.
     pub fn encoding_name(&self) -> &'static str {
-        "listpack"
+        match &self.repr {
+            Repr::Pack(_) => "listpack",
+            Repr::Table(_) => "hashtable",
+        }
+    }
+
+    /// Approximate heap bytes owned (MEMORY USAGE).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.repr {
+            Repr::Pack(p) => p.heap_bytes(),
+            Repr::Table(d) => d.heap_bytes() + d.iter().map(|(_, v)| v.len()).sum::<usize>(),
+        }
+    }
+
+    /// The value of `field`.
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match &self.repr {
+            Repr::Pack(p) => {
+                let (i, _, _) = p.find(field, 2)?;
+                p.iter().nth(i + 1)
+            }
+            Repr::Table(d) => d.get(field).map(|v| &v[..]),
+        }
+    }
+
+    /// True if `field` is present.
+    pub fn contains(&self, field: &[u8]) -> bool {
+        match &self.repr {
+            Repr::Pack(p) => p.find(field, 2).is_some(),
+            Repr::Table(d) => d.contains_key(field),
+        }
+    }
+
+    /// Converts to `hashtable` if writing a field or value of these lengths
+    /// would exceed `hash-max-listpack-value` (what Redis checks before
+    /// HSET / HSETNX touch the hash, even for an existing field).
+    pub fn prepare_write(&mut self, field_len: usize, value_len: usize, cfg: &EncodingConfig) {
+        if matches!(self.repr, Repr::Pack(_))
+            && (field_len > cfg.hash_max_listpack_value || value_len > cfg.hash_max_listpack_value)
+        {
+            self.convert();
+        }
+    }
+
+    /// Sets `field` to `value`; returns true if the field is new. Converts
+    /// to `hashtable` past the thresholds of `cfg`.
+    pub fn insert(&mut self, field: &[u8], value: &[u8], cfg: &EncodingConfig) -> bool {
+        self.prepare_write(field.len(), value.len(), cfg);
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                if let Some((i, _, _)) = p.find(field, 2) {
+                    let mut it = p.iter();
+                    let mut range = None;
+                    let mut j = 0;
+                    while let Some((_, s, e)) = it.next_with_range() {
+                        if j == i + 1 {
+                            range = Some((s, e));
+                            break;
+                        }
+                        j += 1;
+                    }
+                    let (s, e) = range.expect("a field is followed by its value");
+                    p.replace_range(s, e, value);
+                    return false;
+                }
+                p.push(field);
+                p.push(value);
+                if p.len() / 2 > cfg.hash_max_listpack_entries {
+                    self.convert();
+                }
+                true
+            }
+            Repr::Table(d) => d.insert(field, value.into()).is_none(),
+        }
+    }
+
+    /// Sets `field` only if it is absent; returns true if it was set. (An
+    /// existing field leaves the encoding alone, as in Redis.)
+    pub fn insert_if_absent(&mut self, field: &[u8], value: &[u8], cfg: &EncodingConfig) -> bool {
+        if self.contains(field) {
+            return false;
+        }
+        self.insert(field, value, cfg)
+    }
+
+    /// Removes `field`; returns true if it was present.
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                let Some((_, start, _)) = p.find(field, 2) else { return false };
+                // Skip the field and its value.
+                let mut it = PackIter { buf: &p.buf, at: start };
+                it.next_with_range();
+                let end = it.next_with_range().map_or(p.buf.len(), |(_, _, e)| e);
+                p.remove_range(start, end, 2);
+                true
+            }
+            Repr::Table(d) => d.remove(field).is_some(),
+        }
+    }
+
+    /// All `(field, value)` pairs: insertion order for `listpack`, hash
+    /// order for `hashtable`.
+    pub fn iter(&self) -> HashIter<'_> {
+        match &self.repr {
+            Repr::Pack(p) => HashIter(IterRepr::Pack(p.iter())),
+            Repr::Table(d) => HashIter(IterRepr::Table(d.iter())),
+        }
+    }
+
+    /// One HSCAN step (see [`Dict::scan`]): a `listpack` hash reports every
+    /// pair in one call and returns cursor 0, as Redis does.
+    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], &[u8])) -> u64 {
+        match &self.repr {
+            Repr::Pack(_) => {
+                for (k, v) in self.iter() {
+                    f(k, v);
+                }
+                0
+            }
+            Repr::Table(d) => d.scan(cursor, count, |k, v| f(k, v)),
+        }
+    }
+
+    /// A uniformly random pair.
+    pub fn random_entry(&self, rng: &mut Rng) -> Option<(&[u8], &[u8])> {
+        match &self.repr {
+            Repr::Pack(p) => {
+                if p.is_empty() {
+                    return None;
+                }
+                let i = rng.below((p.len() / 2) as u64) as usize * 2;
+                let mut it = p.iter().skip(i);
+                Some((it.next()?, it.next()?))
+            }
+            Repr::Table(d) => d.random_entry_with(rng).map(|(k, v)| (k, &v[..])),
+        }
+    }
+
+    /// `count` uniformly random pairs, repeats allowed (HRANDFIELD with a
+    /// negative count).
+    pub fn sample_with_repeats(&self, count: usize, rng: &mut Rng) -> Vec<(&[u8], &[u8])> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        match &self.repr {
+            Repr::Pack(_) => {
+                let all: Vec<_> = self.iter().collect();
+                (0..count).map(|_| all[rng.below(all.len() as u64) as usize]).collect()
+            }
+            Repr::Table(_) => (0..count).filter_map(|_| self.random_entry(rng)).collect(),
+        }
+    }
+
+    /// `min(count, len)` distinct pairs, a uniformly random subset (in
+    /// random order); the whole hash, in iteration order, when `count >=
+    /// len`.
+    pub fn sample_distinct(&self, count: usize, rng: &mut Rng) -> Vec<(&[u8], &[u8])> {
+        if count >= self.len() {
+            return self.iter().collect();
+        }
+        match &self.repr {
+            Repr::Table(d) if count.saturating_mul(3) <= d.len() => {
+                // Few of many: draw and drop repeats.
+                let mut seen = std::collections::HashSet::with_capacity(count);
+                let mut out = Vec::with_capacity(count);
+                while out.len() < count {
+                    if let Some((k, v)) = d.random_entry_with(rng) {
+                        if seen.insert(k) {
+                            out.push((k, &v[..]));
+                        }
+                    }
+                }
+                out
+            }
+            _ => partial_shuffle(self.iter().collect(), count, rng),
+        }
+    }
+
+    /// Converts to the `hashtable` encoding.
+    fn convert(&mut self) {
+        if let Repr::Pack(p) = &self.repr {
+            let mut d = Dict::with_capacity(p.len() / 2);
+            let mut it = p.iter();
+            while let (Some(f), Some(v)) = (it.next(), it.next()) {
+                d.insert(f, v.into());
+            }
+            self.repr = Repr::Table(d);
+        }
+    }
+
+    /// A hash holding `pairs` (later pairs win), encoded for its size.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, cfg: &EncodingConfig) -> Hash {
+        let mut h = Hash::new();
+        for (f, v) in pairs {
+            h.insert(f, v, cfg);
+        }
+        h
+    }
+}
+
+/// The first `count` elements of a uniformly random permutation of `v`
+/// (partial Fisher-Yates).
+pub(crate) fn partial_shuffle<T>(mut v: Vec<T>, count: usize, rng: &mut Rng) -> Vec<T> {
+    let n = v.len();
+    let count = count.min(n);
+    for i in 0..count {
+        let j = i + rng.below((n - i) as u64) as usize;
+        v.swap(i, j);
+    }
+    v.truncate(count);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rng;
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    fn small() -> EncodingConfig {
+        EncodingConfig { hash_max_listpack_entries: 4, hash_max_listpack_value: 8, ..EncodingConfig::default() }
+    }
+
+    #[test]
+    fn pack_roundtrip_and_lengths() {
+        let mut p = Pack::default();
+        let long = vec![b'x'; 300];
+        let strings: Vec<&[u8]> = vec![b"", b"a", &long, &[0u8; 127], &[1u8; 128], b"end"];
+        for s in &strings {
+            p.push(s);
+        }
+        assert_eq!(p.len(), strings.len());
+        assert_eq!(p.iter().collect::<Vec<_>>(), strings);
+        assert_eq!(p.iter().nth(2), Some(&long[..]));
+        assert_eq!(p.buf.len(), strings.iter().map(|s| prefix_len(s.len()) + s.len()).sum::<usize>());
+        assert_eq!(prefix_len(127), 1);
+        assert_eq!(prefix_len(128), 2);
+        assert_eq!(prefix_len(16383), 2);
+        assert_eq!(prefix_len(16384), 3);
+    }
+
+    #[test]
+    fn listpack_keeps_insertion_order() {
+        let cfg = EncodingConfig::default();
+        let mut h = Hash::new();
+        for (f, v) in [("z", "1"), ("a", "2"), ("m", "3")] {
+            assert!(h.insert(f.as_bytes(), v.as_bytes(), &cfg));
+        }
+        assert!(!h.insert(b"a", b"22222", &cfg));
+        assert!(h.remove(b"z"));
+        assert!(!h.remove(b"z"));
+        assert!(h.insert(b"z", b"", &cfg));
+        let pairs: Vec<_> = h.iter().collect();
+        assert_eq!(pairs, vec![(&b"a"[..], &b"22222"[..]), (b"m", b"3"), (b"z", b"")]);
+        assert_eq!(h.encoding_name(), "listpack");
+        assert_eq!(h.get(b"a"), Some(&b"22222"[..]));
+        assert_eq!(h.get(b"3"), None, "values are not fields");
+        assert!(!h.contains(b"3"));
+    }
+
+    #[test]
+    fn conversions() {
+        // (operations, expected encoding)
+        let cfg = small();
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")], "listpack"),
+            (&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"), ("e", "5")], "hashtable"),
+            (&[("a", "12345678")], "listpack"),
+            (&[("a", "123456789")], "hashtable"),
+            (&[("123456789", "a")], "hashtable"),
+            (&[("a", "1"), ("a", "2"), ("a", "3"), ("a", "4"), ("a", "5")], "listpack"),
+        ];
+        for (ops, want) in cases {
+            let h = Hash::from_pairs(ops.iter().map(|(f, v)| (f.as_bytes(), v.as_bytes())), &cfg);
+            assert_eq!(h.encoding_name(), *want, "{ops:?}");
+        }
+        // HSETNX of an existing field with a long value changes nothing.
+        let mut h = Hash::from_pairs([(&b"a"[..], &b"1"[..])], &cfg);
+        assert!(!h.insert_if_absent(b"a", b"123456789", &cfg));
+        assert_eq!(h.encoding_name(), "listpack");
+        assert_eq!(h.get(b"a"), Some(&b"1"[..]));
+    }
+
+    #[test]
+    fn random_and_samples() {
+        let cfg = EncodingConfig::default();
+        for n in [3usize, 600] {
+            let fields: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+            let h = Hash::from_pairs(fields.iter().map(|f| (f.as_bytes(), f.as_bytes())), &cfg);
+            let mut rng = Rng::new(9);
+            for count in [0, 1, 2, n - 1, n, n + 5] {
+                let s = h.sample_distinct(count, &mut rng);
+                assert_eq!(s.len(), count.min(n));
+                let mut keys: Vec<_> = s.iter().map(|(k, _)| *k).collect();
+                keys.sort();
+                keys.dedup();
+                assert_eq!(keys.len(), count.min(n));
+                assert!(s.iter().all(|(k, v)| k == v));
+            }
+            let r = h.sample_with_repeats(50, &mut rng);
+            assert_eq!(r.len(), 50);
+            assert!(r.iter().all(|(k, v)| h.get(k) == Some(*v)));
+        }
+        assert!(Hash::new().random_entry(&mut Rng::new(1)).is_none());
+        assert!(Hash::new().sample_with_repeats(5, &mut Rng::new(1)).is_empty());
+    }
+
+    #[test]
+    fn random_entry_is_uniform_on_both_encodings() {
+        // Chi-square, 20 fields, 40_000 draws; 0.999 quantile for 19
+        // degrees of freedom is about 43.8.
+        for cfg in [EncodingConfig::default(), small()] {
+            let fields: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
+            let h = Hash::from_pairs(fields.iter().map(|f| (f.as_bytes(), &b"v"[..])), &cfg);
+            let mut counts: HashMap<&[u8], u32> = HashMap::new();
+            let mut rng = Rng::new(1234);
+            for _ in 0..40_000 {
+                *counts.entry(h.random_entry(&mut rng).unwrap().0).or_default() += 1;
+            }
+            let e = 2000.0;
+            let chi2: f64 = counts.values().map(|&c| (f64::from(c) - e).powi(2) / e).sum();
+            assert_eq!(counts.len(), 20);
+            assert!(chi2 < 43.8, "{} chi-square {chi2}", h.encoding_name());
+        }
+    }
+
+    #[test]
+    fn scan_listpack_is_one_call() {
+        let cfg = EncodingConfig::default();
+        let h = Hash::from_pairs([(&b"a"[..], &b"1"[..]), (b"b", b"2")], &cfg);
+        let mut seen = Vec::new();
+        assert_eq!(h.scan(0, 1, |k, v| seen.push((k.to_vec(), v.to_vec()))), 0);
+        assert_eq!(seen.len(), 2);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set(u8, u16),
+        SetNx(u8, u16),
+        Del(u8),
+    }
+
+    fn value(v: u16) -> Vec<u8> {
+        // Mostly short values, some longer than the small threshold.
+        if v % 7 == 0 {
+            vec![b'v'; usize::from(v % 20)]
+        } else {
+            v.to_string().into_bytes()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn model(ops in proptest::collection::vec(
+            prop_oneof![
+                (0u8..12, any::<u16>()).prop_map(|(f, v)| Op::Set(f, v)),
+                (0u8..12, any::<u16>()).prop_map(|(f, v)| Op::SetNx(f, v)),
+                (0u8..12).prop_map(Op::Del),
+            ], 1..120))
+        {
+            let cfg = small();
+            let mut h = Hash::new();
+            let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            let mut order: Vec<Vec<u8>> = Vec::new();
+            let mut was_table = false;
+            for op in ops {
+                match op {
+                    Op::Set(f, v) => {
+                        let f = vec![b'f'; usize::from(f)];
+                        let v = value(v);
+                        let new = model.insert(f.clone(), v.clone()).is_none();
+                        if new { order.push(f.clone()); }
+                        prop_assert_eq!(h.insert(&f, &v, &cfg), new);
+                    }
+                    Op::SetNx(f, v) => {
+                        let f = vec![b'f'; usize::from(f)];
+                        let v = value(v);
+                        let new = !model.contains_key(&f);
+                        if new { model.insert(f.clone(), v.clone()); order.push(f.clone()); }
+                        prop_assert_eq!(h.insert_if_absent(&f, &v, &cfg), new);
+                    }
+                    Op::Del(f) => {
+                        let f = vec![b'f'; usize::from(f)];
+                        order.retain(|x| x != &f);
+                        prop_assert_eq!(h.remove(&f), model.remove(&f).is_some());
+                    }
+                }
+                prop_assert_eq!(h.len(), model.len());
+                // Never converts back; converts exactly when a limit is crossed.
+                if was_table { prop_assert_eq!(h.encoding_name(), "hashtable"); }
+                was_table = h.encoding_name() == "hashtable";
+                if !was_table {
+                    prop_assert!(h.len() <= cfg.hash_max_listpack_entries);
+                    let fields: Vec<Vec<u8>> = h.iter().map(|(f, _)| f.to_vec()).collect();
+                    prop_assert_eq!(&fields, &order, "listpack keeps insertion order");
+                }
+                for (f, v) in &model {
+                    prop_assert_eq!(h.get(f), Some(&v[..]));
+                }
+            }
+            let mut got: Vec<_> = h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+            got.sort();
+            let mut want: Vec<_> = model.into_iter().collect();
+            want.sort();
+            prop_assert_eq!(got, want);
+        }
     }
 }

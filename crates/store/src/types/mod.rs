@@ -1,7 +1,10 @@
 //! Collection types: [`list::List`], [`hash::Hash`], [`set::Set`] and
 //! [`zset::ZSet`], each with Redis's compact small encoding and its large
 //! encoding, switching at the thresholds in [`EncodingConfig`].
+//! [`dict::Dict`] is the SCAN-safe hash map behind the large encodings of
+//! hashes, sets and sorted sets.
 
+pub mod dict;
 pub mod hash;
 pub mod list;
 pub mod set;
