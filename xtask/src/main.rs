@@ -212,6 +212,8 @@ fn main() -> Result<()> {
                 ("strings (key:NNNNNNNN -> 16 B)", mem::Shape::Strings),
                 ("strings with TTL", mem::Shape::StringsWithTtl),
                 ("hashes of 10 small fields", mem::Shape::SmallHashes),
+                ("lists of 10 small elements", mem::Shape::SmallLists),
+                ("sets of 10 small members", mem::Shape::SmallSets),
             ] {
                 let (er, eu) = mem::measure(&ember, 7393, keys, shape)?;
                 let (rr, ru) = mem::measure(&redis, 7394, keys, shape)?;

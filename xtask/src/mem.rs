@@ -22,6 +22,10 @@ pub enum Shape {
     StringsWithTtl,
     /// `hash:NNNNNNNN` with 10 small fields.
     SmallHashes,
+    /// `list:NNNNNNNN` with 10 small elements.
+    SmallLists,
+    /// `set:NNNNNNNN` with 10 small (non-integer) members.
+    SmallSets,
 }
 
 fn rss_bytes(pid: u32) -> Result<u64> {
@@ -90,6 +94,15 @@ pub fn measure(binary: &Path, port: u16, keys: usize, shape: Shape) -> Result<(f
                             args.push(format!("value{f}").into_bytes());
                         }
                         let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+                        encode(&mut req, &refs);
+                    }
+                    Shape::SmallLists | Shape::SmallSets => {
+                        let (cmd, prefix): (&[u8], &str) =
+                            if matches!(shape, Shape::SmallLists) { (b"RPUSH", "list") } else { (b"SADD", "set") };
+                        let key = format!("{prefix}:{i:08}");
+                        let members: Vec<String> = (0..10).map(|m| format!("member{m}")).collect();
+                        let mut refs: Vec<&[u8]> = vec![cmd, key.as_bytes()];
+                        refs.extend(members.iter().map(|m| m.as_bytes()));
                         encode(&mut req, &refs);
                     }
                 }

@@ -215,6 +215,9 @@ pub struct CommandSpec {
     pub handler: Handler,
     /// Subcommands of a container command (CONFIG, CLIENT, ...).
     pub subcommands: &'static [CommandSpec],
+    /// For commands whose keys follow a count (`LMPOP numkeys key ...`): the
+    /// position of that count (0: keys are described by first/last/step).
+    pub numkeys_at: u8,
 }
 
 impl CommandSpec {
@@ -247,7 +250,14 @@ impl CommandSpec {
             syntax: "",
             handler,
             subcommands: &[],
+            numkeys_at: 0,
         }
+    }
+    /// Declares the keys as `numkeys key [key ...]` with the count at `at`
+    /// (a destination key at `first_key`, before the count, also counts).
+    pub const fn numkeys_at(mut self, at: u8) -> CommandSpec {
+        self.numkeys_at = at;
+        self
     }
     /// Sets the argument syntax.
     pub const fn syntax(mut self, s: &'static str) -> CommandSpec {
@@ -305,6 +315,28 @@ impl CommandSpec {
         } else {
             argc >= a.unsigned_abs() as usize
         }
+    }
+
+    /// Key positions of a concrete command: `numkeys`-style keys are read
+    /// from the arguments, others come from first/last/step.
+    pub fn keys_of(&self, cmd: &ember_resp::Command<'_>) -> Vec<usize> {
+        self.keys_in(cmd.len(), |i| cmd.get(i))
+    }
+
+    /// [`keys_of`](Self::keys_of) over `argc` arguments read through `arg`.
+    pub fn keys_in<'a>(&self, argc: usize, arg: impl Fn(usize) -> Option<&'a [u8]>) -> Vec<usize> {
+        if self.numkeys_at == 0 {
+            return self.key_positions(argc);
+        }
+        let at = usize::from(self.numkeys_at);
+        let mut keys = Vec::new();
+        if self.first_key > 0 && (self.first_key as usize) < at {
+            keys.push(self.first_key as usize);
+        }
+        if let Some(n) = arg(at).and_then(parse_i64).filter(|&n| n > 0) {
+            keys.extend((at + 1..).take(n as usize).take_while(|&i| i < argc));
+        }
+        keys
     }
 
     /// Key positions in `args` (name at 0), from first/last/step.

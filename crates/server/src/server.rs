@@ -965,7 +965,7 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
         reply_error(srv, client, &e);
     }
     if srv.dirty > dirty_before && !srv.events.is_idle() {
-        for p in spec.key_positions(cmd.len()) {
+        for p in spec.keys_of(cmd) {
             srv.events.touched(client.db, cmd.arg(p));
         }
     }

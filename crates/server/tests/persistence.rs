@@ -282,3 +282,141 @@ fn corrupt_dump_stops_startup_with_a_reason() {
     assert!(log.contains("Fatal error loading the DB"), "log: {log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every type at both encodings, with TTLs, in several databases.
+fn fill_all_types(c: &mut Conn) {
+    for db in [0, 3, 15] {
+        assert_eq!(c.run(&format!("SELECT {db}")), ok());
+        c.run("SET str:int 12345");
+        c.run("SET str:emb hello");
+        c.run(&format!("SET str:raw {}", "r".repeat(100)));
+        c.run(&format!("SET str:lzf {}", "abcabc".repeat(50)));
+        c.run("SET str:ttl v PX 500000");
+        c.run("RPUSH list:small a b c 1 2 3");
+        for i in 0..300 {
+            c.run(&format!("RPUSH list:big element-{i}-{}", "x".repeat(i % 50)));
+        }
+        c.run("HSET hash:small f1 v1 f2 2 f3 v3");
+        for i in 0..200 {
+            c.run(&format!("HSET hash:big field{i} value{i}"));
+        }
+        c.run(&format!("HSET hash:longval k {}", "y".repeat(100)));
+        c.run("SADD set:int 1 2 3 -5 100000");
+        c.run("SADD set:small a b c");
+        for i in 0..600 {
+            c.run(&format!("SADD set:big m{i}"));
+        }
+        c.run("ZADD zset:small 1 a 2.5 b -3 c");
+        for i in 0..200 {
+            c.run(&format!("ZADD zset:big {}.25 member{i}", i));
+        }
+        c.run("EXPIRE hash:small 400000");
+        c.run("EXPIRE zset:big 300000");
+    }
+    assert_eq!(c.run("SELECT 0"), ok());
+}
+
+/// The contents of every key of `fill_all_types`, read through commands
+/// whose replies do not depend on encoding (unordered ones sorted).
+fn snapshot(c: &mut Conn) -> Vec<String> {
+    let mut out = Vec::new();
+    for db in [0, 3, 15] {
+        c.run(&format!("SELECT {db}"));
+        let mut keys = common::strings(&c.run("KEYS *"));
+        keys.sort();
+        for k in keys {
+            let key = String::from_utf8_lossy(&k).into_owned();
+            let ty = common::show(&c.cmd(&[b"TYPE".to_vec(), k.clone()]));
+            let value = match ty.as_str() {
+                "+string" => vec![common::show(&c.cmd(&[b"GET".to_vec(), k.clone()]))],
+                "+list" => vec![common::show(&c.cmd(&[b"LRANGE".to_vec(), k.clone(), b"0".to_vec(), b"-1".to_vec()]))],
+                "+hash" => {
+                    let mut v: Vec<String> = common::strings(&c.cmd(&[b"HGETALL".to_vec(), k.clone()]))
+                        .chunks(2)
+                        .map(|p| format!("{:?}", p))
+                        .collect();
+                    v.sort();
+                    v
+                }
+                "+set" => {
+                    let mut v: Vec<String> = common::strings(&c.cmd(&[b"SMEMBERS".to_vec(), k.clone()]))
+                        .iter()
+                        .map(|m| format!("{m:?}"))
+                        .collect();
+                    v.sort();
+                    v
+                }
+                "+zset" => vec![common::show(&c.cmd(&[
+                    b"ZRANGE".to_vec(),
+                    k.clone(),
+                    b"0".to_vec(),
+                    b"-1".to_vec(),
+                    b"WITHSCORES".to_vec(),
+                ]))],
+                other => panic!("unexpected type {other} for {key}"),
+            };
+            let ttl = match c.cmd(&[b"PTTL".to_vec(), k.clone()]) {
+                Frame::Integer(-1) => "no ttl".to_string(),
+                // Minutes: the same on both sides despite the time between reads.
+                Frame::Integer(ms) => format!("ttl ~{}s", (ms + 30_000) / 60_000 * 60),
+                other => panic!("PTTL replied {other:?}"),
+            };
+            out.push(format!("db{db} {key} {ty} {ttl} {value:?}"));
+        }
+    }
+    c.run("SELECT 0");
+    out
+}
+
+#[test]
+fn every_type_round_trips_between_ember_and_redis() {
+    let Some(_) = which("redis-server") else {
+        eprintln!("redis-server not found: skipping the all-types interop test");
+        return;
+    };
+    // ember -> redis
+    let dir = scratch_dir("persist-all-types");
+    let s = Server::ember_in(&dir, &[]);
+    let mut c = s.conn();
+    fill_all_types(&mut c);
+    let from_ember = snapshot(&mut c);
+    assert_eq!(from_ember.len(), 3 * 15, "keys in the snapshot");
+    assert!(from_ember.iter().any(|l| l.contains("zset:big") && l.contains("ttl ~300000s")));
+    assert_eq!(c.run("SAVE"), ok());
+    drop(s);
+    if let Some(check) = which("redis-check-rdb") {
+        let out = Command::new(check).arg(dir.join("dump.rdb")).output().expect("run redis-check-rdb");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("RDB looks OK"), "redis-check-rdb: {text}");
+    }
+    let r = Server::redis_in(&dir, &[]).expect("redis-server");
+    let mut rc = r.conn();
+    assert!(snapshot(&mut rc) == from_ember, "redis loaded ember's dump differently");
+    // redis -> ember, from a dump Redis wrote of the same data.
+    assert_eq!(rc.run("SAVE"), ok());
+    drop(r);
+    let s = Server::ember_in(&dir, &[]);
+    let mut c = s.conn();
+    assert!(snapshot(&mut c) == from_ember, "ember loaded redis's dump differently");
+    // DUMP in one, RESTORE in the other, both ways, for every key of db 0.
+    let r = Server::redis(&[]).expect("redis-server");
+    let mut rc = r.conn();
+    let keys = common::strings(&c.run("KEYS *"));
+    for k in &keys {
+        let payload = match c.cmd(&[b"DUMP".to_vec(), k.clone()]) {
+            Frame::Bulk(b) => b.to_vec(),
+            other => panic!("DUMP replied {other:?}"),
+        };
+        assert_eq!(rc.cmd(&[b"RESTORE".to_vec(), k.clone(), b"0".to_vec(), payload]), ok(), "redis RESTORE {k:?}");
+        let back = match rc.cmd(&[b"DUMP".to_vec(), k.clone()]) {
+            Frame::Bulk(b) => b.to_vec(),
+            other => panic!("DUMP replied {other:?}"),
+        };
+        let copy = [k.clone(), b":copy".to_vec()].concat();
+        assert_eq!(c.cmd(&[b"RESTORE".to_vec(), copy.clone(), b"0".to_vec(), back]), ok(), "ember RESTORE {k:?}");
+        let ty = c.cmd(&[b"TYPE".to_vec(), k.clone()]);
+        assert_eq!(c.cmd(&[b"TYPE".to_vec(), copy]), ty);
+    }
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

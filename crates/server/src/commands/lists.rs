@@ -78,6 +78,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .syntax("source destination")
         .complexity("O(1)"),
     CommandSpec::new("lmpop", -4, WRITE | MOVABLE_KEYS, L, NOKEYS, "list", "7.0.0", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", lmpop)
+        .numkeys_at(1)
         .syntax("numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
         .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
     CommandSpec::new("blpop", -3, WRITE | NOSCRIPT | BLOCKING, L, BKEYS, "list", "2.0.0", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blpop)
@@ -93,6 +94,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .syntax("source destination timeout")
         .complexity("O(1)"),
     CommandSpec::new("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, L, NOKEYS, "list", "7.0.0", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blmpop)
+        .numkeys_at(2)
         .syntax("timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
         .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
 ];

@@ -1477,7 +1477,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if !spec.arity_ok(argc) {
         return Err(CmdError::err("Invalid number of arguments specified for command"));
     }
-    let positions = spec.key_positions(argc);
+    let positions = spec.keys_in(argc, |i| cmd.get(i + 2));
     if positions.is_empty() {
         return Err(CmdError::err("The command has no key arguments"));
     }

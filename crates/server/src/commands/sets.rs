@@ -60,6 +60,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .syntax("destination key [key ...]")
         .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
     CommandSpec::new("sintercard", -3, READONLY | MOVABLE_KEYS, S, (0, 0, 0), "set", "7.0.0", "Returns the number of members of the intersect of multiple sets.", sintercard)
+        .numkeys_at(1)
         .syntax("numkeys key [key ...] [LIMIT limit]")
         .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
     CommandSpec::new("sunion", -2, READONLY, S, ALL, "set", "1.0.0", "Returns the union of multiple sets.", sunion)

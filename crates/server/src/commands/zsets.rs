@@ -101,33 +101,42 @@ pub static COMMANDS: &[CommandSpec] = &[
         .syntax("key [key ...] timeout")
         .complexity("O(log(N)) with N being the number of elements in the sorted set."),
     CommandSpec::new("zmpop", -4, WRITE | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "7.0.0", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", zmpop)
+        .numkeys_at(1)
         .syntax("numkeys key [key ...] <MIN | MAX> [COUNT count]")
         .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
     CommandSpec::new("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "7.0.0", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", bzmpop)
+        .numkeys_at(2)
         .syntax("timeout numkeys key [key ...] <MIN | MAX> [COUNT count]")
         .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
     CommandSpec::new("zrandmember", -2, READONLY, Z, K1, "sorted_set", "6.2.0", "Returns one or more random members from a sorted set.", zrandmember)
         .syntax("key [count [WITHSCORES]]")
         .complexity("O(N) where N is the number of members returned"),
     CommandSpec::new("zunion", -3, READONLY | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "6.2.0", "Returns the union of multiple sorted sets.", zunion)
+        .numkeys_at(1)
         .syntax("numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]")
         .complexity("O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
     CommandSpec::new("zinter", -3, READONLY | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "6.2.0", "Returns the intersect of multiple sorted sets.", zinter)
+        .numkeys_at(1)
         .syntax("numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]")
         .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
     CommandSpec::new("zdiff", -3, READONLY | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "6.2.0", "Returns the difference between multiple sorted sets.", zdiff)
+        .numkeys_at(1)
         .syntax("numkeys key [key ...] [WITHSCORES]")
         .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
     CommandSpec::new("zunionstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, Z, K1, "sorted_set", "2.0.0", "Stores the union of multiple sorted sets in a key.", zunionstore)
+        .numkeys_at(2)
         .syntax("destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]")
         .complexity("O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
     CommandSpec::new("zinterstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, Z, K1, "sorted_set", "2.0.0", "Stores the intersect of multiple sorted sets in a key.", zinterstore)
+        .numkeys_at(2)
         .syntax("destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]")
         .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
     CommandSpec::new("zdiffstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, Z, K1, "sorted_set", "6.2.0", "Stores the difference of multiple sorted sets in a key.", zdiffstore)
+        .numkeys_at(2)
         .syntax("destination numkeys key [key ...]")
         .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
     CommandSpec::new("zintercard", -3, READONLY | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "7.0.0", "Returns the number of members of the intersect of multiple sorted sets.", zintercard)
+        .numkeys_at(1)
         .syntax("numkeys key [key ...] [LIMIT limit]")
         .complexity("O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."),
     CommandSpec::new("zscan", -3, READONLY, Z, K1, "sorted_set", "2.8.0", "Iterates over members and scores of a sorted set.", zscan)
