@@ -185,8 +185,9 @@ pub fn workloads(quick: bool, filter: Option<&str>) -> Vec<Workload> {
         v.push(workload(t, 16, n / scale, 1000));
     }
     if let Some(f) = filter {
-        let f = f.to_ascii_lowercase();
-        v.retain(|w| w.name.to_ascii_lowercase().contains(&f));
+        // Comma-separated alternatives: keep a workload matching any of them.
+        let wanted: Vec<String> = f.split(',').map(|p| p.trim().to_ascii_lowercase()).collect();
+        v.retain(|w| wanted.iter().any(|p| w.name.to_ascii_lowercase().starts_with(p.as_str())));
     }
     v
 }

@@ -57,7 +57,8 @@ enum Task {
         /// Alternating rounds per server.
         #[arg(long, default_value_t = 3)]
         rounds: usize,
-        /// Only workloads whose name contains this.
+        /// Only workloads whose name starts with one of these
+        /// (comma-separated, e.g. `set -p,get -p,lrange_600`).
         #[arg(long)]
         filter: Option<String>,
         /// Rewrite the generated table in docs/BENCHMARKS.md.

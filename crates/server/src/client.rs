@@ -224,7 +224,7 @@ impl Client {
     }
 
     /// One line of CLIENT LIST / CLIENT INFO, in Redis's field order.
-    pub fn info_line(&self, now_ms: u64, qbuf: usize, qbuf_free: usize, cmd_flags: &str) -> String {
+    pub fn info_line(&self, now_ms: u64, qbuf: usize, qbuf_free: usize) -> String {
         let flags = {
             let mut f = String::new();
             if self.monitor {
@@ -250,7 +250,6 @@ impl Client {
         let name = self.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let lib_name = self.lib_name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let lib_ver = self.lib_ver.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-        let _ = cmd_flags;
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,

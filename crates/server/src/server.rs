@@ -378,6 +378,10 @@ impl Server {
                 self.cron(now);
             }
             self.active_expire();
+            // Incremental resizes also advance in idle time (activerehashing).
+            if self.shared.config.activerehashing {
+                self.shared.store.rehash_step(1024);
+            }
             if self.shared.events.next_deadline().is_some_and(|d| d <= unix_ms()) {
                 self.expire_blocked(unix_ms());
             }
@@ -890,7 +894,6 @@ fn set_keepalive(stream: &TcpStream, interval: u64) {
 /// kept by a blocked client to run again).
 pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[u8], now_ms: u64) {
     use crate::command::flags::{NO_AUTH, NO_MULTI, SKIP_MONITOR, SKIP_SLOWLOG};
-    let reg = registry();
     let (idx, spec) = match resolve(srv, cmd) {
         Ok(found) => found,
         Err(e) => {
@@ -993,7 +996,6 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
         let max = srv.config.slowlog_max_len as usize;
         srv.slowlog.push(now_ms, usec, cmd, client, max);
     }
-    let _ = reg;
 }
 
 /// Finds the spec for a command (descending into container subcommands) and

@@ -231,6 +231,29 @@ mod tests {
     }
 
     #[test]
+    fn rehash_step_finishes_resizes() {
+        let mut st = Store::with_seed(3, 1);
+        assert!(!st.rehash_step(100));
+        // Load database 1 until its table is growing.
+        let mut n = 0u32;
+        while n < 1000 || !st.db_ref(1).is_rehashing() {
+            st.db(1).insert(&n.to_be_bytes(), Value::string(b"v"), None, 0);
+            n += 1;
+        }
+        let mut calls = 0;
+        while st.rehash_step(16) {
+            calls += 1;
+            assert!(calls < 100_000, "rehash_step does not finish");
+        }
+        assert!(calls > 1, "{calls}");
+        assert!(st.iter().all(|db| !db.is_rehashing()));
+        for i in 0..n {
+            assert!(st.db(1).contains(&i.to_be_bytes(), 0));
+        }
+        assert_eq!(st.total_keys(), n as usize);
+    }
+
+    #[test]
     fn store_is_send() {
         fn send<T: Send + Sync>() {}
         send::<Store>();

@@ -89,6 +89,8 @@ const MAX_TAIL: usize = 64;
 /// progress (a group of equal hashes is never split, so a step may exceed
 /// this only by such a group).
 const STEP_SLOTS: usize = 32;
+/// The new array's initialized prefix grows by at least this many slots.
+const INIT_CHUNK: usize = 64;
 /// Emptied old-array slots dropped per unit of step budget once migration is
 /// over (dropping an empty slot only checks it).
 const DRAIN_FACTOR: usize = 8;
@@ -368,6 +370,7 @@ fn over_grow_load(len: usize, bits: u32) -> bool {
 /// slots before `floor` are never probed), keeping its last slot empty.
 /// `slots` may be extended with empty slots up to `limit` in all. Returns
 /// the node back if the run it joins would reach the end.
+#[inline(always)]
 fn place(slots: &mut Vec<Slot>, bits: u32, floor: usize, limit: usize, hash: u64, node: Node) -> Result<(), Node> {
     let mut p = home(hash, bits).max(floor);
     if p + 1 >= slots.len() {
@@ -393,7 +396,9 @@ fn place(slots: &mut Vec<Slot>, bits: u32, floor: usize, limit: usize, hash: u64
         }
         slots.push(Slot::empty());
     }
-    slots[p..=e].rotate_right(1);
+    if p < e {
+        slots[p..=e].rotate_right(1);
+    }
     slots[p] = Slot { hash, node: Some(node) };
     Ok(())
 }
@@ -531,7 +536,7 @@ impl Table {
     }
 
     /// Index of the first entry with hash `hash` for which `pred` holds.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find_by(&self, hash: u64, pred: impl FnMut(&Node) -> bool) -> Option<Index> {
         if self.len == 0 {
             return None;
@@ -557,34 +562,42 @@ impl Table {
         self.find_by(hash, |n| n.key() == key)
     }
 
-    #[inline]
+    #[inline(always)]
     fn slot(&self, index: Index) -> &Slot {
-        if index.0 & OLD == 0 {
-            return &self.slots[index.0];
+        if index.0 & OLD != 0 {
+            return self.old_slot(index);
         }
+        &self.slots[index.0]
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn old_slot(&self, index: Index) -> &Slot {
         match &self.resize {
             Resize::Migrating(m) => &m.old[index.0 & !OLD],
             _ => panic!("stale table index"),
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn old_slot_mut(&mut self, index: Index) -> &mut Slot {
+        match &mut self.resize {
+            Resize::Migrating(m) => &mut m.old[index.0 & !OLD],
+            _ => panic!("stale table index"),
+        }
+    }
+
     /// The node at an occupied index.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn node(&self, index: Index) -> &Node {
         self.slot(index).node.as_ref().expect("index of an occupied slot")
     }
 
     /// The node at an occupied index, mutably.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn node_mut(&mut self, index: Index) -> &mut Node {
-        let slot = if index.0 & OLD == 0 {
-            &mut self.slots[index.0]
-        } else {
-            match &mut self.resize {
-                Resize::Migrating(m) => &mut m.old[index.0 & !OLD],
-                _ => panic!("stale table index"),
-            }
-        };
+        let slot = if index.0 & OLD != 0 { self.old_slot_mut(index) } else { &mut self.slots[index.0] };
         slot.node.as_mut().expect("index of an occupied slot")
     }
 
@@ -600,15 +613,15 @@ impl Table {
         self.step();
         let mut node = node;
         loop {
-            let placed = if hash < self.boundary {
+            let (slots, bits, floor, limit) = if hash < self.boundary {
                 let limit = self.full_len();
-                place(&mut self.slots, self.bits, 0, limit, hash, node)
+                (&mut self.slots, self.bits, 0, limit)
             } else {
                 let Resize::Migrating(m) = &mut self.resize else { unreachable!("boundary outside a migration") };
                 let limit = m.old.len();
-                place(&mut m.old, m.old_bits, m.cursor, limit, hash, node)
+                (&mut m.old, m.old_bits, m.cursor, limit)
             };
-            match placed {
+            match place(slots, bits, floor, limit, hash, node) {
                 Ok(()) => {
                     self.len += 1;
                     return;
@@ -639,23 +652,34 @@ impl Table {
             }
         };
         self.len -= 1;
-        if matches!(self.resize, Resize::Idle)
-            && self.bits > MIN_BITS
-            && self.len < (1usize << self.bits) / 8
-            && self.len < self.shrink_retry_below
-        {
+        if self.shrink_due() {
             self.shrink();
         }
         self.step();
         node
     }
 
+    /// True if the table is idle and below 1/8 load (and a shrink was not
+    /// refused at about this size).
+    fn shrink_due(&self) -> bool {
+        matches!(self.resize, Resize::Idle)
+            && self.bits > MIN_BITS
+            && self.len < (1usize << self.bits) / 8
+            && self.len < self.shrink_retry_below
+    }
+
     /// One bounded resize step for a mutating operation, if one is due.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn step(&mut self) {
         if self.busy {
-            self.rehash_step(self.step_slots);
+            self.step_cold();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn step_cold(&mut self) {
+        self.rehash_step(self.step_slots);
     }
 
     /// Does about `max_slots` slots' worth of pending resize work (at least
@@ -669,6 +693,11 @@ impl Table {
             Resize::Idle => {}
             Resize::Planning(_) => self.plan_step(budget),
             Resize::Migrating(_) => self.migrate_step(budget),
+        }
+        // Removals that were due to start a shrink during a grow (possibly
+        // the last ones) start it now.
+        if self.shrink_due() {
+            self.shrink();
         }
         self.update_busy();
         self.busy
@@ -752,17 +781,39 @@ impl Table {
                 }
                 self.boundary = self.boundary.max(((c + 1) as u64) << shift);
             } else {
-                let node = m.old[c].node.take().expect("occupied slot");
-                m.old[c].hash = EMPTY;
                 // `h` is the smallest hash of the old array and larger than
-                // every hash of the new one: it goes after them.
-                self.boundary = h + 1;
-                if let Err(node) = place(&mut self.slots, self.bits, 0, m.full_len, h, node) {
-                    m.old[c] = Slot { hash: h, node: Some(node) };
-                    m.cursor = c;
-                    overflow = true;
-                    break;
+                // every hash of the new one, so it goes in the first empty
+                // slot from its home (no entry of the new array lies past
+                // that slot: it would be separated from its home by it).
+                let mut p = home(h, self.bits);
+                if p + 1 >= self.slots.len() {
+                    #[cfg(test)]
+                    {
+                        self.stats.initialized += p + 2 - self.slots.len();
+                    }
+                    self.slots.resize_with(p + 2, Slot::empty);
                 }
+                // The last slot is empty: the loop stops.
+                while self.slots[p].hash != EMPTY {
+                    p += 1;
+                }
+                if p + 1 >= self.slots.len() {
+                    if p + 2 > m.full_len {
+                        // The new array's tail is too short for a cluster at
+                        // the top of the hash space.
+                        m.cursor = c;
+                        overflow = true;
+                        break;
+                    }
+                    self.slots.push(Slot::empty());
+                    #[cfg(test)]
+                    {
+                        self.stats.initialized += 1;
+                    }
+                }
+                // Both slots are exchanged, the target being empty.
+                std::mem::swap(&mut self.slots[p], &mut m.old[c]);
+                self.boundary = h + 1;
                 last = h;
                 #[cfg(test)]
                 {
@@ -775,13 +826,14 @@ impl Table {
             self.stats.migrated_slots += work;
         }
         if overflow {
-            // The new array's tail is too short for a cluster at the top of
-            // the hash space: rebuild with a longer one.
+            // Rebuild with a longer tail.
             self.rehash(self.bits);
             return;
         }
         let target = if done { m.full_len } else { (home(self.boundary, self.bits) + 2).min(m.full_len) };
         if self.slots.len() < target {
+            // In pieces of at least INIT_CHUNK slots, for fewer calls.
+            let target = target.max(self.slots.len() + INIT_CHUNK).min(m.full_len);
             #[cfg(test)]
             {
                 self.stats.initialized += target - self.slots.len();
@@ -1300,7 +1352,7 @@ mod tests {
         assert!(worst.planned_slots <= STEP_SLOTS + 8, "{worst:?}");
         // The new array's initialized prefix follows the boundary: about
         // twice the migrated slots when growing, plus the tail at the end.
-        assert!(worst.initialized <= 2 * STEP_SLOTS + MAX_TAIL + 4, "{worst:?}");
+        assert!(worst.initialized <= 3 * STEP_SLOTS + MAX_TAIL + INIT_CHUNK, "{worst:?}");
         assert!(worst.drained <= STEP_SLOTS * DRAIN_FACTOR, "{worst:?}");
         assert!(s.drained > 0 && s.planned_slots > 0, "{s:?}");
         // Shrinking went all the way down.
@@ -1392,6 +1444,33 @@ mod tests {
         for (&h, &k) in &model {
             assert!(t.find(h, &k.to_le_bytes()).is_some());
         }
+    }
+
+    #[test]
+    fn emptied_during_a_grow_still_shrinks() {
+        // A grow has just started when every key is removed, one slot
+        // migrated per removal: the last removal comes mid-migration, too
+        // early to start a shrink.
+        let mut t = Table::default();
+        let mut keys = Vec::new();
+        let mut i = 0u64;
+        while keys.len() < 3000 || migrating(&t).is_none() {
+            t.insert(rand_hash(i), node(&i.to_le_bytes()));
+            keys.push(i);
+            i += 1;
+        }
+        t.step_slots = 1;
+        for k in keys {
+            let idx = t.find(rand_hash(k), &k.to_le_bytes()).expect("present");
+            t.remove(idx);
+        }
+        assert_eq!(t.len(), 0);
+        assert!(migrating(&t).is_some());
+        // No more removals will come: the event loop's steps finish the job.
+        t.step_slots = STEP_SLOTS;
+        while t.rehash_step(100) {}
+        t.check_invariants();
+        assert_eq!(t.capacity(), 1 << MIN_BITS);
     }
 
     #[test]

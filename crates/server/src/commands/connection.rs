@@ -385,12 +385,8 @@ fn client_reply(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     Ok(())
 }
 
-fn info_of(_srv: &Shared, c: &Client, now: u64, qbuf: usize, free: usize) -> String {
-    c.info_line(now, qbuf, free, "")
-}
-
 fn client_info(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    let line = info_of(ctx.srv, ctx.client, ctx.now_ms, 0, 0) + "\n";
+    let line = ctx.client.info_line(ctx.now_ms, 0, 0) + "\n";
     ctx.out().verbatim(line.as_bytes());
     Ok(())
 }
@@ -404,11 +400,11 @@ fn all_lines(ctx: &Ctx<'_>, filter: impl Fn(&Client) -> bool) -> String {
         .filter(|s| filter(&s.client))
         .map(|s| {
             let free = s.input.rbuf.capacity() - s.input.rbuf.len();
-            (s.client.id, info_of(ctx.srv, &s.client, ctx.now_ms, s.input.rbuf.len(), free))
+            (s.client.id, s.client.info_line(ctx.now_ms, s.input.rbuf.len(), free))
         })
         .collect();
     if filter(ctx.client) {
-        rows.push((ctx.client.id, info_of(ctx.srv, ctx.client, ctx.now_ms, 0, 0)));
+        rows.push((ctx.client.id, ctx.client.info_line(ctx.now_ms, 0, 0)));
     }
     rows.sort_by_key(|r| r.0);
     let mut s = String::new();

@@ -6,6 +6,7 @@ use crate::command::CommandSpec;
 
 pub mod bitmaps;
 pub mod connection;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
@@ -30,4 +31,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     zsets::COMMANDS,
     bitmaps::COMMANDS,
     hyperloglog::COMMANDS,
+    geo::COMMANDS,
 ];
