@@ -32,6 +32,8 @@ impl Drop for Server {
 pub fn run(binary: &str, port: u16, keys: usize) -> Result<()> {
     let child = Command::new(binary)
         .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+        // An empty working directory: no dump.rdb is loaded at start-up.
+        .args(["--dir", std::env::temp_dir().to_str().unwrap_or("/tmp")])
         .stdout(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {binary}"))?;
