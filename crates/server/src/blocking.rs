@@ -9,6 +9,44 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
+use crate::error::CmdError;
+
+/// Parses a blocking command's timeout in seconds as Redis 7.0 does: a
+/// `long double` (so hex floats and values beyond a double's range parse),
+/// milliseconds rounded up (0.0001 waits 1 ms, not forever). `None` waits
+/// forever, else the absolute deadline in ms. Errors are Redis's `timeout is
+/// not a float or out of range` / `timeout is negative`.
+pub fn timeout_arg(arg: &[u8], now: u64) -> Result<Option<u64>, CmdError> {
+    use crate::commands::zsets::{is_c_space, strtod};
+    let not_float = || CmdError::err("timeout is not a float or out of range");
+    if arg.is_empty() || is_c_space(arg[0]) {
+        return Err(not_float());
+    }
+    let r = strtod(arg);
+    if r.used != arg.len() || r.value.is_nan() {
+        return Err(not_float());
+    }
+    // Out of a double's range a long double (to ~1e±4932) may still hold it.
+    if r.range_error && r.magnitude.abs() >= 4932 {
+        return Err(not_float());
+    }
+    let ms = (r.value * 1000.0).ceil();
+    // A nonzero value that underflowed a double is still > 0 as a long double.
+    let ms = if ms == 0.0 && r.range_error { 1.0 } else { ms };
+    // (long long) of an out-of-range value is LLONG_MIN on x86-64.
+    let tval: i64 =
+        if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&ms) { ms as i64 } else { i64::MIN };
+    if tval < 0 {
+        return Err(CmdError::err("timeout is negative"));
+    }
+    if tval == 0 {
+        return Ok(None);
+    }
+    // Redis adds the clock without an overflow check; such a client in
+    // practice waits forever.
+    Ok((now as i64).checked_add(tval).map(|d| d as u64))
+}
+
 /// The reply a blocked client gets when its timeout passes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeoutReply {

@@ -13,9 +13,9 @@ use ember_resp::Command;
 use ember_store::types::list::List;
 use ember_store::{Db, Value};
 
-use crate::blocking::{BlockRequest, TimeoutReply};
+use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
-use crate::command::{acl, flags::*, int_arg, is, parse_f64, parse_i64, CommandSpec, Ctx};
+use crate::command::{acl, flags::*, int_arg, is, parse_i64, CommandSpec, Ctx};
 use crate::error::{CmdError, CmdResult};
 
 const L: u32 = acl::LIST;
@@ -154,22 +154,6 @@ fn pop_owned(l: &mut List, end: End) -> Option<Vec<u8>> {
         End::Left => l.pop_front(),
         End::Right => l.pop_back(),
     }
-}
-
-/// Parses a blocking command's timeout in seconds as Redis 7.0 does (a
-/// float; milliseconds rounded up, so 0.0001 is 1 ms, not "forever"):
-/// `None` waits forever, else the absolute deadline in ms. Errors are
-/// Redis's `timeout is not a float or out of range` / `timeout is negative`.
-pub fn timeout_arg(arg: &[u8], now: u64) -> Result<Option<u64>, CmdError> {
-    let secs = parse_f64(arg).ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
-    let ms = (secs * 1000.0).ceil();
-    // Out-of-range conversions give i64::MIN in Redis (x86 semantics), which
-    // then reads as negative.
-    let ms = if ms > -9.223_372_036_854_775e18 && ms < 9.223_372_036_854_775e18 { ms as i64 } else { i64::MIN };
-    if ms < 0 {
-        return Err(CmdError::err("timeout is negative"));
-    }
-    Ok((ms > 0).then(|| now.saturating_add(ms as u64)))
 }
 
 /// Parks the client on `keys` if it may block; otherwise replies with the

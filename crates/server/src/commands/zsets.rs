@@ -16,7 +16,7 @@ use ember_store::types::set::Set;
 use ember_store::types::zset::{LexBound, ScoreBound, ZSet};
 use ember_store::{glob_match, Db, Value};
 
-use crate::blocking::{BlockRequest, TimeoutReply};
+use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::{acl, flags::*, int_arg, is, parse_i64, CommandSpec, Ctx};
 use crate::commands::keys::parse_cursor;
@@ -150,18 +150,18 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// What C's `strtod` makes of the start of a byte string.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Strtod {
+pub(crate) struct Strtod {
     /// The value (NaN for `nan`).
-    value: f64,
+    pub(crate) value: f64,
     /// Bytes consumed (0: no conversion).
-    used: usize,
+    pub(crate) used: usize,
     /// `errno == ERANGE`: overflow to infinity or underflow to zero.
-    range_error: bool,
+    pub(crate) range_error: bool,
     /// The literal's decimal magnitude (10^mag ~ |value|) for range errors.
-    magnitude: i64,
+    pub(crate) magnitude: i64,
 }
 
-fn is_c_space(b: u8) -> bool {
+pub(crate) fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
@@ -172,7 +172,7 @@ fn starts_with_ci(s: &[u8], word: &[u8]) -> bool {
 /// Emulates C's `strtod` (glibc) on `s`: leading white space, a sign, then
 /// `inf`/`infinity`, `nan`/`nan(chars)`, a hexadecimal float or a decimal
 /// float; the longest valid prefix is converted.
-fn strtod(s: &[u8]) -> Strtod {
+pub(crate) fn strtod(s: &[u8]) -> Strtod {
     let none = Strtod { value: 0.0, used: 0, range_error: false, magnitude: 0 };
     let mut i = 0;
     while i < s.len() && is_c_space(s[i]) {
@@ -417,38 +417,6 @@ fn lex_range_args<'a>(min: &'a [u8], max: &'a [u8]) -> Result<(LexBound<'a>, Lex
         (Some(a), Some(b)) => Ok((a, b)),
         _ => Err(CmdError::err("min or max not valid string range item")),
     }
-}
-
-/// Parses a blocking timeout in seconds (Redis's getTimeoutFromObjectOrReply
-/// with a `long double`): `None` = wait forever, else the absolute deadline.
-fn timeout_arg(arg: &[u8], now: u64) -> Result<Option<u64>, CmdError> {
-    let not_float = || CmdError::err("timeout is not a float or out of range");
-    if arg.is_empty() || is_c_space(arg[0]) {
-        return Err(not_float());
-    }
-    let r = strtod(arg);
-    if r.used != arg.len() || r.value.is_nan() {
-        return Err(not_float());
-    }
-    // Out of a double's range, a long double (to ~1e±4932) may still hold
-    // it: huge values end up "negative" below, tiny ones 0.
-    if r.range_error && r.magnitude.abs() >= 4932 {
-        return Err(not_float());
-    }
-    let secs = r.value;
-    let ms = secs * 1000.0;
-    // (long long) of an out-of-range value is LLONG_MIN on x86-64.
-    let tval: i64 =
-        if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&ms) { ms as i64 } else { i64::MIN };
-    if tval < 0 {
-        return Err(CmdError::err("timeout is negative"));
-    }
-    if tval == 0 {
-        return Ok(None);
-    }
-    // Redis 7.0 adds the clock without an overflow check; such a client
-    // in practice waits forever.
-    Ok((now as i64).checked_add(tval).map(|d| d as u64))
 }
 
 /// Formats `v` as C's `printf("%.17g")` does (`inf` / `-inf` for
@@ -1829,8 +1797,11 @@ mod tests {
         let now = 1_700_000_000_000;
         assert_eq!(timeout_arg(b"0", now), Ok(None));
         assert_eq!(timeout_arg(b"1.5", now), Ok(Some(now + 1_500)));
-        assert_eq!(timeout_arg(b"0.0001", now), Ok(None));
-        assert_eq!(timeout_arg(b"1e-400", now), Ok(None));
+        // Checked with redis-server 7.0: milliseconds round up, so tiny
+        // timeouts wait 1 ms rather than forever.
+        assert_eq!(timeout_arg(b"0.0001", now), Ok(Some(now + 1)));
+        assert_eq!(timeout_arg(b"1e-400", now), Ok(Some(now + 1)));
+        assert_eq!(timeout_arg(b"0x1p-20", now), Ok(Some(now + 1)));
         let neg = Err(CmdError::err("timeout is negative"));
         let bad = Err(CmdError::err("timeout is not a float or out of range"));
         assert_eq!(timeout_arg(b"-1", now), neg);
