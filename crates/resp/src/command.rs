@@ -262,7 +262,7 @@ impl CommandDecoder {
         let mut pos = self.pos;
         if self.state == State::Count {
             // The one-pass parse only on a fresh line, so nothing is rescanned.
-            let fast = if self.scan == 0 { fast_len(buf, 0) } else { None };
+            let fast = if self.scan == 0 { fast_len(buf, 0, self.limits.max_inline_len) } else { None };
             let (count, cr) = match fast {
                 Some(hit) => hit,
                 _ => match self.find_line(buf, 0, b'\r') {
@@ -301,7 +301,11 @@ impl CommandDecoder {
                 State::BulkData { len } => len,
                 _ => {
                     // State::BulkHeader: a `$<len>` line starts at `pos`.
-                    let fast = if self.scan == pos && buf.get(pos) == Some(&b'$') { fast_len(buf, pos) } else { None };
+                    let fast = if self.scan == pos && buf.get(pos) == Some(&b'$') {
+                        fast_len(buf, pos, self.limits.max_inline_len)
+                    } else {
+                        None
+                    };
                     let (len, cr) = match fast {
                         Some(hit) => hit,
                         _ => match self.find_line(buf, pos, b'\r') {
@@ -362,7 +366,7 @@ impl CommandDecoder {
 /// one more byte present. Returns the value and the index of the `\r`; anything
 /// else (including a negative count) goes to the general path.
 #[inline(always)]
-fn fast_len(buf: &[u8], start: usize) -> Option<(i64, usize)> {
+fn fast_len(buf: &[u8], start: usize, max_line: usize) -> Option<(i64, usize)> {
     let digits = buf.get(start + 1..)?;
     let mut value: i64 = 0;
     for (n, &b) in digits.iter().enumerate().take(19) {
@@ -370,7 +374,11 @@ fn fast_len(buf: &[u8], start: usize) -> Option<(i64, usize)> {
         if d > 9 {
             let canonical = n > 0 && (digits[0] != b'0' || n == 1);
             let cr = start + 1 + n;
-            return if b == b'\r' && canonical && cr + 1 < buf.len() { Some((value, cr)) } else { None };
+            // Same window as `find_line`: a line ending past `max_line` is an
+            // error whichever way the bytes arrived, so the fast path must not
+            // accept it either.
+            let within = n < max_line;
+            return if b == b'\r' && canonical && within && cr + 1 < buf.len() { Some((value, cr)) } else { None };
         }
         if n == 18 {
             return None;

@@ -175,7 +175,10 @@ fn size_limits_on_lines() {
     check_err(b"*3\r\n", small.clone(), "Protocol error: invalid multibulk length");
     check_err(b"*1\r\n$4\r\n", small.clone(), "Protocol error: invalid bulk length");
     check_err(b"123456789", small.clone(), "Protocol error: too big inline request");
-    check_incomplete(b"12345678", small, 0);
+    check_incomplete(b"12345678", small.clone(), 0);
+    // A length line that ends past the limit is refused even when it is whole.
+    check_err(b"*123456789\r\n", small.clone(), "Protocol error: too big mbulk count string");
+    check_err(b"*1\r\n$123456789\r\n", small, "Protocol error: too big bulk count string");
 }
 
 #[test]

@@ -257,6 +257,10 @@ fn fuzz_property_on_fixed_inputs() {
         b"\x00SET a \"b c\"\r\n*0\r\n\r\n",
         // Found by the fuzzer: a bare LF inside a simple string.
         b"\x01|1\r\n+\0\r\n+\0\0\0\0\0\n~&0\r\n#t\r\n",
+        // Found by CI's fuzz run: a count line longer than the line limit took
+        // the one-pass length parser when whole and the line-limit error when split.
+        b"\x01*12345678901234567\r\n\x01",
+        b"\x01*1\r\n$12345678901234567\r\n\x05",
     ] {
         ember_resp::fuzzing::check(input);
     }
