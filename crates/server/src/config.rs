@@ -41,9 +41,12 @@ pub enum Access {
 /// The whole configuration. Fields are read directly on the hot path.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Addresses to listen on.
+    /// Addresses to listen on (`-` prefix: optional; `*`: every IPv4
+    /// address; `::*`: every IPv6 address). CONFIG SET re-binds live.
     pub bind: Vec<String>,
-    /// TCP port (0 disables TCP, as in Redis; ember then refuses to start).
+    /// TCP port. 0 disables TCP, as in Redis: ember (which has no Unix
+    /// socket) then refuses to start, and `CONFIG SET port 0` closes the
+    /// listening sockets, leaving only the connections already open.
     pub port: u16,
     /// Refuse non-loopback clients when no password and no explicit bind.
     pub protected_mode: bool,
@@ -330,10 +333,17 @@ fn bool_str(b: bool) -> String {
     if b { "yes" } else { "no" }.into()
 }
 
-/// Parses a signed integer within `[min, max]`.
+/// Parses a signed integer within `[min, max]`, written as Redis's
+/// `string2ll` requires: an optional `-` and digits without a leading zero
+/// (`0` alone is fine); no `+`, spaces or `-0`.
 pub fn parse_int(v: &[u8], min: i64, max: i64) -> Result<i64, ValueError> {
+    let digits = v.strip_prefix(b"-").unwrap_or(v);
+    let canonical = !digits.is_empty()
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || (digits.len() == 1 && digits.len() == v.len()));
     let n: i64 = std::str::from_utf8(v)
         .ok()
+        .filter(|_| canonical)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| ValueError("argument couldn't be parsed into an integer".into()))?;
     if n < min || n > max {
@@ -557,9 +567,14 @@ pub static PARAMS: &[Param] = &[
         multi_arg: true,
         get: |c| c.bind.join(" "),
         set: |c, a| {
-            let addrs: Vec<String> =
-                a.iter().flat_map(|v| v.split(|b| *b == b' ').filter(|w| !w.is_empty())).map(text).collect();
-            if addrs.is_empty() {
+            // One empty argument is the empty list (listen nowhere). CONFIG
+            // SET passes the list as one argument, split like Redis on
+            // single spaces, empty words kept: "127.0.0.1 " fails to bind.
+            let addrs: Vec<String> = match a {
+                [[]] => Vec::new(),
+                _ => a.iter().flat_map(|v| v.split(|b| *b == b' ')).map(text).collect(),
+            };
+            if addrs.len() > crate::listen::MAX_BIND_ADDRS {
                 return Err(ValueError("Too many bind addresses specified.".into()));
             }
             c.bind = addrs;
@@ -1084,5 +1099,53 @@ mod tests {
         assert_eq!(find_param(b"HASH-MAX-ZIPLIST-ENTRIES").unwrap().name, "hash-max-listpack-entries");
         assert_eq!(find_param(b"list-max-ziplist-size").unwrap().name, "list-max-listpack-size");
         assert!(find_param(b"nope").is_none());
+    }
+
+    #[test]
+    fn integers_parse_like_string2ll() {
+        for (input, want) in [
+            ("0", Some(0)),
+            ("7000", Some(7000)),
+            ("-1", Some(-1)),
+            ("+7000", None),
+            ("07000", None),
+            ("00", None),
+            ("-0", None),
+            (" 1", None),
+            ("1 ", None),
+            ("", None),
+            ("-", None),
+            ("1e3", None),
+            ("0x10", None),
+            ("9223372036854775808", None),
+        ] {
+            assert_eq!(parse_int(input.as_bytes(), i64::MIN, i64::MAX).ok(), want, "{input:?}");
+        }
+        let e = parse_int(b"65536", 0, 65535).unwrap_err();
+        assert_eq!(e.0, "argument must be between 0 and 65535 inclusive");
+    }
+
+    #[test]
+    fn bind_lists_split_like_redis() {
+        let bind = find_param(b"bind").unwrap();
+        let mut c = Config::default();
+        (bind.set)(&mut c, &[b"127.0.0.1 -::1"]).unwrap();
+        assert_eq!(c.bind, ["127.0.0.1", "-::1"]);
+        // One empty argument: listen nowhere.
+        (bind.set)(&mut c, &[b""]).unwrap();
+        assert!(c.bind.is_empty());
+        assert_eq!((bind.get)(&c), "");
+        // Single spaces separate; an extra space makes an empty address
+        // (which then fails to bind, as in Redis).
+        (bind.set)(&mut c, &[b"127.0.0.1 "]).unwrap();
+        assert_eq!(c.bind, ["127.0.0.1", ""]);
+        // A config line's separate arguments.
+        c.load_text("bind 127.0.0.1 ::1\n", "t", None, 0).unwrap();
+        assert_eq!(c.bind, ["127.0.0.1", "::1"]);
+        let many = vec!["::1"; 17].join(" ");
+        let e = (bind.set)(&mut c, &[many.as_bytes()]).unwrap_err();
+        assert_eq!(e.0, "Too many bind addresses specified.");
+        assert_eq!(c.bind, ["127.0.0.1", "::1"]);
+        (bind.set)(&mut c, &[vec!["::1"; 16].join(" ").as_bytes()]).unwrap();
     }
 }

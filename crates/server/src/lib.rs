@@ -9,6 +9,7 @@
 //! - [`command`]: the command table ([`command::CommandSpec`]), dispatch and
 //!   argument helpers; [`commands`] holds one module per command family.
 //! - [`config`]: redis.conf parsing and the CONFIG parameter table.
+//! - [`listen`]: the listening sockets, re-bound live by CONFIG SET.
 //! - [`client`]: per-connection state and the reply writer.
 //!
 //! The keyspace lives in `ember-store` and the protocol in `ember-resp`.
@@ -23,6 +24,7 @@ pub mod docs;
 pub mod error;
 pub mod glue;
 pub mod lazyfree;
+pub mod listen;
 pub mod log;
 pub mod persistence;
 pub mod server;

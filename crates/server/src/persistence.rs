@@ -207,6 +207,8 @@ pub fn bgsave(srv: &mut Shared) -> Result<(), String> {
     // file and leaves with _exit, never returning into the event loop.
     match unsafe { fork() } {
         Ok(ForkResult::Child) => {
+            // Let the parent re-bind (CONFIG SET port / bind) while we run.
+            srv.listeners.close_in_child();
             let code = match save_to(&srv.store, &srv.config, &path, used) {
                 Ok(()) => 0,
                 Err(e) => {

@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write as _};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::{Buf, BytesMut};
@@ -25,11 +25,11 @@ use crate::command::{registry, Ctx};
 use crate::config::Config;
 use crate::error::CmdError;
 use crate::lazyfree::LazyFree;
+use crate::listen::{ListenError, Listeners, LISTENER_BASE};
 use crate::log;
 use crate::slowlog::SlowLog;
 
 const SIGNAL_TOKEN: u64 = u64::MAX;
-const LISTENER_BASE: u64 = u64::MAX - 64;
 /// Stop running a client's commands while this much output waits for it.
 const OUTPUT_BACKPRESSURE: usize = 64 << 20;
 /// Read at most this much from one client per loop turn (unless a large
@@ -195,8 +195,8 @@ pub struct Shared {
     pub pending_writes: Vec<usize>,
     /// Drops large values off the loop thread.
     pub lazyfree: LazyFree,
-    /// Ports actually bound.
-    pub bound: Vec<SocketAddr>,
+    /// The listening sockets (CONFIG SET port / bind re-binds them).
+    pub listeners: Listeners,
     /// Last cron time (ms).
     pub last_cron_ms: u64,
     /// Active expiry on (DEBUG SET-ACTIVE-EXPIRE 0 turns it off for tests).
@@ -243,7 +243,6 @@ pub fn unix_us() -> u64 {
 /// The running server.
 pub struct Server {
     epoll: Epoll,
-    listeners: Vec<TcpListener>,
     signals: SignalFd,
     /// State shared with commands.
     pub shared: Shared,
@@ -276,40 +275,16 @@ impl Server {
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).map_err(io::Error::from)?;
         epoll.add(signals.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL_TOKEN)).map_err(io::Error::from)?;
 
-        let mut listeners = Vec::new();
-        let mut bound = Vec::new();
-        for addr in &config.bind {
-            let (optional, host) = match addr.strip_prefix('-') {
-                Some(h) => (true, h),
-                None => (false, addr.as_str()),
+        let mut listeners = Listeners::new(&epoll)?;
+        if let Err(e) = listeners.rebind(&config.bind, config.port, config.tcp_backlog) {
+            let kind = match &e {
+                ListenError::Listen { source, .. } => source.kind(),
+                _ => io::ErrorKind::InvalidInput,
             };
-            let host = if host == "*" { "0.0.0.0" } else { host };
-            let ip: IpAddr = host
-                .parse()
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, format!("Invalid bind address '{host}'")))?;
-            match bind_listener(SocketAddr::new(ip, config.port), config.tcp_backlog) {
-                Ok(l) => {
-                    bound.push(l.local_addr()?);
-                    listeners.push(l);
-                }
-                Err(e) if optional => {
-                    log!(Verbose, "Skipping optional bind address {host}: {e}");
-                }
-                Err(e) => {
-                    return Err(io::Error::new(
-                        e.kind(),
-                        format!("Failed listening on port {} (tcp), aborting: {e}", config.port),
-                    ))
-                }
-            }
+            return Err(io::Error::new(kind, format!("Failed listening on port {} (tcp), aborting: {e}", config.port)));
         }
-        if listeners.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "no address to listen on"));
-        }
-        for (i, l) in listeners.iter().enumerate() {
-            epoll
-                .add(l.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, LISTENER_BASE + i as u64))
-                .map_err(io::Error::from)?;
+        if listeners.addrs().is_empty() {
+            return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "Configured to not listen anywhere, exiting."));
         }
         let now = unix_ms();
         let store = Store::new(config.databases);
@@ -330,7 +305,7 @@ impl Server {
             monitor_feed: Vec::new(),
             pending_writes: Vec::new(),
             lazyfree: LazyFree::start(),
-            bound,
+            listeners,
             last_cron_ms: now,
             active_expire_enabled: true,
             events: KeyEvents::default(),
@@ -338,12 +313,12 @@ impl Server {
             persistence: crate::persistence::Persistence::new(),
             config,
         };
-        Ok(Server { epoll, listeners, signals, shared })
+        Ok(Server { epoll, signals, shared })
     }
 
     /// The addresses the server listens on.
     pub fn local_addrs(&self) -> &[SocketAddr] {
-        &self.shared.bound
+        self.shared.listeners.addrs()
     }
 
     /// Runs until SHUTDOWN or a signal.
@@ -448,7 +423,9 @@ impl Server {
 
     fn accept(&mut self, which: usize) {
         loop {
-            let (stream, addr) = match self.listeners[which].accept() {
+            // A stale event may name a slot a re-bind closed this turn.
+            let Some(listener) = self.shared.listeners.get(which) else { return };
+            let (stream, addr) = match listener.accept() {
                 Ok(pair) => pair,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -862,22 +839,6 @@ impl Server {
 }
 
 const PROTECTED_MODE_ERROR: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
-
-fn bind_listener(addr: SocketAddr, backlog: i64) -> io::Result<TcpListener> {
-    use nix::sys::socket::{
-        bind, listen, setsockopt, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, SockaddrStorage,
-    };
-    let family = if addr.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
-    let fd = socket(family, SockType::Stream, SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC, None)?;
-    setsockopt(&fd, sockopt::ReuseAddr, &true)?;
-    if addr.is_ipv6() {
-        setsockopt(&fd, sockopt::Ipv6V6Only, &true)?;
-    }
-    bind(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
-    let backlog = Backlog::new(backlog.clamp(1, i32::MAX as i64) as i32).unwrap_or(Backlog::MAXCONN);
-    listen(&fd, backlog)?;
-    Ok(TcpListener::from(fd))
-}
 
 fn set_keepalive(stream: &TcpStream, interval: u64) {
     use nix::sys::socket::{setsockopt, sockopt};

@@ -9,8 +9,9 @@ use ember_store::glob_match;
 use crate::client::Out;
 use crate::command::{acl, flags, flags::*, int_arg, is, lossy, registry, CommandSpec, Ctx};
 use crate::commands::connection::{container, help, REDIS_VERSION};
-use crate::config::{find_param, Access, PARAMS};
+use crate::config::{find_param, Access, Config, PARAMS};
 use crate::error::{CmdError, CmdResult};
+use crate::log;
 use crate::server::{unix_ms, unix_us, Shared, Shutdown};
 
 const NOKEYS: (i32, i32, i32) = (0, 0, 0);
@@ -540,7 +541,7 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "process_id", &std::process::id());
             kv(s, "process_supervised", &"no");
             kv(s, "run_id", &srv.run_id);
-            kv(s, "tcp_port", &srv.bound.first().map_or(srv.config.port, |a| a.port()));
+            kv(s, "tcp_port", &srv.config.port);
             kv(s, "server_time_usec", &unix_us());
             kv(s, "uptime_in_seconds", &uptime);
             kv(s, "uptime_in_days", &(uptime / 86_400));
@@ -860,16 +861,22 @@ fn config_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     Ok(())
 }
 
+/// `CONFIG SET failed (possibly related to argument '<name>') - <why>`.
+fn config_set_failed(name: &str, why: &str) -> CmdError {
+    CmdError::err(format!("CONFIG SET failed (possibly related to argument '{name}') - {why}"))
+}
+
+/// CONFIG SET, all or nothing, in three steps: every value is parsed into a
+/// copy of the configuration; [`apply_config`] puts the changes that reach
+/// beyond `Config` into effect (and may refuse them); only then does the copy
+/// become the live configuration.
 fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if cmd.len() % 2 != 0 {
         return Err(CmdError::Syntax);
     }
-    let failed = |name: &[u8], why: &str| {
-        CmdError::err(format!("CONFIG SET failed (possibly related to argument '{}') - {why}", lossy(name)))
-    };
-    // Validate everything first, then apply to a copy: all or nothing.
     let mut next = ctx.srv.config.clone();
-    let mut seen: Vec<&'static str> = Vec::new();
+    // (canonical name, name as given, lowercased), in argument order.
+    let mut given: Vec<(&'static str, String)> = Vec::new();
     for i in (2..cmd.len()).step_by(2) {
         let (name, value) = (cmd.arg(i), cmd.arg(i + 1));
         let Some(param) = find_param(name) else {
@@ -878,12 +885,13 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
                 lossy(name)
             )));
         };
-        if seen.contains(&param.name) {
-            return Err(failed(name, "duplicate parameter"));
+        // Like Redis: these refusals echo the name as given, value errors
+        // (here and in apply_config) print it lowercased.
+        if given.iter().any(|(p, _)| *p == param.name) {
+            return Err(config_set_failed(&lossy(name), "duplicate parameter"));
         }
-        seen.push(param.name);
         if !param.mutable {
-            return Err(failed(name, "can't set immutable config"));
+            return Err(config_set_failed(&lossy(name), "can't set immutable config"));
         }
         let allowed = match ctx.srv.config.enable_protected_configs {
             Access::Yes => true,
@@ -891,15 +899,54 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             Access::No => false,
         };
         if param.protected && !allowed {
-            return Err(failed(name, "can't set protected config"));
+            return Err(config_set_failed(&lossy(name), "can't set protected config"));
         }
-        (param.set)(&mut next, &[value]).map_err(|e| failed(name, &e.0))?;
+        let shown = lossy(name).to_ascii_lowercase();
+        (param.set)(&mut next, &[value]).map_err(|e| config_set_failed(&shown, &e.0))?;
+        given.push((param.name, shown));
     }
-    if next.loglevel != ctx.srv.config.loglevel {
-        crate::log::set_level(next.loglevel);
-    }
+    apply_config(ctx.srv, &next, &given)?;
     ctx.srv.config = next;
     ctx.out().ok();
+    Ok(())
+}
+
+/// The one place a CONFIG SET takes effect outside `Config` (everything else
+/// reads `srv.config` when it needs it). It runs before `next` is stored;
+/// steps that can fail come first, and a failure leaves the server as it was.
+///
+/// - `port` / `bind`: the listening sockets are re-bound right here, inside
+///   the command, so the reply says whether it worked (see
+///   [`crate::listen::Listeners::rebind`]: new sockets open before old ones
+///   close; connections already accepted are untouched). Nothing is
+///   re-opened when neither value changes. A failure names, as Redis does,
+///   whichever of the two comes first in the command, counting `bind`
+///   whenever it is given (Redis re-binds for it even to the same list) and
+///   `port` only when it changes.
+/// - `loglevel`: the logger's level.
+fn apply_config(srv: &mut Shared, next: &Config, given: &[(&'static str, String)]) -> CmdResult {
+    let port_changed = next.port != srv.config.port;
+    let rebinds = |p: &str| (p == "port" && port_changed) || p == "bind";
+    if let Some((param, shown)) = given.iter().find(|(p, _)| rebinds(p)) {
+        let unchanged = !port_changed && next.bind == srv.config.bind;
+        if !unchanged {
+            if let Err(e) = srv.listeners.rebind(&next.bind, next.port, next.tcp_backlog) {
+                log!(Warning, "CONFIG SET {shown}: could not listen ({e}); the previous sockets stay open");
+                let why = if *param == "port" {
+                    "Unable to listen on this port. Check server logs."
+                } else {
+                    "Failed to bind to specified addresses."
+                };
+                return Err(config_set_failed(shown, why));
+            }
+            for addr in srv.listeners.addrs() {
+                log!(Notice, "Listening on {addr}");
+            }
+        }
+    }
+    if next.loglevel != srv.config.loglevel {
+        crate::log::set_level(next.loglevel);
+    }
     Ok(())
 }
 
