@@ -14,6 +14,7 @@ struct Cli {
 }
 
 fn main() -> anyhow::Result<()> {
+    tune_allocator();
     let cli = Cli::parse();
     let config = match ember_server::Config::from_args(&cli.args) {
         Ok(c) => c,
@@ -24,4 +25,20 @@ fn main() -> anyhow::Result<()> {
     };
     ember_server::run(config)?;
     Ok(())
+}
+
+/// Turns off glibc malloc's "fastbins", so freed small blocks are coalesced
+/// when they are freed rather than all at once later. With fastbins, freeing
+/// a million keys (mass expiry, a big DEL) leaves them queued, and the next
+/// allocation of 1 KiB or more stops to consolidate the whole queue: a 7 ms
+/// pause measured in `cargo xtask expiry`. The thread cache (tcache) still
+/// serves the per-request churn, and `cargo xtask bench` shows no CPU cost
+/// (docs/BENCHMARKS.md, "Allocator").
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; it is called before any
+    // other thread exists.
+    unsafe {
+        nix::libc::mallopt(nix::libc::M_MXFAST, 0);
+    }
 }
