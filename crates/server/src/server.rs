@@ -348,6 +348,12 @@ impl Server {
                     }
                 }
             }
+            // This turn's commands are answered (blocked clients served
+            // first) before any background work, so a reply never waits
+            // for an expiry slice.
+            self.serve_blocked();
+            self.flush_monitors();
+            self.handle_pending_writes();
             let now = unix_ms();
             if now.wrapping_sub(self.shared.last_cron_ms) >= self.cron_period_ms() {
                 self.cron(now);
@@ -359,10 +365,8 @@ impl Server {
             }
             if self.shared.events.next_deadline().is_some_and(|d| d <= unix_ms()) {
                 self.expire_blocked(unix_ms());
+                self.handle_pending_writes();
             }
-            self.serve_blocked();
-            self.flush_monitors();
-            self.handle_pending_writes();
             if let Some(how) = self.shared.shutdown.take() {
                 if self.finish(how) {
                     return Ok(());
