@@ -3,8 +3,9 @@
 //! Both servers run on this machine with equivalent settings (no
 //! persistence). For each workload the harness alternates ember, Redis,
 //! ember, Redis, ... and records requests/s and p50 latency (from
-//! redis-benchmark) and the server's CPU time per request (utime + stime from
-//! /proc/PID/stat across the run), the steadiest figure on a shared machine.
+//! redis-benchmark) and the server's CPU time per request (on-CPU time of all
+//! its threads from /proc/PID/task/*/schedstat across the run), the steadiest
+//! figure on a shared machine.
 //! It prints medians and ember/Redis ratios and can rewrite the generated
 //! section of docs/BENCHMARKS.md.
 
@@ -25,6 +26,8 @@ pub struct Workload {
     pub args: Vec<String>,
     /// Requests the run makes (for CPU per request).
     pub requests: u64,
+    /// Commands that build the dataset before each run (after FLUSHALL).
+    pub setup: Vec<Vec<String>>,
 }
 
 /// Medians for one workload and one server.
@@ -117,6 +120,16 @@ fn flushall(port: u16) {
 
 fn run_once(server: &Server, w: &Workload) -> Result<Figures> {
     flushall(server.port);
+    if !w.setup.is_empty() {
+        let mut conn = crate::client::connect(server.port)?;
+        for cmd in &w.setup {
+            let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_bytes()).collect();
+            let reply = crate::client::command(&mut conn, &args)?;
+            if reply.starts_with('-') {
+                bail!("{}: setup command failed: {reply}", w.name);
+            }
+        }
+    }
     let pid = server.child.id();
     let c0 = cpu_seconds(pid)?;
     let out = Command::new("redis-benchmark")
@@ -188,7 +201,22 @@ fn workload(test: &str, pipeline: u32, requests: u64, data: u32) -> Workload {
         .map(|s| s.to_string())
         .chain([data.to_string()])
         .collect();
-    Workload { name, args, requests }
+    Workload { name, args, requests, setup: Vec::new() }
+}
+
+/// `ZRANGE myzset 0 100 WITHSCORES` over a 10,000-member sorted set: a
+/// leaderboard read (101 members and scores per reply).
+fn zrange_workload(requests: u64) -> Workload {
+    let mut zadd = vec!["ZADD".to_string(), "myzset".to_string()];
+    for i in 0..10_000 {
+        zadd.push(i.to_string());
+        zadd.push(format!("member:{i}"));
+    }
+    let args = ["-n", &requests.to_string(), "-P", "16", "-c", "50", "ZRANGE", "myzset", "0", "100", "WITHSCORES"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    Workload { name: "ZRANGE 0 100 WITHSCORES -P 16".to_string(), args, requests, setup: vec![zadd] }
 }
 
 /// The standard workloads: every default test at `-P 1` and `-P 16`
@@ -208,6 +236,7 @@ pub fn workloads(quick: bool, filter: Option<&str>) -> Vec<Workload> {
         let n = if t.starts_with("lrange") { 20_000 } else { 250_000 };
         v.push(workload(t, 16, n / scale, 1000));
     }
+    v.push(zrange_workload(200_000 / scale));
     if let Some(f) = filter {
         // Comma-separated alternatives: keep a workload matching any of them.
         let wanted: Vec<String> = f.split(',').map(|p| p.trim().to_ascii_lowercase()).collect();
