@@ -15,7 +15,7 @@
 use crate::entry::{Entry, Meta};
 use crate::expire::DeadlineHeap;
 use crate::hash::{random_seed, splitmix, KeyHasher};
-use crate::table::{Index, Node, Table};
+use crate::table::{Hash, Index, Node, Table};
 use crate::value::Value;
 
 /// The expiry index of one database.
@@ -128,15 +128,15 @@ impl Db {
     }
 
     #[inline]
-    fn find(&self, key: &[u8]) -> (u64, Option<Index>) {
-        let hash = self.hasher.hash(key);
+    fn find(&self, key: &[u8]) -> (Hash, Option<Index>) {
+        let hash = self.hasher.hash32(key);
         (hash, self.table.find(hash, key))
     }
 
     /// Removes the node at `index`, keeping the expiry accounting right.
     fn detach(&mut self, index: Index) -> Node {
         let node = self.table.remove(index);
-        if let Some(d) = node.entry().expire_at() {
+        if let Some(d) = node.view().entry().expire_at() {
             self.untrack_deadline(d);
         }
         node
@@ -149,7 +149,7 @@ impl Db {
     }
 
     /// Records that the key with `hash` now has deadline `deadline`.
-    fn track_deadline(&mut self, hash: u64, deadline: Option<u64>) {
+    fn track_deadline(&mut self, hash: Hash, deadline: Option<u64>) {
         if let Some(d) = deadline {
             self.expires.added(d);
             self.expires.heap.push((d, hash));
@@ -183,9 +183,9 @@ impl Db {
             return None;
         }
         let rnd = self.next_rand() as u32;
-        let node = self.table.node_mut(index);
+        let mut node = self.table.node_mut(index);
         node.meta_mut().touch(now_ms, rnd);
-        Some(node.entry_mut())
+        Some(node.into_entry_mut())
     }
 
     /// Looks up `key` without side effects: no access is recorded and an
@@ -229,7 +229,7 @@ impl Db {
         let deadline = entry.expire_at();
         let old = match index {
             Some(index) => {
-                let node = self.table.node_mut(index);
+                let mut node = self.table.node_mut(index);
                 let old = std::mem::replace(node.entry_mut(), entry);
                 *node.meta_mut() = Meta::new(now_ms);
                 if let Some(d) = old.expire_at() {
@@ -269,7 +269,7 @@ impl Db {
     pub fn set_expire(&mut self, key: &[u8], expire_at_ms: Option<u64>, now_ms: u64) -> bool {
         let (hash, index) = self.find(key);
         let Some(index) = index else { return false };
-        let entry = self.table.node_mut(index).entry_mut();
+        let entry = self.table.node_mut(index).into_entry_mut();
         if entry.is_expired(now_ms) {
             self.detach(index);
             return false;
@@ -338,12 +338,17 @@ impl Db {
     /// (`0` when the scan is complete). Every key present for the whole scan
     /// is reported at least once (in fact exactly once), however the table
     /// grows or shrinks between calls. Expired keys are skipped.
+    ///
+    /// Cursors are hash positions below 2^32; a larger cursor is past the
+    /// end (nothing left to return).
     pub fn scan(&self, cursor: u64, count: usize, now_ms: u64, mut f: impl FnMut(&[u8], &Entry)) -> u64 {
-        self.table.scan(cursor, count, |node| {
+        let Ok(cursor) = Hash::try_from(cursor) else { return 0 };
+        let next = self.table.scan(cursor, count, |node| {
             if !node.entry().is_expired(now_ms) {
                 f(node.key(), node.entry());
             }
-        })
+        });
+        u64::from(next)
     }
 
     /// A random live key (RANDOMKEY), or `None` if there is none. Expired

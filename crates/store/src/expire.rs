@@ -4,10 +4,12 @@
 //! node share one 64-byte cache line, so popping from a heap of millions of
 //! pairs costs about half the cache misses. Pairs are 16 bytes.
 
+use crate::table::Hash;
+
 /// A min-heap of `(deadline_ms, hash)` ordered by deadline.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct DeadlineHeap {
-    v: Vec<(u64, u64)>,
+    v: Vec<(u64, Hash)>,
 }
 
 const ARITY: usize = 4;
@@ -22,11 +24,11 @@ impl DeadlineHeap {
     }
 
     /// The pair with the earliest deadline.
-    pub(crate) fn peek(&self) -> Option<(u64, u64)> {
+    pub(crate) fn peek(&self) -> Option<(u64, Hash)> {
         self.v.first().copied()
     }
 
-    pub(crate) fn push(&mut self, item: (u64, u64)) {
+    pub(crate) fn push(&mut self, item: (u64, Hash)) {
         self.v.push(item);
         let mut i = self.v.len() - 1;
         while i > 0 {
@@ -40,7 +42,7 @@ impl DeadlineHeap {
         self.v[i] = item;
     }
 
-    pub(crate) fn pop(&mut self) -> Option<(u64, u64)> {
+    pub(crate) fn pop(&mut self) -> Option<(u64, Hash)> {
         let last = self.v.pop()?;
         let Some(&top) = self.v.first() else { return Some(last) };
         let n = self.v.len();
@@ -67,7 +69,7 @@ impl DeadlineHeap {
     }
 
     /// Keeps only the pairs for which `keep` holds, without duplicates.
-    pub(crate) fn retain_unique(&mut self, keep: impl FnMut(&(u64, u64)) -> bool) {
+    pub(crate) fn retain_unique(&mut self, keep: impl FnMut(&(u64, Hash)) -> bool) {
         self.v.retain(keep);
         // A sorted array is a valid min-heap of any arity.
         self.v.sort_unstable();
@@ -76,7 +78,7 @@ impl DeadlineHeap {
     }
 
     #[cfg(test)]
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &(u64, u64)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &(u64, Hash)> {
         self.v.iter()
     }
 }
@@ -88,7 +90,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn pops_in_order(items in proptest::collection::vec((0u64..50, any::<u64>()), 0..300),
+        fn pops_in_order(items in proptest::collection::vec((0u64..50, any::<Hash>()), 0..300),
                          pops in proptest::collection::vec(any::<bool>(), 0..300)) {
             let mut heap = DeadlineHeap::default();
             let mut model: Vec<u64> = Vec::new();

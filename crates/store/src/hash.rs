@@ -100,6 +100,14 @@ impl KeyHasher {
         let h = fold_mul(h ^ P3, self.k0 ^ P2);
         h.clamp(1, MAX_HASH)
     }
+
+    /// The 32-bit hash the keyspace table stores: the top half of
+    /// [`hash`](Self::hash), in `1..u32::MAX` (`0` is a SCAN cursor's
+    /// "start"/"done" and `u32::MAX` marks an empty slot).
+    #[inline]
+    pub(crate) fn hash32(&self, key: &[u8]) -> u32 {
+        ((self.hash(key) >> 32) as u32).clamp(1, u32::MAX - 1)
+    }
 }
 
 #[cfg(test)]

@@ -3,14 +3,14 @@
 //!
 //! # Layout
 //!
-//! The table is an array of 16-byte [`Slot`]s, `(hash, node pointer)`, with a
+//! The table is an array of 12-byte [`Slot`]s, `(hash, node pointer)`, with a
 //! power-of-two capacity `2^bits` plus a short overflow tail (no wrap-around).
-//! A key's home slot is the top `bits` bits of its 64-bit hash. Occupied slots
+//! A key's home slot is the top `bits` bits of its 32-bit [`Hash`]. Occupied slots
 //! are kept sorted by full hash value along the whole array (this is Robin
 //! Hood linear probing with ties broken by hash, a.k.a. ordered hashing):
 //! insertion shifts the following run of entries right by one, deletion
 //! shifts the displaced entries after the hole back left by one. Empty slots
-//! store the hash `u64::MAX`, which no key hashes to, so a lookup is two tight
+//! store the hash `Hash::MAX`, which no key hashes to, so a lookup is two tight
 //! loops: skip smaller hashes, then compare keys while the hash is equal.
 //!
 //! Invariants (checked by `check_invariants` in tests):
@@ -72,15 +72,22 @@
 //!
 //! Each key is one heap allocation, a [`Node`]: a 40-byte header (the
 //! [`Entry`] with value and deadline, the access metadata and the key length)
-//! followed by the key bytes. The table only moves the 16-byte slots.
+//! followed by the key bytes. The table only moves the 12-byte slots.
 
 use std::alloc::{self, Layout};
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 
 use crate::entry::{Entry, Meta};
 
-/// Hash stored in empty slots; [`crate::hash::KeyHasher`] never returns it.
-const EMPTY: u64 = u64::MAX;
+/// A key's hash as the table stores it: 32 bits (see
+/// [`crate::hash::KeyHasher::hash32`]), enough to home keys in any table that
+/// fits in memory (equal hashes are handled as groups).
+pub(crate) type Hash = u32;
+
+/// Hash stored in empty slots; [`crate::hash::KeyHasher::hash32`] never
+/// returns it.
+const EMPTY: Hash = Hash::MAX;
 /// Smallest capacity exponent once the table is allocated (8 home slots).
 const MIN_BITS: u32 = 3;
 /// Longest overflow tail past the last home slot.
@@ -106,6 +113,9 @@ struct NodeHeader {
 }
 
 /// Owner of one key's allocation: a [`NodeHeader`] followed by the key bytes.
+/// Transparent over its pointer, so `Option<Node>` is one nullable word
+/// (which [`Slot`] relies on).
+#[repr(transparent)]
 pub(crate) struct Node {
     ptr: NonNull<NodeHeader>,
 }
@@ -145,47 +155,16 @@ impl Node {
         Node { ptr }
     }
 
-    fn header(&self) -> &NodeHeader {
-        // SAFETY: the header is initialized for the node's whole life and
-        // shared access follows from &self.
-        unsafe { self.ptr.as_ref() }
-    }
-
-    fn header_mut(&mut self) -> &mut NodeHeader {
-        // SAFETY: as in `header`, with unique access from &mut self.
-        unsafe { self.ptr.as_mut() }
-    }
-
-    /// The key bytes.
-    pub(crate) fn key(&self) -> &[u8] {
-        let len = self.header().key_len as usize;
-        // SAFETY: `len` bytes were copied at offset HEADER in `new`; the
-        // pointer derives from the allocation (not from the header
-        // reference), so it may address the bytes after the header. The
-        // `key_len` field cannot be modified after construction.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().cast::<u8>().add(HEADER), len) }
-    }
-
-    pub(crate) fn entry(&self) -> &Entry {
-        &self.header().entry
-    }
-
-    pub(crate) fn entry_mut(&mut self) -> &mut Entry {
-        &mut self.header_mut().entry
-    }
-
-    pub(crate) fn meta(&self) -> Meta {
-        self.header().meta
-    }
-
-    pub(crate) fn meta_mut(&mut self) -> &mut Meta {
-        &mut self.header_mut().meta
+    /// A shared view of the node.
+    #[inline(always)]
+    pub(crate) fn view(&self) -> NodeRef<'_> {
+        NodeRef { ptr: self.ptr, _slot: PhantomData }
     }
 
     /// Frees the node, returning its entry and metadata.
     pub(crate) fn into_parts(self) -> (Entry, Meta) {
         let this = std::mem::ManuallyDrop::new(self);
-        let layout = node_layout(this.header().key_len as usize);
+        let layout = node_layout(this.view().header().key_len as usize);
         // SAFETY: the header is initialized; it is read out exactly once and
         // the allocation is then freed without dropping it (ManuallyDrop
         // prevents Node::drop from running).
@@ -199,7 +178,7 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        let layout = node_layout(self.header().key_len as usize);
+        let layout = node_layout(self.view().header().key_len as usize);
         // SAFETY: the header is initialized and dropped exactly once here;
         // the allocation was made with this same layout in `new`.
         unsafe {
@@ -211,6 +190,50 @@ impl Drop for Node {
 
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.view().fmt(f)
+    }
+}
+
+/// A shared view of a node owned by the table (or by a [`Node`]), valid
+/// while the owner is borrowed.
+#[derive(Clone, Copy)]
+pub(crate) struct NodeRef<'a> {
+    ptr: NonNull<NodeHeader>,
+    _slot: PhantomData<&'a Node>,
+}
+
+impl<'a> NodeRef<'a> {
+    #[inline(always)]
+    fn header(self) -> &'a NodeHeader {
+        // SAFETY: the header is initialized for the node's whole life and
+        // the owner is borrowed shared for 'a.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// The key bytes.
+    #[inline(always)]
+    pub(crate) fn key(self) -> &'a [u8] {
+        let len = self.header().key_len as usize;
+        // SAFETY: `len` bytes were copied at offset HEADER in `Node::new`;
+        // the pointer derives from the allocation (not from the header
+        // reference), so it may address the bytes after the header. The
+        // `key_len` field cannot be modified after construction.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().cast::<u8>().add(HEADER), len) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn entry(self) -> &'a Entry {
+        &self.header().entry
+    }
+
+    #[inline(always)]
+    pub(crate) fn meta(self) -> Meta {
+        self.header().meta
+    }
+}
+
+impl std::fmt::Debug for NodeRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Node")
             .field("key", &self.key().escape_ascii().to_string())
             .field("entry", self.entry())
@@ -218,17 +241,86 @@ impl std::fmt::Debug for Node {
     }
 }
 
+/// A unique view of a node owned by the table, valid while the table is
+/// borrowed mutably.
+pub(crate) struct NodeMut<'a> {
+    ptr: NonNull<NodeHeader>,
+    _slot: PhantomData<&'a mut Node>,
+}
+
+impl<'a> NodeMut<'a> {
+    #[inline(always)]
+    fn header_mut(&mut self) -> &mut NodeHeader {
+        // SAFETY: the header is initialized and the owner is borrowed
+        // uniquely for 'a (and this view for the returned borrow).
+        unsafe { self.ptr.as_mut() }
+    }
+
+    pub(crate) fn entry_mut(&mut self) -> &mut Entry {
+        &mut self.header_mut().entry
+    }
+
+    pub(crate) fn meta_mut(&mut self) -> &mut Meta {
+        &mut self.header_mut().meta
+    }
+
+    /// The entry, for the rest of the table borrow.
+    pub(crate) fn into_entry_mut(self) -> &'a mut Entry {
+        // SAFETY: as in `header_mut`; the view is consumed, so the returned
+        // borrow is the only access for 'a.
+        unsafe { &mut (*self.ptr.as_ptr()).entry }
+    }
+}
+
 /// One table slot: a hash and the node it belongs to (`EMPTY` / `None` when
 /// free).
-#[derive(Debug)]
+///
+/// Packed to 12 bytes (4-byte aligned), so the node pointer may be
+/// unaligned: it is never borrowed in place, only read out by value
+/// ([`Slot::node`]) or moved with the whole slot.
+#[repr(C, packed(4))]
 pub(crate) struct Slot {
-    hash: u64,
+    hash: Hash,
     node: Option<Node>,
 }
 
 impl Slot {
     const fn empty() -> Slot {
         Slot { hash: EMPTY, node: None }
+    }
+
+    /// A view of the slot's node, if occupied.
+    #[inline(always)]
+    fn node(&self) -> Option<NodeRef<'_>> {
+        // SAFETY: `Option<Node>` has the layout of `Option<NonNull<_>>`
+        // (Node is a transparent NonNull), read unaligned by value; the
+        // view borrows the slot, which owns the node.
+        let ptr = unsafe { std::ptr::addr_of!(self.node).cast::<Option<NonNull<NodeHeader>>>().read_unaligned() };
+        ptr.map(|ptr| NodeRef { ptr, _slot: PhantomData })
+    }
+
+    /// A mutable view of the slot's node, if occupied.
+    #[inline(always)]
+    fn node_mut(&mut self) -> Option<NodeMut<'_>> {
+        // SAFETY: as in `node`, with unique access from `&mut self`.
+        let ptr = unsafe { std::ptr::addr_of!(self.node).cast::<Option<NonNull<NodeHeader>>>().read_unaligned() };
+        ptr.map(|ptr| NodeMut { ptr, _slot: PhantomData })
+    }
+
+    /// Takes the node out, leaving the slot empty.
+    #[inline(always)]
+    fn take(&mut self) -> Option<Node> {
+        let Slot { node, .. } = std::mem::replace(self, Slot::empty());
+        node
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Slot>() == 12);
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hash = self.hash;
+        f.debug_struct("Slot").field("hash", &hash).field("node", &self.node()).finish()
     }
 }
 
@@ -289,7 +381,7 @@ pub(crate) struct Table {
     len: usize,
     /// During a migration, entries with `hash >= boundary` are in the old
     /// array; otherwise `EMPTY` (every hash is smaller).
-    boundary: u64,
+    boundary: Hash,
     /// A resize is in progress or the old array is still draining: each
     /// mutating operation does a step.
     busy: bool,
@@ -351,8 +443,8 @@ fn tail_len(cap: usize) -> usize {
     cap.min(MAX_TAIL)
 }
 
-fn home(hash: u64, bits: u32) -> usize {
-    (hash >> (64 - bits)) as usize
+fn home(hash: Hash, bits: u32) -> usize {
+    (hash >> (Hash::BITS - bits)) as usize
 }
 
 /// Smallest capacity exponent that holds `len` entries at load <= 1/2.
@@ -371,7 +463,7 @@ fn over_grow_load(len: usize, bits: u32) -> bool {
 /// `slots` may be extended with empty slots up to `limit` in all. Returns
 /// the node back if the run it joins would reach the end.
 #[inline(always)]
-fn place(slots: &mut Vec<Slot>, bits: u32, floor: usize, limit: usize, hash: u64, node: Node) -> Result<(), Node> {
+fn place(slots: &mut Vec<Slot>, bits: u32, floor: usize, limit: usize, hash: Hash, node: Node) -> Result<(), Node> {
     let mut p = home(hash, bits).max(floor);
     if p + 1 >= slots.len() {
         // Only in the partially initialized new array of a migration.
@@ -406,8 +498,7 @@ fn place(slots: &mut Vec<Slot>, bits: u32, floor: usize, limit: usize, hash: u64
 /// Removes the node at occupied `index` of `slots` (backward-shift
 /// deletion).
 fn remove_at(slots: &mut [Slot], bits: u32, index: usize) -> Node {
-    let node = slots[index].node.take().expect("index of an occupied slot");
-    slots[index].hash = EMPTY;
+    let node = slots[index].take().expect("index of an occupied slot");
     let mut j = index + 1;
     while slots[j].hash != EMPTY && home(slots[j].hash, bits) < j {
         j += 1;
@@ -419,14 +510,14 @@ fn remove_at(slots: &mut [Slot], bits: u32, index: usize) -> Node {
 /// Index of the first entry of `slots` with hash `hash` for which `pred`
 /// holds, probing from `max(home, floor)`.
 #[inline(always)]
-fn probe(slots: &[Slot], start: usize, hash: u64, mut pred: impl FnMut(&Node) -> bool) -> Option<usize> {
+fn probe(slots: &[Slot], start: usize, hash: Hash, mut pred: impl FnMut(NodeRef<'_>) -> bool) -> Option<usize> {
     let mut i = start;
     // The last slot is always empty (hash EMPTY > hash): both loops stop.
     while slots[i].hash < hash {
         i += 1;
     }
     while slots[i].hash == hash {
-        if let Some(node) = &slots[i].node {
+        if let Some(node) = slots[i].node() {
             if pred(node) {
                 return Some(i);
             }
@@ -442,7 +533,7 @@ struct ScanState {
     max_visit: usize,
     returned: usize,
     visited: usize,
-    last: u64,
+    last: Hash,
 }
 
 /// Visits the entries of `slots` with hash `>= cursor` from index `start`
@@ -453,10 +544,10 @@ fn scan_slots(
     slots: &[Slot],
     bits: u32,
     start: usize,
-    cursor: u64,
+    cursor: Hash,
     st: &mut ScanState,
-    f: &mut impl FnMut(&Node),
-) -> Option<u64> {
+    f: &mut impl FnMut(NodeRef<'_>),
+) -> Option<Hash> {
     let cap = 1usize << bits;
     for (i, slot) in slots.iter().enumerate().skip(start) {
         let h = slot.hash;
@@ -466,13 +557,13 @@ fn scan_slots(
             // home is before `i` lies before `i`, and we have seen them all,
             // so the next call may start at the hash `i << shift`.
             if (st.returned >= st.count || st.visited >= st.max_visit) && i > start && i < cap {
-                return Some((i as u64) << (64 - bits));
+                return Some(((i as u64) << (Hash::BITS - bits)) as Hash);
             }
         } else if h >= cursor {
             if st.returned >= st.count && h != st.last {
                 return Some(h);
             }
-            if let Some(node) = &slot.node {
+            if let Some(node) = slot.node() {
                 f(node);
             }
             st.returned += 1;
@@ -537,7 +628,7 @@ impl Table {
 
     /// Index of the first entry with hash `hash` for which `pred` holds.
     #[inline(always)]
-    pub(crate) fn find_by(&self, hash: u64, pred: impl FnMut(&Node) -> bool) -> Option<Index> {
+    pub(crate) fn find_by(&self, hash: Hash, pred: impl FnMut(NodeRef<'_>) -> bool) -> Option<Index> {
         if self.len == 0 {
             return None;
         }
@@ -550,7 +641,7 @@ impl Table {
     /// [`find_by`](Self::find_by) for a hash that is in the old array.
     #[cold]
     #[inline(never)]
-    fn find_old(&self, hash: u64, pred: impl FnMut(&Node) -> bool) -> Option<Index> {
+    fn find_old(&self, hash: Hash, pred: impl FnMut(NodeRef<'_>) -> bool) -> Option<Index> {
         let Resize::Migrating(m) = &self.resize else { return None };
         let start = home(hash, m.old_bits).max(m.cursor);
         probe(&m.old, start, hash, pred).map(|i| Index(i | OLD))
@@ -558,7 +649,7 @@ impl Table {
 
     /// Index of `key`, whose hash is `hash`.
     #[inline]
-    pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<Index> {
+    pub(crate) fn find(&self, hash: Hash, key: &[u8]) -> Option<Index> {
         self.find_by(hash, |n| n.key() == key)
     }
 
@@ -590,20 +681,20 @@ impl Table {
 
     /// The node at an occupied index.
     #[inline(always)]
-    pub(crate) fn node(&self, index: Index) -> &Node {
-        self.slot(index).node.as_ref().expect("index of an occupied slot")
+    pub(crate) fn node(&self, index: Index) -> NodeRef<'_> {
+        self.slot(index).node().expect("index of an occupied slot")
     }
 
     /// The node at an occupied index, mutably.
     #[inline(always)]
-    pub(crate) fn node_mut(&mut self, index: Index) -> &mut Node {
+    pub(crate) fn node_mut(&mut self, index: Index) -> NodeMut<'_> {
         let slot = if index.0 & OLD != 0 { self.old_slot_mut(index) } else { &mut self.slots[index.0] };
-        slot.node.as_mut().expect("index of an occupied slot")
+        slot.node_mut().expect("index of an occupied slot")
     }
 
     /// Inserts `node` under `hash`. The key must not be present. Does one
     /// resize step if a resize is in progress (or starts one).
-    pub(crate) fn insert(&mut self, hash: u64, node: Node) {
+    pub(crate) fn insert(&mut self, hash: Hash, node: Node) {
         debug_assert!(hash != EMPTY && hash != 0);
         if self.slots.is_empty() {
             self.rehash(MIN_BITS);
@@ -751,7 +842,7 @@ impl Table {
     /// hashes together), in hash order.
     fn migrate_step(&mut self, budget: usize) {
         let Resize::Migrating(m) = &mut self.resize else { return };
-        let shift = 64 - m.old_bits;
+        let shift = Hash::BITS - m.old_bits;
         let old_cap = 1usize << m.old_bits;
         let mut work = 0;
         // Hash of the last entry moved (0: none; no key hashes to 0).
@@ -779,7 +870,7 @@ impl Table {
                     done = true;
                     break;
                 }
-                self.boundary = self.boundary.max(((c + 1) as u64) << shift);
+                self.boundary = self.boundary.max((((c + 1) as u64) << shift) as Hash);
             } else {
                 // `h` is the smallest hash of the old array and larger than
                 // every hash of the new one, so it goes in the first empty
@@ -1007,7 +1098,7 @@ impl Table {
 
     /// Visits entries with hash `>= cursor` in hash order, about `count` of
     /// them, and returns the cursor to continue from (`0` when done).
-    pub(crate) fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&Node)) -> u64 {
+    pub(crate) fn scan(&self, cursor: Hash, count: usize, mut f: impl FnMut(NodeRef<'_>)) -> Hash {
         if self.len == 0 {
             return 0;
         }
@@ -1059,15 +1150,15 @@ impl Table {
     }
 
     /// All entries in hash order, with their hash.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, &Node)> {
-        self.slots.iter().chain(self.old_part()).filter_map(|s| s.node.as_ref().map(|n| (s.hash, n)))
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Hash, NodeRef<'_>)> {
+        self.slots.iter().chain(self.old_part()).filter_map(|s| s.node().map(|n| (s.hash, n)))
     }
 
     /// Panics if a structural invariant is broken (tests only).
     #[cfg(test)]
     pub(crate) fn check_invariants(&self) {
         assert_eq!(self.busy, !matches!(self.resize, Resize::Idle) || !self.garbage.is_empty(), "busy flag");
-        assert!(self.garbage.iter().all(|s| s.hash == EMPTY && s.node.is_none()), "garbage not empty");
+        assert!(self.garbage.iter().all(|s| s.hash == EMPTY && s.node().is_none()), "garbage not empty");
         if self.slots.is_empty() {
             assert_eq!(self.len, 0);
             assert!(matches!(self.resize, Resize::Idle));
@@ -1085,7 +1176,7 @@ impl Table {
                 assert!(self.slots.len() >= (home(self.boundary, self.bits) + 2).min(full), "new prefix too short");
                 assert!(self.slots.capacity() >= full, "new array would reallocate");
                 assert!(m.cursor + 1 < m.old.len());
-                assert!(m.old[..m.cursor].iter().all(|s| s.hash == EMPTY && s.node.is_none()), "migrated slot");
+                assert!(m.old[..m.cursor].iter().all(|s| s.hash == EMPTY && s.node().is_none()), "migrated slot");
                 let old_cap = 1usize << m.old_bits;
                 assert!(m.old.len() >= old_cap + tail_len(old_cap));
                 count += check_array(&m.old[..], m.old_bits, m.cursor, self.boundary, EMPTY);
@@ -1107,20 +1198,21 @@ impl Table {
 /// Checks one array's invariants with homes read as `max(home, floor)` and
 /// hashes in `lo..hi`; returns its number of entries.
 #[cfg(test)]
-fn check_array(slots: &[Slot], bits: u32, floor: usize, lo: u64, hi: u64) -> usize {
+fn check_array(slots: &[Slot], bits: u32, floor: usize, lo: Hash, hi: Hash) -> usize {
     assert_eq!(slots.last().map(|s| s.hash), Some(EMPTY), "sentinel");
     let mut count = 0;
     let mut prev = 0;
     for (i, s) in slots.iter().enumerate() {
-        assert_eq!(s.hash == EMPTY, s.node.is_none(), "slot {i}");
-        if s.hash == EMPTY {
+        let hash = s.hash;
+        assert_eq!(hash == EMPTY, s.node().is_none(), "slot {i}");
+        if hash == EMPTY {
             continue;
         }
         count += 1;
-        assert!(s.hash >= lo && s.hash < hi, "hash {:#x} outside {lo:#x}..{hi:#x} at {i}", s.hash);
-        assert!(s.hash >= prev, "order at {i}");
-        prev = s.hash;
-        let h = home(s.hash, bits).max(floor);
+        assert!(hash >= lo && hash < hi, "hash {hash:#x} outside {lo:#x}..{hi:#x} at {i}");
+        assert!(hash >= prev, "order at {i}");
+        prev = hash;
+        let h = home(hash, bits).max(floor);
         assert!(h <= i, "entry before its home at {i}");
         assert!(slots[h..i].iter().all(|s| s.hash != EMPTY), "gap before {i}");
     }
@@ -1140,7 +1232,7 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(std::mem::size_of::<Slot>(), 16);
+        assert_eq!(std::mem::size_of::<Slot>(), 12);
         assert_eq!(std::mem::size_of::<Entry>(), 32);
         assert_eq!(HEADER, 40);
         assert_eq!(node_layout(12).size(), 56);
@@ -1150,13 +1242,13 @@ mod tests {
     #[test]
     fn node_roundtrip() {
         let n = node(b"hello");
-        assert_eq!(n.key(), b"hello");
+        assert_eq!(n.view().key(), b"hello");
         let (entry, _) = n.into_parts();
         assert_eq!(entry.value(), &Value::string(b"hello"));
         let empty = node(b"");
-        assert_eq!(empty.key(), b"");
+        assert_eq!(empty.view().key(), b"");
         let long = vec![7u8; 1000];
-        assert_eq!(node(&long).key(), &long[..]);
+        assert_eq!(node(&long).view().key(), &long[..]);
     }
 
     #[test]
@@ -1168,7 +1260,7 @@ mod tests {
             t.check_invariants();
         }
         for i in 0..200u64 {
-            t.insert(EMPTY - 1 - (i % 3), node(&i.to_le_bytes()));
+            t.insert(EMPTY - 1 - (i % 3) as Hash, node(&i.to_le_bytes()));
             t.check_invariants();
         }
         for i in 0..10u8 {
@@ -1176,7 +1268,7 @@ mod tests {
         }
         assert!(t.find(5, b"zz").is_none());
         for i in 0..200u64 {
-            let idx = t.find(EMPTY - 1 - (i % 3), &i.to_le_bytes()).expect("present");
+            let idx = t.find(EMPTY - 1 - (i % 3) as Hash, &i.to_le_bytes()).expect("present");
             t.remove(idx);
             t.check_invariants();
         }
@@ -1190,8 +1282,8 @@ mod tests {
         // them into one long run (each later removal would shift all of it).
         let mut t = Table::default();
         let h = crate::hash::KeyHasher::with_seed(7);
-        let mut keys: Vec<(u64, [u8; 4])> =
-            (0..20_000u32).map(|i| (h.hash(&i.to_be_bytes()), i.to_be_bytes())).collect();
+        let mut keys: Vec<(Hash, [u8; 4])> =
+            (0..20_000u32).map(|i| (h.hash32(&i.to_be_bytes()), i.to_be_bytes())).collect();
         for (hash, k) in &keys {
             t.insert(*hash, node(k));
         }
@@ -1216,37 +1308,37 @@ mod tests {
         let h = crate::hash::KeyHasher::with_seed(1);
         for i in 0..10_000u32 {
             let k = i.to_be_bytes();
-            t.insert(h.hash(&k), node(&k));
+            t.insert(h.hash32(&k), node(&k));
         }
         t.check_invariants();
         assert!(t.capacity() >= 10_000 * 5 / 4);
         for i in 0..9_990u32 {
             let k = i.to_be_bytes();
-            let idx = t.find(h.hash(&k), &k).expect("present");
+            let idx = t.find(h.hash32(&k), &k).expect("present");
             t.remove(idx);
         }
         t.check_invariants();
         assert!(t.capacity() <= 128, "capacity {}", t.capacity());
         for i in 9_990..10_000u32 {
             let k = i.to_be_bytes();
-            assert!(t.find(h.hash(&k), &k).is_some());
+            assert!(t.find(h.hash32(&k), &k).is_some());
         }
     }
 
     #[derive(Debug, Clone)]
     enum Op {
-        Insert(u64, u8),
-        Remove(u64, u8),
+        Insert(Hash, u8),
+        Remove(Hash, u8),
     }
 
     fn op() -> impl Strategy<Value = Op> {
         // Few distinct hashes (including extreme ones) to force collisions
         // and clusters at both ends.
         let hash = prop_oneof![
-            1u64..20,
+            1u32..20,
             (EMPTY - 20)..EMPTY,
-            any::<u64>().prop_map(|h| h.clamp(1, EMPTY - 1)),
-            (0u64..64).prop_map(|i| (i << 58) | 1),
+            any::<Hash>().prop_map(|h| h.clamp(1, EMPTY - 1)),
+            (0u32..64).prop_map(|i| (i << 26) | 1),
         ];
         prop_oneof![
             (hash.clone(), 0u8..3).prop_map(|(h, k)| Op::Insert(h, k)),
@@ -1293,8 +1385,8 @@ mod tests {
     }
 
     /// Random-looking distinct hashes (never 0 or EMPTY).
-    fn rand_hash(i: u64) -> u64 {
-        crate::hash::splitmix(i).clamp(1, EMPTY - 1)
+    fn rand_hash(i: u64) -> Hash {
+        ((crate::hash::splitmix(i) >> 32) as Hash).clamp(1, EMPTY - 1)
     }
 
     fn migrating(t: &Table) -> Option<&Migration> {
@@ -1366,7 +1458,7 @@ mod tests {
     /// A table of a few thousand random keys (hash -> key number) that is
     /// half way through growing, and whose operations from now on migrate
     /// one slot each.
-    fn half_migrated() -> (Table, BTreeMap<u64, u64>, u64) {
+    fn half_migrated() -> (Table, BTreeMap<Hash, u64>, u64) {
         let mut t = Table::default();
         let mut model = BTreeMap::new();
         let mut i = 0u64;
@@ -1401,8 +1493,8 @@ mod tests {
         }
         // Keys 0..n/2 stay for the whole scan; the others are removed, and
         // new keys inserted, on both sides of the boundary.
-        let stable: Vec<(u64, u64)> = model.iter().filter(|(_, &k)| k % 2 == 0).map(|(&h, &k)| (h, k)).collect();
-        let mut churn: Vec<(u64, u64)> = model.iter().filter(|(_, &k)| k % 2 == 1).map(|(&h, &k)| (h, k)).collect();
+        let stable: Vec<(Hash, u64)> = model.iter().filter(|(_, &k)| k % 2 == 0).map(|(&h, &k)| (h, k)).collect();
+        let mut churn: Vec<(Hash, u64)> = model.iter().filter(|(_, &k)| k % 2 == 1).map(|(&h, &k)| (h, k)).collect();
         let mut seen = BTreeMap::new();
         let mut cursor = 0;
         let mut calls = 0;
@@ -1491,21 +1583,21 @@ mod tests {
 
     #[derive(Debug, Clone)]
     enum MOp {
-        Insert(u64, u8),
+        Insert(Hash, u8),
         InsertMany(u64, u16),
-        Remove(u64, u8),
+        Remove(Hash, u8),
         RemoveMany(u16),
-        Find(u64, u8),
+        Find(Hash, u8),
         Scan(u8),
         Step(u8),
     }
 
-    fn hash_strategy() -> impl Strategy<Value = u64> {
+    fn hash_strategy() -> impl Strategy<Value = Hash> {
         prop_oneof![
-            1u64..20,
+            1u32..20,
             (EMPTY - 20)..EMPTY,
-            any::<u64>().prop_map(|h| h.clamp(1, EMPTY - 1)),
-            (0u64..64).prop_map(|i| (i << 58) | 1),
+            any::<Hash>().prop_map(|h| h.clamp(1, EMPTY - 1)),
+            (0u32..64).prop_map(|i| (i << 26) | 1),
         ]
     }
 
@@ -1522,7 +1614,7 @@ mod tests {
     }
 
     /// A model key: the hash (so a scanned node names its entry) and `k`.
-    fn mkey(h: u64, k: u8) -> Vec<u8> {
+    fn mkey(h: Hash, k: u8) -> Vec<u8> {
         let mut key = h.to_le_bytes().to_vec();
         key.push(k);
         key
@@ -1531,10 +1623,10 @@ mod tests {
     /// An in-progress SCAN: every key present from its start to its end must
     /// be returned exactly once, and no key twice.
     struct ScanCheck {
-        cursor: u64,
-        seen: BTreeMap<(u64, Vec<u8>), usize>,
+        cursor: Hash,
+        seen: BTreeMap<(Hash, Vec<u8>), usize>,
         /// Keys present when the scan started and not removed since.
-        stable: BTreeMap<(u64, Vec<u8>), ()>,
+        stable: BTreeMap<(Hash, Vec<u8>), ()>,
     }
 
     proptest! {
@@ -1549,7 +1641,7 @@ mod tests {
         #[test]
         fn model_while_migrating(step in 1usize..7, ops in proptest::collection::vec(mop(), 1..300)) {
             let mut t = Table::with_step(step);
-            let mut model: BTreeMap<(u64, Vec<u8>), ()> = BTreeMap::new();
+            let mut model: BTreeMap<(Hash, Vec<u8>), ()> = BTreeMap::new();
             let mut scan: Option<ScanCheck> = None;
             for op in ops {
                 let mut removed = Vec::new();
@@ -1575,7 +1667,7 @@ mod tests {
                         let key = mkey(h, k);
                         if let Some(i) = t.find(h, &key) {
                             let n = t.remove(i);
-                            prop_assert_eq!(n.key(), &key[..]);
+                            prop_assert_eq!(n.view().key(), &key[..]);
                             removed.push((h, key.clone()));
                         }
                         prop_assert_eq!(model.remove(&(h, key)).is_some(), removed.len() == 1);
@@ -1611,7 +1703,7 @@ mod tests {
                         let next = t.scan(before, usize::from(count), |n| got.push(n.key().to_vec()));
                         prop_assert!(next == 0 || next > before, "cursor {:#x} -> {:#x}", before, next);
                         for key in got {
-                            let h = u64::from_le_bytes(key[..8].try_into().expect("hash prefix"));
+                            let h = Hash::from_le_bytes(key[..4].try_into().expect("hash prefix"));
                             prop_assert!(h >= before && (next == 0 || h < next), "hash {:#x} outside {:#x}..{:#x}", h, before, next);
                             let entry = (h, key);
                             prop_assert!(model.contains_key(&entry), "scan returned a missing key");
@@ -1639,7 +1731,7 @@ mod tests {
                 t.check_invariants();
                 prop_assert_eq!(t.len(), model.len());
                 prop_assert_eq!(t.iter().count(), model.len());
-                let hashes: Vec<u64> = t.iter().map(|(h, _)| h).collect();
+                let hashes: Vec<Hash> = t.iter().map(|(h, _)| h).collect();
                 prop_assert!(hashes.windows(2).all(|w| w[0] <= w[1]), "iter out of hash order");
             }
             // Everything is still there after the resize completes.
