@@ -70,6 +70,10 @@ enum Task {
         /// Keys to load.
         #[arg(long, default_value_t = 1_000_000)]
         keys: usize,
+        /// Only datasets whose name starts with one of these
+        /// (comma-separated: strings, hashes, lists, sets).
+        #[arg(long)]
+        filter: Option<String>,
     },
     /// SAVE time, dump size, load time and PING latency during BGSAVE, ember
     /// vs redis-server.
@@ -204,7 +208,9 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Task::Mem { keys } => {
+        Task::Mem { keys, filter } => {
+            let wanted: Vec<String> =
+                filter.as_deref().unwrap_or("").split(',').map(|p| p.trim().to_ascii_lowercase()).collect();
             let ember = release_binary()?;
             let redis = PathBuf::from("redis-server");
             println!("| dataset | ember RSS B/key | redis RSS B/key | RSS ratio | ember used_memory B/key | redis used_memory B/key |");
@@ -216,6 +222,9 @@ fn main() -> Result<()> {
                 ("lists of 10 small elements", mem::Shape::SmallLists),
                 ("sets of 10 small members", mem::Shape::SmallSets),
             ] {
+                if !wanted.iter().any(|p| name.starts_with(p.as_str())) {
+                    continue;
+                }
                 let (er, eu) = mem::measure(&ember, 7393, keys, shape)?;
                 let (rr, ru) = mem::measure(&redis, 7394, keys, shape)?;
                 println!("| {name} | {er:.1} | {rr:.1} | {:.2} | {eu:.1} | {ru:.1} |", er / rr);
