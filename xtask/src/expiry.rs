@@ -79,13 +79,17 @@ pub fn run(binary: &str, port: u16, keys: usize) -> Result<()> {
     let pinger = std::thread::spawn(move || -> Result<Vec<Duration>> {
         let mut c = connect(port)?;
         let mut samples = Vec::new();
+        let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
         while !stop2.load(Ordering::Relaxed) {
             let t = Instant::now();
             command(&mut c, &[b"PING"])?;
             if unix_ms() >= deadline {
                 samples.push(t.elapsed());
             }
-            std::thread::sleep(Duration::from_micros(200));
+            // A jittered gap (50-450 us), so the probes sample every phase
+            // of the server's expiry slices instead of locking onto one.
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            std::thread::sleep(Duration::from_micros(50 + (rng >> 33) % 400));
         }
         Ok(samples)
     });
