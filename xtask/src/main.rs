@@ -47,6 +47,15 @@ enum Task {
         /// Only build the target.
         #[arg(long)]
         build_only: bool,
+        /// A reproducible run: this libFuzzer seed, starting from an empty
+        /// corpus, for `--runs` inputs instead of `--seconds` (what CI does,
+        /// so a CI run explores exactly what the same command explores
+        /// locally).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Inputs to try in a seeded run.
+        #[arg(long, default_value_t = 100_000)]
+        runs: u64,
     },
     /// ember vs redis-server with redis-benchmark: requests/s, p50 and
     /// server CPU per request, alternating servers.
@@ -138,7 +147,19 @@ fn fuzz_targets() -> Result<Vec<String>> {
 
 /// Runs cargo-fuzz on the stable toolchain: libFuzzer's instrumentation needs
 /// `-Z` flags, which stable rustc accepts with RUSTC_BOOTSTRAP=1.
-fn fuzz(target: &str, seconds: u64, build_only: bool) -> Result<()> {
+/// How to run a fuzz target.
+enum FuzzRun {
+    BuildOnly,
+    /// Explore for this long, growing the target's corpus in fuzz/corpus.
+    Seconds(u64),
+    /// A reproducible run from an empty corpus.
+    Seeded {
+        seed: u64,
+        runs: u64,
+    },
+}
+
+fn fuzz(target: &str, how: FuzzRun) -> Result<()> {
     let has_cargo_fuzz = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
     if !has_cargo_fuzz {
         run(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
@@ -146,11 +167,22 @@ fn fuzz(target: &str, seconds: u64, build_only: bool) -> Result<()> {
     let dir = root().join("fuzz");
     let mut cmd = Command::new("cargo");
     cmd.current_dir(&dir).env("RUSTC_BOOTSTRAP", "1");
-    if build_only {
-        cmd.args(["fuzz", "build", target]);
-    } else {
-        std::fs::create_dir_all(dir.join("corpus").join(target))?;
-        cmd.args(["fuzz", "run", target, "--", &format!("-max_total_time={seconds}"), "-rss_limit_mb=2048"]);
+    match how {
+        FuzzRun::BuildOnly => {
+            cmd.args(["fuzz", "build", target]);
+        }
+        FuzzRun::Seconds(seconds) => {
+            std::fs::create_dir_all(dir.join("corpus").join(target))?;
+            cmd.args(["fuzz", "run", target, "--", &format!("-max_total_time={seconds}"), "-rss_limit_mb=2048"]);
+        }
+        FuzzRun::Seeded { seed, runs } => {
+            let corpus = dir.join("target").join("seeded-corpus").join(target);
+            let _ = std::fs::remove_dir_all(&corpus);
+            std::fs::create_dir_all(&corpus)?;
+            let corpus = corpus.to_string_lossy().into_owned();
+            cmd.args(["fuzz", "run", target, &corpus, "--", &format!("-seed={seed}"), &format!("-runs={runs}")]);
+            cmd.arg("-rss_limit_mb=2048");
+        }
     }
     run(&mut cmd)
 }
@@ -186,11 +218,19 @@ fn main() -> Result<()> {
             run(cargo().current_dir(&root).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
             docs(true)?;
             for t in fuzz_targets()? {
-                fuzz(&t, fuzz_seconds, fuzz_seconds == 0)?;
+                let how = if fuzz_seconds == 0 { FuzzRun::BuildOnly } else { FuzzRun::Seconds(fuzz_seconds) };
+                fuzz(&t, how)?;
             }
             Ok(())
         }
-        Task::Fuzz { target, seconds, build_only } => fuzz(&target, seconds, build_only),
+        Task::Fuzz { target, seconds, build_only, seed, runs } => {
+            let how = match (build_only, seed) {
+                (true, _) => FuzzRun::BuildOnly,
+                (false, Some(seed)) => FuzzRun::Seeded { seed, runs },
+                (false, None) => FuzzRun::Seconds(seconds),
+            };
+            fuzz(&target, how)
+        }
         Task::Docs { check } => docs(check),
         Task::Bench { quick, rounds, filter, write } => {
             let ember = release_binary()?;
