@@ -21,6 +21,9 @@ const MAX_PREALLOC_ARGS: usize = 1024;
 /// Above this many retained argument slots, the vector is shrunk between
 /// commands so one huge command does not pin memory for the connection's life.
 const MAX_RETAINED_ARGS: usize = 16 * 1024;
+/// Most arguments [`CommandDecoder::decode_whole`] takes on; longer commands
+/// go through the resumable path only.
+const WHOLE_MAX_ARGS: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -190,12 +193,64 @@ impl CommandDecoder {
             }
             self.pos = 0;
             self.scan = 0;
-            self.state = if first == b'*' { State::Count } else { State::Inline };
+            if first == b'*' {
+                if let Some(consumed) = self.decode_whole(buf) {
+                    return Ok(Some(Command { src: buf, args: &self.args, consumed, inline: false }));
+                }
+                self.state = State::Count;
+            } else {
+                self.state = State::Inline;
+            }
         }
         if self.state == State::Inline {
             return self.decode_inline(buf);
         }
         self.decode_multibulk(buf)
+    }
+
+    /// The common case in one pass: a whole multibulk of at most
+    /// [`WHOLE_MAX_ARGS`] arguments already in `buf`, every length line in
+    /// canonical form and within the limits. Fills `args` and returns the
+    /// bytes consumed; on anything else returns `None` having changed nothing
+    /// but `args` (cleared), and the resumable path takes over from byte 0
+    /// (reporting errors exactly). Tried once per command, when it starts, so
+    /// the bytes a failed attempt examined are bounded per command.
+    #[inline]
+    fn decode_whole(&mut self, buf: &[u8]) -> Option<usize> {
+        let max_line = self.limits.max_inline_len;
+        let (count, cr) = fast_len(buf, 0, max_line)?;
+        let max_args = if self.limits.unauthenticated { UNAUTHENTICATED_MAX_ARGS } else { WHOLE_MAX_ARGS as u64 };
+        if count <= 0 || count as u64 > max_args.min(self.limits.max_multibulk_len) {
+            return None;
+        }
+        let max_bulk = if self.limits.unauthenticated {
+            self.limits.max_bulk_len.min(UNAUTHENTICATED_MAX_BULK)
+        } else {
+            self.limits.max_bulk_len
+        };
+        self.args.reserve(count as usize);
+        let mut scanned = cr as u64;
+        let mut pos = cr + 2;
+        for _ in 0..count {
+            let whole = buf.get(pos) == Some(&b'$');
+            let hit = if whole { fast_len(buf, pos, max_line) } else { None };
+            let Some((len, cr)) = hit.filter(|&(len, _)| len as u64 <= max_bulk) else {
+                self.args.clear();
+                return None;
+            };
+            let start = cr + 2;
+            let end = start + len as usize;
+            if buf.len() < end + 2 {
+                self.args.clear();
+                return None;
+            }
+            scanned += (cr - pos) as u64;
+            self.args.push((start, end));
+            pos = end + 2;
+        }
+        self.scanned += scanned;
+        self.need = 1;
+        Some(pos)
     }
 
     /// Resets and passes the error through.
@@ -367,25 +422,32 @@ impl CommandDecoder {
 /// else (including a negative count) goes to the general path.
 #[inline(always)]
 fn fast_len(buf: &[u8], start: usize, max_line: usize) -> Option<(i64, usize)> {
-    let digits = buf.get(start + 1..)?;
-    let mut value: i64 = 0;
-    for (n, &b) in digits.iter().enumerate().take(19) {
-        let d = b.wrapping_sub(b'0');
+    let first = buf.get(start + 1)?.wrapping_sub(b'0');
+    if first > 9 {
+        return None;
+    }
+    let mut value = i64::from(first);
+    let mut i = start + 2;
+    loop {
+        let d = buf.get(i)?.wrapping_sub(b'0');
         if d > 9 {
-            let canonical = n > 0 && (digits[0] != b'0' || n == 1);
-            let cr = start + 1 + n;
-            // Same window as `find_line`: a line ending past `max_line` is an
-            // error whichever way the bytes arrived, so the fast path must not
-            // accept it either.
-            let within = n < max_line;
-            return if b == b'\r' && canonical && within && cr + 1 < buf.len() { Some((value, cr)) } else { None };
+            break;
         }
-        if n == 18 {
+        // A leading zero is not canonical; 19 digits go to the general path.
+        if value == 0 || i - start > 18 {
             return None;
         }
         value = value * 10 + i64::from(d);
+        i += 1;
     }
-    None
+    // Same window as `find_line`: a line ending past `max_line` is an error
+    // whichever way the bytes arrived, so the fast path must not accept it.
+    let within = i - start - 1 < max_line;
+    if buf[i] == b'\r' && within && i + 1 < buf.len() {
+        Some((value, i))
+    } else {
+        None
+    }
 }
 
 /// One decoded request: its arguments as byte slices, borrowed from the input

@@ -35,6 +35,8 @@ use bytes::BufMut;
 
 /// Payloads up to this size are encoded with a single copy into the buffer.
 const SMALL_BULK: usize = 64;
+/// Status and error lines up to this size are encoded with a single copy.
+const SMALL_LINE: usize = 32;
 
 /// Writes `prefix`, the decimal `n`, CRLF in one `put_slice`.
 #[inline]
@@ -54,6 +56,20 @@ fn header<B: BufMut + ?Sized>(buf: &mut B, prefix: u8, n: u64) {
 /// Writes `prefix`, `text` with CR/LF replaced by spaces, CRLF.
 #[inline]
 fn line<B: BufMut + ?Sized>(buf: &mut B, prefix: u8, text: &[u8]) {
+    if text.len() <= SMALL_LINE {
+        // Short status lines (`OK`, `PONG`, `QUEUED`): checked byte by byte
+        // (cheaper than a vectorised search at this size) and assembled on
+        // the stack for a single copy into `buf`.
+        let mut tmp = [0u8; SMALL_LINE + 3];
+        tmp[0] = prefix;
+        for (t, &b) in tmp[1..].iter_mut().zip(text) {
+            *t = if b == b'\r' || b == b'\n' { b' ' } else { b };
+        }
+        tmp[1 + text.len()] = b'\r';
+        tmp[2 + text.len()] = b'\n';
+        buf.put_slice(&tmp[..text.len() + 3]);
+        return;
+    }
     buf.put_u8(prefix);
     if memchr::memchr2(b'\r', b'\n', text).is_none() {
         buf.put_slice(text);

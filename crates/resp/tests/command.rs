@@ -249,3 +249,69 @@ fn huge_declared_counts_do_not_preallocate() {
     assert!(decoder.decode(b"*2147483647\r\n$1\r\na\r\n").unwrap().is_none());
     assert!(decoder.retained_capacity() <= 1024 * 16 * 2);
 }
+
+/// Decodes `input` fed one byte at a time (every command then goes through
+/// the resumable path, never the whole-command one).
+fn run_bytewise(input: &[u8], limits: Limits) -> Outcome {
+    let mut decoder = CommandDecoder::new(limits);
+    let mut buf = Vec::new();
+    let mut commands = Vec::new();
+    for &b in input {
+        buf.push(b);
+        loop {
+            match decoder.decode(&buf) {
+                Ok(Some(cmd)) => {
+                    commands.push((cmd.iter().map(<[u8]>::to_vec).collect(), cmd.is_inline()));
+                    let used = cmd.consumed();
+                    buf.drain(..used);
+                }
+                Ok(None) => break,
+                Err(e) => return (commands, Err(String::from_utf8_lossy(&e.message()).into_owned())),
+            }
+        }
+    }
+    (commands, Ok(buf.len()))
+}
+
+fn multibulk(args: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// A whole command in the buffer takes a one-pass path; at every limit it
+/// must agree with the resumable path: same commands, same errors.
+#[test]
+fn whole_commands_agree_with_resumable_decoding_at_the_limits() {
+    let small_bulk = Limits { max_bulk_len: 5, ..Limits::default() };
+    let short_lines = Limits { max_inline_len: 3, ..Limits::default() };
+    let few_args = Limits { max_multibulk_len: 3, ..Limits::default() };
+    let args = |n: usize, len: usize| (0..n).map(|i| vec![b'a' + (i % 26) as u8; len]).collect::<Vec<_>>();
+    let mut inputs: Vec<(Vec<u8>, Limits)> = Vec::new();
+    for limits in [Limits::default(), unauth(), small_bulk, short_lines, few_args] {
+        for (n, len) in [(1, 0), (3, 5), (3, 6), (10, 1), (11, 1), (63, 2), (64, 2), (65, 2), (2, 16384), (2, 16385)] {
+            inputs.push((multibulk(&args(n, len)), limits.clone()));
+        }
+        for raw in [
+            &b"*2\r\n$3\r\nGET\r\n$01\r\nk\r\n"[..],
+            b"*02\r\n$3\r\nGET\r\n$1\r\nk\r\n",
+            b"*2\r\n$3\r\nGET\r\n:1\r\nk\r\n",
+            b"*2\r\n$3\r\nGET\r\n$-1\r\n",
+            b"*2\r\n$3\r\nGET\r\n$1\r\nkXY*1\r\n$4\r\nPING\r\n",
+            b"*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n",
+            b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI",
+            b"*1\r\n$1234\r\nPING\r\n",
+        ] {
+            inputs.push((raw.to_vec(), limits.clone()));
+        }
+    }
+    for (input, limits) in inputs {
+        let whole = run(&input, limits.clone());
+        let bytewise = run_bytewise(&input, limits.clone());
+        assert_eq!(whole, bytewise, "input {:?} limits {limits:?}", input.escape_ascii().to_string());
+    }
+}
