@@ -323,6 +323,23 @@ impl CommandSpec {
         self.keys_in(cmd.len(), |i| cmd.get(i))
     }
 
+    /// Calls `f` with each key position of a concrete command, in the order
+    /// [`keys_of`](Self::keys_of) gives them, without allocating.
+    #[inline]
+    pub fn for_each_key(&self, cmd: &ember_resp::Command<'_>, mut f: impl FnMut(usize)) {
+        let argc = cmd.len();
+        if self.numkeys_at != 0 {
+            self.keys_of(cmd).into_iter().for_each(f);
+            return;
+        }
+        if self.first_key <= 0 || argc <= self.first_key as usize {
+            return;
+        }
+        let last = if self.last_key < 0 { argc as i64 + self.last_key as i64 } else { self.last_key as i64 };
+        let step = self.key_step.max(1) as usize;
+        (self.first_key as usize..=last.max(0) as usize).step_by(step).filter(|&i| i < argc).for_each(&mut f);
+    }
+
     /// [`keys_of`](Self::keys_of) over `argc` arguments read through `arg`.
     pub fn keys_in<'a>(&self, argc: usize, arg: impl Fn(usize) -> Option<&'a [u8]>) -> Vec<usize> {
         if self.numkeys_at == 0 {
@@ -352,23 +369,78 @@ impl CommandSpec {
 
 /// The assembled table: every spec with an index (for per-command stats) and
 /// a case-insensitive name lookup that never allocates.
+///
+/// The lookup packs the first 16 bytes of a name into two words with every
+/// byte's 0x20 bit set (ASCII lower case for letters), hashes those and the
+/// length, and compares the packed words: a dozen instructions for a command
+/// name, against a byte-at-a-time hash and comparison. Setting the 0x20 bit
+/// folds the case of letters exactly; for the other bytes of a name (`_`,
+/// `-`, digits) it could also match a control byte, so names with such bytes,
+/// and names longer than 16 bytes, are confirmed byte by byte.
 pub struct Registry {
     /// Top-level commands, then subcommands.
     pub specs: Vec<&'static CommandSpec>,
-    slots: Vec<u32>,
-    mask: usize,
+    slots: Vec<NameSlot>,
+    shift: u32,
+    /// For each top-level command, the index of its first subcommand in `specs`.
+    sub_base: Vec<u32>,
 }
 
-const EMPTY: u32 = u32::MAX;
+/// One slot of the name table.
+#[derive(Clone, Copy)]
+struct NameSlot {
+    /// The folded first 16 bytes of the name.
+    words: [u64; 2],
+    /// Name length; 0 marks an empty slot.
+    len: u32,
+    /// Index into `specs`.
+    idx: u16,
+    /// A folded match must be confirmed byte by byte.
+    confirm: bool,
+}
 
-fn name_hash(name: &[u8]) -> usize {
-    // FNV-1a over ASCII-lowercased bytes: the keys are a fixed, known set.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in name {
-        h ^= u64::from(b.to_ascii_lowercase());
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h as usize
+/// What walking a probe sequence found.
+enum Probe {
+    Found(usize),
+    Absent,
+    /// A folded match that must be confirmed byte by byte.
+    Unsure,
+}
+
+const EMPTY_SLOT: NameSlot = NameSlot { words: [0; 2], len: 0, idx: 0, confirm: false };
+
+/// The first 16 bytes of `name` as two little-endian words, zero-padded, with
+/// the 0x20 bit of every byte set.
+#[inline]
+fn fold16(name: &[u8]) -> [u64; 2] {
+    const LOWER: u64 = 0x2020_2020_2020_2020;
+    let n = name.len();
+    let word = |at: usize| u64::from_le_bytes(name[at..at + 8].try_into().expect("8 bytes"));
+    let (a, b) = if n >= 16 {
+        (word(0), word(8))
+    } else if n >= 8 {
+        // The last 8 bytes, shifted down past the ones the first word holds.
+        // (Nothing is left for exactly 8 bytes.)
+        (word(0), word(n - 8).checked_shr(8 * (16 - n) as u32).unwrap_or(0))
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes(name[..4].try_into().expect("4 bytes"));
+        let hi = u32::from_le_bytes(name[n - 4..].try_into().expect("4 bytes"));
+        // Overlapping bytes are the same bytes, so OR keeps them intact.
+        (u64::from(lo) | (u64::from(hi) << (8 * (n - 4))), 0)
+    } else {
+        let mut a = 0u64;
+        for (i, &b) in name.iter().enumerate() {
+            a |= u64::from(b) << (8 * i);
+        }
+        (a, 0)
+    };
+    [a | LOWER, b | LOWER]
+}
+
+#[inline]
+fn slot_of(words: [u64; 2], len: usize, shift: u32) -> usize {
+    let h = (words[0] ^ words[1].rotate_left(31) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> shift) as usize
 }
 
 impl Registry {
@@ -376,40 +448,85 @@ impl Registry {
         let mut specs: Vec<&'static CommandSpec> = families.iter().flat_map(|f| f.iter()).collect();
         specs.sort_by_key(|s| s.name);
         let top = specs.len();
+        let mut sub_base = Vec::with_capacity(top);
         for i in 0..top {
+            sub_base.push(specs.len() as u32);
             specs.extend(specs[i].subcommands.iter());
         }
+        assert!(specs.len() <= usize::from(u16::MAX), "too many commands for the name table");
         let size = (top * 4).next_power_of_two();
-        let mut reg = Registry { specs, slots: vec![EMPTY; size], mask: size - 1 };
+        let mut reg = Registry { specs, slots: vec![EMPTY_SLOT; size], shift: 64 - size.trailing_zeros(), sub_base };
         for i in 0..top {
-            let mut pos = name_hash(reg.specs[i].name.as_bytes()) & reg.mask;
-            while reg.slots[pos] != EMPTY {
-                pos = (pos + 1) & reg.mask;
+            let name = reg.specs[i].name.as_bytes();
+            let words = fold16(name);
+            let mut pos = slot_of(words, name.len(), reg.shift);
+            while reg.slots[pos].len != 0 {
+                pos = (pos + 1) & (size - 1);
             }
-            reg.slots[pos] = i as u32;
+            let confirm = name.len() > 16 || !name.iter().all(u8::is_ascii_lowercase);
+            reg.slots[pos] = NameSlot { words, len: name.len() as u32, idx: i as u16, confirm };
         }
         reg
     }
 
     /// Looks a top-level command up by name, ASCII case-insensitively.
+    #[inline]
     pub fn lookup(&self, name: &[u8]) -> Option<usize> {
-        let mut pos = name_hash(name) & self.mask;
+        match self.probe(name, false) {
+            Probe::Found(idx) => Some(idx),
+            Probe::Absent => None,
+            Probe::Unsure => self.lookup_confirmed(name),
+        }
+    }
+
+    /// [`lookup`](Self::lookup) for names whose folded match must be
+    /// confirmed byte by byte (kept out of line: rare).
+    #[cold]
+    #[inline(never)]
+    fn lookup_confirmed(&self, name: &[u8]) -> Option<usize> {
+        match self.probe(name, true) {
+            Probe::Found(idx) => Some(idx),
+            Probe::Absent | Probe::Unsure => None,
+        }
+    }
+
+    /// Walks the probe sequence of `name`. Without `confirm`, stops at the
+    /// first folded match that needs a byte-by-byte check (`Unsure`); the
+    /// common path so makes no calls.
+    #[inline(always)]
+    fn probe(&self, name: &[u8], confirm: bool) -> Probe {
+        if name.is_empty() {
+            return Probe::Absent;
+        }
+        let words = fold16(name);
+        let mask = self.slots.len() - 1;
+        let mut pos = slot_of(words, name.len(), self.shift);
         loop {
-            let idx = self.slots[pos];
-            if idx == EMPTY {
-                return None;
+            let slot = &self.slots[pos];
+            if slot.len == 0 {
+                return Probe::Absent;
             }
-            if self.specs[idx as usize].name.as_bytes().eq_ignore_ascii_case(name) {
-                return Some(idx as usize);
+            if slot.words == words && slot.len as usize == name.len() {
+                let idx = usize::from(slot.idx);
+                if !slot.confirm {
+                    return Probe::Found(idx);
+                }
+                if !confirm {
+                    return Probe::Unsure;
+                }
+                if self.specs[idx].name.as_bytes().eq_ignore_ascii_case(name) {
+                    return Probe::Found(idx);
+                }
             }
-            pos = (pos + 1) & self.mask;
+            pos = (pos + 1) & mask;
         }
     }
 
     /// Looks a subcommand of `parent` up by name.
     pub fn lookup_sub(&self, parent: usize, name: &[u8]) -> Option<usize> {
-        let target = self.specs[parent].subcommands.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))?;
-        self.specs.iter().position(|s| std::ptr::eq(*s, target))
+        let subs = self.specs[parent].subcommands;
+        let at = subs.iter().position(|s| s.name.as_bytes().eq_ignore_ascii_case(name))?;
+        Some(*self.sub_base.get(parent)? as usize + at)
     }
 
     /// Finds a command or `container|sub` by full name.
@@ -524,6 +641,24 @@ mod tests {
         }
         assert_eq!(reg.lookup(b"GeT").map(|i| reg.specs[i].name), Some("get"));
         assert_eq!(reg.lookup(b"nosuchcommand"), None);
+        assert_eq!(reg.lookup(b""), None);
+        for s in reg.top_level() {
+            let upper = s.name.to_ascii_uppercase();
+            assert_eq!(reg.lookup(upper.as_bytes()).map(|i| reg.specs[i].name), Some(s.name));
+            // One byte more or less, or a byte whose 0x20 bit alone differs
+            // from a non-letter of the name, is another name.
+            let mut longer = s.name.as_bytes().to_vec();
+            longer.push(b'x');
+            assert_ne!(reg.lookup(&longer).map(|i| reg.specs[i].name), Some(s.name));
+            assert_ne!(reg.lookup(&s.name.as_bytes()[1..]).map(|i| reg.specs[i].name), Some(s.name));
+            for (i, b) in s.name.bytes().enumerate() {
+                if !b.is_ascii_alphabetic() {
+                    let mut twin = s.name.as_bytes().to_vec();
+                    twin[i] ^= 0x20;
+                    assert_eq!(reg.lookup(&twin), None, "{:?}", twin.escape_ascii().to_string());
+                }
+            }
+        }
     }
 
     #[test]
@@ -575,5 +710,30 @@ mod tests {
         assert_eq!(del.key_positions(4), vec![1, 2, 3]);
         let get = reg.specs[reg.lookup(b"get").unwrap()];
         assert_eq!(get.key_positions(2), vec![1]);
+        // for_each_key visits what keys_of lists, for every command shape.
+        let cmd = |args: &[&str]| {
+            let mut raw = format!("*{}\r\n", args.len());
+            for a in args {
+                raw.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+            }
+            raw.into_bytes()
+        };
+        for args in [
+            &["get", "k"][..],
+            &["mset", "a", "1", "b", "2"],
+            &["del", "a", "b", "c"],
+            &["lmpop", "2", "a", "b", "left"],
+            &["zunionstore", "d", "2", "a", "b"],
+            &["ping"],
+            &["set", "k"],
+        ] {
+            let raw = cmd(args);
+            let mut decoder = ember_resp::CommandDecoder::default();
+            let c = decoder.decode(&raw).unwrap().unwrap();
+            let spec = reg.specs[reg.lookup(args[0].as_bytes()).unwrap()];
+            let mut seen = Vec::new();
+            spec.for_each_key(&c, |p| seen.push(p));
+            assert_eq!(seen, spec.keys_of(&c), "{args:?}");
+        }
     }
 }
