@@ -11,12 +11,15 @@
 //! - [`config`]: redis.conf parsing and the CONFIG parameter table.
 //! - [`listen`]: the listening sockets, re-bound live by CONFIG SET.
 //! - [`client`]: per-connection state and the reply writer.
+//! - [`clock`]: the loop's clock (wall clock once per turn, cheap monotonic
+//!   microseconds for command durations).
 //!
 //! The keyspace lives in `ember-store` and the protocol in `ember-resp`.
 #![deny(missing_docs)]
 
 pub mod blocking;
 pub mod client;
+pub mod clock;
 pub mod command;
 pub mod commands;
 pub mod config;

@@ -23,6 +23,7 @@ use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFl
 
 use crate::blocking::{KeyEvents, TimeoutReply};
 use crate::client::{Client, Input, ReplyMode, Slot, READ_CHUNK};
+use crate::clock::Clock;
 use crate::command::{registry, Ctx};
 use crate::config::Config;
 use crate::error::CmdError;
@@ -215,6 +216,12 @@ pub struct Shared {
     pub unblocked: Vec<u64>,
     /// SAVE/BGSAVE state.
     pub persistence: crate::persistence::Persistence,
+    /// The loop's clock (wall clock once per turn, cheap monotonic µs).
+    pub clock: Clock,
+    /// Monotonic µs at which the next command starts: the end of the previous
+    /// one in the same batch, or the start of the batch. Chaining the
+    /// readings makes timing a command cost one clock read, not two.
+    pub cmd_start_us: u64,
 }
 
 /// Values whose free effort exceeds this are freed on the lazyfree thread
@@ -329,6 +336,8 @@ impl Server {
             events: KeyEvents::default(),
             unblocked: Vec::new(),
             persistence: crate::persistence::Persistence::new(),
+            clock: Clock::new(),
+            cmd_start_us: 0,
             config,
         };
         Ok(Server { epoll, signals, expire_timer, expire_resume: None, shared })
@@ -350,6 +359,7 @@ impl Server {
                 Err(nix::errno::Errno::EINTR) => 0,
                 Err(e) => return Err(e.into()),
             };
+            self.shared.clock.start_turn();
             for ev in &events[..n] {
                 let token = ev.data();
                 let flags = ev.events();
@@ -375,7 +385,7 @@ impl Server {
             self.serve_blocked();
             self.flush_monitors();
             self.handle_pending_writes();
-            let now = unix_ms();
+            let now = self.shared.clock.now_ms();
             if now.wrapping_sub(self.shared.last_cron_ms) >= self.cron_period_ms() {
                 self.cron(now);
             }
@@ -384,9 +394,12 @@ impl Server {
             if self.shared.config.activerehashing {
                 self.shared.store.rehash_step(1024);
             }
-            if self.shared.events.next_deadline().is_some_and(|d| d <= unix_ms()) {
-                self.expire_blocked(unix_ms());
-                self.handle_pending_writes();
+            if let Some(deadline) = self.shared.events.next_deadline() {
+                let now = self.shared.clock.now_ms();
+                if deadline <= now {
+                    self.expire_blocked(now);
+                    self.handle_pending_writes();
+                }
             }
             if let Some(how) = self.shared.shutdown.take() {
                 if self.finish(how) {
@@ -401,7 +414,7 @@ impl Server {
     }
 
     fn next_timeout(&self) -> EpollTimeout {
-        let now = unix_ms();
+        let now = self.shared.clock.now_ms();
         let mut wait = (self.shared.last_cron_ms + self.cron_period_ms()).saturating_sub(now);
         if let Some(deadline) = self.shared.store.next_deadline().filter(|_| self.shared.active_expire_enabled) {
             if self.expire_resume.is_some() {
@@ -606,7 +619,9 @@ impl Server {
         let Some(raw): Option<Vec<u8>> = slot.client.blocked.as_ref().map(|b| b.raw.clone()) else { return };
         let mut decoder = CommandDecoder::new(Limits { max_bulk_len: u64::MAX, ..Limits::default() });
         let Ok(Some(cmd)) = decoder.decode(&raw) else { return };
-        let now = unix_ms();
+        let start = self.shared.clock.mono_us();
+        self.shared.cmd_start_us = start;
+        let now = self.shared.clock.unix_ms_at(start);
         execute(&mut self.shared, &mut slot.client, &cmd, &raw, now);
         if slot.client.blocked.is_none() {
             self.finish_unblock(idx, &mut slot.client);
@@ -644,7 +659,9 @@ impl Server {
     /// Runs every complete command in the client's buffer.
     fn process_input(&mut self, idx: usize, slot: &mut Slot) {
         let Slot { client, input } = slot;
-        let now = unix_ms();
+        let start = self.shared.clock.mono_us();
+        self.shared.cmd_start_us = start;
+        let now = self.shared.clock.unix_ms_at(start);
         let mut consumed = 0;
         loop {
             if client.close_after_reply
@@ -805,6 +822,7 @@ impl Server {
 
     fn cron(&mut self, now: u64) {
         self.shared.last_cron_ms = now;
+        self.shared.clock.calibrate();
         crate::persistence::cron(&mut self.shared);
         let st = &mut self.shared.stats;
         st.samples.push((now, st.total_commands_processed, st.net_input_bytes, st.net_output_bytes));
@@ -840,11 +858,11 @@ impl Server {
             self.expire_resume = None;
             return;
         }
-        let start = Instant::now();
-        if self.expire_resume.is_some_and(|at| start < at) {
+        // Only read the precise clock when a slice may run (not every turn).
+        if self.expire_resume.is_some_and(|at| Instant::now() < at) {
             return;
         }
-        let now = unix_ms();
+        let now = self.shared.clock.now_ms();
         match self.shared.store.next_deadline() {
             Some(d) if d <= now => {}
             _ => {
@@ -852,6 +870,7 @@ impl Server {
                 return;
             }
         }
+        let start = Instant::now();
         let mut more = true;
         while more {
             let n = self.shared.store.active_expire(now, 64);
@@ -908,8 +927,11 @@ fn set_keepalive(stream: &TcpStream, interval: u64) {
 /// queueing, the handler, then key events (WATCH, blocked clients), stats,
 /// slow log and MONITOR. `raw` is the command as received (queued by MULTI,
 /// kept by a blocked client to run again).
+///
+/// The command's duration is `srv.cmd_start_us` (set by the caller when a
+/// batch starts, and by each command as it ends) to one clock reading here.
 pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[u8], now_ms: u64) {
-    use crate::command::flags::{NO_AUTH, NO_MULTI, SKIP_MONITOR, SKIP_SLOWLOG};
+    use crate::command::flags::{ADMIN, DENYOOM, NO_AUTH, NO_MULTI, SKIP_MONITOR, SKIP_SLOWLOG, WRITE};
     let (idx, spec) = match resolve(srv, cmd) {
         Ok(found) => found,
         Err(e) => {
@@ -928,8 +950,7 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
         reply_error(srv, client, &CmdError::Other("NOAUTH Authentication required.".into()));
         return;
     }
-    let is_write = spec.flags & (crate::command::flags::WRITE | crate::command::flags::DENYOOM) != 0;
-    if (is_write || spec.name == "ping") && crate::persistence::writes_refused(srv) {
+    if crate::persistence::writes_refused(srv) && (spec.flags & (WRITE | DENYOOM) != 0 || spec.name == "ping") {
         if let Some(m) = client.multi.as_mut() {
             m.aborted = true;
         }
@@ -950,7 +971,7 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
         client.out.simple("QUEUED");
         return;
     }
-    if !srv.monitors.is_empty() && spec.flags & (SKIP_MONITOR | crate::command::flags::ADMIN) == 0 {
+    if !srv.monitors.is_empty() && spec.flags & (SKIP_MONITOR | ADMIN) == 0 {
         feed_monitor(srv, client, cmd, now_ms);
     }
     let reply_start = client.out.buf.len();
@@ -968,39 +989,31 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
     };
     client.last_cmd = spec.fullname;
     let dirty_before = srv.dirty;
-    let started = Instant::now();
-    let (result, block) = {
-        let mut ctx = Ctx { srv, client, now_ms, block: None };
-        let r = (spec.handler)(&mut ctx, cmd);
-        (r, ctx.block)
-    };
-    let usec = started.elapsed().as_micros() as u64;
+    let started = srv.cmd_start_us;
+    let mut ctx = Ctx { srv, client, now_ms, block: None };
+    let result = (spec.handler)(&mut ctx, cmd);
+    // Work through `ctx` from here on: moving the block request and the
+    // result out of it would copy them on every command.
+    let srv = &mut *ctx.srv;
+    let ended = srv.clock.mono_us();
+    srv.cmd_start_us = ended;
+    let usec = ended.saturating_sub(started);
     let st = &mut srv.cmd_stats[idx];
     st.calls += 1;
     st.usec += usec;
     srv.stats.total_commands_processed += 1;
-    if let Err(e) = result {
-        srv.cmd_stats[idx].failed_calls += 1;
-        reply_error(srv, client, &e);
+    if let Err(e) = &result {
+        st.failed_calls += 1;
+        reply_error(srv, ctx.client, e);
     }
     if srv.dirty > dirty_before && !srv.events.is_idle() {
-        for p in spec.keys_of(cmd) {
-            srv.events.touched(client.db, cmd.arg(p));
-        }
+        let client = &*ctx.client;
+        spec.for_each_key(cmd, |p| srv.events.touched(client.db, cmd.arg(p)));
     }
-    match (block, client.blocked.is_some()) {
-        (Some(req), false) => {
-            srv.events.block(client.id, client.db, &req);
-            client.blocked = Some(crate::blocking::Blocked { db: client.db, req, raw: raw.to_vec() });
-        }
-        (Some(_), true) => {} // woken but still nothing to take: keep its place
-        (None, true) => {
-            if let Some(state) = client.blocked.take() {
-                srv.events.unblock(client.id, &state);
-            }
-        }
-        (None, false) => {}
+    if ctx.block.is_some() || ctx.client.blocked.is_some() {
+        block_or_unblock(srv, ctx.client, ctx.block.take(), raw);
     }
+    let client = &mut *ctx.client;
     if skip && client.reply_mode != ReplyMode::On {
         client.out.buf.truncate(reply_start);
         if client.reply_mode == ReplyMode::SkipThis {
@@ -1014,8 +1027,28 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
     }
 }
 
+/// After a blocking command: a client that found nothing to take starts
+/// waiting; one that was woken and got its reply stops.
+#[cold]
+fn block_or_unblock(srv: &mut Shared, client: &mut Client, block: Option<crate::blocking::BlockRequest>, raw: &[u8]) {
+    match (block, client.blocked.is_some()) {
+        (Some(req), false) => {
+            srv.events.block(client.id, client.db, &req);
+            client.blocked = Some(crate::blocking::Blocked { db: client.db, req, raw: raw.to_vec() });
+        }
+        (Some(_), true) => {} // woken but still nothing to take: keep its place
+        (None, true) => {
+            if let Some(state) = client.blocked.take() {
+                srv.events.unblock(client.id, &state);
+            }
+        }
+        (None, false) => {}
+    }
+}
+
 /// Finds the spec for a command (descending into container subcommands) and
 /// checks its arity.
+#[inline]
 fn resolve(srv: &mut Shared, cmd: &Command<'_>) -> Result<(usize, &'static crate::command::CommandSpec), CmdError> {
     let reg = registry();
     let Some(mut idx) = reg.lookup(cmd.arg(0)) else {
