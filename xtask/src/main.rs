@@ -7,8 +7,8 @@
 //! - `cargo xtask mem [--keys N]`: memory per key, ember vs redis-server.
 //! - `cargo xtask persist [--keys N] [--mixed]`: SAVE/load/dump size.
 //! - `cargo xtask expiry [--redis]`: the active-expiry scenario.
-//! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md from the
-//!   command table.
+//! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md and
+//!   docs/CONFIG.md from the command and parameter tables.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -105,7 +105,7 @@ enum Task {
         #[arg(long)]
         redis: bool,
     },
-    /// Regenerate docs/COMMANDS.md from the command table.
+    /// Regenerate docs/COMMANDS.md and docs/CONFIG.md from the command and parameter tables.
     Docs {
         /// Fail if the file is stale instead of writing it.
         #[arg(long)]
@@ -195,17 +195,21 @@ fn release_binary() -> Result<PathBuf> {
 }
 
 fn docs(check: bool) -> Result<()> {
-    let path = root().join("docs/COMMANDS.md");
-    let text = ember_server::docs::commands_markdown();
-    if check {
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        if have != text {
-            bail!("docs/COMMANDS.md is stale: run `cargo xtask docs`");
+    for (file, text) in [
+        ("docs/COMMANDS.md", ember_server::docs::commands_markdown()),
+        ("docs/CONFIG.md", ember_server::docs::config_markdown()),
+    ] {
+        let path = root().join(file);
+        if check {
+            let have = std::fs::read_to_string(&path).unwrap_or_default();
+            if have != text {
+                bail!("{file} is stale: run `cargo xtask docs`");
+            }
+            continue;
         }
-        return Ok(());
+        std::fs::write(&path, text)?;
+        eprintln!("wrote {}", path.display());
     }
-    std::fs::write(&path, text)?;
-    eprintln!("wrote {}", path.display());
     Ok(())
 }
 

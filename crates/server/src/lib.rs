@@ -9,6 +9,7 @@
 //! - [`command`]: the command table ([`command::CommandSpec`]), dispatch and
 //!   argument helpers; [`commands`] holds one module per command family.
 //! - [`config`]: redis.conf parsing and the CONFIG parameter table.
+//! - [`process`]: daemonizing and other process set-up before the server runs.
 //! - [`listen`]: the listening sockets, re-bound live by CONFIG SET.
 //! - [`client`]: per-connection state and the reply writer.
 //! - [`clock`]: the loop's clock (wall clock once per turn, cheap monotonic
@@ -30,6 +31,7 @@ pub mod lazyfree;
 pub mod listen;
 pub mod log;
 pub mod persistence;
+pub mod process;
 pub mod server;
 pub mod slowlog;
 

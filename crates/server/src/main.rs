@@ -1,5 +1,6 @@
 //! The `ember-server` binary: parse the command line like redis-server
-//! (`ember-server [/path/to/redis.conf] [--option value ...]`), then run.
+//! (`ember-server [/path/to/redis.conf] [--option value ...]`), prepare the
+//! process (daemonize, THP), then run.
 
 use clap::Parser;
 
@@ -16,13 +17,14 @@ struct Cli {
 fn main() -> anyhow::Result<()> {
     tune_allocator();
     let cli = Cli::parse();
-    let config = match ember_server::Config::from_args(&cli.args) {
+    let mut config = match ember_server::Config::from_args(&cli.args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);
         }
     };
+    ember_server::process::prepare(&mut config)?;
     ember_server::run(config)?;
     Ok(())
 }

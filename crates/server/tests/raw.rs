@@ -413,8 +413,8 @@ fn config_set_get_round_trips() {
     on_both(&[], |s| {
         let mut c = s.conn();
         for (name, value, shown) in [
-            ("maxmemory", "100mb", "104857600"),
-            ("maxmemory", "0", "0"),
+            ("hll-sparse-max-bytes", "3kb", "3072"),
+            ("hll-sparse-max-bytes", "3000", "3000"),
             ("timeout", "300", "300"),
             ("timeout", "0", "0"),
             ("maxmemory-policy", "allkeys-lru", "allkeys-lru"),

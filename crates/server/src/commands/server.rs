@@ -9,7 +9,7 @@ use ember_store::glob_match;
 use crate::client::Out;
 use crate::command::{acl, flags, flags::*, int_arg, is, lossy, registry, CommandSpec, Ctx};
 use crate::commands::connection::{container, help, REDIS_VERSION};
-use crate::config::{find_param, Access, Config, PARAMS};
+use crate::config::{find_param, Access, Config, Param, PARAMS};
 use crate::error::{CmdError, CmdResult};
 use crate::log;
 use crate::server::{unix_ms, unix_us, Shared, Shutdown};
@@ -837,18 +837,19 @@ fn config_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     for pattern in cmd.iter().skip(2) {
         let literal = !pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
         if literal {
-            // An exact name (or alias) is echoed as the client wrote it.
+            // An exact name (or alias) is echoed as the client wrote it;
+            // hidden parameters are found only this way.
             if let Some(p) = find_param(pattern) {
-                push(lossy(pattern), (p.get)(&ctx.srv.config));
+                push(lossy(pattern), p.get(&ctx.srv.config));
             }
             continue;
         }
-        for p in PARAMS {
+        for p in PARAMS.iter().filter(|p| !p.hidden()) {
             if glob_match(pattern, p.name.as_bytes(), true) {
-                push(p.name.to_string(), (p.get)(&ctx.srv.config));
+                push(p.name.to_string(), p.get(&ctx.srv.config));
             }
             if let Some(alias) = p.alias.filter(|a| glob_match(pattern, a.as_bytes(), true)) {
-                push(alias.to_string(), (p.get)(&ctx.srv.config));
+                push(alias.to_string(), p.get(&ctx.srv.config));
             }
         }
     }
@@ -866,46 +867,69 @@ fn config_set_failed(name: &str, why: &str) -> CmdError {
     CmdError::err(format!("CONFIG SET failed (possibly related to argument '{name}') - {why}"))
 }
 
-/// CONFIG SET, all or nothing, in three steps: every value is parsed into a
-/// copy of the configuration; [`apply_config`] puts the changes that reach
+/// CONFIG SET, all or nothing, in the order Redis checks: first every name
+/// (unknown, immutable, protected, given twice), then every value is parsed
+/// into a copy of the configuration (where a value that needs a feature
+/// ember lacks is refused too); [`apply_config`] puts the changes that reach
 /// beyond `Config` into effect (and may refuse them); only then does the copy
 /// become the live configuration.
 fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if cmd.len() % 2 != 0 {
         return Err(CmdError::Syntax);
     }
-    let mut next = ctx.srv.config.clone();
-    // (canonical name, name as given, lowercased), in argument order.
-    let mut given: Vec<(&'static str, String)> = Vec::new();
+    let protected_allowed = match ctx.srv.config.enable_protected_configs {
+        Access::Yes => true,
+        Access::Local => ctx.client.addr.ip().is_loopback(),
+        Access::No => false,
+    };
+    // (parameter, whether it was named by its alias), in argument order.
+    let mut named: Vec<(&'static Param, bool)> = Vec::new();
     for i in (2..cmd.len()).step_by(2) {
-        let (name, value) = (cmd.arg(i), cmd.arg(i + 1));
+        let name = cmd.arg(i);
         let Some(param) = find_param(name) else {
             return Err(CmdError::err(format!(
                 "Unknown option or number of arguments for CONFIG SET - '{}'",
                 lossy(name)
             )));
         };
-        // Like Redis: these refusals echo the name as given, value errors
-        // (here and in apply_config) print it lowercased.
-        if given.iter().any(|(p, _)| *p == param.name) {
-            return Err(config_set_failed(&lossy(name), "duplicate parameter"));
-        }
-        if !param.mutable {
+        // Like Redis: these refusals echo the name as given. A name and its
+        // alias are different entries (both may be given; the last wins).
+        let by_alias = !param.name.as_bytes().eq_ignore_ascii_case(name);
+        if !param.mutable() {
             return Err(config_set_failed(&lossy(name), "can't set immutable config"));
         }
-        let allowed = match ctx.srv.config.enable_protected_configs {
-            Access::Yes => true,
-            Access::Local => ctx.client.addr.ip().is_loopback(),
-            Access::No => false,
-        };
-        if param.protected && !allowed {
+        if param.protected() && !protected_allowed {
             return Err(config_set_failed(&lossy(name), "can't set protected config"));
         }
-        let shown = lossy(name).to_ascii_lowercase();
-        (param.set)(&mut next, &[value]).map_err(|e| config_set_failed(&shown, &e.0))?;
+        if named.iter().any(|(p, a)| std::ptr::eq(*p, param) && *a == by_alias) {
+            return Err(config_set_failed(&lossy(name), "duplicate parameter"));
+        }
+        named.push((param, by_alias));
+    }
+    let mut next = ctx.srv.config.clone();
+    // (canonical name, name as given, lowercased): value errors (here and
+    // in apply_config) print the name lowercased, as Redis does.
+    let mut given: Vec<(&'static str, String)> = Vec::new();
+    let cwd = std::env::current_dir().ok();
+    let mut result = Ok(());
+    for (i, (param, _)) in (2..cmd.len()).step_by(2).zip(&named) {
+        let shown = lossy(cmd.arg(i)).to_ascii_lowercase();
+        if let Err(e) = param.set(&mut next, &[cmd.arg(i + 1)]) {
+            result = Err(config_set_failed(&shown, &e.0));
+            break;
+        }
         given.push((param.name, shown));
     }
-    apply_config(ctx.srv, &next, &given)?;
+    if result.is_ok() {
+        result = apply_config(ctx.srv, &mut next, &given);
+    }
+    if let Err(e) = result {
+        // `dir` changes the working directory as it is parsed: undo that.
+        if let Some(cwd) = cwd.filter(|_| given.iter().any(|(p, _)| *p == "dir")) {
+            let _ = std::env::set_current_dir(cwd);
+        }
+        return Err(e);
+    }
     ctx.srv.config = next;
     ctx.out().ok();
     Ok(())
@@ -924,7 +948,9 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 ///   whenever it is given (Redis re-binds for it even to the same list) and
 ///   `port` only when it changes.
 /// - `loglevel`: the logger's level.
-fn apply_config(srv: &mut Shared, next: &Config, given: &[(&'static str, String)]) -> CmdResult {
+/// - `repl-backlog-size`: Redis resizes its backlog, never below 16 KiB,
+///   and the value reads back raised to that.
+fn apply_config(srv: &mut Shared, next: &mut Config, given: &[(&'static str, String)]) -> CmdResult {
     let port_changed = next.port != srv.config.port;
     let rebinds = |p: &str| (p == "port" && port_changed) || p == "bind";
     if let Some((param, shown)) = given.iter().find(|(p, _)| rebinds(p)) {
@@ -946,6 +972,10 @@ fn apply_config(srv: &mut Shared, next: &Config, given: &[(&'static str, String)
     }
     if next.loglevel != srv.config.loglevel {
         crate::log::set_level(next.loglevel);
+    }
+    if given.iter().any(|(p, _)| *p == "repl-backlog-size") {
+        let size: u64 = next.value("repl-backlog-size").and_then(|v| v.parse().ok()).unwrap_or(0);
+        next.set_text("repl-backlog-size", size.max(16 * 1024).to_string());
     }
     Ok(())
 }

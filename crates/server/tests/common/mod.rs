@@ -83,28 +83,50 @@ impl Server {
 
     fn spawn(kind: Kind, bin: &std::path::Path, extra: &[&str]) -> Server {
         let dir = scratch_dir(if kind == Kind::Ember { "ember" } else { "redis" });
-        Server::spawn_in(kind, bin, dir, true, extra)
+        Server::spawn_in(kind, bin, dir, true, None, extra)
+    }
+
+    /// Starts ember with a config file (given first, as redis-server takes
+    /// it), the standard test options and `extra`, which override it.
+    pub fn ember_with_config(conf: &std::path::Path, extra: &[&str]) -> Server {
+        let bin = env!("CARGO_BIN_EXE_ember-server");
+        Server::spawn_in(Kind::Ember, bin.as_ref(), scratch_dir("ember"), true, Some(conf), extra)
+    }
+
+    /// Starts `redis-server` like [`Server::ember_with_config`], if it is
+    /// installed.
+    pub fn redis_with_config(conf: &std::path::Path, extra: &[&str]) -> Option<Server> {
+        let bin = which("redis-server")?;
+        Some(Server::spawn_in(Kind::Redis, &bin, scratch_dir("redis"), true, Some(conf), extra))
     }
 
     /// Starts ember in `dir` (a test-owned directory that outlives the
     /// server, for restart tests), with `extra` options.
     pub fn ember_in(dir: &std::path::Path, extra: &[&str]) -> Server {
         let bin = env!("CARGO_BIN_EXE_ember-server");
-        Server::spawn_in(Kind::Ember, bin.as_ref(), dir.to_path_buf(), false, extra)
+        Server::spawn_in(Kind::Ember, bin.as_ref(), dir.to_path_buf(), false, None, extra)
     }
 
     /// Starts redis-server in `dir` (kept after it stops), if installed.
     pub fn redis_in(dir: &std::path::Path, extra: &[&str]) -> Option<Server> {
         let bin = which("redis-server")?;
-        Some(Server::spawn_in(Kind::Redis, &bin, dir.to_path_buf(), false, extra))
+        Some(Server::spawn_in(Kind::Redis, &bin, dir.to_path_buf(), false, None, extra))
     }
 
-    fn spawn_in(kind: Kind, bin: &std::path::Path, dir: PathBuf, owns_dir: bool, extra: &[&str]) -> Server {
+    fn spawn_in(
+        kind: Kind,
+        bin: &std::path::Path,
+        dir: PathBuf,
+        owns_dir: bool,
+        conf: Option<&std::path::Path>,
+        extra: &[&str],
+    ) -> Server {
         let mut last_err = String::new();
         for _attempt in 0..8 {
             let port = free_port();
             let port_s = port.to_string();
             let mut cmd = Command::new(bin);
+            cmd.args(conf);
             cmd.args(["--port", &port_s, "--bind", "127.0.0.1", "--save", "", "--enable-debug-command", "yes"]);
             cmd.args(["--dir", dir.to_str().unwrap()]);
             if kind == Kind::Redis {
