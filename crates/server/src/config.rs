@@ -149,7 +149,11 @@ impl Default for Config {
             })
             .collect();
         Config {
-            bind: vec!["*".into(), "-::*".into()],
+            // Loopback, as Redis's shipped redis.conf has it (redis-server
+            // without a config file listens on `* -::*` and relies on
+            // protected mode alone); a deliberate difference, see
+            // docs/CONFIG.md.
+            bind: vec!["127.0.0.1".into(), "-::1".into()],
             port: 6379,
             protected_mode: true,
             tcp_backlog: 511,
@@ -2161,9 +2165,9 @@ mod tests {
     fn bind_lists_split_like_redis() {
         let bind = find_param(b"bind").unwrap();
         let mut c = Config::default();
-        assert_eq!(bind.get(&c), "* -::*");
-        bind.set(&mut c, &[b"127.0.0.1 -::1"]).unwrap();
-        assert_eq!(c.bind, ["127.0.0.1", "-::1"]);
+        assert_eq!(bind.get(&c), "127.0.0.1 -::1");
+        bind.set(&mut c, &[b"* -::*"]).unwrap();
+        assert_eq!(c.bind, ["*", "-::*"]);
         // One empty argument: listen nowhere.
         bind.set(&mut c, &[b""]).unwrap();
         assert!(c.bind.is_empty());

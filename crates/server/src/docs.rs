@@ -83,11 +83,14 @@ resolved from the including file's directory); `user default on nopass ~* &* +@a
 `list-max-ziplist-entries`, `list-max-ziplist-value` and `lua-replicate-commands` are \
 read and ignored, as Redis 7.0 does. Several `save` lines add up, as in Redis.
 
-ember differs from Redis in two places on purpose: `set-max-listpack-entries` and \
+ember differs from Redis in three places on purpose: `set-max-listpack-entries` and \
 `set-max-listpack-value` exist (Redis 7.2's parameters: ember keeps small sets as \
 listpacks, as 7.2 does) but are hidden from CONFIG GET patterns, so `CONFIG GET *` lists \
-exactly Redis 7.0's 192 names; and CONFIG REWRITE writes only the parameters that differ \
-from their defaults (plus `dir`), without keeping the old file's comments.
+exactly Redis 7.0's 192 names; CONFIG REWRITE writes only the parameters that differ \
+from their defaults (plus `dir`), without keeping the old file's comments; and `bind` \
+defaults to loopback (`127.0.0.1 -::1`, as in the redis.conf Redis ships) where \
+redis-server without a config file listens on every address (`* -::*`) and relies on \
+protected mode alone.
 ";
 
 /// The values a parameter accepts: a literal value, or a description.

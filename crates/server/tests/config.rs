@@ -17,8 +17,9 @@ use common::{free_port, scratch_dir, show, simple, Conn, Frame, Server};
 use ember_server::config::{find_param, Config, PARAMS};
 
 /// CONFIG GET values that legitimately differ between two test servers:
-/// each listens on its own port, in its own scratch directory.
-const DIFFERENT: &[&str] = &["port", "dir"];
+/// each listens on its own port, in its own scratch directory, and ember's
+/// default `bind` is loopback (docs/CONFIG.md).
+const DIFFERENT: &[&str] = &["port", "dir", "bind"];
 
 /// The replies of `CONFIG GET <pattern>` as a sorted map.
 fn config_map(c: &mut Conn, pattern: &str) -> BTreeMap<String, String> {
