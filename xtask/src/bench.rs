@@ -24,7 +24,10 @@ pub struct Workload {
     pub name: String,
     /// redis-benchmark arguments after the connection options.
     pub args: Vec<String>,
-    /// Requests the run makes (for CPU per request).
+    /// Arguments of more redis-benchmark processes run at the same time as
+    /// `args` (a mixed workload); the reported p50 is that of `args`.
+    pub also: Vec<Vec<String>>,
+    /// Requests the run makes, over all processes (for CPU per request).
     pub requests: u64,
     /// Commands that build the dataset before each run (after FLUSHALL).
     pub setup: Vec<Vec<String>>,
@@ -131,22 +134,42 @@ fn run_once(server: &Server, w: &Workload) -> Result<Figures> {
         }
     }
     let pid = server.child.id();
+    let benchmark = |args: &[String]| {
+        Command::new("redis-benchmark")
+            .args(["-p", &server.port.to_string(), "-q"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("running redis-benchmark (apt-get install -y redis-tools)")
+    };
     let c0 = cpu_seconds(pid)?;
-    let out = Command::new("redis-benchmark")
-        .args(["-p", &server.port.to_string(), "-q"])
-        .args(&w.args)
-        .output()
-        .context("running redis-benchmark (apt-get install -y redis-tools)")?;
+    let children = std::iter::once(&w.args).chain(&w.also).map(|a| benchmark(a)).collect::<Result<Vec<_>>>()?;
+    let outputs = children.into_iter().map(Child::wait_with_output).collect::<Result<Vec<_>, _>>()?;
     let c1 = cpu_seconds(pid)?;
-    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
+    let mut rps = 0.0;
+    let mut p50_ms = None;
+    for out in &outputs {
+        let (r, p) = parse_result(&w.name, &out.stdout)?;
+        // Concurrent processes making requests in proportion to their
+        // clients finish together, so their rates add up.
+        rps += r;
+        p50_ms.get_or_insert(p);
+    }
+    Ok(Figures { rps, p50_ms: p50_ms.unwrap_or(0.0), cpu_us: (c1 - c0) * 1e6 / w.requests as f64 })
+}
+
+/// Requests per second and p50 (ms) from redis-benchmark's `-q` output.
+fn parse_result(name: &str, stdout: &[u8]) -> Result<(f64, f64)> {
+    let text = String::from_utf8_lossy(stdout).replace('\r', "\n");
     if text.contains("Error") || text.contains("ERR") {
-        bail!("{} reported errors: {text}", w.name);
+        bail!("{name} reported errors: {text}");
     }
     let line = text
         .lines()
         .rev()
         .find(|l| l.contains("requests per second"))
-        .with_context(|| format!("no result line for {}: {text}", w.name))?;
+        .with_context(|| format!("no result line for {name}: {text}"))?;
     let rps: f64 = line
         .split(": ")
         .nth(1)
@@ -155,7 +178,7 @@ fn run_once(server: &Server, w: &Workload) -> Result<Figures> {
         .context("parsing requests per second")?;
     let p50_ms: f64 =
         line.split("p50=").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok()).unwrap_or(0.0);
-    Ok(Figures { rps, p50_ms, cpu_us: (c1 - c0) * 1e6 / w.requests as f64 })
+    Ok((rps, p50_ms))
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -190,18 +213,47 @@ const DEFAULT_TESTS: &[&str] = &[
     "mset",
 ];
 
+/// redis-benchmark arguments for test `test` over 100,000 random keys.
+fn test_args(test: &str, requests: u64, pipeline: u32, clients: u32, data: u32) -> Vec<String> {
+    let (n, p, c, d) = (requests.to_string(), pipeline.to_string(), clients.to_string(), data.to_string());
+    ["-t", test, "-n", &n, "-P", &p, "-c", &c, "-r", "100000", "-d", &d].iter().map(|s| s.to_string()).collect()
+}
+
 fn workload(test: &str, pipeline: u32, requests: u64, data: u32) -> Workload {
     let name = if data == 3 {
         format!("{} -P {pipeline}", test.to_uppercase())
     } else {
         format!("{} -P {pipeline} -d {data}", test.to_uppercase())
     };
-    let args = ["-t", test, "-n", &requests.to_string(), "-P", &pipeline.to_string(), "-c", "50", "-r", "100000", "-d"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([data.to_string()])
+    let args = test_args(test, requests, pipeline, 50, data);
+    Workload { name, args, also: Vec::new(), requests, setup: Vec::new() }
+}
+
+/// 80 % GET / 20 % SET over 100,000 random keys, like a cache in front of a
+/// database. redis-benchmark runs one command per process, so two run at
+/// once: GETs from 40 clients and SETs from 10 (50 in all, as elsewhere),
+/// every client making the same number of requests, so both finish together
+/// and the mix holds for the whole run. Every key redis-benchmark can pick
+/// (`key:000000000000` to `key:000000099999`) is set first, so GETs hit.
+fn mixed_workload(pipeline: u32, requests: u64) -> Workload {
+    let (gets, sets) = (requests / 5 * 4, requests / 5);
+    let setup = (0..10)
+        .map(|chunk| {
+            let mut mset = vec!["MSET".to_string()];
+            for i in chunk * 10_000..(chunk + 1) * 10_000 {
+                mset.push(format!("key:{i:012}"));
+                mset.push("xxx".to_string());
+            }
+            mset
+        })
         .collect();
-    Workload { name, args, requests, setup: Vec::new() }
+    Workload {
+        name: format!("MIXED 80/20 -P {pipeline}"),
+        args: test_args("get", gets, pipeline, 40, 3),
+        also: vec![test_args("set", sets, pipeline, 10, 3)],
+        requests: gets + sets,
+        setup,
+    }
 }
 
 /// `ZRANGE myzset 0 100 WITHSCORES` over a 10,000-member sorted set: a
@@ -216,7 +268,7 @@ fn zrange_workload(requests: u64) -> Workload {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    Workload { name: "ZRANGE 0 100 WITHSCORES -P 16".to_string(), args, requests, setup: vec![zadd] }
+    Workload { name: "ZRANGE 0 100 WITHSCORES -P 16".to_string(), args, also: Vec::new(), requests, setup: vec![zadd] }
 }
 
 /// The standard workloads: every default test at `-P 1` and `-P 16`
@@ -237,6 +289,7 @@ pub fn workloads(quick: bool, filter: Option<&str>) -> Vec<Workload> {
         v.push(workload(t, 16, n / scale, 1000));
     }
     v.push(zrange_workload(200_000 / scale));
+    v.push(mixed_workload(16, 1_000_000 / scale));
     if let Some(f) = filter {
         // Comma-separated alternatives: keep a workload matching any of them.
         let wanted: Vec<String> = f.split(',').map(|p| p.trim().to_ascii_lowercase()).collect();
@@ -302,7 +355,7 @@ pub fn table(results: &[(Workload, Figures, Figures)], rounds: usize) -> String 
     }
     let _ = writeln!(
         s,
-        "\nMedians of {rounds} alternating runs per server; `-c 50 -r 100000`, 3-byte values unless `-d` says otherwise."
+        "\nMedians of {rounds} alternating runs per server; `-c 50 -r 100000`, 3-byte values unless `-d` says otherwise. MIXED 80/20: GETs from 40 clients and SETs from 10 at once over 100,000 existing keys (req/s summed, p50 of the GETs)."
     );
     s
 }
