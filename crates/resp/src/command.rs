@@ -217,38 +217,39 @@ impl CommandDecoder {
     /// the bytes a failed attempt examined are bounded per command.
     #[inline]
     fn decode_whole(&mut self, buf: &[u8]) -> Option<usize> {
-        let max_line = self.limits.max_inline_len;
-        let (count, cr) = fast_len(buf, 0, max_line)?;
-        let max_args = if self.limits.unauthenticated { UNAUTHENTICATED_MAX_ARGS } else { WHOLE_MAX_ARGS as u64 };
-        if count <= 0 || count as u64 > max_args.min(self.limits.max_multibulk_len) {
+        let limits = &self.limits;
+        // A line limit below 20 bytes could cut a length line short: leave
+        // such configurations to the resumable path.
+        if limits.max_inline_len < 20 {
             return None;
         }
-        let max_bulk = if self.limits.unauthenticated {
-            self.limits.max_bulk_len.min(UNAUTHENTICATED_MAX_BULK)
+        let (count, cr) = whole_len(buf, 1)?;
+        let max_args = if limits.unauthenticated { UNAUTHENTICATED_MAX_ARGS } else { WHOLE_MAX_ARGS as u64 };
+        if count == 0 || count as u64 > max_args.min(limits.max_multibulk_len) {
+            return None;
+        }
+        let max_bulk = if limits.unauthenticated {
+            limits.max_bulk_len.min(UNAUTHENTICATED_MAX_BULK)
         } else {
-            self.limits.max_bulk_len
+            limits.max_bulk_len
         };
-        self.args.reserve(count as usize);
-        let mut scanned = cr as u64;
+        let max_bulk = usize::try_from(max_bulk).unwrap_or(usize::MAX);
+        self.args.reserve(count);
+        let mut scanned = cr;
         let mut pos = cr + 2;
         for _ in 0..count {
-            let whole = buf.get(pos) == Some(&b'$');
-            let hit = if whole { fast_len(buf, pos, max_line) } else { None };
-            let Some((len, cr)) = hit.filter(|&(len, _)| len as u64 <= max_bulk) else {
+            let parsed = if buf.get(pos) == Some(&b'$') { whole_len(buf, pos + 1) } else { None };
+            // Every length here has at most 18 digits: no overflow below.
+            let Some((len, cr)) = parsed.filter(|&(len, cr)| len <= max_bulk && cr + 4 + len <= buf.len()) else {
                 self.args.clear();
                 return None;
             };
+            scanned += cr - pos;
             let start = cr + 2;
-            let end = start + len as usize;
-            if buf.len() < end + 2 {
-                self.args.clear();
-                return None;
-            }
-            scanned += (cr - pos) as u64;
-            self.args.push((start, end));
-            pos = end + 2;
+            self.args.push((start, start + len));
+            pos = start + len + 2;
         }
-        self.scanned += scanned;
+        self.scanned += scanned as u64;
         self.need = 1;
         Some(pos)
     }
@@ -413,6 +414,33 @@ impl CommandDecoder {
             self.state = State::BulkHeader;
             self.scan = pos;
         }
+    }
+}
+
+/// A length in canonical form starting at `at` (just after the type byte):
+/// 1 to 18 digits, no sign, no leading zero, then `\r`. Returns the value
+/// and the index of the `\r`. For [`CommandDecoder::decode_whole`], which
+/// checks that the rest of the command follows.
+#[inline(always)]
+fn whole_len(buf: &[u8], at: usize) -> Option<(usize, usize)> {
+    let first = buf.get(at)?.wrapping_sub(b'0');
+    if first > 9 {
+        return None;
+    }
+    let mut value = usize::from(first);
+    let mut i = at + 1;
+    loop {
+        let b = *buf.get(i)?;
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return (b == b'\r').then_some((value, i));
+        }
+        // A leading zero is not canonical; 19 digits go to the general path.
+        if value == 0 || i - at >= 18 {
+            return None;
+        }
+        value = value * 10 + usize::from(d);
+        i += 1;
     }
 }
 

@@ -305,6 +305,13 @@ fn whole_commands_agree_with_resumable_decoding_at_the_limits() {
             b"*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n",
             b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI",
             b"*1\r\n$1234\r\nPING\r\n",
+            b"*1\r\n$123456789012345678\r\nx\r\n",
+            b"*1\r\n$1234567890123456789\r\nx\r\n",
+            b"*1234567890123456789\r\n$1\r\nx\r\n",
+            b"*1\r\n$0\r\n\r\n*1\r\n$00\r\n\r\n",
+            b"*1\r\n$1\r\nx",
+            b"*1\r\n$1\r\nx\r",
+            b"*1\r",
         ] {
             inputs.push((raw.to_vec(), limits.clone()));
         }

@@ -264,6 +264,8 @@ pub struct Server {
     expire_timer: TimerFd,
     /// Earliest start of the next expiry slice while due keys remain.
     expire_resume: Option<Instant>,
+    /// The other half of `Shared::pending_writes` (see `handle_pending_writes`).
+    pending_spare: Vec<usize>,
     /// State shared with commands.
     pub shared: Shared,
 }
@@ -340,7 +342,7 @@ impl Server {
             cmd_start_us: 0,
             config,
         };
-        Ok(Server { epoll, signals, expire_timer, expire_resume: None, shared })
+        Ok(Server { epoll, signals, expire_timer, expire_resume: None, pending_spare: Vec::new(), shared })
     }
 
     /// The addresses the server listens on.
@@ -694,9 +696,15 @@ impl Server {
                 }
             }
         }
-        input.rbuf.advance(consumed);
-        if input.rbuf.is_empty() && input.rbuf.capacity() > 4 * READ_CHUNK {
-            input.rbuf = BytesMut::new();
+        if consumed == input.rbuf.len() {
+            // Keeps the whole allocation in front of the next read (advance
+            // would move the start forward and the next reserve copy back).
+            input.rbuf.clear();
+            if input.rbuf.capacity() > 4 * READ_CHUNK {
+                input.rbuf = BytesMut::new();
+            }
+        } else {
+            input.rbuf.advance(consumed);
         }
         if (!client.out.buf.is_empty() || client.close_after_reply) && !client.pending_write {
             client.pending_write = true;
@@ -725,18 +733,15 @@ impl Server {
             return false;
         };
         let c = &mut slot.client;
-        let mut written = 0u64;
+        let mut written = 0;
         let mut failed = false;
-        while !c.out.buf.is_empty() {
-            match (&c.stream).write(&c.out.buf) {
+        while written < c.out.buf.len() {
+            match (&c.stream).write(&c.out.buf[written..]) {
                 Ok(0) => {
                     failed = true;
                     break;
                 }
-                Ok(n) => {
-                    c.out.buf.advance(n);
-                    written += n as u64;
-                }
+                Ok(n) => written += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -746,7 +751,15 @@ impl Server {
                 }
             }
         }
-        self.shared.stats.net_output_bytes += written;
+        if written == c.out.buf.len() {
+            // The common case: everything went. Clearing keeps the buffer's
+            // start (advance would move it, and the next reply's reserve
+            // would have to move it back).
+            c.out.buf.clear();
+        } else {
+            c.out.buf.advance(written);
+        }
+        self.shared.stats.net_output_bytes += written as u64;
         if failed {
             self.close_client(idx);
             return false;
@@ -785,8 +798,11 @@ impl Server {
 
     fn handle_pending_writes(&mut self) {
         while !self.shared.pending_writes.is_empty() {
-            let pending = std::mem::take(&mut self.shared.pending_writes);
-            for idx in pending {
+            // Swap in the spare list (writes may queue more clients), keeping
+            // both allocations across turns.
+            let spare = std::mem::take(&mut self.pending_spare);
+            let mut pending = std::mem::replace(&mut self.shared.pending_writes, spare);
+            for &idx in &pending {
                 if let Some(slot) = self.shared.clients.slots.get_mut(idx).and_then(|s| s.as_deref_mut()) {
                     slot.client.pending_write = false;
                     if slot.client.close_asap {
@@ -798,6 +814,8 @@ impl Server {
                     }
                 }
             }
+            pending.clear();
+            self.pending_spare = pending;
         }
     }
 
