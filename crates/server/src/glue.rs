@@ -26,10 +26,10 @@ pub fn from_rdb(value: RdbValue, config: &EncodingConfig) -> Result<Value, Strin
     Ok(match value {
         RdbValue::String(s) => Value::Str(StrValue::from_bytes(&s)),
         RdbValue::List(items) => {
-            Value::List(Box::new(List::from_items(config.list_max_listpack_size, items.iter().map(Vec::as_slice))))
+            Value::List(List::from_items(config.list_max_listpack_size, items.iter().map(Vec::as_slice)))
         }
         RdbValue::Hash(pairs) => {
-            Value::Hash(Box::new(Hash::from_pairs(pairs.iter().map(|(f, v)| (f.as_slice(), v.as_slice())), config)))
+            Value::Hash(Hash::from_pairs(pairs.iter().map(|(f, v)| (f.as_slice(), v.as_slice())), config))
         }
         RdbValue::Set(members) => Value::Set(Box::new(Set::from_members(members.iter().map(Vec::as_slice), config))),
         RdbValue::SortedSet(pairs) => {

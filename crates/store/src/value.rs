@@ -372,7 +372,9 @@ impl From<i64> for StrValue {
     }
 }
 
-/// A stored value. Collections are boxed so a `Value` stays 24 bytes.
+/// A stored value, 24 bytes. Lists and hashes are 16-byte handles held
+/// inline (a small one is a single heap buffer, see [`List`] and [`Hash`]);
+/// sets and sorted sets are boxed.
 /// `#[non_exhaustive]`: more types (streams, ...) may be added; match with a
 /// wildcard arm that answers WRONGTYPE.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -381,9 +383,9 @@ pub enum Value {
     /// A string (TYPE `string`).
     Str(StrValue),
     /// A list (TYPE `list`).
-    List(Box<List>),
+    List(List),
     /// A hash (TYPE `hash`).
-    Hash(Box<Hash>),
+    Hash(Hash),
     /// A set (TYPE `set`).
     Set(Box<Set>),
     /// A sorted set (TYPE `zset`).
@@ -462,6 +464,37 @@ mod tests {
         assert_eq!(std::mem::size_of::<StrValue>(), 24);
         assert_eq!(std::mem::size_of::<Value>(), 24);
         assert_eq!(std::mem::size_of::<Option<Value>>(), 24);
+        // Lists and hashes sit inline in the value, not behind a box.
+        assert_eq!(std::mem::size_of::<List>(), 16);
+        assert_eq!(std::mem::size_of::<Hash>(), 16);
+    }
+
+    /// The heap bytes of the small collections `cargo xtask mem` loads
+    /// beside their 24-byte values: one buffer each. (glibc rounds a
+    /// request of `n` bytes up to a chunk of `(n + 8)` rounded up to 16.)
+    #[test]
+    fn small_collection_footprint() {
+        let cfg = crate::EncodingConfig::default();
+        let members: Vec<String> = (0..10).map(|i| format!("member{i}")).collect();
+        // RPUSH list member0 .. member9: 16 head bytes + 10 * (1 + 7 + 1)
+        // = 106, grown to 120 bytes (a 128-byte chunk).
+        let l = List::from_items(cfg.list_max_listpack_size, members.iter().map(|m| m.as_bytes()));
+        assert_eq!(l.encoding_name(), "listpack");
+        assert_eq!(l.heap_size(), 120);
+        // LPUSH grows the other way; it ends in the same chunk.
+        let mut l = List::new(cfg.list_max_listpack_size);
+        for m in &members {
+            l.push_front(m.as_bytes());
+        }
+        assert!(l.heap_size() <= 120, "{}", l.heap_size());
+        // HSET hash field0 value0 .. field9 value9: a 4-byte count + 10 *
+        // (1 + 6 + 6) = 134 bytes (a 144-byte chunk).
+        let mut h = Hash::new();
+        for i in 0..10 {
+            h.insert(format!("field{i}").as_bytes(), format!("value{i}").as_bytes(), &cfg);
+        }
+        assert_eq!(h.encoding_name(), "listpack");
+        assert_eq!(h.heap_bytes(), 134);
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn read_hash<'a>(srv: &'a mut Shared, db: usize, key: &[u8], now: u64) -> Result
     let found = match srv.store.db(db).get(key, now) {
         None => None,
         Some(e) => match e.value() {
-            Value::Hash(h) => Some(&**h),
+            Value::Hash(h) => Some(h),
             _ => return Err(CmdError::WrongType),
         },
     };
@@ -105,7 +105,7 @@ pub fn lookup_hash<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'
 /// The hash at `key`, created empty if missing (the caller must add a field).
 fn hash_or_create<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<&'a mut Hash, CmdError> {
     if lookup_hash(db, key, now)?.is_none() {
-        db.insert(key, Value::Hash(Box::default()), None, now);
+        db.insert(key, Value::Hash(Hash::default()), None, now);
     }
     match lookup_hash(db, key, now)? {
         Some(h) => Ok(h),

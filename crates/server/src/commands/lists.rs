@@ -197,7 +197,7 @@ fn push_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, only_existing: b
                 push(&mut l, end, v);
             }
             let len = l.len();
-            db.insert(key, Value::List(Box::new(l)), None, now);
+            db.insert(key, Value::List(l), None, now);
             len
         }
     };
@@ -576,7 +576,7 @@ fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
             None => {
                 let mut d = List::new(fill);
                 push(&mut d, to, &v);
-                db.insert(dst, Value::List(Box::new(d)), None, now);
+                db.insert(dst, Value::List(d), None, now);
             }
         }
         ctx.client.out.bulk(&v);

@@ -1,25 +1,43 @@
-//! The hash type ([`Hash`]) and the packed string sequence ([`Pack`]) that
-//! is the compact `listpack` encoding of small hashes and sets.
+//! The hash type ([`Hash`]), its packed pairs, and the packed string
+//! sequence ([`Pack`]) behind small sets.
 //!
-//! A hash starts as a `listpack`: its fields and values alternate in one
-//! [`Pack`] buffer in insertion order (which HGETALL / HKEYS reflect, as in
-//! Redis), searched linearly. Once it holds more than
-//! `hash-max-listpack-entries` fields, or a field or value longer than
-//! `hash-max-listpack-value` bytes is written, it becomes a `hashtable`: a
-//! [`Dict`] from field to boxed value. It never converts back.
+//! A hash starts as a `listpack`: its field-value pairs packed one after
+//! the other into one exactly-sized buffer in insertion order (which
+//! HGETALL / HKEYS reflect, as in Redis), searched linearly. Once it holds
+//! more than `hash-max-listpack-entries` fields, or a field or value longer
+//! than `hash-max-listpack-value` bytes is written, it becomes a
+//! `hashtable`: a boxed [`Dict`] from field to boxed value. It never
+//! converts back.
+//!
+//! # Layout of a `listpack` hash
+//!
+//! Empty: no buffer. Otherwise a 4-byte little-endian count of pairs, then
+//! each pair as a header, the field bytes and the value bytes. The header is
+//! one byte `field_len << 4 | value_len` when the field is shorter than 15
+//! bytes and the value shorter than 16 (so the byte is below `0xF0`); else
+//! the byte `0xF0` followed by both lengths in LEB128. A pair of short
+//! strings thus costs one byte more than its bytes (Redis's listpack spends
+//! four: a length and a back-length per string), and ten 6-byte fields with
+//! 6-byte values take 4 + 10 * 13 = 134 bytes, one 144-byte malloc chunk.
+//! The [`Hash`] itself is a 16-byte handle held inline in the key's value.
 
 use super::dict::{Dict, Rng};
 use super::EncodingConfig;
 
-/// A sequence of byte strings packed into one buffer, each one a length
-/// prefix (LEB128: 7 bits a byte, so one byte up to 127 bytes) followed by
-/// its bytes. Appending, replacing and removing splice the buffer; lookups
-/// walk it from the start. Memory: the bytes plus 1-2 bytes a string.
+/// A sequence of byte strings packed into one exactly-sized buffer: a
+/// 4-byte little-endian count, then each string as a length prefix (LEB128:
+/// 7 bits a byte, so one byte up to 127 bytes) followed by its bytes. The
+/// empty pack owns no buffer at all. Appending, replacing and removing
+/// resize and splice the buffer (as Redis's listpack does); lookups walk it
+/// from the start. Memory: the bytes plus 1-2 bytes a string, plus 4, in
+/// one allocation; the `Pack` itself is a 16-byte box.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Pack {
-    buf: Vec<u8>,
-    len: u32,
+    buf: Box<[u8]>,
 }
+
+/// Bytes of the count at the start of a non-empty [`Pack`] or pair buffer.
+const COUNT: usize = 4;
 
 impl std::fmt::Debug for Pack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,20 +61,9 @@ impl<'a> PackIter<'a> {
             return None;
         }
         let start = self.at;
-        let mut len = 0usize;
-        let mut shift = 0;
-        loop {
-            let b = self.buf[self.at];
-            self.at += 1;
-            len |= usize::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
-        let s = &self.buf[self.at..self.at + len];
-        self.at += len;
-        Some((s, start, self.at))
+        let (len, at) = read_len(self.buf, start);
+        self.at = at + len;
+        Some((&self.buf[at..self.at], start, self.at))
     }
 }
 
@@ -68,12 +75,33 @@ impl<'a> Iterator for PackIter<'a> {
     }
 }
 
-fn encode_len(mut n: usize, out: &mut Vec<u8>) {
-    while n >= 0x80 {
-        out.push((n as u8 & 0x7f) | 0x80);
-        n >>= 7;
+/// Reads the LEB128 length at `at`: (length, offset just past it).
+#[inline]
+fn read_len(buf: &[u8], mut at: usize) -> (usize, usize) {
+    let mut len = 0usize;
+    let mut shift = 0;
+    loop {
+        let b = buf[at];
+        at += 1;
+        len |= usize::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return (len, at);
+        }
+        shift += 7;
     }
-    out.push(n as u8);
+}
+
+/// Writes the LEB128 form of `n` at the start of `dst`; returns its length
+/// (`prefix_len(n)`).
+fn write_len(mut n: usize, dst: &mut [u8]) -> usize {
+    let mut i = 0;
+    while n >= 0x80 {
+        dst[i] = (n as u8 & 0x7f) | 0x80;
+        n >>= 7;
+        i += 1;
+    }
+    dst[i] = n as u8;
+    i + 1
 }
 
 fn prefix_len(mut n: usize) -> usize {
@@ -85,63 +113,214 @@ fn prefix_len(mut n: usize) -> usize {
     k
 }
 
+/// Makes the bytes `start..end` of `buf` `new_len` bytes long (their content
+/// then unspecified; the caller writes it), moving the bytes after them. The
+/// buffer stays exactly sized: growing reallocates to the new size, as
+/// shrinking does.
+fn splice(buf: &mut Box<[u8]>, start: usize, end: usize, new_len: usize) {
+    let old = end - start;
+    if new_len == old {
+        return;
+    }
+    let mut v = std::mem::take(buf).into_vec();
+    let len = v.len();
+    if new_len > old {
+        v.reserve_exact(new_len - old);
+        v.resize(len + new_len - old, 0);
+        v.copy_within(end..len, start + new_len);
+    } else {
+        v.copy_within(end..len, start + new_len);
+        v.truncate(len - (old - new_len));
+    }
+    *buf = v.into_boxed_slice();
+}
+
+/// The count at the start of a pack or pair buffer (0 if there is none).
+#[inline]
+fn read_count(buf: &[u8]) -> usize {
+    buf.first_chunk::<COUNT>().map_or(0, |c| u32::from_le_bytes(*c) as usize)
+}
+
+/// Stores `n` as the count of a non-empty pack or pair buffer.
+fn write_count(buf: &mut [u8], n: usize) {
+    let n = u32::try_from(n).expect("packs hold fewer than 2^32 entries");
+    buf[..COUNT].copy_from_slice(&n.to_le_bytes());
+}
+
+/// Makes room for `n` bytes at the end of a pack or pair buffer (creating
+/// its count if it had none); returns where they start.
+fn grow_tail(buf: &mut Box<[u8]>, n: usize) -> usize {
+    let len = buf.len();
+    let at = len.max(COUNT);
+    splice(buf, len, len, at + n - len);
+    at
+}
+
 impl Pack {
     /// Number of strings.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.len as usize
+        read_count(&self.buf)
     }
 
     /// True if there are no strings.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.buf.is_empty()
     }
 
-    /// Bytes of the buffer (allocated capacity).
+    /// Bytes of the buffer.
     pub fn heap_bytes(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 
     /// The strings in order.
     pub fn iter(&self) -> PackIter<'_> {
-        PackIter { buf: &self.buf, at: 0 }
+        PackIter { buf: &self.buf, at: COUNT.min(self.buf.len()) }
     }
 
     /// Appends a string.
     pub fn push(&mut self, s: &[u8]) {
-        self.buf.reserve_exact(prefix_len(s.len()) + s.len());
-        encode_len(s.len(), &mut self.buf);
-        self.buf.extend_from_slice(s);
-        self.len += 1;
-    }
-
-    /// Position (string index) and byte range of the first string equal to
-    /// `s` among those at indexes `0, step, 2*step, ...`.
-    fn find(&self, s: &[u8], step: usize) -> Option<(usize, usize, usize)> {
-        let mut it = self.iter();
-        let mut i = 0;
-        while let Some((x, start, end)) = it.next_with_range() {
-            if i % step == 0 && x == s {
-                return Some((i, start, end));
-            }
-            i += 1;
-        }
-        None
-    }
-
-    /// Replaces the bytes `start..end` with the encoding of `s`.
-    fn replace_range(&mut self, start: usize, end: usize, s: &[u8]) {
-        let mut enc = Vec::with_capacity(prefix_len(s.len()) + s.len());
-        encode_len(s.len(), &mut enc);
-        enc.extend_from_slice(s);
-        self.buf.splice(start..end, enc);
+        let n = self.len();
+        let at = grow_tail(&mut self.buf, prefix_len(s.len()) + s.len());
+        let at = at + write_len(s.len(), &mut self.buf[at..]);
+        self.buf[at..].copy_from_slice(s);
+        write_count(&mut self.buf, n + 1);
     }
 
     /// Removes the bytes `start..end`, which hold `n` strings.
     pub(crate) fn remove_range(&mut self, start: usize, end: usize, n: usize) {
-        self.buf.drain(start..end);
-        self.len -= n as u32;
-        if self.buf.capacity() > 2 * self.buf.len() + 64 {
-            self.buf.shrink_to_fit();
+        let left = self.len() - n;
+        if left == 0 {
+            self.buf = Box::default();
+        } else {
+            splice(&mut self.buf, start, end, 0);
+            write_count(&mut self.buf, left);
+        }
+    }
+}
+
+/// Header byte of a pair whose lengths do not fit one byte; short headers
+/// are below it.
+const LONG_PAIR: u8 = 0xF0;
+
+/// Encoded size of a pair of a `flen`-byte field and a `vlen`-byte value.
+fn pair_size(flen: usize, vlen: usize) -> usize {
+    let head = if flen < 15 && vlen < 16 { 1 } else { 1 + prefix_len(flen) + prefix_len(vlen) };
+    head + flen + vlen
+}
+
+/// Writes the encoding of the pair at the start of `dst` (exactly
+/// `pair_size` bytes).
+fn write_pair(dst: &mut [u8], f: &[u8], v: &[u8]) {
+    let mut at = if f.len() < 15 && v.len() < 16 {
+        dst[0] = (f.len() << 4 | v.len()) as u8;
+        1
+    } else {
+        dst[0] = LONG_PAIR;
+        let at = 1 + write_len(f.len(), &mut dst[1..]);
+        at + write_len(v.len(), &mut dst[at..])
+    };
+    dst[at..at + f.len()].copy_from_slice(f);
+    at += f.len();
+    dst[at..at + v.len()].copy_from_slice(v);
+}
+
+/// A `listpack` hash's pairs (see the module docs for the layout).
+#[derive(Clone, Default)]
+struct Pairs {
+    buf: Box<[u8]>,
+}
+
+impl std::fmt::Debug for Pairs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(k, v)| (k.escape_ascii().to_string(), v.escape_ascii().to_string())))
+            .finish()
+    }
+}
+
+/// Iterator over a [`Pairs`] buffer.
+#[derive(Clone)]
+struct PairIter<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> PairIter<'a> {
+    /// Next pair and its `[start, end)` byte range in the buffer.
+    #[inline]
+    fn next_with_range(&mut self) -> Option<(&'a [u8], &'a [u8], usize, usize)> {
+        if self.at >= self.buf.len() {
+            return None;
+        }
+        let start = self.at;
+        let h = self.buf[start];
+        let (flen, vlen, at) = if h < LONG_PAIR {
+            (usize::from(h >> 4), usize::from(h & 15), start + 1)
+        } else {
+            let (flen, at) = read_len(self.buf, start + 1);
+            let (vlen, at) = read_len(self.buf, at);
+            (flen, vlen, at)
+        };
+        let f = &self.buf[at..at + flen];
+        let v = &self.buf[at + flen..at + flen + vlen];
+        self.at = at + flen + vlen;
+        Some((f, v, start, self.at))
+    }
+}
+
+impl<'a> Iterator for PairIter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_with_range().map(|(f, v, _, _)| (f, v))
+    }
+}
+
+impl Pairs {
+    #[inline]
+    fn len(&self) -> usize {
+        read_count(&self.buf)
+    }
+
+    fn iter(&self) -> PairIter<'_> {
+        PairIter { buf: &self.buf, at: COUNT.min(self.buf.len()) }
+    }
+
+    /// The value of `field` and the byte range of its pair.
+    #[inline]
+    fn find(&self, field: &[u8]) -> Option<(&[u8], usize, usize)> {
+        let mut it = self.iter();
+        while let Some((f, v, start, end)) = it.next_with_range() {
+            if f == field {
+                return Some((v, start, end));
+            }
+        }
+        None
+    }
+
+    /// Appends a pair.
+    fn push(&mut self, f: &[u8], v: &[u8]) {
+        let n = self.len();
+        let at = grow_tail(&mut self.buf, pair_size(f.len(), v.len()));
+        write_pair(&mut self.buf[at..], f, v);
+        write_count(&mut self.buf, n + 1);
+    }
+
+    /// Rewrites the pair at `start..end` as `(f, v)`.
+    fn replace(&mut self, start: usize, end: usize, f: &[u8], v: &[u8]) {
+        splice(&mut self.buf, start, end, pair_size(f.len(), v.len()));
+        write_pair(&mut self.buf[start..], f, v);
+    }
+
+    /// Removes the pair at `start..end`.
+    fn remove(&mut self, start: usize, end: usize) {
+        let left = self.len() - 1;
+        if left == 0 {
+            self.buf = Box::default();
+        } else {
+            splice(&mut self.buf, start, end, 0);
+            write_count(&mut self.buf, left);
         }
     }
 }
@@ -149,10 +328,10 @@ impl Pack {
 /// The two encodings.
 #[derive(Clone, Debug)]
 enum Repr {
-    /// `listpack`: field, value, field, value, ... in insertion order.
-    Pack(Pack),
-    /// `hashtable`.
-    Table(Dict<Box<[u8]>>),
+    /// `listpack`: the pairs in insertion order.
+    Pack(Pairs),
+    /// `hashtable` (boxed, so a `Hash` is 16 bytes).
+    Table(Box<Dict<Box<[u8]>>>),
 }
 
 /// A hash value: a map from field to value, both byte strings.
@@ -163,7 +342,7 @@ pub struct Hash {
 
 impl Default for Hash {
     fn default() -> Self {
-        Hash { repr: Repr::Pack(Pack::default()) }
+        Hash { repr: Repr::Pack(Pairs::default()) }
     }
 }
 
@@ -181,7 +360,7 @@ impl Eq for Hash {}
 pub struct HashIter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
-    Pack(PackIter<'a>),
+    Pack(PairIter<'a>),
     Table(super::dict::Iter<'a, Box<[u8]>>),
 }
 
@@ -189,11 +368,7 @@ impl<'a> Iterator for HashIter<'a> {
     type Item = (&'a [u8], &'a [u8]);
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
-            IterRepr::Pack(it) => {
-                let f = it.next()?;
-                let v = it.next()?;
-                Some((f, v))
-            }
+            IterRepr::Pack(it) => it.next(),
             IterRepr::Table(it) => it.next().map(|(f, v)| (f, &v[..])),
         }
     }
@@ -208,7 +383,7 @@ impl Hash {
     /// Number of fields.
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Pack(p) => p.len() / 2,
+            Repr::Pack(p) => p.len(),
             Repr::Table(d) => d.len(),
         }
     }
@@ -229,18 +404,17 @@ impl Hash {
     /// Approximate heap bytes owned (MEMORY USAGE).
     pub fn heap_bytes(&self) -> usize {
         match &self.repr {
-            Repr::Pack(p) => p.heap_bytes(),
-            Repr::Table(d) => d.heap_bytes() + d.iter().map(|(_, v)| v.len()).sum::<usize>(),
+            Repr::Pack(p) => p.buf.len(),
+            Repr::Table(d) => {
+                std::mem::size_of::<Dict<Box<[u8]>>>() + d.heap_bytes() + d.iter().map(|(_, v)| v.len()).sum::<usize>()
+            }
         }
     }
 
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match &self.repr {
-            Repr::Pack(p) => {
-                let (i, _, _) = p.find(field, 2)?;
-                p.iter().nth(i + 1)
-            }
+            Repr::Pack(p) => p.find(field).map(|(v, _, _)| v),
             Repr::Table(d) => d.get(field).map(|v| &v[..]),
         }
     }
@@ -248,7 +422,7 @@ impl Hash {
     /// True if `field` is present.
     pub fn contains(&self, field: &[u8]) -> bool {
         match &self.repr {
-            Repr::Pack(p) => p.find(field, 2).is_some(),
+            Repr::Pack(p) => p.find(field).is_some(),
             Repr::Table(d) => d.contains_key(field),
         }
     }
@@ -270,24 +444,12 @@ impl Hash {
         self.prepare_write(field.len(), value.len(), cfg);
         match &mut self.repr {
             Repr::Pack(p) => {
-                if let Some((i, _, _)) = p.find(field, 2) {
-                    let mut it = p.iter();
-                    let mut range = None;
-                    let mut j = 0;
-                    while let Some((_, s, e)) = it.next_with_range() {
-                        if j == i + 1 {
-                            range = Some((s, e));
-                            break;
-                        }
-                        j += 1;
-                    }
-                    let (s, e) = range.expect("a field is followed by its value");
-                    p.replace_range(s, e, value);
+                if let Some((_, start, end)) = p.find(field) {
+                    p.replace(start, end, field, value);
                     return false;
                 }
-                p.push(field);
-                p.push(value);
-                if p.len() / 2 > cfg.hash_max_listpack_entries {
+                p.push(field, value);
+                if p.len() > cfg.hash_max_listpack_entries {
                     self.convert();
                 }
                 true
@@ -309,12 +471,8 @@ impl Hash {
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match &mut self.repr {
             Repr::Pack(p) => {
-                let Some((_, start, _)) = p.find(field, 2) else { return false };
-                // Skip the field and its value.
-                let mut it = PackIter { buf: &p.buf, at: start };
-                it.next_with_range();
-                let end = it.next_with_range().map_or(p.buf.len(), |(_, _, e)| e);
-                p.remove_range(start, end, 2);
+                let Some((_, start, end)) = p.find(field) else { return false };
+                p.remove(start, end);
                 true
             }
             Repr::Table(d) => d.remove(field).is_some(),
@@ -348,12 +506,10 @@ impl Hash {
     pub fn random_entry(&self, rng: &mut Rng) -> Option<(&[u8], &[u8])> {
         match &self.repr {
             Repr::Pack(p) => {
-                if p.is_empty() {
+                if p.len() == 0 {
                     return None;
                 }
-                let i = rng.below((p.len() / 2) as u64) as usize * 2;
-                let mut it = p.iter().skip(i);
-                Some((it.next()?, it.next()?))
+                p.iter().nth(rng.below(p.len() as u64) as usize)
             }
             Repr::Table(d) => d.random_entry_with(rng).map(|(k, v)| (k, &v[..])),
         }
@@ -402,12 +558,11 @@ impl Hash {
     /// Converts to the `hashtable` encoding.
     fn convert(&mut self) {
         if let Repr::Pack(p) = &self.repr {
-            let mut d = Dict::with_capacity(p.len() / 2);
-            let mut it = p.iter();
-            while let (Some(f), Some(v)) = (it.next(), it.next()) {
+            let mut d = Dict::with_capacity(p.len());
+            for (f, v) in p.iter() {
                 d.insert(f, v.into());
             }
-            self.repr = Repr::Table(d);
+            self.repr = Repr::Table(Box::new(d));
         }
     }
 
@@ -456,11 +611,32 @@ mod tests {
         assert_eq!(p.len(), strings.len());
         assert_eq!(p.iter().collect::<Vec<_>>(), strings);
         assert_eq!(p.iter().nth(2), Some(&long[..]));
-        assert_eq!(p.buf.len(), strings.iter().map(|s| prefix_len(s.len()) + s.len()).sum::<usize>());
+        assert_eq!(p.buf.len(), COUNT + strings.iter().map(|s| prefix_len(s.len()) + s.len()).sum::<usize>());
         assert_eq!(prefix_len(127), 1);
         assert_eq!(prefix_len(128), 2);
         assert_eq!(prefix_len(16383), 2);
         assert_eq!(prefix_len(16384), 3);
+    }
+
+    #[test]
+    fn pair_headers() {
+        // (field length, value length, header bytes)
+        let cases = [(0, 0, 1), (14, 15, 1), (15, 0, 3), (0, 16, 3), (14, 16, 3), (127, 128, 4), (300, 2, 4)];
+        let mut p = Pairs::default();
+        let mut want = Vec::new();
+        for (i, &(fl, vl, head)) in cases.iter().enumerate() {
+            let (f, v) = (vec![b'a' + i as u8; fl], vec![b'0' + i as u8; vl]);
+            assert_eq!(pair_size(fl, vl), head + fl + vl, "{fl} {vl}");
+            let before = p.buf.len().max(COUNT);
+            p.push(&f, &v);
+            assert_eq!(p.buf.len(), before + head + fl + vl, "exactly sized");
+            want.push((f, v));
+        }
+        assert_eq!(p.buf[COUNT], 0x00, "the empty pair is one zero byte");
+        assert_eq!(p.buf[COUNT + 1], 0xEF, "14-byte field, 15-byte value: one byte");
+        assert_eq!(p.len(), cases.len());
+        let got: Vec<(Vec<u8>, Vec<u8>)> = p.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
@@ -570,6 +746,50 @@ mod tests {
             vec![b'v'; usize::from(v % 20)]
         } else {
             v.to_string().into_bytes()
+        }
+    }
+
+    fn bytes_of_any_header() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => proptest::collection::vec(any::<u8>(), 0..20),
+            1 => proptest::collection::vec(any::<u8>(), 100..200),
+        ]
+    }
+
+    proptest! {
+        /// Pairs of every header form, appended, rewritten (the header
+        /// changing size) and removed, against a vector of pairs.
+        #[test]
+        fn pairs_model(ops in proptest::collection::vec(
+            (0u8..3, any::<prop::sample::Index>(), bytes_of_any_header(), bytes_of_any_header()), 1..60))
+        {
+            let mut p = Pairs::default();
+            let mut model: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            for (kind, at, f, v) in ops {
+                if kind == 0 || model.is_empty() {
+                    p.push(&f, &v);
+                    model.push((f, v));
+                } else {
+                    let i = at.index(model.len());
+                    let mut it = p.iter();
+                    for _ in 0..i {
+                        it.next_with_range();
+                    }
+                    let (_, _, start, end) = it.next_with_range().unwrap();
+                    if kind == 1 {
+                        p.replace(start, end, &f, &v);
+                        model[i] = (f, v);
+                    } else {
+                        p.remove(start, end);
+                        model.remove(i);
+                    }
+                }
+                prop_assert_eq!(p.len(), model.len());
+                let size: usize = model.iter().map(|(f, v)| pair_size(f.len(), v.len())).sum();
+                prop_assert_eq!(p.buf.len(), if model.is_empty() { 0 } else { COUNT + size });
+                let got: Vec<(Vec<u8>, Vec<u8>)> = p.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+                prop_assert_eq!(&got, &model);
+            }
         }
     }
 

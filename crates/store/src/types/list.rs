@@ -1,32 +1,50 @@
-//! The list type ([`List`]): Redis's quicklist idea, a deque of packed nodes.
+//! The list type ([`List`]): Redis's `listpack` and `quicklist` encodings,
+//! one packed node or a deque of them.
 //!
-//! # Layout
+//! # Nodes
 //!
-//! A [`List`] is a `VecDeque` of nodes. A node is one heap buffer
-//! (`Box<[u8]>`) holding a run of consecutive elements packed back to back,
-//! each encoded as
+//! Elements are packed into nodes. A node is one heap buffer (`Box<[u8]>`)
+//! holding a run of consecutive elements back to back, each encoded as
 //!
 //! ```text
 //! len (LEB128, 1+ bytes) | element bytes | len again, bytes reversed
 //! ```
 //!
 //! so an element is a contiguous byte slice that can be handed out as
-//! `&[u8]` (and, later, written with `writev` without a copy), and a node can
-//! be walked from either end: forward by reading the leading length, backward
-//! by reading the trailing one. The used bytes of a node sit in
+//! `&[u8]` (LRANGE writes its reply straight from the nodes), and a node can
+//! be walked from either end: forward by reading the leading length,
+//! backward by reading the trailing one. The used bytes of a node sit in
 //! `buf[start..end]` with free room on both sides, so pushing or popping at
-//! either end of a node is amortized O(1) (no memmove of the node), and so is
-//! pushing or popping at either end of the list.
+//! either end of a node is amortized O(1) (no memmove of the node), and so
+//! is pushing or popping at either end of the list. Every node buffer starts
+//! with [`HEAD`] (16) bytes that are not part of that room.
+//!
+//! # The two shapes
+//!
+//! A [`List`] is a 16-byte handle, held inline in the key's value, with one
+//! of two shapes; the shape is the OBJECT ENCODING:
+//!
+//! * `listpack`: a single node and nothing else. The node's start, end and
+//!   element count and the list's fill live in the node's 16 head bytes
+//!   (little-endian `u32`, `u32`, `u32`, `i32`), and the handle is the boxed
+//!   buffer itself: a small list is one allocation. Ten 7-byte elements take
+//!   16 + 10 * 9 = 106 bytes, in a 120-byte buffer (one 128-byte malloc
+//!   chunk).
+//! * `quicklist`: the handle boxes a `VecDeque` of nodes (each node's
+//!   bookkeeping in the deque, 32 bytes), the length and the fill.
 //!
 //! # Costs
 //!
-//! * Memory: an element of fewer than 128 bytes costs its bytes plus 2; the
-//!   node header (32 bytes, plus 8 in the deque) is shared by up to hundreds
-//!   of elements; node buffers grow by 1.5x, so on average ~15% of a growing
-//!   node is spare room. A list of 10-byte elements thus costs about 13-14
-//!   bytes per element, against ~48 for a `VecDeque<Box<[u8]>>` (16-byte fat
-//!   pointer + the allocator's minimum chunk). Every element lives in one of
-//!   a few large allocations, so freeing a list is cheap too.
+//! * Memory: an element of fewer than 128 bytes costs its bytes plus 2. A
+//!   node costs 16 head bytes (plus 32 in the deque of a `quicklist`),
+//!   shared by up to hundreds of elements. Buffers grow by 1/8 of their size
+//!   while under 256 bytes and by 1/2 beyond, always to a size that fills a
+//!   glibc malloc chunk exactly (`16k - 8` bytes), so the rounding the
+//!   allocator would do anyway becomes free room instead of waste. A list of
+//!   10-byte elements costs about 12-13 bytes per element, against ~48 for a
+//!   `VecDeque<Box<[u8]>>` (16-byte fat pointer + the allocator's minimum
+//!   chunk). Every element lives in one of a few large allocations, so
+//!   freeing a list is cheap too.
 //! * Index access (LINDEX, LSET, LINSERT's insertion) walks nodes from the
 //!   nearer end of the list, then entries from the nearer end of the node:
 //!   O(1) near either end.
@@ -44,15 +62,14 @@
 //!
 //! # Encoding name
 //!
-//! OBJECT ENCODING reports `listpack` while the list is small enough for a
-//! single node and `quicklist` otherwise, with Redis 7.2's hysteresis: a
-//! listpack becomes a quicklist when it grows past the node limit; a
-//! quicklist becomes a listpack again only once it is down to one node
-//! holding at most half the limit. Sizes are measured with ember's encoding
-//! (plus the 7 header bytes a listpack has), so a list right at a threshold
-//! may be named differently than in Redis.
+//! Redis 7.2's hysteresis decides the shape: a `listpack` becomes a
+//! `quicklist` when it grows past the node limit; a `quicklist` becomes a
+//! `listpack` again only once it is down to one node holding at most half
+//! the limit. Sizes are measured with ember's encoding (plus the 7 header
+//! bytes a listpack has), so a list right at a threshold may be named
+//! differently than in Redis.
 
-use std::collections::VecDeque;
+use std::collections::{vec_deque, VecDeque};
 use std::fmt;
 
 /// Redis's SIZE_SAFETY_LIMIT: the most bytes a node bounded by count holds.
@@ -63,6 +80,13 @@ const NEG_FILL_BYTES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 const LISTPACK_OVERHEAD: usize = 7;
 /// Node buffers smaller than this are never shrunk.
 const SHRINK_MIN_CAP: usize = 128;
+/// Bytes at the start of every node buffer, before the data and its free
+/// room. A `listpack` list keeps its bookkeeping there: start, end and
+/// count (`u32`) and fill (`i32`), little-endian.
+const HEAD: usize = 16;
+/// Buffers under this many bytes grow by 1/8 of their size (small lists
+/// stay tight), larger ones by 1/2 (a growing node reallocates rarely).
+const SMALL_BUF: usize = 256;
 
 /// Node limits derived from `list-max-listpack-size`.
 #[derive(Clone, Copy, Debug)]
@@ -78,6 +102,31 @@ fn limits(fill: i32) -> Limits {
         let i = (fill.unsigned_abs() as usize - 1).min(NEG_FILL_BYTES.len() - 1);
         Limits { max_bytes: NEG_FILL_BYTES[i], max_count: usize::MAX }
     }
+}
+
+/// Whether a list of `bytes` encoded bytes and `count` elements is within
+/// the `listpack` limits (past them it becomes a `quicklist`).
+#[inline]
+fn within_listpack(lim: Limits, bytes: usize, count: usize) -> bool {
+    bytes + LISTPACK_OVERHEAD <= lim.max_bytes && count <= lim.max_count
+}
+
+/// The number of bytes to allocate for a buffer of at least `n` bytes.
+/// glibc's malloc hands out chunks of a multiple of 16 bytes (32 at least),
+/// 8 of them its own header, so a buffer of `16k - 8` bytes costs exactly
+/// what `n` would cost: the difference is free room.
+#[inline]
+fn alloc_size(n: usize) -> usize {
+    ((n + 8 + 15) & !15).max(32) - 8
+}
+
+/// Capacity for a growing buffer that must hold `total` bytes: geometric
+/// (so growing to `n` bytes copies O(n) bytes in all), rounded up to the
+/// allocator's chunk, and not past `limit` unless `total` itself is.
+#[inline]
+fn grown_cap(total: usize, limit: usize) -> usize {
+    let extra = if total < SMALL_BUF { total / 8 } else { total / 2 };
+    alloc_size(total + extra).min(limit.max(total))
 }
 
 /// Bytes of the LEB128 form of `n`.
@@ -159,56 +208,41 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).expect("list nodes are limited to 4 GiB")
 }
 
-/// A run of elements packed into one buffer: `buf[start..end]`.
-#[derive(Clone)]
-struct Node {
-    buf: Box<[u8]>,
-    start: u32,
-    end: u32,
-    count: u32,
+/// The little-endian `u32` at `at` of a head.
+#[inline]
+fn head_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("four bytes"))
 }
 
-impl Node {
-    fn with_entry(v: &[u8]) -> Node {
-        let sz = entry_size(v.len());
-        let mut buf = vec![0u8; sz].into_boxed_slice();
-        encode_entry(&mut buf, v);
-        Node { buf, start: 0, end: to_u32(sz), count: 1 }
-    }
+/// The elements of one node, read-only: `count` entries packed in `data`.
+#[derive(Clone, Copy)]
+struct View<'a> {
+    data: &'a [u8],
+    count: usize,
+}
 
+impl<'a> View<'a> {
+    /// The view of a `listpack` list's buffer (bookkeeping in its head).
     #[inline]
-    fn used(&self) -> usize {
-        (self.end - self.start) as usize
+    fn of_pack(p: &'a [u8]) -> View<'a> {
+        let (start, end) = (head_u32(p, 0) as usize, head_u32(p, 4) as usize);
+        View { data: &p[start..end], count: head_u32(p, 8) as usize }
     }
 
-    #[inline]
-    fn data(&self) -> &[u8] {
-        &self.buf[self.start as usize..self.end as usize]
-    }
-
-    fn entries(&self) -> Entries<'_> {
-        let data = self.data();
-        Entries { data, front: 0, back: data.len() }
+    fn entries(self) -> Entries<'a> {
+        Entries { data: self.data, front: 0, back: self.data.len() }
     }
 
     /// Entries from entry `k` on.
-    fn entries_from(&self, k: usize) -> Entries<'_> {
-        let data = self.data();
-        Entries { data, front: self.offset_of(k), back: data.len() }
+    fn entries_from(self, k: usize) -> Entries<'a> {
+        Entries { data: self.data, front: self.offset_of(k), back: self.data.len() }
     }
 
-    /// Whether one more entry of `sz` encoded bytes may go into this node.
-    #[inline]
-    fn fits(&self, sz: usize, lim: Limits) -> bool {
-        self.used() + sz <= lim.max_bytes && (self.count as usize) < lim.max_count
-    }
-
-    /// Byte offset (within `data()`) of entry `k` (`k <= count`), walking
+    /// Byte offset (within `data`) of entry `k` (`k <= count`), walking
     /// from the nearer end.
-    fn offset_of(&self, k: usize) -> usize {
-        let d = self.data();
-        let count = self.count as usize;
-        if k <= count / 2 {
+    fn offset_of(self, k: usize) -> usize {
+        let d = self.data;
+        if k <= self.count / 2 {
             let mut pos = 0;
             for _ in 0..k {
                 let (len, h) = read_fwd(d, pos);
@@ -217,7 +251,7 @@ impl Node {
             pos
         } else {
             let mut pos = d.len();
-            for _ in k..count {
+            for _ in k..self.count {
                 let (len, h) = read_back(d, pos);
                 pos -= len + 2 * h;
             }
@@ -227,37 +261,117 @@ impl Node {
 
     /// The element whose encoding starts at `off`, and its encoded size.
     #[inline]
-    fn entry_at(&self, off: usize) -> (&[u8], usize) {
-        let d = self.data();
+    fn entry_at(self, off: usize) -> (&'a [u8], usize) {
+        let d = self.data;
         let (len, h) = read_fwd(d, off);
         (&d[off + h..off + h + len], len + 2 * h)
     }
 
+    fn front(self) -> &'a [u8] {
+        self.entry_at(0).0
+    }
+
+    fn back(self) -> &'a [u8] {
+        let d = self.data;
+        let (len, h) = read_back(d, d.len());
+        &d[d.len() - h - len..d.len() - h]
+    }
+}
+
+/// A run of elements packed into one buffer: `buf[start..end]`, with
+/// `HEAD <= start <= end <= buf.len()`.
+#[derive(Clone)]
+struct Node {
+    buf: Box<[u8]>,
+    start: u32,
+    end: u32,
+    count: u32,
+}
+
+impl Node {
+    /// A node holding the `count` encoded entries of `data`.
+    fn from_data(data: &[u8], count: u32) -> Node {
+        let mut buf = vec![0u8; alloc_size(HEAD + data.len())].into_boxed_slice();
+        buf[HEAD..HEAD + data.len()].copy_from_slice(data);
+        Node { buf, start: HEAD as u32, end: to_u32(HEAD + data.len()), count }
+    }
+
+    fn with_entry(v: &[u8]) -> Node {
+        let sz = entry_size(v.len());
+        let mut buf = vec![0u8; alloc_size(HEAD + sz)].into_boxed_slice();
+        encode_entry(&mut buf[HEAD..HEAD + sz], v);
+        Node { buf, start: HEAD as u32, end: to_u32(HEAD + sz), count: 1 }
+    }
+
+    /// The node of a `listpack` list's buffer, and the list's fill.
+    #[inline]
+    fn from_pack(buf: Box<[u8]>) -> (Node, i32) {
+        let fill = head_u32(&buf, 12) as i32;
+        (Node { start: head_u32(&buf, 0), end: head_u32(&buf, 4), count: head_u32(&buf, 8), buf }, fill)
+    }
+
+    /// Writes the bookkeeping and `fill` into the head: the buffer is then
+    /// a whole `listpack` list.
+    #[inline]
+    fn into_pack(mut self, fill: i32) -> Box<[u8]> {
+        let h = &mut self.buf[..HEAD];
+        h[0..4].copy_from_slice(&self.start.to_le_bytes());
+        h[4..8].copy_from_slice(&self.end.to_le_bytes());
+        h[8..12].copy_from_slice(&self.count.to_le_bytes());
+        h[12..16].copy_from_slice(&fill.to_le_bytes());
+        self.buf
+    }
+
+    #[inline]
+    fn used(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    #[inline]
+    fn view(&self) -> View<'_> {
+        View { data: &self.buf[self.start as usize..self.end as usize], count: self.count as usize }
+    }
+
+    /// Whether one more entry of `sz` encoded bytes may go into this node.
+    #[inline]
+    fn fits(&self, sz: usize, lim: Limits) -> bool {
+        self.used() + sz <= lim.max_bytes && (self.count as usize) < lim.max_count
+    }
+
     /// Makes sure `need` bytes are free before `start` (`front`) or after
-    /// `end`, growing the buffer by 1.5x (capped near `cap_hint`) or
-    /// recentring the data when enough room is free on the other side.
+    /// `end`: recentres the data when enough room is free on the other
+    /// side, else grows the buffer (see [`grown_cap`]; to at most
+    /// `HEAD + cap_hint` bytes unless more are needed).
+    #[inline]
     fn reserve(&mut self, need: usize, front: bool, cap_hint: usize) {
+        let room = if front { self.start as usize - HEAD } else { self.buf.len() - self.end as usize };
+        if room < need {
+            self.make_room(need, front, cap_hint);
+        }
+    }
+
+    /// The slow path of [`reserve`](Self::reserve).
+    #[inline(never)]
+    fn make_room(&mut self, need: usize, front: bool, cap_hint: usize) {
         let cap = self.buf.len();
         let (start, end) = (self.start as usize, self.end as usize);
-        let room = if front { start } else { cap - end };
-        if room >= need {
-            return;
-        }
         let used = end - start;
-        let total = used + need;
-        let free = cap - used;
-        let new_cap = if free >= need + used / 4 {
-            cap
-        } else {
-            let grown = total + total / 2 + 16;
-            grown.min(cap_hint.max(total))
-        };
-        let other = if front { cap - end } else { start };
+        let total = HEAD + used + need;
+        let free = cap - HEAD - used;
+        let new_cap = if free >= need + used / 4 { cap } else { grown_cap(total, HEAD + cap_hint) };
+        let other = if front { cap - end } else { start - HEAD };
         let extra = new_cap - total;
         let keep_other = other.min(extra / 2);
-        let new_start = if front { new_cap - keep_other - used } else { keep_other };
+        let new_start = if front { new_cap - keep_other - used } else { HEAD + keep_other };
         if new_cap == cap {
             self.buf.copy_within(start..end, new_start);
+        } else if new_start == start {
+            // The data stays where it is: reallocate, which the allocator
+            // can often do in place.
+            let mut v = std::mem::take(&mut self.buf).into_vec();
+            v.reserve_exact(new_cap.saturating_sub(v.len()));
+            v.resize(new_cap, 0);
+            self.buf = v.into_boxed_slice();
         } else {
             let mut buf = vec![0u8; new_cap].into_boxed_slice();
             buf[new_start..new_start + used].copy_from_slice(&self.buf[start..end]);
@@ -268,21 +382,27 @@ impl Node {
     }
 
     /// Gives back memory once at most a quarter of the buffer is used.
+    #[inline]
     fn maybe_shrink(&mut self) {
-        let cap = self.buf.len();
-        let used = self.used();
-        if cap <= SHRINK_MIN_CAP || used * 4 > cap {
-            return;
+        if self.buf.len() > SHRINK_MIN_CAP && self.used() * 4 <= self.buf.len() {
+            self.shrink();
         }
-        let new_cap = used + used / 2 + 16;
-        let new_start = (new_cap - used) / 2;
+    }
+
+    /// Moves the data into a buffer about 1.5 times its size.
+    #[inline(never)]
+    fn shrink(&mut self) {
+        let used = self.used();
+        let new_cap = alloc_size(HEAD + used + used / 2 + 16);
+        let new_start = HEAD + (new_cap - HEAD - used) / 2;
         let mut buf = vec![0u8; new_cap].into_boxed_slice();
-        buf[new_start..new_start + used].copy_from_slice(self.data());
+        buf[new_start..new_start + used].copy_from_slice(&self.buf[self.start as usize..self.end as usize]);
         self.buf = buf;
         self.start = to_u32(new_start);
         self.end = to_u32(new_start + used);
     }
 
+    #[inline]
     fn push_back(&mut self, v: &[u8], cap_hint: usize) {
         let sz = entry_size(v.len());
         self.reserve(sz, false, cap_hint);
@@ -292,6 +412,7 @@ impl Node {
         self.count += 1;
     }
 
+    #[inline]
     fn push_front(&mut self, v: &[u8], cap_hint: usize) {
         let sz = entry_size(v.len());
         self.reserve(sz, true, cap_hint);
@@ -301,42 +422,33 @@ impl Node {
         self.count += 1;
     }
 
-    fn front(&self) -> &[u8] {
-        self.entry_at(0).0
-    }
-
-    fn back(&self) -> &[u8] {
-        let d = self.data();
-        let (len, h) = read_back(d, d.len());
-        &d[d.len() - h - len..d.len() - h]
-    }
-
+    #[inline]
     fn drop_front(&mut self) {
-        let (len, h) = read_fwd(self.data(), 0);
+        let (len, h) = read_fwd(&self.buf, self.start as usize);
         self.start += to_u32(len + 2 * h);
         self.count -= 1;
         self.maybe_shrink();
     }
 
+    #[inline]
     fn drop_back(&mut self) {
-        let d = self.data();
-        let (len, h) = read_back(d, d.len());
+        let (len, h) = read_back(&self.buf, self.end as usize);
         self.end -= to_u32(len + 2 * h);
         self.count -= 1;
         self.maybe_shrink();
     }
 
-    /// Removes the first `n` entries (`n < count`).
+    /// Removes the first `n` entries (`n <= count`).
     fn drop_front_n(&mut self, n: usize) {
-        let off = self.offset_of(n);
+        let off = self.view().offset_of(n);
         self.start += to_u32(off);
         self.count -= to_u32(n);
         self.maybe_shrink();
     }
 
-    /// Removes the last `n` entries (`n < count`).
+    /// Removes the last `n` entries (`n <= count`).
     fn drop_back_n(&mut self, n: usize) {
-        let off = self.offset_of(self.count as usize - n);
+        let off = self.view().offset_of(self.count as usize - n);
         self.end = self.start + to_u32(off);
         self.count -= to_u32(n);
         self.maybe_shrink();
@@ -378,11 +490,22 @@ impl Node {
         self.maybe_shrink();
     }
 
+    /// Replaces the entry of encoded size `old_sz` at data offset `off`
+    /// with `v`.
+    fn replace_at(&mut self, off: usize, old_sz: usize, v: &[u8], cap_hint: usize) {
+        if entry_size(v.len()) == old_sz {
+            let s = self.start as usize + off;
+            encode_entry(&mut self.buf[s..s + old_sz], v);
+        } else {
+            self.remove_at(off, old_sz);
+            self.insert_at(off, v, cap_hint);
+        }
+    }
+
     /// Splits off the entries from `k` on into a new node.
     fn split_off(&mut self, k: usize) -> Node {
-        let off = self.offset_of(k);
-        let tail = &self.data()[off..];
-        let node = Node { buf: tail.into(), start: 0, end: to_u32(tail.len()), count: self.count - to_u32(k) };
+        let off = self.view().offset_of(k);
+        let node = Node::from_data(&self.view().data[off..], self.count - to_u32(k));
         self.end = self.start + to_u32(off);
         self.count = to_u32(k);
         self.maybe_shrink();
@@ -394,7 +517,7 @@ impl Node {
         let n = other.used();
         self.reserve(n, false, cap_hint);
         let e = self.end as usize;
-        self.buf[e..e + n].copy_from_slice(other.data());
+        self.buf[e..e + n].copy_from_slice(other.view().data);
         self.end = to_u32(e + n);
         self.count += other.count;
     }
@@ -435,6 +558,29 @@ impl Node {
         }
         removed
     }
+
+    #[cfg(test)]
+    fn check(&self, lim: Limits) {
+        assert!(HEAD <= self.start as usize && self.start <= self.end && self.end as usize <= self.buf.len());
+        let entries: Vec<_> = self.view().entries().collect();
+        assert_eq!(entries.len(), self.count as usize);
+        let mut back: Vec<_> = self.view().entries().rev().collect();
+        back.reverse();
+        assert_eq!(entries, back);
+        if self.count > 1 {
+            assert!(self.used() <= lim.max_bytes, "node of {} bytes over {}", self.used(), lim.max_bytes);
+            assert!(self.count as usize <= lim.max_count);
+        }
+    }
+}
+
+/// Runs `f` on the node of the `listpack` list whose buffer is `p`.
+#[inline]
+fn pack_op<R>(p: &mut Box<[u8]>, f: impl FnOnce(&mut Node, Limits) -> R) -> R {
+    let (mut node, fill) = Node::from_pack(std::mem::take(p));
+    let r = f(&mut node, limits(fill));
+    *p = node.into_pack(fill);
+    r
 }
 
 /// Double-ended iterator over the elements of one node.
@@ -443,6 +589,12 @@ struct Entries<'a> {
     data: &'a [u8],
     front: usize,
     back: usize,
+}
+
+impl<'a> Entries<'a> {
+    fn empty() -> Entries<'a> {
+        Entries { data: &[], front: 0, back: 0 }
+    }
 }
 
 impl<'a> Iterator for Entries<'a> {
@@ -473,6 +625,56 @@ impl<'a> DoubleEndedIterator for Entries<'a> {
     }
 }
 
+/// The node deque of every `listpack` (none).
+static NO_NODES: VecDeque<Node> = VecDeque::new();
+
+/// Double-ended iterator over a list's elements: the entries of `front`,
+/// then of each of `nodes`, then of `back`.
+struct Iter<'a> {
+    front: Entries<'a>,
+    nodes: vec_deque::Iter<'a, Node>,
+    back: Entries<'a>,
+}
+
+impl<'a> Iter<'a> {
+    /// The entries of one node only.
+    fn one(entries: Entries<'a>) -> Iter<'a> {
+        Iter { front: entries, nodes: NO_NODES.iter(), back: Entries::empty() }
+    }
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        loop {
+            if let Some(e) = self.front.next() {
+                return Some(e);
+            }
+            match self.nodes.next() {
+                Some(n) => self.front = n.view().entries(),
+                None => return self.back.next(),
+            }
+        }
+    }
+}
+
+impl<'a> DoubleEndedIterator for Iter<'a> {
+    #[inline]
+    fn next_back(&mut self) -> Option<&'a [u8]> {
+        loop {
+            if let Some(e) = self.back.next_back() {
+                return Some(e);
+            }
+            match self.nodes.next_back() {
+                Some(n) => self.back = n.view().entries(),
+                None => return self.front.next_back(),
+            }
+        }
+    }
+}
+
 /// A list value (TYPE `list`): a deque of byte strings.
 ///
 /// ```
@@ -489,11 +691,24 @@ impl<'a> DoubleEndedIterator for Entries<'a> {
 /// ```
 #[derive(Clone)]
 pub struct List {
+    repr: Repr,
+}
+
+/// The two shapes (see the module docs).
+#[derive(Clone)]
+enum Repr {
+    /// `listpack`: one node buffer with the bookkeeping in its head.
+    Pack(Box<[u8]>),
+    /// `quicklist`.
+    Quick(Box<Quick>),
+}
+
+/// The `quicklist` shape: nodes, element count and fill.
+#[derive(Clone)]
+struct Quick {
     nodes: VecDeque<Node>,
     len: usize,
     fill: i32,
-    /// OBJECT ENCODING `listpack` (else `quicklist`).
-    compact: bool,
 }
 
 impl Default for List {
@@ -504,7 +719,7 @@ impl Default for List {
 
 impl PartialEq for List {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -516,8 +731,8 @@ impl fmt::Debug for List {
         for e in self.iter().take(32) {
             l.entry(&e.escape_ascii().to_string());
         }
-        if self.len > 32 {
-            l.entry(&format_args!("... ({} elements)", self.len));
+        if self.len() > 32 {
+            l.entry(&format_args!("... ({} elements)", self.len()));
         }
         l.finish()
     }
@@ -529,7 +744,7 @@ impl List {
     /// as `i32::MAX`).
     pub fn new(fill: i64) -> List {
         let fill = fill.clamp(-5, i64::from(i32::MAX)) as i32;
-        List { nodes: VecDeque::new(), len: 0, fill, compact: true }
+        List { repr: Repr::Pack(Node::from_data(&[], 0).into_pack(fill)) }
     }
 
     /// A list holding `items` in order.
@@ -542,148 +757,208 @@ impl List {
     }
 
     /// Number of elements.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        match &self.repr {
+            Repr::Pack(p) => head_u32(p, 8) as usize,
+            Repr::Quick(q) => q.len,
+        }
     }
 
     /// No elements.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The OBJECT ENCODING name: `listpack` or `quicklist`.
     pub fn encoding_name(&self) -> &'static str {
-        if self.compact {
-            "listpack"
-        } else {
-            "quicklist"
+        match self.repr {
+            Repr::Pack(_) => "listpack",
+            Repr::Quick(_) => "quicklist",
         }
     }
 
     /// The `list-max-listpack-size` this list was created with.
     pub fn fill(&self) -> i64 {
-        i64::from(self.fill)
+        i64::from(match &self.repr {
+            Repr::Pack(p) => head_u32(p, 12) as i32,
+            Repr::Quick(q) => q.fill,
+        })
     }
 
     /// Number of nodes (DEBUG OBJECT `ql_nodes`).
     pub fn node_count(&self) -> usize {
-        self.nodes.len()
+        match &self.repr {
+            Repr::Pack(_) => usize::from(!self.is_empty()),
+            Repr::Quick(q) => q.nodes.len(),
+        }
     }
 
-    /// Heap bytes owned by the list (node buffers and the node deque).
+    /// Heap bytes owned by the list: a `listpack`'s one buffer; a
+    /// `quicklist`'s box, node deque and node buffers.
     pub fn heap_size(&self) -> usize {
-        self.nodes.iter().map(|n| n.buf.len()).sum::<usize>() + self.nodes.capacity() * std::mem::size_of::<Node>()
+        match &self.repr {
+            Repr::Pack(p) => p.len(),
+            Repr::Quick(q) => {
+                std::mem::size_of::<Quick>()
+                    + q.nodes.capacity() * std::mem::size_of::<Node>()
+                    + q.nodes.iter().map(|n| n.buf.len()).sum::<usize>()
+            }
+        }
     }
 
     /// Encoded bytes of the elements (no spare room): what a dump of the list
     /// roughly needs; also an upper bound of the payload bytes of any range.
     pub fn packed_bytes(&self) -> usize {
-        self.nodes.iter().map(Node::used).sum()
-    }
-
-    fn limits(&self) -> Limits {
-        limits(self.fill)
-    }
-
-    /// Called after the list grew: a listpack past the limit becomes a
-    /// quicklist.
-    fn grew(&mut self) {
-        if self.compact {
-            let lim = self.limits();
-            let bytes = self.packed_bytes() + LISTPACK_OVERHEAD;
-            let over_bytes = bytes > lim.max_bytes;
-            let over_count = self.fill >= 0 && self.len > lim.max_count;
-            if over_bytes || over_count {
-                self.compact = false;
-            }
+        match &self.repr {
+            Repr::Pack(p) => View::of_pack(p).data.len(),
+            Repr::Quick(q) => q.nodes.iter().map(Node::used).sum(),
         }
     }
 
-    /// Called after the list shrank: a one-node quicklist at most half full
-    /// becomes a listpack again.
+    /// The `quicklist` shape, converting a `listpack` (about to outgrow
+    /// its limits) into a `quicklist` of its node.
+    fn quick(&mut self) -> &mut Quick {
+        if let Repr::Pack(p) = &mut self.repr {
+            let (node, fill) = Node::from_pack(std::mem::take(p));
+            let len = node.count as usize;
+            let mut nodes = VecDeque::new();
+            if len > 0 {
+                nodes.push_back(node);
+            }
+            self.repr = Repr::Quick(Box::new(Quick { nodes, len, fill }));
+        }
+        match &mut self.repr {
+            Repr::Quick(q) => q,
+            Repr::Pack(_) => unreachable!("converted above"),
+        }
+    }
+
+    /// Called after a `quicklist` shrank: down to one node at most half
+    /// full, it becomes a `listpack` again.
     fn shrank(&mut self) {
-        if !self.compact && self.nodes.len() == 1 {
-            let lim = self.limits();
-            let ok = if self.fill >= 0 {
-                self.len <= lim.max_count / 2
-            } else {
-                self.nodes[0].used() + LISTPACK_OVERHEAD <= lim.max_bytes / 2
-            };
-            if ok {
-                self.compact = true;
+        if let Repr::Quick(q) = &mut self.repr {
+            if q.nodes.len() == 1 {
+                let lim = q.limits();
+                let ok = if q.fill >= 0 {
+                    q.len <= lim.max_count / 2
+                } else {
+                    q.nodes[0].used() + LISTPACK_OVERHEAD <= lim.max_bytes / 2
+                };
+                if ok {
+                    let fill = q.fill;
+                    let node = q.nodes.pop_front().expect("one node");
+                    self.repr = Repr::Pack(node.into_pack(fill));
+                }
             }
         }
     }
 
     /// Adds `v` at the head.
     pub fn push_front(&mut self, v: &[u8]) {
-        self.push_front_raw(v);
-        self.grew();
+        self.push(v, true);
     }
 
     /// Adds `v` at the tail.
     pub fn push_back(&mut self, v: &[u8]) {
-        self.push_back_raw(v);
-        self.grew();
+        self.push(v, false);
     }
 
-    fn push_front_raw(&mut self, v: &[u8]) {
-        let lim = self.limits();
-        let sz = entry_size(v.len());
-        match self.nodes.front_mut() {
-            Some(n) if n.fits(sz, lim) => n.push_front(v, lim.max_bytes),
-            _ => self.nodes.push_front(Node::with_entry(v)),
+    #[inline(always)]
+    fn push(&mut self, v: &[u8], front: bool) {
+        if let Repr::Quick(q) = &mut self.repr {
+            if front {
+                q.push_front(v);
+            } else {
+                q.push_back(v);
+            }
+            return;
         }
-        self.len += 1;
-    }
-
-    fn push_back_raw(&mut self, v: &[u8]) {
-        let lim = self.limits();
-        let sz = entry_size(v.len());
-        match self.nodes.back_mut() {
-            Some(n) if n.fits(sz, lim) => n.push_back(v, lim.max_bytes),
-            _ => self.nodes.push_back(Node::with_entry(v)),
+        if let Repr::Pack(p) = &mut self.repr {
+            let (mut node, fill) = Node::from_pack(std::mem::take(p));
+            let lim = limits(fill);
+            let fits = within_listpack(lim, node.used() + entry_size(v.len()), node.count as usize + 1);
+            if fits {
+                if front {
+                    node.push_front(v, lim.max_bytes);
+                } else {
+                    node.push_back(v, lim.max_bytes);
+                }
+            }
+            *p = node.into_pack(fill);
+            if fits {
+                return;
+            }
         }
-        self.len += 1;
+        let q = self.quick();
+        if front {
+            q.push_front(v);
+        } else {
+            q.push_back(v);
+        }
     }
 
     /// The first element.
     pub fn front(&self) -> Option<&[u8]> {
-        self.nodes.front().map(Node::front)
+        match &self.repr {
+            Repr::Pack(p) => {
+                let v = View::of_pack(p);
+                (v.count > 0).then(|| v.front())
+            }
+            Repr::Quick(q) => q.nodes.front().map(|n| n.view().front()),
+        }
     }
 
     /// The last element.
     pub fn back(&self) -> Option<&[u8]> {
-        self.nodes.back().map(Node::back)
+        match &self.repr {
+            Repr::Pack(p) => {
+                let v = View::of_pack(p);
+                (v.count > 0).then(|| v.back())
+            }
+            Repr::Quick(q) => q.nodes.back().map(|n| n.view().back()),
+        }
     }
 
     /// Removes the first element, passing it to `f` before it is dropped
     /// (so it can be written out without a copy).
     pub fn pop_front_with<R>(&mut self, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        let node = self.nodes.front_mut()?;
-        let r = f(node.front());
-        if node.count == 1 {
-            self.nodes.pop_front();
-        } else {
-            node.drop_front();
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                let v = View::of_pack(p);
+                if v.count == 0 {
+                    return None;
+                }
+                let r = f(v.front());
+                pack_op(p, |n, _| n.drop_front());
+                Some(r)
+            }
+            Repr::Quick(q) => {
+                let r = q.pop_with(f, true);
+                self.shrank();
+                r
+            }
         }
-        self.len -= 1;
-        self.shrank();
-        Some(r)
     }
 
     /// Removes the last element, passing it to `f` before it is dropped.
     pub fn pop_back_with<R>(&mut self, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-        let node = self.nodes.back_mut()?;
-        let r = f(node.back());
-        if node.count == 1 {
-            self.nodes.pop_back();
-        } else {
-            node.drop_back();
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                let v = View::of_pack(p);
+                if v.count == 0 {
+                    return None;
+                }
+                let r = f(v.back());
+                pack_op(p, |n, _| n.drop_back());
+                Some(r)
+            }
+            Repr::Quick(q) => {
+                let r = q.pop_with(f, false);
+                self.shrank();
+                r
+            }
         }
-        self.len -= 1;
-        self.shrank();
-        Some(r)
     }
 
     /// Removes and returns the first element.
@@ -694,6 +969,250 @@ impl List {
     /// Removes and returns the last element.
     pub fn pop_back(&mut self) -> Option<Vec<u8>> {
         self.pop_back_with(<[u8]>::to_vec)
+    }
+
+    /// Element `index` (0-based from the head).
+    pub fn get(&self, index: usize) -> Option<&[u8]> {
+        if index >= self.len() {
+            return None;
+        }
+        match &self.repr {
+            Repr::Pack(p) => {
+                let v = View::of_pack(p);
+                Some(v.entry_at(v.offset_of(index)).0)
+            }
+            Repr::Quick(q) => {
+                let (ni, k) = q.locate(index);
+                let v = q.nodes[ni].view();
+                Some(v.entry_at(v.offset_of(k)).0)
+            }
+        }
+    }
+
+    /// Converts a Redis index (negative counts from the tail) into a
+    /// position, if it is in range.
+    pub fn index(&self, i: i64) -> Option<usize> {
+        let len = self.len() as i64;
+        let i = if i < 0 { len.checked_add(i)? } else { i };
+        (0..len).contains(&i).then_some(i as usize)
+    }
+
+    /// Replaces element `index`; false if out of range.
+    pub fn set(&mut self, index: usize, v: &[u8]) -> bool {
+        if index >= self.len() {
+            return false;
+        }
+        if let Repr::Pack(p) = &mut self.repr {
+            let (mut node, fill) = Node::from_pack(std::mem::take(p));
+            let lim = limits(fill);
+            let off = node.view().offset_of(index);
+            let old_sz = node.view().entry_at(off).1;
+            let fits = within_listpack(lim, node.used() - old_sz + entry_size(v.len()), node.count as usize);
+            if fits {
+                node.replace_at(off, old_sz, v, lim.max_bytes);
+            }
+            *p = node.into_pack(fill);
+            if fits {
+                return true;
+            }
+        }
+        self.quick().set(index, v);
+        self.shrank();
+        true
+    }
+
+    /// Inserts `v` so that it becomes element `index` (`index <= len`).
+    ///
+    /// # Panics
+    /// If `index > len`.
+    pub fn insert(&mut self, index: usize, v: &[u8]) {
+        let len = self.len();
+        assert!(index <= len, "insert index {index} past the end ({len})");
+        if let Repr::Pack(p) = &mut self.repr {
+            let (mut node, fill) = Node::from_pack(std::mem::take(p));
+            let lim = limits(fill);
+            let fits = within_listpack(lim, node.used() + entry_size(v.len()), len + 1);
+            if fits {
+                let off = node.view().offset_of(index);
+                node.insert_at(off, v, lim.max_bytes);
+            }
+            *p = node.into_pack(fill);
+            if fits {
+                return;
+            }
+        }
+        self.quick().insert(index, v);
+    }
+
+    /// Removes elements equal to `v` (LREM): with `from_back` false the
+    /// first `limit` matches from the head, else the last `limit` ones;
+    /// `limit` 0 removes every match. Returns how many were removed.
+    pub fn remove_matching(&mut self, v: &[u8], limit: usize, from_back: bool) -> usize {
+        let (mut skip, mut budget) = match (limit, from_back) {
+            (0, _) => (0, usize::MAX),
+            (n, false) => (0, n),
+            (n, true) => {
+                let total = self.iter().filter(|e| *e == v).count();
+                (total.saturating_sub(n), n.min(total))
+            }
+        };
+        if budget == 0 {
+            return 0;
+        }
+        match &mut self.repr {
+            Repr::Pack(p) => pack_op(p, |n, _| n.remove_matches(v, &mut skip, &mut budget)),
+            Repr::Quick(q) => {
+                let removed = q.remove_matches(v, skip, budget);
+                if removed > 0 {
+                    self.shrank();
+                }
+                removed
+            }
+        }
+    }
+
+    /// Removes the first `n` elements (all of them if `n >= len`).
+    pub fn remove_front(&mut self, n: usize) {
+        match &mut self.repr {
+            Repr::Pack(p) => pack_op(p, |node, _| node.drop_front_n(n.min(node.count as usize))),
+            Repr::Quick(q) => {
+                q.remove_front(n);
+                self.shrank();
+            }
+        }
+    }
+
+    /// Removes the last `n` elements (all of them if `n >= len`).
+    pub fn remove_back(&mut self, n: usize) {
+        match &mut self.repr {
+            Repr::Pack(p) => pack_op(p, |node, _| node.drop_back_n(n.min(node.count as usize))),
+            Repr::Quick(q) => {
+                q.remove_back(n);
+                self.shrank();
+            }
+        }
+    }
+
+    /// Every element, head to tail (double-ended).
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
+        match &self.repr {
+            Repr::Pack(p) => Iter::one(View::of_pack(p).entries()),
+            Repr::Quick(q) => Iter { front: Entries::empty(), nodes: q.nodes.iter(), back: Entries::empty() },
+        }
+    }
+
+    /// `count` elements starting at position `start` (fewer if the list
+    /// ends first), head to tail. Locates `start` once, then reads the nodes
+    /// sequentially.
+    pub fn range(&self, start: usize, count: usize) -> impl Iterator<Item = &[u8]> + '_ {
+        let it = if start >= self.len() {
+            Iter::one(Entries::empty())
+        } else {
+            match &self.repr {
+                Repr::Pack(p) => Iter::one(View::of_pack(p).entries_from(start)),
+                Repr::Quick(q) => {
+                    let (ni, k) = q.locate(start);
+                    Iter {
+                        front: q.nodes[ni].view().entries_from(k),
+                        nodes: q.nodes.range(ni + 1..),
+                        back: Entries::empty(),
+                    }
+                }
+            }
+        };
+        it.take(count)
+    }
+
+    /// An upper bound of the payload bytes of `range(start, count)`, cheap
+    /// to compute (for reserving output space once).
+    pub fn range_bytes_hint(&self, start: usize, count: usize) -> usize {
+        if start >= self.len() || count == 0 {
+            return 0;
+        }
+        match &self.repr {
+            Repr::Pack(p) => View::of_pack(p).data.len(),
+            Repr::Quick(q) => {
+                // Sum the nodes that overlap the range.
+                let (ni, k) = q.locate(start);
+                let mut left = count + k;
+                let mut bytes = 0;
+                for n in q.nodes.range(ni..) {
+                    bytes += n.used();
+                    if left <= n.count as usize {
+                        break;
+                    }
+                    left -= n.count as usize;
+                }
+                bytes
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn check_invariants(&self) {
+        match &self.repr {
+            Repr::Pack(p) => {
+                let (node, fill) = Node::from_pack(p.clone());
+                node.check(limits(fill));
+            }
+            Repr::Quick(q) => {
+                let lim = q.limits();
+                let mut total = 0;
+                for n in &q.nodes {
+                    assert!(n.count > 0, "empty node");
+                    n.check(lim);
+                    total += n.count as usize;
+                }
+                assert_eq!(total, q.len);
+            }
+        }
+    }
+}
+
+impl Quick {
+    fn limits(&self) -> Limits {
+        limits(self.fill)
+    }
+
+    fn push_front(&mut self, v: &[u8]) {
+        let lim = self.limits();
+        let sz = entry_size(v.len());
+        match self.nodes.front_mut() {
+            Some(n) if n.fits(sz, lim) => n.push_front(v, lim.max_bytes),
+            _ => self.nodes.push_front(Node::with_entry(v)),
+        }
+        self.len += 1;
+    }
+
+    fn push_back(&mut self, v: &[u8]) {
+        let lim = self.limits();
+        let sz = entry_size(v.len());
+        match self.nodes.back_mut() {
+            Some(n) if n.fits(sz, lim) => n.push_back(v, lim.max_bytes),
+            _ => self.nodes.push_back(Node::with_entry(v)),
+        }
+        self.len += 1;
+    }
+
+    /// Removes the first (`front`) or last element, passing it to `f`
+    /// before it is dropped.
+    fn pop_with<R>(&mut self, f: impl FnOnce(&[u8]) -> R, front: bool) -> Option<R> {
+        let node = if front { self.nodes.front_mut()? } else { self.nodes.back_mut()? };
+        let v = node.view();
+        let r = f(if front { v.front() } else { v.back() });
+        if node.count == 1 {
+            if front {
+                self.nodes.pop_front();
+            } else {
+                self.nodes.pop_back();
+            }
+        } else if front {
+            node.drop_front();
+        } else {
+            node.drop_back();
+        }
+        self.len -= 1;
+        Some(r)
     }
 
     /// (node, entry within node) of element `index < len`, walking from the
@@ -722,73 +1241,34 @@ impl List {
         unreachable!("list length out of step with its nodes")
     }
 
-    /// Element `index` (0-based from the head).
-    pub fn get(&self, index: usize) -> Option<&[u8]> {
-        if index >= self.len {
-            return None;
-        }
-        let (ni, k) = self.locate(index);
-        let node = &self.nodes[ni];
-        Some(node.entry_at(node.offset_of(k)).0)
-    }
-
-    /// Converts a Redis index (negative counts from the tail) into a
-    /// position, if it is in range.
-    pub fn index(&self, i: i64) -> Option<usize> {
-        let len = self.len as i64;
-        let i = if i < 0 { len.checked_add(i)? } else { i };
-        (0..len).contains(&i).then_some(i as usize)
-    }
-
-    /// Replaces element `index`; false if out of range.
-    pub fn set(&mut self, index: usize, v: &[u8]) -> bool {
-        if index >= self.len {
-            return false;
-        }
+    /// Replaces element `index < len`.
+    fn set(&mut self, index: usize, v: &[u8]) {
         let lim = self.limits();
         let (ni, k) = self.locate(index);
         let node = &mut self.nodes[ni];
-        let off = node.offset_of(k);
-        let (_, old_sz) = node.entry_at(off);
+        let off = node.view().offset_of(k);
+        let old_sz = node.view().entry_at(off).1;
         let new_sz = entry_size(v.len());
-        if new_sz == old_sz {
-            let s = node.start as usize + off;
-            encode_entry(&mut node.buf[s..s + new_sz], v);
-        } else if new_sz <= lim.max_bytes && node.used() - old_sz + new_sz <= lim.max_bytes {
-            node.remove_at(off, old_sz);
-            node.insert_at(off, v, lim.max_bytes);
-        } else {
+        if new_sz == old_sz || (new_sz <= lim.max_bytes && node.used() - old_sz + new_sz <= lim.max_bytes) {
+            node.replace_at(off, old_sz, v, lim.max_bytes);
+        } else if node.count == 1 {
             // Too big for this node: take the old element out, insert anew.
-            if node.count == 1 {
-                self.nodes[ni] = Node::with_entry(v);
-                self.merge_around(ni);
-            } else {
-                node.remove_at(off, old_sz);
-                self.len -= 1;
-                self.insert_raw(index, v);
-            }
+            self.nodes[ni] = Node::with_entry(v);
+            self.merge_around(ni);
+        } else {
+            node.remove_at(off, old_sz);
+            self.len -= 1;
+            self.insert(index, v);
         }
-        self.grew();
-        self.shrank();
-        true
     }
 
-    /// Inserts `v` so that it becomes element `index` (`index <= len`).
-    ///
-    /// # Panics
-    /// If `index > len`.
-    pub fn insert(&mut self, index: usize, v: &[u8]) {
-        assert!(index <= self.len, "insert index {index} past the end ({})", self.len);
-        self.insert_raw(index, v);
-        self.grew();
-    }
-
-    fn insert_raw(&mut self, index: usize, v: &[u8]) {
+    /// Inserts `v` so that it becomes element `index <= len`.
+    fn insert(&mut self, index: usize, v: &[u8]) {
         if index == 0 {
-            return self.push_front_raw(v);
+            return self.push_front(v);
         }
         if index == self.len {
-            return self.push_back_raw(v);
+            return self.push_back(v);
         }
         let lim = self.limits();
         let sz = entry_size(v.len());
@@ -800,7 +1280,7 @@ impl List {
         }
         if self.nodes[ni].fits(sz, lim) {
             let node = &mut self.nodes[ni];
-            let off = node.offset_of(k);
+            let off = node.view().offset_of(k);
             node.insert_at(off, v, lim.max_bytes);
             return;
         }
@@ -860,21 +1340,9 @@ impl List {
         }
     }
 
-    /// Removes elements equal to `v` (LREM): with `from_back` false the
-    /// first `limit` matches from the head, else the last `limit` ones;
-    /// `limit` 0 removes every match. Returns how many were removed.
-    pub fn remove_matching(&mut self, v: &[u8], limit: usize, from_back: bool) -> usize {
-        let (mut skip, mut budget) = match (limit, from_back) {
-            (0, _) => (0, usize::MAX),
-            (n, false) => (0, n),
-            (n, true) => {
-                let total = self.iter().filter(|e| *e == v).count();
-                (total.saturating_sub(n), n.min(total))
-            }
-        };
-        if budget == 0 {
-            return 0;
-        }
+    /// Removes matching elements, keeping the first `skip` matches and
+    /// removing at most `budget`; returns how many were removed.
+    fn remove_matches(&mut self, v: &[u8], mut skip: usize, mut budget: usize) -> usize {
         let mut removed = 0;
         for node in self.nodes.iter_mut() {
             if budget == 0 {
@@ -886,13 +1354,12 @@ impl List {
             self.nodes.retain(|n| n.count > 0);
             self.len -= removed;
             self.compact_nodes();
-            self.shrank();
         }
         removed
     }
 
     /// Removes the first `n` elements (all of them if `n >= len`).
-    pub fn remove_front(&mut self, mut n: usize) {
+    fn remove_front(&mut self, mut n: usize) {
         n = n.min(self.len);
         self.len -= n;
         while n > 0 {
@@ -906,11 +1373,10 @@ impl List {
                 n = 0;
             }
         }
-        self.shrank();
     }
 
     /// Removes the last `n` elements (all of them if `n >= len`).
-    pub fn remove_back(&mut self, mut n: usize) {
+    fn remove_back(&mut self, mut n: usize) {
         n = n.min(self.len);
         self.len -= n;
         while n > 0 {
@@ -924,66 +1390,6 @@ impl List {
                 n = 0;
             }
         }
-        self.shrank();
-    }
-
-    /// Every element, head to tail (double-ended).
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &[u8]> + '_ {
-        self.nodes.iter().flat_map(Node::entries)
-    }
-
-    /// `count` elements starting at position `start` (fewer if the list
-    /// ends first), head to tail. Locates `start` once, then reads the nodes
-    /// sequentially.
-    pub fn range(&self, start: usize, count: usize) -> impl Iterator<Item = &[u8]> + '_ {
-        let (first, rest) = if start < self.len {
-            let (ni, k) = self.locate(start);
-            (Some(self.nodes[ni].entries_from(k)), ni + 1)
-        } else {
-            (None, self.nodes.len())
-        };
-        first.into_iter().flatten().chain(self.nodes.range(rest..).flat_map(Node::entries)).take(count)
-    }
-
-    /// An upper bound of the payload bytes of `range(start, count)`, cheap
-    /// to compute (for reserving output space once).
-    pub fn range_bytes_hint(&self, start: usize, count: usize) -> usize {
-        if start >= self.len || count == 0 {
-            return 0;
-        }
-        // Sum the nodes that overlap the range.
-        let (ni, k) = self.locate(start);
-        let mut left = count + k;
-        let mut bytes = 0;
-        for n in self.nodes.range(ni..) {
-            bytes += n.used();
-            if left <= n.count as usize {
-                break;
-            }
-            left -= n.count as usize;
-        }
-        bytes
-    }
-
-    #[cfg(test)]
-    fn check_invariants(&self) {
-        let lim = self.limits();
-        let mut total = 0;
-        for n in &self.nodes {
-            assert!(n.count > 0, "empty node");
-            assert!(n.start <= n.end && n.end as usize <= n.buf.len());
-            let entries: Vec<_> = n.entries().collect();
-            assert_eq!(entries.len(), n.count as usize);
-            let mut back: Vec<_> = n.entries().rev().collect();
-            back.reverse();
-            assert_eq!(entries, back);
-            if n.count > 1 {
-                assert!(n.used() <= lim.max_bytes, "node of {} bytes over {}", n.used(), lim.max_bytes);
-                assert!(n.count as usize <= lim.max_count);
-            }
-            total += n.count as usize;
-        }
-        assert_eq!(total, self.len);
     }
 }
 
@@ -1048,17 +1454,22 @@ mod tests {
     #[test]
     fn encoding_thresholds() {
         let mut l = List::new(4);
+        assert_eq!(l.heap_size(), 24, "an empty list is one minimal buffer");
         for _ in 0..4 {
             l.push_back(b"x");
         }
         assert_eq!(l.encoding_name(), "listpack");
+        assert_eq!((l.fill(), l.node_count()), (4, 1));
         l.push_back(b"x");
         assert_eq!(l.encoding_name(), "quicklist");
+        assert_eq!((l.fill(), l.node_count()), (4, 2));
         l.pop_back();
         l.pop_back();
         assert_eq!(l.encoding_name(), "quicklist"); // 3 > 4 / 2
         l.pop_back();
         assert_eq!(l.encoding_name(), "listpack");
+        assert_eq!(l.fill(), 4);
+        assert!(l.iter().eq([&b"x"[..], b"x"]));
 
         let mut l = List::new(-2);
         l.push_back(&[b'a'; 9000]);
@@ -1135,7 +1546,13 @@ mod tests {
     fn run(fill: i64, ops: &[Op]) {
         let mut l = List::new(fill);
         let mut m: VecDeque<Vec<u8>> = VecDeque::new();
+        // The encoding by Redis 7.2's rules: a listpack becomes a quicklist
+        // when an addition takes it past the limits; a quicklist becomes a
+        // listpack when a removal leaves one node at most half full.
+        let mut compact = true;
+        let lim = limits(l.fill() as i32);
         for op in ops {
+            let before = m.len();
             match op {
                 Op::PushFront(v) => {
                     l.push_front(v);
@@ -1201,6 +1618,25 @@ mod tests {
                 }
             }
             assert_eq!(l.len(), m.len());
+            let (grew, shrank) = match op {
+                Op::PushFront(_) | Op::PushBack(_) | Op::Insert(..) => (true, false),
+                Op::Set(i, _) => (*i < before, *i < before),
+                Op::PopFront | Op::PopBack => (false, before > 0),
+                Op::RemoveFront(_) | Op::RemoveBack(_) => (false, true),
+                Op::Remove(..) => (false, m.len() < before),
+                Op::Get(_) | Op::Range(..) => (false, false),
+            };
+            if grew && compact && !within_listpack(lim, l.packed_bytes(), l.len()) {
+                compact = false;
+            }
+            if shrank && !compact && l.node_count() == 1 {
+                compact = if fill >= 0 {
+                    l.len() <= lim.max_count / 2
+                } else {
+                    l.packed_bytes() + LISTPACK_OVERHEAD <= lim.max_bytes / 2
+                };
+            }
+            assert_eq!(l.encoding_name(), if compact { "listpack" } else { "quicklist" }, "after {op:?}");
             l.check_invariants();
         }
         assert!(l.iter().eq(m.iter().map(Vec::as_slice)));
