@@ -427,12 +427,12 @@ fn fold16(name: &[u8]) -> [u64; 2] {
         let hi = u32::from_le_bytes(name[n - 4..].try_into().expect("4 bytes"));
         // Overlapping bytes are the same bytes, so OR keeps them intact.
         (u64::from(lo) | (u64::from(hi) << (8 * (n - 4))), 0)
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes([name[0], name[1]]);
+        let hi = u16::from_le_bytes([name[n - 2], name[n - 1]]);
+        (u64::from(lo) | (u64::from(hi) << (8 * (n - 2))), 0)
     } else {
-        let mut a = 0u64;
-        for (i, &b) in name.iter().enumerate() {
-            a |= u64::from(b) << (8 * i);
-        }
-        (a, 0)
+        (name.first().map_or(0, |&b| u64::from(b)), 0)
     };
     [a | LOWER, b | LOWER]
 }

@@ -598,7 +598,15 @@ impl Server {
     /// ready, in FIFO order per key, then the pending input of the clients
     /// that were served. Repeats while serving made more keys ready (a
     /// BLMOVE into a key another client waits on).
+    #[inline]
     fn serve_blocked(&mut self) {
+        if self.shared.events.has_ready() || !self.shared.unblocked.is_empty() {
+            self.serve_blocked_now();
+        }
+    }
+
+    #[inline(never)]
+    fn serve_blocked_now(&mut self) {
         while self.shared.events.has_ready() || !self.shared.unblocked.is_empty() {
             for (db, key) in self.shared.events.take_ready() {
                 for id in self.shared.events.waiters(db, &key) {
