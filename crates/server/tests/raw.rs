@@ -498,3 +498,48 @@ fn monitor_streams_commands() {
         assert!(rest.ends_with("] \"SET\" \"a b\" \"x\\\"y\""), "{:?}: {line}", s.kind);
     });
 }
+
+/// A command's time reaches SLOWLOG and INFO commandstats, also when it runs
+/// in the middle of a pipeline (ember times each command from the end of the
+/// one before it in the batch). Only lower bounds are checked: a command
+/// cannot take less than the time it sleeps.
+#[test]
+fn command_durations_reach_the_slow_log_and_commandstats() {
+    on_both(&[], |s| {
+        let mut c = s.conn();
+        assert_eq!(c.run("CONFIG SET slowlog-log-slower-than 40000"), ok());
+        assert_eq!(c.run("SLOWLOG RESET"), ok());
+        assert_eq!(c.run("CONFIG RESETSTAT"), ok());
+        let mut batch = encode_cmd(&["PING"]);
+        batch.extend(encode_cmd(&["DEBUG", "SLEEP", "0.05"]));
+        batch.extend(encode_cmd(&["PING"]));
+        c.send_raw(&batch);
+        for want in [Frame::Simple("PONG".into()), ok(), Frame::Simple("PONG".into())] {
+            assert_eq!(show(&c.read()), show(&want));
+        }
+        let Frame::Array(entries) = c.run("SLOWLOG GET") else { panic!("SLOWLOG GET") };
+        let slept: Vec<i64> = entries
+            .iter()
+            .filter_map(|e| match e {
+                Frame::Array(f) if matches!(&f[3], Frame::Array(a) if show(&a[0]).contains("DEBUG")) => match f[2] {
+                    Frame::Integer(us) => Some(us),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(slept.len(), 1, "{:?}: {}", s.kind, show(&Frame::Array(entries.clone())));
+        assert!(slept[0] >= 50_000, "{:?}: DEBUG SLEEP 0.05 logged as {} us", s.kind, slept[0]);
+        let Frame::Bulk(stats) = c.run("INFO commandstats") else { panic!("INFO commandstats") };
+        let stats = String::from_utf8_lossy(&stats).into_owned();
+        let field = |cmd: &str, name: &str| -> i64 {
+            let line =
+                stats.lines().find(|l| l.starts_with(&format!("cmdstat_{cmd}:"))).unwrap_or_else(|| panic!("{stats}"));
+            let value = line.split([':', ',']).find_map(|kv| kv.strip_prefix(&format!("{name}=")));
+            value.and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name} in {line}"))
+        };
+        assert_eq!(field("ping", "calls"), 2, "{:?}", s.kind);
+        assert_eq!(field("debug", "calls"), 1, "{:?}", s.kind);
+        assert!(field("debug", "usec") >= 50_000, "{:?}: {stats}", s.kind);
+    });
+}
