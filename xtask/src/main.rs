@@ -5,7 +5,8 @@
 //!   stable toolchain.
 //! - `cargo xtask bench [--quick] [--write]`: ember vs redis-server.
 //! - `cargo xtask mem [--keys N]`: memory per key, ember vs redis-server.
-//! - `cargo xtask persist [--keys N] [--mixed]`: SAVE/load/dump size.
+//! - `cargo xtask persist [--keys N] [--mixed] [--rounds R]`: SAVE/load/dump
+//!   size and PING latency during BGSAVE, medians of R alternating rounds.
 //! - `cargo xtask expiry [--redis]`: the active-expiry scenario.
 //! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md and
 //!   docs/CONFIG.md from the command and parameter tables.
@@ -94,6 +95,10 @@ enum Task {
         /// small strings only.
         #[arg(long)]
         mixed: bool,
+        /// Times each measurement is repeated (servers alternating); the
+        /// table shows medians.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// Active-expiry scenario: N keys expiring at once, time to reclaim and
     /// PING latency meanwhile, for ember (release build) and redis-server.
@@ -275,11 +280,11 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Task::Persist { keys, mixed } => {
+        Task::Persist { keys, mixed, rounds } => {
             let ember = release_binary()?;
             let dataset = if mixed { persist::Dataset::Mixed } else { persist::Dataset::SmallStrings };
             println!("| dataset | figure | ember | redis | ratio |\n|---|---|---:|---:|---:|");
-            print!("{}", persist::report(&ember, keys, dataset)?);
+            print!("{}", persist::report(&ember, keys, dataset, rounds)?);
             Ok(())
         }
         Task::Expiry { keys, redis } => {

@@ -24,12 +24,11 @@ pub fn dump_payload_with(value: &RdbValue, options: &WriteOptions) -> Result<Vec
         .ok()
         .filter(|_| (crate::format::MIN_WRITE_VERSION..=crate::format::MAX_WRITE_VERSION).contains(&options.version))
         .ok_or(RdbError::UnsupportedVersion { version: options.version })?;
-    let mut out = Output::new(Vec::new(), false);
     let type_id = choose_type(value, options, 0)?;
-    out.inner.push(type_id);
+    let mut out = Output::new(vec![type_id], false);
     out.offset = 1;
     write_value(&mut out, type_id, value, options)?;
-    let mut buf = out.inner;
+    let mut buf = out.into_inner()?;
     // RDB version, u16 little-endian.
     buf.extend_from_slice(&version.to_le_bytes());
     // CRC-64 of type + value + version, u64 little-endian.

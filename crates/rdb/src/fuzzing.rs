@@ -2,13 +2,16 @@
 //! that `cargo test` checks them too (over proptest inputs). Not a stable API.
 //!
 //! For any input: decoding never panics and allocates only what the input
-//! justifies (the test with a counting allocator checks the bound); every
+//! justifies (the test with a counting allocator checks the bound); the
+//! borrowing reader (`next_item_ref`) yields exactly the owned reader's
+//! items; every
 //! item that decodes re-encodes (RDB 11) to bytes that decode to an equal
 //! item; a DUMP payload that parses re-serializes to one that parses to an
 //! equal value; each blob parser (listpack, ziplist, intset, zipmap, LZF)
 //! either rejects the input or accepts it and round-trips what it read.
 
 use crate::listpack::Element;
+use crate::read::ItemRef;
 use crate::value::{Item, RdbValue};
 use crate::{
     dump_payload_with, intset, listpack, lzf, parse_dump_payload, ziplist, zipmap, Reader, WriteOptions, Writer,
@@ -43,6 +46,17 @@ fn check_file(data: &[u8]) {
                 break;
             }
         }
+    }
+    // The borrowing reader yields the same items and stops at the same place.
+    if let Ok(mut r) = Reader::new(data) {
+        for want in &items {
+            match r.next_item_ref() {
+                Ok(Some(ItemRef::Entry(e))) => assert_eq!(&Item::Entry(e.to_owned()), want),
+                Ok(Some(ItemRef::Item(item))) => assert_eq!(&item, want),
+                other => panic!("borrowing reader diverged: {other:?}"),
+            }
+        }
+        assert!(!matches!(r.next_item_ref(), Ok(Some(_))), "borrowing reader read past the owned one");
     }
     let options = WriteOptions { version: 11, ..WriteOptions::default() };
     let mut writer = Writer::new(Vec::new(), options).expect("version 11 is writable");

@@ -18,6 +18,15 @@ fn err(position: usize, reason: &'static str) -> RdbError {
 
 /// Parses and validates an intset, returning its elements in ascending order.
 pub fn parse(blob: &[u8]) -> Result<Vec<i64>, RdbError> {
+    let mut out = Vec::new();
+    for_each(blob, |v| out.push(v))?;
+    Ok(out)
+}
+
+/// Validates an intset as [`parse`] does, handing each element to `f` in
+/// ascending order (without collecting them); returns how many there were.
+/// On an error, `f` may have seen the elements before the fault.
+pub fn for_each(blob: &[u8], mut f: impl FnMut(i64)) -> Result<usize, RdbError> {
     if blob.len() < 8 {
         return Err(err(0, "shorter than the header"));
     }
@@ -30,19 +39,20 @@ pub fn parse(blob: &[u8]) -> Result<Vec<i64>, RdbError> {
     if len.checked_mul(width).and_then(|n| n.checked_add(8)) != Some(blob.len()) {
         return Err(err(4, "length header does not match the blob size"));
     }
-    let mut out = Vec::with_capacity(len);
+    let mut last = None;
     for (i, chunk) in blob[8..].chunks_exact(width).enumerate() {
         let v = match width {
             2 => i64::from(i16::from_le_bytes([chunk[0], chunk[1]])),
             4 => i64::from(i32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])),
             _ => i64::from_le_bytes(chunk.try_into().expect("8-byte chunk")),
         };
-        if out.last().is_some_and(|&last| last >= v) {
+        if last.is_some_and(|last| last >= v) {
             return Err(err(8 + i * width, "elements not strictly ascending"));
         }
-        out.push(v);
+        last = Some(v);
+        f(v);
     }
-    Ok(out)
+    Ok(len)
 }
 
 /// Encodes `values` (in any order, duplicates dropped) as an intset of the

@@ -1,7 +1,7 @@
 //! `ember-rdb` reads and writes Redis RDB dump files, on its own: it knows
 //! nothing of ember's keyspace or sockets.
 //!
-//! - [`Reader`] is a streaming decoder over any `io::Read`: it yields one
+//! - [`Reader`] is a streaming decoder over any `io::BufRead`: it yields one
 //!   [`Item`] at a time (aux fields, database selection, resize hints,
 //!   functions, module aux data, and [`Entry`] values with expiry and LRU/LFU
 //!   metadata) for RDB versions 1 to 11 and every value encoding Redis 7.2 and
@@ -13,7 +13,12 @@
 //!   under [`EncodingLimits`], LZF compression and the checksum per
 //!   [`WriteOptions`].
 //! - [`RdbValue`] is the owned model of a value, [`Encoding`] the on-disk
-//!   encoding the reader saw.
+//!   encoding the reader saw. [`ValueRef`] is the borrowed model of a
+//!   string or collection: [`Reader::next_item_ref`] yields entries whose
+//!   key and elements live in the reader's reused buffers, and
+//!   [`Writer::write_key_ref`] writes one from an [`ElementBuf`] the caller
+//!   reuses, so loading or saving millions of small keys costs no allocation
+//!   per element.
 //! - [`dump_payload`] and [`parse_dump_payload`] handle the DUMP/RESTORE
 //!   format.
 //! - The building blocks are public too: [`crc64()`] / [`Crc64`] (CRC-64
@@ -27,6 +32,7 @@
 
 mod crc64;
 mod dump;
+mod elements;
 mod error;
 pub mod format;
 #[doc(hidden)]
@@ -44,10 +50,11 @@ pub mod zipmap;
 
 pub use crc64::{crc64, Crc64};
 pub use dump::{dump_payload, dump_payload_with, parse_dump_payload};
+pub use elements::{ElementBuf, Elements, ElementsIter, ValueRef};
 pub use error::{BlobKind, RdbError};
 pub use listpack::Element;
 pub use num::{parse_canonical_i64, score_to_bytes};
-pub use read::{read_all, Reader, MAX_PREALLOC};
+pub use read::{read_all, EntryRef, ItemRef, Reader, MAX_PREALLOC};
 pub use value::{
     module_encver, module_name, Encoding, Entry, Item, ModuleAux, ModuleData, ModuleValue, PendingEntry, RdbValue,
     Stream, StreamConsumer, StreamGroup, StreamId, StreamNode,

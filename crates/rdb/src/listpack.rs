@@ -69,6 +69,15 @@ fn read_le(bytes: &[u8]) -> u64 {
 
 /// Parses and validates a listpack, returning its elements in order.
 pub fn parse(blob: &[u8]) -> Result<Vec<Element<'_>>, RdbError> {
+    let mut out = Vec::new();
+    for_each(blob, |e| out.push(e))?;
+    Ok(out)
+}
+
+/// Validates a listpack as [`parse`] does, handing each element to `f` in
+/// order (without collecting them); returns how many there were. On an
+/// error, `f` may have seen the elements before the fault.
+pub fn for_each<'a>(blob: &'a [u8], mut f: impl FnMut(Element<'a>)) -> Result<usize, RdbError> {
     if blob.len() < HEADER + 1 {
         return Err(err(0, "shorter than the header and terminator"));
     }
@@ -79,7 +88,7 @@ pub fn parse(blob: &[u8]) -> Result<Vec<Element<'_>>, RdbError> {
     }
     // num-elements: u16 little-endian at 4.
     let count = read_le(&blob[4..6]) as usize;
-    let mut out = Vec::with_capacity(count.min(blob.len() / 2));
+    let mut seen = 0usize;
     let mut pos = HEADER;
     loop {
         let Some(&first) = blob.get(pos) else {
@@ -98,19 +107,26 @@ pub fn parse(blob: &[u8]) -> Result<Vec<Element<'_>>, RdbError> {
         let Some(stored) = blob.get(pos..pos + blen) else {
             return Err(err(pos, "back-length past the end of the blob"));
         };
-        let mut expected = [0u8; 5];
-        encode_backlen(size, &mut expected);
-        if stored != &expected[..blen] {
+        let matches = if blen == 1 {
+            // The common case, without a call to memcmp.
+            usize::from(stored[0]) == size
+        } else {
+            let mut expected = [0u8; 5];
+            encode_backlen(size, &mut expected);
+            stored == &expected[..blen]
+        };
+        if !matches {
             return Err(err(pos, "back-length does not match the entry size"));
         }
         pos += blen;
-        out.push(element);
+        f(element);
+        seen += 1;
         debug_assert!(pos > start);
     }
-    if count != 0xFFFF && count != out.len() {
+    if count != 0xFFFF && count != seen {
         return Err(err(4, "element count header does not match the entries"));
     }
-    Ok(out)
+    Ok(seen)
 }
 
 /// Decodes the entry at `pos`, returning it and the size of encoding + data.
@@ -253,6 +269,14 @@ impl Builder {
     /// An empty listpack.
     pub fn new() -> Self {
         let mut buf = Vec::with_capacity(64);
+        buf.extend_from_slice(&[0; HEADER]);
+        Builder { buf, count: 0 }
+    }
+
+    /// An empty listpack built in `buf` (cleared first), so that a caller
+    /// encoding many listpacks can reuse one allocation.
+    pub fn with_buffer(mut buf: Vec<u8>) -> Self {
+        buf.clear();
         buf.extend_from_slice(&[0; HEADER]);
         Builder { buf, count: 0 }
     }

@@ -45,13 +45,24 @@ fn err(position: usize, reason: &'static str) -> RdbError {
 /// than it at the end of the input. Allocation is at most `expected_len`, and
 /// only after checking that `input` is long enough to expand that far.
 pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, RdbError> {
+    let mut out = Vec::new();
+    decompress_into(input, expected_len, &mut out)?;
+    Ok(out)
+}
+
+/// [`decompress`], appending the output to `out` (back references reach
+/// only into the bytes this call appends). On an error `out` may hold part
+/// of the output.
+pub fn decompress_into(input: &[u8], expected_len: usize, out: &mut Vec<u8>) -> Result<(), RdbError> {
     if expected_len / MAX_RATIO > input.len() {
         return Err(err(0, "declared length cannot come from this much compressed data"));
     }
-    let mut out: Vec<u8> = Vec::with_capacity(expected_len);
+    let base = out.len();
+    out.reserve(expected_len);
     let mut ip = 0;
     while ip < input.len() {
         let op_at = ip;
+        let produced = out.len() - base;
         let ctrl = usize::from(input[ip]);
         ip += 1;
         if ctrl < 0x20 {
@@ -59,7 +70,7 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, RdbError
             let Some(lit) = input.get(ip..ip + run) else {
                 return Err(err(op_at, "literal run past the end of the input"));
             };
-            if out.len() + run > expected_len {
+            if produced + run > expected_len {
                 return Err(err(op_at, "output longer than the declared length"));
             }
             out.extend_from_slice(lit);
@@ -79,10 +90,10 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, RdbError
             ip += 1;
             let distance = (((ctrl & 0x1f) << 8) | usize::from(low)) + 1;
             let len = len + 2;
-            if distance > out.len() {
+            if distance > produced {
                 return Err(err(op_at, "back reference before the start of the output"));
             }
-            if out.len() + len > expected_len {
+            if produced + len > expected_len {
                 return Err(err(op_at, "output longer than the declared length"));
             }
             let start = out.len() - distance;
@@ -97,10 +108,10 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, RdbError
             }
         }
     }
-    if out.len() != expected_len {
+    if out.len() - base != expected_len {
         return Err(err(input.len(), "output shorter than the declared length"));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Compresses `input`, or returns `None` if the result would be longer than
@@ -109,14 +120,45 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, RdbError
 /// Redis stores the compressed form only when it saves at least 4 bytes on a
 /// string longer than 20 bytes, i.e. `compress(s, s.len() - 4)`.
 pub fn compress(input: &[u8], max_len: usize) -> Option<Vec<u8>> {
-    let n = input.len();
-    if n == 0 {
-        return None;
+    let mut c = Compressor::new();
+    c.compress(input, max_len)?;
+    Some(c.out)
+}
+
+/// An LZF compressor that keeps its hash table and output buffer from one
+/// call to the next (for a writer compressing many short strings).
+#[derive(Debug, Default, Clone)]
+pub struct Compressor {
+    table: Vec<u32>,
+    out: Vec<u8>,
+}
+
+impl Compressor {
+    /// A compressor with no buffers yet.
+    pub fn new() -> Self {
+        Self::default()
     }
-    let mut out = Vec::with_capacity(max_len.min(n + n / MAX_LITERAL + 1));
-    // Position + 1 of the last occurrence of each hashed 3-byte prefix; 0 = none.
-    let hash_log = n.next_power_of_two().trailing_zeros().clamp(MIN_HASH_LOG, MAX_HASH_LOG);
-    let mut table = vec![0u32; 1 << hash_log];
+
+    /// [`compress`], into the compressor's own buffer.
+    pub fn compress(&mut self, input: &[u8], max_len: usize) -> Option<&[u8]> {
+        let n = input.len();
+        if n == 0 {
+            return None;
+        }
+        self.out.clear();
+        self.out.reserve(max_len.min(n + n / MAX_LITERAL + 1));
+        // Position + 1 of the last occurrence of each hashed 3-byte prefix; 0 = none.
+        let hash_log = n.next_power_of_two().trailing_zeros().clamp(MIN_HASH_LOG, MAX_HASH_LOG);
+        self.table.clear();
+        self.table.resize(1 << hash_log, 0);
+        compress_with(input, max_len, hash_log, &mut self.table, &mut self.out).then_some(&self.out[..])
+    }
+}
+
+/// The compressor proper: `table` zeroed with `1 << hash_log` entries, `out`
+/// empty. Returns false when the output would exceed `max_len`.
+fn compress_with(input: &[u8], max_len: usize, hash_log: u32, table: &mut [u32], out: &mut Vec<u8>) -> bool {
+    let n = input.len();
     let hash = |p: usize| -> usize {
         let v = (u32::from(input[p]) << 16) | (u32::from(input[p + 1]) << 8) | u32::from(input[p + 2]);
         (v.wrapping_mul(2_654_435_761) >> (32 - hash_log)) as usize
@@ -137,10 +179,10 @@ pub fn compress(input: &[u8], max_len: usize) -> Option<Vec<u8>> {
                 while len < max && input[r + len] == input[i + len] {
                     len += 1;
                 }
-                push_literals(&mut out, &input[lit_start..i]);
-                push_reference(&mut out, len, distance);
+                push_literals(out, &input[lit_start..i]);
+                push_reference(out, len, distance);
                 if out.len() > max_len {
-                    return None;
+                    return false;
                 }
                 // Index a couple of positions inside the match so the next
                 // repeat is found; skipping the rest keeps compression linear.
@@ -157,12 +199,8 @@ pub fn compress(input: &[u8], max_len: usize) -> Option<Vec<u8>> {
         }
         i += 1;
     }
-    push_literals(&mut out, &input[lit_start..]);
-    if out.len() > max_len {
-        None
-    } else {
-        Some(out)
-    }
+    push_literals(out, &input[lit_start..]);
+    out.len() <= max_len
 }
 
 fn push_literals(out: &mut Vec<u8>, mut lits: &[u8]) {

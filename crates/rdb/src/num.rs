@@ -46,18 +46,33 @@ pub fn i64_to_bytes(v: i64) -> Vec<u8> {
 /// in integer form), `inf`/`-inf`, `-0` for negative zero, otherwise the
 /// shortest text that parses back to the same double.
 pub fn score_to_bytes(score: f64) -> Vec<u8> {
+    score_text(score, &mut [0u8; SCORE_TEXT_MAX]).to_vec()
+}
+
+/// Room [`score_text`] needs: sign, 17 significant digits, point, exponent.
+pub(crate) const SCORE_TEXT_MAX: usize = 32;
+
+/// [`score_to_bytes`], formatted into `buf`.
+pub(crate) fn score_text(score: f64, buf: &mut [u8; SCORE_TEXT_MAX]) -> &[u8] {
     if score == 0.0 {
-        return if score.is_sign_negative() { b"-0".to_vec() } else { b"0".to_vec() };
+        return if score.is_sign_negative() { b"-0" } else { b"0" };
     }
     if score.is_infinite() {
-        return if score > 0.0 { b"inf".to_vec() } else { b"-inf".to_vec() };
+        return if score > 0.0 { b"inf" } else { b"-inf" };
     }
     if let Some(i) = f64_as_exact_i64(score) {
-        return i64_to_bytes(i);
+        let mut digits = [0u8; 20];
+        let d = crate::elements::format_i64(i, &mut digits);
+        buf[..d.len()].copy_from_slice(d);
+        return &buf[..d.len()];
     }
     // `{:?}` is the shortest round-trip form, with an exponent for very large
     // or small magnitudes (e.g. `1e300`, `1.5e-7`), which strtod accepts.
-    format!("{score:?}").into_bytes()
+    use std::io::Write;
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    write!(cursor, "{score:?}").expect("a score's text fits 32 bytes");
+    let n = cursor.position() as usize;
+    &buf[..n]
 }
 
 /// `v` as an i64 if it is integral and exactly representable.

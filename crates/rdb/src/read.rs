@@ -1,27 +1,28 @@
 //! [`Reader`]: the streaming decoder, one [`Item`] at a time over any
-//! `io::Read`, with the CRC-64 computed over every byte as it is read.
+//! `io::BufRead`, with the CRC-64 computed over every byte as it is read.
 //!
 //! Memory stays bounded by what the input justifies: lengths and counts read
-//! from the file never size an allocation directly. Strings grow in chunks as
-//! their bytes arrive (at most doubling what was already read), element
+//! from the file never size an allocation directly. Strings grow as their
+//! bytes arrive (a first reservation of at most 64 KiB), element
 //! vectors start with at most [`MAX_PREALLOC`] slots, and an LZF string's
 //! declared size is checked against the largest size its compressed bytes
 //! could produce before any buffer is made.
 
 use std::collections::HashSet;
-use std::io::{self, Read};
+use std::io::{self, BufRead};
 
+use crate::elements::{format_i64, ElementBuf, ValueRef};
 use crate::error::RdbError;
 use crate::format::*;
 use crate::listpack::{self, Element};
-use crate::num::{i64_to_bytes, parse_score};
+use crate::num::parse_score;
 use crate::value::*;
 use crate::{intset, lzf, ziplist, zipmap};
 
 /// Largest number of slots preallocated for a collection whose length comes
 /// from the input; vectors grow past it as elements actually arrive.
 pub const MAX_PREALLOC: usize = 1024;
-/// First read size for a string; later reads at most double the buffer.
+/// Most a string's buffer is reserved for before its bytes arrive.
 const CHUNK: usize = 64 * 1024;
 
 /// A decoded length prefix: a plain length or one of the special string
@@ -34,34 +35,98 @@ enum Len {
     Lzf,
 }
 
-/// The byte source: counts the offset and updates the CRC-64 over every byte.
+/// Bytes gathered before the CRC-64 runs over them: the checksum is fast
+/// over long inputs and slow over the 1- to 20-byte reads most of a file is
+/// made of.
+const CRC_BATCH: usize = 4096;
+
+/// The byte source: counts the offset and updates the CRC-64 over every
+/// byte. Bytes are taken straight from the `BufRead`'s buffer, and only as
+/// many as are consumed.
 pub(crate) struct Input<R> {
     inner: R,
     pub(crate) offset: u64,
-    pub(crate) crc: u64,
+    /// CRC-64 of the bytes read before those in `pending`.
+    crc: u64,
+    /// Bytes consumed but not yet in `crc` (a copy).
+    pending: Vec<u8>,
 }
 
-impl<R: Read> Input<R> {
+/// Adds consumed `bytes` to the checksum state (`crc` + `pending`).
+#[inline]
+fn checksum(crc: &mut u64, pending: &mut Vec<u8>, bytes: &[u8]) {
+    if pending.len() + bytes.len() > CRC_BATCH {
+        *crc = crate::crc64(*crc, pending);
+        pending.clear();
+    }
+    if bytes.len() >= CRC_BATCH {
+        *crc = crate::crc64(*crc, bytes);
+    } else {
+        pending.extend_from_slice(bytes);
+    }
+}
+
+impl<R: BufRead> Input<R> {
     pub(crate) fn new(inner: R) -> Self {
-        Input { inner, offset: 0, crc: 0 }
+        Input { inner, offset: 0, crc: 0, pending: Vec::new() }
     }
 
-    fn fill(&mut self, buf: &mut [u8]) -> Result<(), RdbError> {
-        match self.inner.read_exact(buf) {
-            Ok(()) => {
-                self.crc = crate::crc64(self.crc, buf);
-                self.offset += buf.len() as u64;
-                Ok(())
-            }
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(RdbError::UnexpectedEof { offset: self.offset }),
-            Err(e) => Err(RdbError::Io(e)),
+    /// CRC-64 of every byte read so far.
+    pub(crate) fn crc(&mut self) -> u64 {
+        if !self.pending.is_empty() {
+            self.crc = crate::crc64(self.crc, &self.pending);
+            self.pending.clear();
         }
+        self.crc
     }
 
+    /// Hands up to `max` bytes of what the `BufRead` has buffered (refilling
+    /// it if empty) to `take` and consumes them; returns how many (0, without
+    /// calling `take`, at the end of the input).
+    #[inline]
+    fn take_some(&mut self, max: usize, take: impl FnOnce(&[u8])) -> Result<usize, RdbError> {
+        let avail = loop {
+            match self.inner.fill_buf() {
+                Ok(avail) => break avail,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(RdbError::Io(e)),
+            }
+        };
+        let n = avail.len().min(max);
+        if n == 0 {
+            return Ok(0);
+        }
+        let bytes = &avail[..n];
+        take(bytes);
+        checksum(&mut self.crc, &mut self.pending, bytes);
+        self.inner.consume(n);
+        self.offset += n as u64;
+        Ok(n)
+    }
+
+    /// Fills `buf` (an error at the end of the input names the offset
+    /// where `buf` starts).
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), RdbError> {
+        let at = self.offset;
+        let mut done = 0;
+        while done < buf.len() {
+            let want = buf.len() - done;
+            let n = self.take_some(want, |bytes| buf[done..done + bytes.len()].copy_from_slice(bytes))?;
+            if n == 0 {
+                return Err(RdbError::UnexpectedEof { offset: at });
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
+    #[inline]
     pub(crate) fn u8(&mut self) -> Result<u8, RdbError> {
-        let mut b = [0u8; 1];
-        self.fill(&mut b)?;
-        Ok(b[0])
+        let mut b = 0;
+        if self.take_some(1, |bytes| b = bytes[0])? == 0 {
+            return Err(RdbError::UnexpectedEof { offset: self.offset });
+        }
+        Ok(b)
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], RdbError> {
@@ -72,19 +137,25 @@ impl<R: Read> Input<R> {
 
     /// Reads `len` bytes, growing the buffer only as bytes arrive.
     fn bytes(&mut self, len: u64) -> Result<Vec<u8>, RdbError> {
+        let mut v = Vec::new();
+        self.bytes_into(len, &mut v)?;
+        Ok(v)
+    }
+
+    /// Appends `len` bytes to `out`, which grows only as bytes arrive.
+    fn bytes_into(&mut self, len: u64, out: &mut Vec<u8>) -> Result<(), RdbError> {
         let at = self.offset;
         let len = usize::try_from(len).map_err(|_| RdbError::LengthOverflow { value: len, offset: at })?;
-        let mut v = Vec::with_capacity(len.min(CHUNK));
-        while v.len() < len {
-            let old = v.len();
-            let step = (len - old).min(CHUNK.max(old));
-            v.resize(old + step, 0);
-            self.fill(&mut v[old..]).map_err(|e| match e {
-                RdbError::UnexpectedEof { .. } => RdbError::UnexpectedEof { offset: at },
-                other => other,
-            })?;
+        out.reserve(len.min(CHUNK));
+        let mut have = 0;
+        while have < len {
+            let n = self.take_some(len - have, |bytes| out.extend_from_slice(bytes))?;
+            if n == 0 {
+                return Err(RdbError::UnexpectedEof { offset: at });
+            }
+            have += n;
         }
-        Ok(v)
+        Ok(())
     }
 
     fn length_or_special(&mut self) -> Result<Len, RdbError> {
@@ -130,17 +201,28 @@ impl<R: Read> Input<R> {
     }
 
     pub(crate) fn string(&mut self) -> Result<Vec<u8>, RdbError> {
-        Ok(self.string_enc()?.0)
+        let mut out = Vec::new();
+        self.string_into(&mut out, &mut Vec::new())?;
+        Ok(out)
     }
 
-    /// A string and how it was stored (raw, int or LZF).
-    fn string_enc(&mut self) -> Result<(Vec<u8>, Encoding), RdbError> {
+    /// Appends a string to `out` and tells how it was stored (raw, int or
+    /// LZF); `lzf` is scratch space for compressed bytes.
+    fn string_into(&mut self, out: &mut Vec<u8>, lzf: &mut Vec<u8>) -> Result<Encoding, RdbError> {
+        let mut scratch = [0u8; 20];
+        let int = |v: i64, scratch: &mut [u8; 20], out: &mut Vec<u8>| {
+            out.extend_from_slice(format_i64(v, scratch));
+            Encoding::Int
+        };
         Ok(match self.length_or_special()? {
-            Len::Plain(n) => (self.bytes(n)?, Encoding::Raw),
+            Len::Plain(n) => {
+                self.bytes_into(n, out)?;
+                Encoding::Raw
+            }
             // Integer encodings: little-endian two's complement.
-            Len::Int8 => (i64_to_bytes(i64::from(self.u8()? as i8)), Encoding::Int),
-            Len::Int16 => (i64_to_bytes(i64::from(i16::from_le_bytes(self.array()?))), Encoding::Int),
-            Len::Int32 => (i64_to_bytes(i64::from(i32::from_le_bytes(self.array()?))), Encoding::Int),
+            Len::Int8 => int(i64::from(self.u8()? as i8), &mut scratch, out),
+            Len::Int16 => int(i64::from(i16::from_le_bytes(self.array()?)), &mut scratch, out),
+            Len::Int32 => int(i64::from(i32::from_le_bytes(self.array()?)), &mut scratch, out),
             Len::Lzf => {
                 let clen = self.length()?;
                 let ulen_at = self.offset;
@@ -148,11 +230,21 @@ impl<R: Read> Input<R> {
                 let ulen =
                     usize::try_from(ulen).map_err(|_| RdbError::LengthOverflow { value: ulen, offset: ulen_at })?;
                 let data_at = self.offset;
-                let compressed = self.bytes(clen)?;
-                let out = lzf::decompress(&compressed, ulen).map_err(|e| e.rebase(data_at))?;
-                (out, Encoding::Lzf)
+                lzf.clear();
+                self.bytes_into(clen, lzf)?;
+                lzf::decompress_into(lzf, ulen, out).map_err(|e| e.rebase(data_at))?;
+                Encoding::Lzf
             }
         })
+    }
+
+    /// A string holding a blob, read into `s.blob`; returns the offset where
+    /// the string starts.
+    fn blob_into(&mut self, s: &mut Scratch) -> Result<u64, RdbError> {
+        let at = self.offset;
+        s.blob.clear();
+        self.string_into(&mut s.blob, &mut s.lzf)?;
+        Ok(at)
     }
 
     /// A string holding a blob, with the offset where the string starts.
@@ -161,12 +253,11 @@ impl<R: Read> Input<R> {
         Ok((self.string()?, at))
     }
 
-    fn strings(&mut self, n: usize) -> Result<Vec<Vec<u8>>, RdbError> {
-        let mut out = Vec::with_capacity(n.min(MAX_PREALLOC));
-        for _ in 0..n {
-            out.push(self.string()?);
-        }
-        Ok(out)
+    /// Appends a string as the next element of `s.elements`.
+    fn element_into(&mut self, s: &mut Scratch) -> Result<(), RdbError> {
+        self.string_into(s.elements.data_mut(), &mut s.lzf)?;
+        s.elements.end_element();
+        Ok(())
     }
 
     /// A type 3 score: 1-byte length then ASCII; 253 = NaN, 254 = +inf, 255 = -inf.
@@ -230,109 +321,172 @@ impl<R: Read> Input<R> {
 
     /// Reads a value of type `type_id`, whose type byte was at `at`.
     pub(crate) fn value(&mut self, type_id: u8, at: u64) -> Result<(RdbValue, Encoding), RdbError> {
+        let mut s = Scratch::default();
+        let (decoded, encoding) = self.value_into(type_id, at, &mut s)?;
+        Ok((s.take(decoded), encoding))
+    }
+
+    /// Reads a value of type `type_id` (type byte at `at`) into `s`:
+    /// strings and collections stay in its buffers, anything else is
+    /// returned decoded.
+    pub(crate) fn value_into(
+        &mut self,
+        type_id: u8,
+        at: u64,
+        s: &mut Scratch,
+    ) -> Result<(Decoded, Encoding), RdbError> {
         let encoding = Encoding::from_type_id(type_id).ok_or(RdbError::UnknownType { type_id, offset: at })?;
         let body_at = self.offset;
-        let value = match type_id {
+        s.elements.clear();
+        let decoded = match type_id {
             TYPE_STRING => {
-                let (s, enc) = self.string_enc()?;
-                return Ok((RdbValue::String(s), enc));
+                s.string.clear();
+                let enc = self.string_into(&mut s.string, &mut s.lzf)?;
+                return Ok((Decoded::String, enc));
             }
             TYPE_LIST => {
                 let n = self.count()?;
-                RdbValue::List(self.strings(n)?)
+                for _ in 0..n {
+                    self.element_into(s)?;
+                }
+                Decoded::List
             }
             TYPE_SET => {
                 let n = self.count()?;
-                let members = self.strings(n)?;
-                distinct(members.iter().map(Vec::as_slice), body_at, "duplicate set member")?;
-                RdbValue::Set(members)
+                for _ in 0..n {
+                    self.element_into(s)?;
+                }
+                distinct(s, 1, body_at, "duplicate set member")?;
+                Decoded::Set
             }
             TYPE_ZSET | TYPE_ZSET_2 => {
                 let n = self.count()?;
-                let mut pairs = Vec::with_capacity(n.min(MAX_PREALLOC));
                 for _ in 0..n {
-                    let member = self.string()?;
+                    self.element_into(s)?;
                     let score = if type_id == TYPE_ZSET { self.text_score()? } else { self.binary_score()? };
-                    pairs.push((member, score));
+                    s.elements.push_score(score);
                 }
-                distinct(pairs.iter().map(|(m, _)| m.as_slice()), body_at, "duplicate sorted-set member")?;
-                RdbValue::SortedSet(pairs)
+                distinct(s, 1, body_at, "duplicate sorted-set member")?;
+                Decoded::SortedSet
             }
             TYPE_HASH => {
                 let n = self.count()?;
-                let mut pairs = Vec::with_capacity(n.min(MAX_PREALLOC));
                 for _ in 0..n {
-                    let field = self.string()?;
-                    pairs.push((field, self.string()?));
+                    self.element_into(s)?;
+                    self.element_into(s)?;
                 }
-                distinct(pairs.iter().map(|(f, _)| f.as_slice()), body_at, "duplicate hash field")?;
-                RdbValue::Hash(pairs)
+                distinct(s, 2, body_at, "duplicate hash field")?;
+                Decoded::Hash
             }
             TYPE_MODULE_PRE_GA => return Err(RdbError::ModulePreGa { offset: at }),
             TYPE_MODULE_2 => {
                 let module_id = self.length()?;
-                RdbValue::Module(Box::new(ModuleValue { module_id, fields: self.module_fields()? }))
+                Decoded::Owned(RdbValue::Module(Box::new(ModuleValue { module_id, fields: self.module_fields()? })))
             }
             TYPE_HASH_ZIPMAP => {
-                let (blob, blob_at) = self.blob()?;
-                let pairs = zipmap::parse(&blob).map_err(|e| e.rebase(blob_at))?;
-                distinct(pairs.iter().map(|(f, _)| *f), blob_at, "duplicate hash field")?;
-                RdbValue::Hash(pairs.into_iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect())
+                let blob_at = self.blob_into(s)?;
+                let pairs = zipmap::parse(&s.blob).map_err(|e| e.rebase(blob_at))?;
+                for (f, v) in pairs {
+                    s.elements.push(f);
+                    s.elements.push(v);
+                }
+                distinct(s, 2, blob_at, "duplicate hash field")?;
+                Decoded::Hash
             }
             TYPE_LIST_ZIPLIST => {
-                let (blob, blob_at) = self.blob()?;
-                let elements = ziplist::parse(&blob).map_err(|e| e.rebase(blob_at))?;
-                RdbValue::List(elements.iter().map(Element::to_bytes).collect())
+                let blob_at = self.blob_into(s)?;
+                let Scratch { blob, elements, .. } = s;
+                ziplist::for_each(blob, |e| elements.push_element(e)).map_err(|e| e.rebase(blob_at))?;
+                Decoded::List
             }
             TYPE_SET_INTSET => {
-                let (blob, blob_at) = self.blob()?;
-                let ints = intset::parse(&blob).map_err(|e| e.rebase(blob_at))?;
-                RdbValue::Set(ints.into_iter().map(i64_to_bytes).collect())
+                let blob_at = self.blob_into(s)?;
+                let Scratch { blob, elements, .. } = s;
+                intset::for_each(blob, |v| elements.push_int(v)).map_err(|e| e.rebase(blob_at))?;
+                Decoded::Set
             }
             TYPE_SET_LISTPACK => {
-                let (blob, blob_at) = self.blob()?;
-                let elements = listpack::parse(&blob).map_err(|e| e.rebase(blob_at))?;
-                let members: Vec<Vec<u8>> = elements.iter().map(Element::to_bytes).collect();
-                distinct(members.iter().map(Vec::as_slice), blob_at, "duplicate set member")?;
-                RdbValue::Set(members)
+                let blob_at = self.blob_into(s)?;
+                let Scratch { blob, elements, .. } = s;
+                listpack::for_each(blob, |e| elements.push_element(e)).map_err(|e| e.rebase(blob_at))?;
+                distinct(s, 1, blob_at, "duplicate set member")?;
+                Decoded::Set
             }
             TYPE_ZSET_ZIPLIST | TYPE_ZSET_LISTPACK => {
-                let (blob, blob_at) = self.blob()?;
-                let elements =
-                    if type_id == TYPE_ZSET_ZIPLIST { ziplist::parse(&blob) } else { listpack::parse(&blob) }
-                        .map_err(|e| e.rebase(blob_at))?;
-                RdbValue::SortedSet(zset_pairs(&elements, blob_at)?)
+                let blob_at = self.blob_into(s)?;
+                let Scratch { blob, elements, .. } = s;
+                // Members and scores alternate; the first unparsable score is
+                // reported once the blob is known to be well formed.
+                let mut bad_score = false;
+                let mut member = true;
+                let mut push = |e: Element<'_>| {
+                    if member {
+                        elements.push_element(e);
+                    } else {
+                        let score = match e {
+                            Element::Int(i) => Some(i as f64),
+                            Element::Bytes(b) => parse_score(b),
+                        };
+                        bad_score |= score.is_none();
+                        elements.push_score(score.unwrap_or(0.0));
+                    }
+                    member = !member;
+                };
+                if type_id == TYPE_ZSET_ZIPLIST {
+                    ziplist::for_each(blob, &mut push)
+                } else {
+                    listpack::for_each(blob, &mut push)
+                }
+                .map_err(|e| e.rebase(blob_at))?;
+                if !member {
+                    return Err(RdbError::Corrupt {
+                        offset: blob_at,
+                        reason: "sorted set with an odd number of elements",
+                    });
+                }
+                if bad_score {
+                    return Err(RdbError::Corrupt { offset: blob_at, reason: "invalid sorted-set score" });
+                }
+                distinct(s, 1, blob_at, "duplicate sorted-set member")?;
+                Decoded::SortedSet
             }
             TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK => {
-                let (blob, blob_at) = self.blob()?;
-                let elements =
-                    if type_id == TYPE_HASH_ZIPLIST { ziplist::parse(&blob) } else { listpack::parse(&blob) }
-                        .map_err(|e| e.rebase(blob_at))?;
-                RdbValue::Hash(hash_pairs(&elements, blob_at)?)
+                let blob_at = self.blob_into(s)?;
+                let Scratch { blob, elements, .. } = s;
+                let push = |e| elements.push_element(e);
+                let n = if type_id == TYPE_HASH_ZIPLIST {
+                    ziplist::for_each(blob, push)
+                } else {
+                    listpack::for_each(blob, push)
+                }
+                .map_err(|e| e.rebase(blob_at))?;
+                if n % 2 != 0 {
+                    return Err(RdbError::Corrupt { offset: blob_at, reason: "hash with an odd number of elements" });
+                }
+                distinct(s, 2, blob_at, "duplicate hash field")?;
+                Decoded::Hash
             }
             TYPE_LIST_QUICKLIST => {
                 let nodes = self.count()?;
-                let mut items = Vec::new();
                 for _ in 0..nodes {
-                    let (blob, blob_at) = self.blob()?;
-                    let elements = ziplist::parse(&blob).map_err(|e| e.rebase(blob_at))?;
+                    let blob_at = self.blob_into(s)?;
+                    let Scratch { blob, elements, .. } = s;
                     // Empty nodes are skipped, as Redis does.
-                    items.extend(elements.iter().map(Element::to_bytes));
+                    ziplist::for_each(blob, |e| elements.push_element(e)).map_err(|e| e.rebase(blob_at))?;
                 }
-                RdbValue::List(items)
+                Decoded::List
             }
             TYPE_LIST_QUICKLIST_2 => {
                 let nodes = self.count()?;
-                let mut items = Vec::new();
                 for _ in 0..nodes {
                     let container_at = self.offset;
                     let container = self.length()?;
-                    let (blob, blob_at) = self.blob()?;
                     match container {
-                        QUICKLIST_NODE_PLAIN => items.push(blob),
+                        QUICKLIST_NODE_PLAIN => self.element_into(s)?,
                         QUICKLIST_NODE_PACKED => {
-                            let elements = listpack::parse(&blob).map_err(|e| e.rebase(blob_at))?;
-                            items.extend(elements.iter().map(Element::to_bytes));
+                            let blob_at = self.blob_into(s)?;
+                            let Scratch { blob, elements, .. } = s;
+                            listpack::for_each(blob, |e| elements.push_element(e)).map_err(|e| e.rebase(blob_at))?;
                         }
                         _ => {
                             return Err(RdbError::Corrupt {
@@ -342,14 +496,14 @@ impl<R: Read> Input<R> {
                         }
                     }
                 }
-                RdbValue::List(items)
+                Decoded::List
             }
             TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3 => {
-                RdbValue::Stream(Box::new(self.stream(type_id)?))
+                Decoded::Owned(RdbValue::Stream(Box::new(self.stream(type_id)?)))
             }
             _ => return Err(RdbError::UnknownType { type_id, offset: at }),
         };
-        Ok((value, encoding))
+        Ok((decoded, encoding))
     }
 
     fn stream(&mut self, type_id: u8) -> Result<Stream, RdbError> {
@@ -423,44 +577,115 @@ impl<R: Read> Input<R> {
     }
 }
 
-fn distinct<'a>(items: impl Iterator<Item = &'a [u8]>, offset: u64, reason: &'static str) -> Result<(), RdbError> {
-    let mut seen = HashSet::new();
-    for item in items {
-        if !seen.insert(item) {
-            return Err(RdbError::Corrupt { offset, reason });
+/// Fails with `reason` at `offset` unless the elements of `s` taken `step`
+/// apart (every one, or every hash field) are distinct.
+fn distinct(s: &Scratch, step: usize, offset: u64, reason: &'static str) -> Result<(), RdbError> {
+    if s.elements.elements().distinct(step) {
+        Ok(())
+    } else {
+        Err(RdbError::Corrupt { offset, reason })
+    }
+}
+
+/// Buffers reused from value to value: the key, a string value, a blob
+/// (and its compressed form) and a collection's elements.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    key: Vec<u8>,
+    string: Vec<u8>,
+    blob: Vec<u8>,
+    lzf: Vec<u8>,
+    elements: ElementBuf,
+}
+
+/// What [`Input::value_into`] left in its [`Scratch`].
+#[derive(Debug)]
+pub(crate) enum Decoded {
+    /// `Scratch::string`.
+    String,
+    /// `Scratch::elements`, as a list.
+    List,
+    /// `Scratch::elements`, as a set.
+    Set,
+    /// `Scratch::elements`: field, value, ...
+    Hash,
+    /// `Scratch::elements` and their scores.
+    SortedSet,
+    /// A value decoded in full (stream, module value).
+    Owned(RdbValue),
+}
+
+impl Scratch {
+    /// The borrowed value (`None` for a [`Decoded::Owned`] one).
+    fn value_ref(&self, d: &Decoded) -> Option<ValueRef<'_>> {
+        let e = self.elements.elements();
+        Some(match d {
+            Decoded::String => ValueRef::String(&self.string),
+            Decoded::List => ValueRef::List(e),
+            Decoded::Set => ValueRef::Set(e),
+            Decoded::Hash => ValueRef::Hash(e),
+            Decoded::SortedSet => ValueRef::SortedSet(e, self.elements.scores()),
+            Decoded::Owned(_) => return None,
+        })
+    }
+
+    /// The owned value (a string value's buffer is moved out, not copied).
+    fn take(&mut self, d: Decoded) -> RdbValue {
+        match d {
+            Decoded::Owned(v) => v,
+            Decoded::String => RdbValue::String(std::mem::take(&mut self.string)),
+            d => self.value_ref(&d).expect("not owned").to_owned(),
         }
     }
-    Ok(())
 }
 
-fn zset_pairs(elements: &[Element<'_>], at: u64) -> Result<Vec<(Vec<u8>, f64)>, RdbError> {
-    if elements.len() % 2 != 0 {
-        return Err(RdbError::Corrupt { offset: at, reason: "sorted set with an odd number of elements" });
-    }
-    let mut pairs = Vec::with_capacity(elements.len() / 2);
-    for pair in elements.chunks_exact(2) {
-        let score = match pair[1] {
-            Element::Int(i) => i as f64,
-            Element::Bytes(b) => {
-                parse_score(b).ok_or(RdbError::Corrupt { offset: at, reason: "invalid sorted-set score" })?
-            }
-        };
-        pairs.push((pair[0].to_bytes(), score));
-    }
-    distinct(pairs.iter().map(|(m, _)| m.as_slice()), at, "duplicate sorted-set member")?;
-    Ok(pairs)
+/// A record read by [`Reader::next_item_ref`]: an entry whose key and value
+/// borrow the reader's buffers, or any other item.
+#[derive(Debug)]
+pub enum ItemRef<'a> {
+    /// A key holding a string, list, set, hash or sorted set.
+    Entry(EntryRef<'a>),
+    /// Anything else, owned (streams and module values come as
+    /// [`Item::Entry`]).
+    Item(Item),
 }
 
-/// Field/value pairs of a hash.
-type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+/// A key with a borrowed value and its metadata (see [`Entry`]).
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    /// The key.
+    pub key: &'a [u8],
+    /// The value.
+    pub value: ValueRef<'a>,
+    /// Absolute expiry time, Unix milliseconds.
+    pub expire_ms: Option<i64>,
+    /// LRU idle time in seconds.
+    pub idle: Option<u64>,
+    /// LFU logarithmic access counter.
+    pub freq: Option<u8>,
+    /// The on-disk encoding.
+    pub encoding: Encoding,
+}
 
-fn hash_pairs(elements: &[Element<'_>], at: u64) -> Result<Pairs, RdbError> {
-    if elements.len() % 2 != 0 {
-        return Err(RdbError::Corrupt { offset: at, reason: "hash with an odd number of elements" });
+impl EntryRef<'_> {
+    /// The owned form.
+    pub fn to_owned(&self) -> Entry {
+        Entry {
+            key: self.key.to_vec(),
+            value: self.value.to_owned(),
+            expire_ms: self.expire_ms,
+            idle: self.idle,
+            freq: self.freq,
+            encoding: self.encoding,
+        }
     }
-    let pairs: Vec<_> = elements.chunks_exact(2).map(|p| (p[0].to_bytes(), p[1].to_bytes())).collect();
-    distinct(pairs.iter().map(|(f, _)| f.as_slice()), at, "duplicate hash field")?;
-    Ok(pairs)
+}
+
+/// What `read_item` found: a complete item, or an entry left in the scratch
+/// buffers.
+enum Raw {
+    Item(Item),
+    Entry(Decoded, Encoding),
 }
 
 /// Streaming RDB decoder.
@@ -468,9 +693,10 @@ fn hash_pairs(elements: &[Element<'_>], at: u64) -> Result<Pairs, RdbError> {
 /// Reads the header on construction, then one [`Item`] per
 /// [`next_item`](Reader::next_item) call (or per iteration: `Reader` is an
 /// `Iterator<Item = Result<Item, RdbError>>`) until [`Item::End`]. The reader
-/// does no buffering of its own and reads nothing past the checksum, so it can
-/// consume an RDB embedded in a longer stream; give it a `BufReader` when
-/// reading a file.
+/// takes its bytes from the `BufRead`'s buffer and consumes nothing past the
+/// checksum, so it can read an RDB embedded in a longer stream (what follows
+/// stays in the `BufRead`, see [`into_inner`](Reader::into_inner)); wrap a
+/// file in a `BufReader`.
 ///
 /// ```
 /// # fn main() -> Result<(), ember_rdb::RdbError> {
@@ -498,9 +724,10 @@ pub struct Reader<R> {
     expire_ms: Option<i64>,
     idle: Option<u64>,
     freq: Option<u8>,
+    scratch: Scratch,
 }
 
-impl<R: Read> Reader<R> {
+impl<R: BufRead> Reader<R> {
     /// Reads and checks the 9-byte header (`REDIS` + 4 ASCII digits) and
     /// accepts versions 1 to 11.
     pub fn new(inner: R) -> Result<Self, RdbError> {
@@ -529,6 +756,7 @@ impl<R: Read> Reader<R> {
             expire_ms: None,
             idle: None,
             freq: None,
+            scratch: Scratch::default(),
         })
     }
 
@@ -560,15 +788,73 @@ impl<R: Read> Reader<R> {
 
     /// The next item, or `None` after [`Item::End`] or an error.
     pub fn next_item(&mut self) -> Result<Option<Item>, RdbError> {
+        Ok(match self.next_raw()? {
+            None => None,
+            Some(Raw::Item(item)) => Some(item),
+            Some(Raw::Entry(decoded, encoding)) => {
+                let (expire_ms, idle, freq) = self.take_meta();
+                let s = &mut self.scratch;
+                Some(Item::Entry(Entry {
+                    key: std::mem::take(&mut s.key),
+                    value: s.take(decoded),
+                    expire_ms,
+                    idle,
+                    freq,
+                    encoding,
+                }))
+            }
+        })
+    }
+
+    /// Like [`next_item`](Self::next_item), but a string or collection
+    /// entry borrows the reader's buffers instead of allocating its key and
+    /// each of its elements: for loading large files.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), ember_rdb::RdbError> {
+    /// use ember_rdb::{Entry, ItemRef, RdbValue, Reader, ValueRef, WriteOptions, Writer};
+    /// let mut w = Writer::new(Vec::new(), WriteOptions::default())?;
+    /// w.write_entry(&Entry::new("s", RdbValue::Set(vec![b"a".to_vec(), b"b".to_vec()])))?;
+    /// let file = w.finish()?;
+    ///
+    /// let mut r = Reader::new(file.as_slice())?;
+    /// let Some(ItemRef::Entry(e)) = r.next_item_ref()? else { panic!() };
+    /// let ValueRef::Set(members) = e.value else { panic!() };
+    /// assert_eq!((e.key, members.len()), (&b"s"[..], 2));
+    /// # Ok(()) }
+    /// ```
+    pub fn next_item_ref(&mut self) -> Result<Option<ItemRef<'_>>, RdbError> {
+        Ok(match self.next_raw()? {
+            None => None,
+            Some(Raw::Item(item)) => Some(ItemRef::Item(item)),
+            Some(Raw::Entry(Decoded::Owned(value), encoding)) => {
+                let (expire_ms, idle, freq) = self.take_meta();
+                let key = std::mem::take(&mut self.scratch.key);
+                Some(ItemRef::Item(Item::Entry(Entry { key, value, expire_ms, idle, freq, encoding })))
+            }
+            Some(Raw::Entry(decoded, encoding)) => {
+                let (expire_ms, idle, freq) = self.take_meta();
+                let s = &self.scratch;
+                let value = s.value_ref(&decoded).expect("not owned");
+                Some(ItemRef::Entry(EntryRef { key: &s.key, value, expire_ms, idle, freq, encoding }))
+            }
+        })
+    }
+
+    fn take_meta(&mut self) -> (Option<i64>, Option<u64>, Option<u8>) {
+        (self.expire_ms.take(), self.idle.take(), self.freq.take())
+    }
+
+    fn next_raw(&mut self) -> Result<Option<Raw>, RdbError> {
         if self.done {
             return Ok(None);
         }
         match self.read_item() {
-            Ok(item) => {
-                if matches!(item, Item::End { .. }) {
+            Ok(raw) => {
+                if matches!(raw, Raw::Item(Item::End { .. })) {
                     self.done = true;
                 }
-                Ok(Some(item))
+                Ok(Some(raw))
             }
             Err(e) => {
                 self.done = true;
@@ -577,21 +863,35 @@ impl<R: Read> Reader<R> {
         }
     }
 
-    fn read_item(&mut self) -> Result<Item, RdbError> {
+    /// Reads one record; an entry's key and value are left in the scratch
+    /// buffers and its metadata in `expire_ms`, `idle` and `freq`.
+    fn read_item(&mut self) -> Result<Raw, RdbError> {
         loop {
             let at = self.input.offset;
             let op = self.input.u8()?;
-            match op {
+            let item = match op {
                 // Unix seconds, i32 little-endian.
-                OP_EXPIRETIME => self.expire_ms = Some(i64::from(i32::from_le_bytes(self.input.array()?)) * 1000),
+                OP_EXPIRETIME => {
+                    self.expire_ms = Some(i64::from(i32::from_le_bytes(self.input.array()?)) * 1000);
+                    continue;
+                }
                 // Unix milliseconds, i64 little-endian.
-                OP_EXPIRETIME_MS => self.expire_ms = Some(i64::from_le_bytes(self.input.array()?)),
-                OP_FREQ => self.freq = Some(self.input.u8()?),
-                OP_IDLE => self.idle = Some(self.input.length()?),
+                OP_EXPIRETIME_MS => {
+                    self.expire_ms = Some(i64::from_le_bytes(self.input.array()?));
+                    continue;
+                }
+                OP_FREQ => {
+                    self.freq = Some(self.input.u8()?);
+                    continue;
+                }
+                OP_IDLE => {
+                    self.idle = Some(self.input.length()?);
+                    continue;
+                }
                 OP_EOF => {
-                    let computed = self.input.crc;
+                    let computed = self.input.crc();
                     if self.version < FIRST_CHECKSUM_VERSION {
-                        return Ok(Item::End { checksum: None });
+                        return Ok(Raw::Item(Item::End { checksum: None }));
                     }
                     let sum_at = self.input.offset;
                     // CRC-64, u64 little-endian.
@@ -599,46 +899,42 @@ impl<R: Read> Reader<R> {
                     if self.verify_checksum && stored != 0 && stored != computed {
                         return Err(RdbError::ChecksumMismatch { stored, computed, offset: sum_at });
                     }
-                    return Ok(Item::End { checksum: Some(stored) });
+                    Item::End { checksum: Some(stored) }
                 }
                 OP_SELECTDB => {
                     self.db = self.input.length()?;
-                    return Ok(Item::SelectDb(self.db));
+                    Item::SelectDb(self.db)
                 }
                 OP_RESIZEDB => {
                     let db_size = self.input.length()?;
                     let expires_size = self.input.length()?;
-                    return Ok(Item::ResizeDb { db_size, expires_size });
+                    Item::ResizeDb { db_size, expires_size }
                 }
                 OP_AUX => {
                     let key = self.input.string()?;
                     let value = self.input.string()?;
-                    return Ok(Item::Aux { key, value });
+                    Item::Aux { key, value }
                 }
-                OP_MODULE_AUX => return Ok(Item::ModuleAux(self.input.module_aux()?)),
-                OP_FUNCTION2 => return Ok(Item::Function(self.input.string()?)),
+                OP_MODULE_AUX => Item::ModuleAux(self.input.module_aux()?),
+                OP_FUNCTION2 => Item::Function(self.input.string()?),
                 OP_FUNCTION_PRE_GA => return Err(RdbError::FunctionPreGa { offset: at }),
                 type_id => {
                     if Encoding::from_type_id(type_id).is_none() {
                         return Err(RdbError::UnknownType { type_id, offset: at });
                     }
-                    let key = self.input.string()?;
-                    let (value, encoding) = self.input.value(type_id, at)?;
-                    return Ok(Item::Entry(Entry {
-                        key,
-                        value,
-                        expire_ms: self.expire_ms.take(),
-                        idle: self.idle.take(),
-                        freq: self.freq.take(),
-                        encoding,
-                    }));
+                    let s = &mut self.scratch;
+                    s.key.clear();
+                    self.input.string_into(&mut s.key, &mut s.lzf)?;
+                    let (decoded, encoding) = self.input.value_into(type_id, at, s)?;
+                    return Ok(Raw::Entry(decoded, encoding));
                 }
-            }
+            };
+            return Ok(Raw::Item(item));
         }
     }
 }
 
-impl<R: Read> Iterator for Reader<R> {
+impl<R: BufRead> Iterator for Reader<R> {
     type Item = Result<Item, RdbError>;
 
     fn next(&mut self) -> Option<Self::Item> {

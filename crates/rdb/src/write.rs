@@ -4,9 +4,10 @@
 
 use std::io::Write;
 
+use crate::elements::{ElementBuf, Elements, ValueRef};
 use crate::error::RdbError;
 use crate::format::*;
-use crate::num::{parse_canonical_i64, score_to_bytes};
+use crate::num::{f64_as_exact_i64, parse_canonical_i64, score_text, SCORE_TEXT_MAX};
 use crate::value::*;
 use crate::{intset, listpack, lzf, ziplist};
 
@@ -90,26 +91,68 @@ pub struct AuxFields<'a> {
     pub aof_base: bool,
 }
 
-/// The byte sink: counts the offset and updates the CRC-64.
+/// Bytes the writer gathers before it checksums them and hands them to the
+/// inner writer: the CRC-64 is fast over long inputs and slow over the
+/// 1- to 20-byte pieces most of a file is written in.
+const OUT_BATCH: usize = 64 * 1024;
+
+/// The byte sink: counts the offset and updates the CRC-64. It also keeps
+/// the buffers reused from value to value (LZF state, blob under
+/// construction).
 pub(crate) struct Output<W> {
-    pub(crate) inner: W,
+    inner: W,
+    /// Bytes written but not yet checksummed nor passed to `inner`.
+    buf: Vec<u8>,
     pub(crate) offset: u64,
     crc: u64,
     checksum: bool,
+    lzf: lzf::Compressor,
+    blob: Vec<u8>,
 }
 
 impl<W: Write> Output<W> {
     pub(crate) fn new(inner: W, checksum: bool) -> Self {
-        Output { inner, offset: 0, crc: 0, checksum }
+        Output { inner, buf: Vec::new(), offset: 0, crc: 0, checksum, lzf: lzf::Compressor::new(), blob: Vec::new() }
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(), RdbError> {
-        self.inner.write_all(bytes)?;
-        if self.checksum {
-            self.crc = crate::crc64(self.crc, bytes);
+        if self.buf.len() + bytes.len() > OUT_BATCH {
+            self.drain()?;
+        }
+        if bytes.len() >= OUT_BATCH {
+            self.pass(bytes)?;
+        } else {
+            if self.buf.capacity() == 0 {
+                self.buf.reserve(OUT_BATCH);
+            }
+            self.buf.extend_from_slice(bytes);
         }
         self.offset += bytes.len() as u64;
         Ok(())
+    }
+
+    /// Checksums `bytes` and writes them to `inner`.
+    fn pass(&mut self, bytes: &[u8]) -> Result<(), RdbError> {
+        if self.checksum {
+            self.crc = crate::crc64(self.crc, bytes);
+        }
+        self.inner.write_all(bytes)?;
+        Ok(())
+    }
+
+    /// Passes the gathered bytes on: afterwards `crc` covers every byte.
+    fn drain(&mut self) -> Result<(), RdbError> {
+        let buf = std::mem::take(&mut self.buf);
+        let result = self.pass(&buf);
+        self.buf = buf;
+        self.buf.clear();
+        result
+    }
+
+    /// Passes everything on and returns the inner writer (not flushed).
+    pub(crate) fn into_inner(mut self) -> Result<W, RdbError> {
+        self.drain()?;
+        Ok(self.inner)
     }
 
     fn u8(&mut self, b: u8) -> Result<(), RdbError> {
@@ -154,12 +197,21 @@ impl<W: Write> Output<W> {
             }
         }
         if compress && s.len() > 20 {
-            if let Some(c) = lzf::compress(s, s.len() - 4) {
-                // 0xC3, compressed length, uncompressed length, data.
-                self.u8(0xC3)?;
-                self.usize_length(c.len())?;
-                self.usize_length(s.len())?;
-                return self.put(&c);
+            let mut lzf = std::mem::take(&mut self.lzf);
+            let result = match lzf.compress(s, s.len() - 4) {
+                Some(c) => {
+                    // 0xC3, compressed length, uncompressed length, data.
+                    self.u8(0xC3)
+                        .and_then(|()| self.usize_length(c.len()))
+                        .and_then(|()| self.usize_length(s.len()))
+                        .and_then(|()| self.put(c))
+                        .map(Some)
+                }
+                None => Ok(None),
+            };
+            self.lzf = lzf;
+            if result?.is_some() {
+                return Ok(());
             }
         }
         self.usize_length(s.len())?;
@@ -170,40 +222,53 @@ impl<W: Write> Output<W> {
 /// Picks the type id for `value`, checking first what would make the entry
 /// unloadable (so that nothing is written for a rejected entry).
 pub(crate) fn choose_type(value: &RdbValue, options: &WriteOptions, offset: u64) -> Result<u8, RdbError> {
+    Ok(match value {
+        RdbValue::Stream(_) => match options.version {
+            9 => TYPE_STREAM_LISTPACKS,
+            10 => TYPE_STREAM_LISTPACKS_2,
+            _ => TYPE_STREAM_LISTPACKS_3,
+        },
+        RdbValue::Module(_) => TYPE_MODULE_2,
+        _ => choose_type_ref(&value.to_ref(&mut ElementBuf::new()).expect("not a stream or module"), options, offset)?,
+    })
+}
+
+/// [`choose_type`] for a borrowed value.
+pub(crate) fn choose_type_ref(value: &ValueRef<'_>, options: &WriteOptions, offset: u64) -> Result<u8, RdbError> {
     let v = options.version;
     let l = &options.limits;
     if value.is_empty_collection() {
         return Err(RdbError::EmptyCollection { offset });
     }
     Ok(match value {
-        RdbValue::String(_) => TYPE_STRING,
-        RdbValue::List(_) => {
+        ValueRef::String(_) => TYPE_STRING,
+        ValueRef::List(_) => {
             if v >= 10 {
                 TYPE_LIST_QUICKLIST_2
             } else {
                 TYPE_LIST_QUICKLIST
             }
         }
-        RdbValue::Set(members) => {
+        ValueRef::Set(members) => {
             if members.len() <= l.set_max_intset_entries && members.iter().all(|m| parse_canonical_i64(m).is_some()) {
                 TYPE_SET_INTSET
             } else if v >= 11
                 && members.len() <= l.set_max_listpack_entries
                 && members.iter().all(|m| m.len() <= l.set_max_listpack_value)
-                && fits_listpack(members.iter().map(Vec::len))
+                && fits_listpack(members.iter().map(<[u8]>::len))
             {
                 TYPE_SET_LISTPACK
             } else {
                 TYPE_SET
             }
         }
-        RdbValue::SortedSet(pairs) => {
-            if pairs.iter().any(|(_, s)| s.is_nan()) {
+        ValueRef::SortedSet(members, scores) => {
+            if scores.iter().any(|s| s.is_nan()) {
                 return Err(RdbError::NanScore { offset });
             }
-            if pairs.len() <= l.zset_max_listpack_entries
-                && pairs.iter().all(|(m, _)| m.len() <= l.zset_max_listpack_value)
-                && fits_listpack(pairs.iter().map(|(m, _)| m.len() + 24))
+            if members.len() <= l.zset_max_listpack_entries
+                && members.iter().all(|m| m.len() <= l.zset_max_listpack_value)
+                && fits_listpack(members.iter().map(|m| m.len() + 24))
             {
                 if v >= 10 {
                     TYPE_ZSET_LISTPACK
@@ -214,12 +279,10 @@ pub(crate) fn choose_type(value: &RdbValue, options: &WriteOptions, offset: u64)
                 TYPE_ZSET_2
             }
         }
-        RdbValue::Hash(pairs) => {
-            if pairs.len() <= l.hash_max_listpack_entries
-                && pairs
-                    .iter()
-                    .all(|(f, x)| f.len() <= l.hash_max_listpack_value && x.len() <= l.hash_max_listpack_value)
-                && fits_listpack(pairs.iter().map(|(f, x)| f.len() + x.len()))
+        ValueRef::Hash(e) => {
+            if e.len() / 2 <= l.hash_max_listpack_entries
+                && e.iter().all(|x| x.len() <= l.hash_max_listpack_value)
+                && fits_listpack(e.pairs().map(|(f, x)| f.len() + x.len()))
             {
                 if v >= 10 {
                     TYPE_HASH_LISTPACK
@@ -230,12 +293,6 @@ pub(crate) fn choose_type(value: &RdbValue, options: &WriteOptions, offset: u64)
                 TYPE_HASH
             }
         }
-        RdbValue::Stream(_) => match v {
-            9 => TYPE_STREAM_LISTPACKS,
-            10 => TYPE_STREAM_LISTPACKS_2,
-            _ => TYPE_STREAM_LISTPACKS_3,
-        },
-        RdbValue::Module(_) => TYPE_MODULE_2,
     })
 }
 
@@ -253,78 +310,146 @@ pub(crate) fn write_value<W: Write>(
     options: &WriteOptions,
 ) -> Result<(), RdbError> {
     let c = options.compress;
-    let too_big = || RdbError::UnsupportedValue { version: options.version, kind: "listpack or ziplist over 4 GiB" };
     match (type_id, value) {
-        (TYPE_STRING, RdbValue::String(s)) => out.string(s, c),
-        (TYPE_LIST_QUICKLIST_2 | TYPE_LIST_QUICKLIST, RdbValue::List(items)) => {
-            let packed = type_id == TYPE_LIST_QUICKLIST_2;
-            let nodes = plan_nodes(items, options.limits.list_max_listpack_size, packed);
-            out.usize_length(nodes.len())?;
-            for node in nodes {
-                let slice = &items[node.start..node.end];
-                if packed && node.plain {
-                    out.length(QUICKLIST_NODE_PLAIN)?;
-                    out.string(&slice[0], c)?;
-                } else if packed {
-                    out.length(QUICKLIST_NODE_PACKED)?;
-                    out.string(&listpack::encode(slice.iter().map(Vec::as_slice)).ok_or_else(too_big)?, c)?;
-                } else {
-                    out.string(&ziplist::encode(slice.iter().map(Vec::as_slice)).ok_or_else(too_big)?, c)?;
-                }
-            }
-            Ok(())
-        }
-        (TYPE_SET_INTSET, RdbValue::Set(members)) => {
-            let ints: Vec<i64> = members.iter().filter_map(|m| parse_canonical_i64(m)).collect();
-            out.string(&intset::encode(&ints), c)
-        }
-        (TYPE_SET_LISTPACK, RdbValue::Set(members)) => {
-            out.string(&listpack::encode(members.iter().map(Vec::as_slice)).ok_or_else(too_big)?, c)
-        }
-        (TYPE_SET, RdbValue::Set(members)) => {
-            out.usize_length(members.len())?;
-            members.iter().try_for_each(|m| out.string(m, c))
-        }
-        (TYPE_ZSET_LISTPACK | TYPE_ZSET_ZIPLIST, RdbValue::SortedSet(pairs)) => {
-            // Compact sorted sets are kept in (score, member) order.
-            let mut sorted: Vec<&(Vec<u8>, f64)> = pairs.iter().collect();
-            sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-            let flat: Vec<Vec<u8>> = sorted.iter().flat_map(|(m, s)| [m.clone(), score_to_bytes(*s)]).collect();
-            let blob = if type_id == TYPE_ZSET_LISTPACK {
-                listpack::encode(flat.iter().map(Vec::as_slice))
-            } else {
-                ziplist::encode(flat.iter().map(Vec::as_slice))
-            };
-            out.string(&blob.ok_or_else(too_big)?, c)
-        }
-        (TYPE_ZSET_2, RdbValue::SortedSet(pairs)) => {
-            out.usize_length(pairs.len())?;
-            for (member, score) in pairs {
-                out.string(member, c)?;
-                // f64, 8 bytes little-endian.
-                out.put(&score.to_le_bytes())?;
-            }
-            Ok(())
-        }
-        (TYPE_HASH_LISTPACK | TYPE_HASH_ZIPLIST, RdbValue::Hash(pairs)) => {
-            let flat = pairs.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()]);
-            let blob = if type_id == TYPE_HASH_LISTPACK { listpack::encode(flat) } else { ziplist::encode(flat) };
-            out.string(&blob.ok_or_else(too_big)?, c)
-        }
-        (TYPE_HASH, RdbValue::Hash(pairs)) => {
-            out.usize_length(pairs.len())?;
-            for (f, v) in pairs {
-                out.string(f, c)?;
-                out.string(v, c)?;
-            }
-            Ok(())
-        }
         (TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 | TYPE_STREAM_LISTPACKS_3, RdbValue::Stream(s)) => {
             write_stream(out, type_id, s, c)
         }
         (TYPE_MODULE_2, RdbValue::Module(m)) => {
             out.length(m.module_id)?;
             write_module_fields(out, &m.fields, c)
+        }
+        (_, RdbValue::Stream(_) | RdbValue::Module(_)) => Err(RdbError::UnknownType { type_id, offset: out.offset }),
+        _ => {
+            let mut buf = ElementBuf::new();
+            let value = value.to_ref(&mut buf).expect("not a stream or module");
+            write_value_ref(out, type_id, &value, options)
+        }
+    }
+}
+
+/// A listpack (RDB 10+) or ziplist (RDB 9) under construction, in the
+/// output's reused blob buffer.
+enum Packer {
+    Listpack(listpack::Builder),
+    Ziplist(ziplist::Builder),
+}
+
+impl Packer {
+    fn new<W>(out: &mut Output<W>, listpack: bool) -> Packer {
+        if listpack {
+            Packer::Listpack(listpack::Builder::with_buffer(std::mem::take(&mut out.blob)))
+        } else {
+            Packer::Ziplist(ziplist::Builder::new())
+        }
+    }
+
+    fn push(&mut self, value: &[u8]) {
+        match self {
+            Packer::Listpack(b) => b.push(value),
+            Packer::Ziplist(b) => b.push(value),
+        }
+    }
+
+    /// A sorted-set score: its text form, stored as an integer entry when it
+    /// is one.
+    fn push_score(&mut self, score: f64) {
+        // -0 is the string "-0", not the integer 0.
+        let int = f64_as_exact_i64(score).filter(|_| score != 0.0 || score.is_sign_positive());
+        match (self, int) {
+            (Packer::Listpack(b), Some(i)) => b.push_int(i),
+            (p, _) => p.push(score_text(score, &mut [0u8; SCORE_TEXT_MAX])),
+        }
+    }
+
+    /// Writes the blob as a string and hands the buffer back to `out`.
+    fn finish<W: Write>(self, out: &mut Output<W>, compress: bool, version: u32) -> Result<(), RdbError> {
+        let blob = match self {
+            Packer::Listpack(b) => b.finish(),
+            Packer::Ziplist(b) => b.finish(),
+        }
+        .ok_or(RdbError::UnsupportedValue { version, kind: "listpack or ziplist over 4 GiB" })?;
+        let result = out.string(&blob, compress);
+        out.blob = blob;
+        result
+    }
+}
+
+/// Writes the body of a borrowed `value` as type `type_id` (from
+/// [`choose_type_ref`]).
+pub(crate) fn write_value_ref<W: Write>(
+    out: &mut Output<W>,
+    type_id: u8,
+    value: &ValueRef<'_>,
+    options: &WriteOptions,
+) -> Result<(), RdbError> {
+    let c = options.compress;
+    let v = options.version;
+    match (type_id, *value) {
+        (TYPE_STRING, ValueRef::String(s)) => out.string(s, c),
+        (TYPE_LIST_QUICKLIST_2 | TYPE_LIST_QUICKLIST, ValueRef::List(items)) => {
+            let packed = type_id == TYPE_LIST_QUICKLIST_2;
+            let nodes = plan_nodes(items, options.limits.list_max_listpack_size, packed);
+            out.usize_length(nodes.len())?;
+            for node in nodes {
+                if packed && node.plain {
+                    out.length(QUICKLIST_NODE_PLAIN)?;
+                    out.string(items.get(node.start), c)?;
+                } else {
+                    if packed {
+                        out.length(QUICKLIST_NODE_PACKED)?;
+                    }
+                    let mut p = Packer::new(out, packed);
+                    (node.start..node.end).for_each(|i| p.push(items.get(i)));
+                    p.finish(out, c, v)?;
+                }
+            }
+            Ok(())
+        }
+        (TYPE_SET_INTSET, ValueRef::Set(members)) => {
+            let ints: Vec<i64> = members.iter().filter_map(parse_canonical_i64).collect();
+            out.string(&intset::encode(&ints), c)
+        }
+        (TYPE_SET_LISTPACK, ValueRef::Set(members)) => {
+            let mut p = Packer::new(out, true);
+            members.iter().for_each(|m| p.push(m));
+            p.finish(out, c, v)
+        }
+        (TYPE_SET, ValueRef::Set(members)) => {
+            out.usize_length(members.len())?;
+            members.iter().try_for_each(|m| out.string(m, c))
+        }
+        (TYPE_ZSET_LISTPACK | TYPE_ZSET_ZIPLIST, ValueRef::SortedSet(..)) => {
+            // Compact sorted sets are kept in (score, member) order; callers
+            // holding a sorted set usually have it in that order already.
+            let mut pairs: Vec<(&[u8], f64)> = value.scored().collect();
+            let order = |a: &(&[u8], f64), b: &(&[u8], f64)| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0));
+            if !pairs.is_sorted_by(|a, b| order(a, b).is_le()) {
+                pairs.sort_by(order);
+            }
+            let mut p = Packer::new(out, type_id == TYPE_ZSET_LISTPACK);
+            for (member, score) in pairs {
+                p.push(member);
+                p.push_score(score);
+            }
+            p.finish(out, c, v)
+        }
+        (TYPE_ZSET_2, ValueRef::SortedSet(..)) => {
+            out.usize_length(value.len())?;
+            for (member, score) in value.scored() {
+                out.string(member, c)?;
+                // f64, 8 bytes little-endian.
+                out.put(&score.to_le_bytes())?;
+            }
+            Ok(())
+        }
+        (TYPE_HASH_LISTPACK | TYPE_HASH_ZIPLIST, ValueRef::Hash(e)) => {
+            let mut p = Packer::new(out, type_id == TYPE_HASH_LISTPACK);
+            e.iter().for_each(|x| p.push(x));
+            p.finish(out, c, v)
+        }
+        (TYPE_HASH, ValueRef::Hash(e)) => {
+            out.usize_length(e.len() / 2)?;
+            e.iter().try_for_each(|x| out.string(x, c))
         }
         _ => Err(RdbError::UnknownType { type_id, offset: out.offset }),
     }
@@ -417,7 +542,7 @@ struct Node {
 
 /// Splits a list into quicklist nodes following `list-max-listpack-size`;
 /// elements of 1 GiB or more get plain nodes of their own (quicklist 2 only).
-fn plan_nodes(items: &[Vec<u8>], fill: i64, packed: bool) -> Vec<Node> {
+fn plan_nodes(items: Elements<'_>, fill: i64, packed: bool) -> Vec<Node> {
     let (max_count, max_bytes) = match fill {
         f if f > 0 => (usize::try_from(f).unwrap_or(usize::MAX), 8192),
         0 => (1, 8192),
@@ -460,8 +585,9 @@ fn plan_nodes(items: &[Vec<u8>], fill: i64, packed: bool) -> Vec<Node> {
 /// [`new`](Writer::new) writes the header; then aux fields, database
 /// selections and entries in any order the caller likes (Redis writes aux
 /// fields, then per database SELECTDB, RESIZEDB and its keys);
-/// [`finish`](Writer::finish) writes the EOF opcode and the checksum. Nothing
-/// is buffered beyond what `W` buffers: wrap a file in a `BufWriter`.
+/// [`finish`](Writer::finish) writes the EOF opcode and the checksum. The
+/// writer gathers up to 64 KiB before passing bytes to `W` (so `W` needs no
+/// buffering of its own); everything reaches `W` by the end of `finish`.
 ///
 /// ```
 /// # fn main() -> Result<(), ember_rdb::RdbError> {
@@ -479,6 +605,8 @@ pub struct Writer<W: Write> {
     out: Output<W>,
     options: WriteOptions,
     finished: bool,
+    /// Elements of an owned value being written, reused.
+    elements: ElementBuf,
 }
 
 impl<W: Write> Writer<W> {
@@ -489,7 +617,7 @@ impl<W: Write> Writer<W> {
         }
         let mut out = Output::new(inner, options.checksum);
         out.put(format!("REDIS{:04}", options.version).as_bytes())?;
-        Ok(Writer { out, options, finished: false })
+        Ok(Writer { out, options, finished: false, elements: ElementBuf::new() })
     }
 
     /// The options in use.
@@ -545,6 +673,31 @@ impl<W: Write> Writer<W> {
         self.write_parts(&entry.key, &entry.value, entry.expire_ms, entry.idle, entry.freq)
     }
 
+    /// Writes a key whose value is borrowed (see [`ValueRef`]): nothing of
+    /// the value is copied, so a caller saving many keys can fill one
+    /// [`ElementBuf`] per value and reuse it.
+    ///
+    /// Fails without writing anything for an empty collection or a NaN score.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), ember_rdb::RdbError> {
+    /// use ember_rdb::{ElementBuf, ValueRef, WriteOptions, Writer};
+    /// let mut w = Writer::new(Vec::new(), WriteOptions::default())?;
+    /// let mut buf = ElementBuf::new();
+    /// for (key, fields) in [("h1", ["a", "1"]), ("h2", ["b", "2"])] {
+    ///     buf.clear();
+    ///     fields.iter().for_each(|f| buf.push(f.as_bytes()));
+    ///     w.write_key_ref(key.as_bytes(), &ValueRef::Hash(buf.elements()), None)?;
+    /// }
+    /// w.finish()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn write_key_ref(&mut self, key: &[u8], value: &ValueRef<'_>, expire_ms: Option<i64>) -> Result<(), RdbError> {
+        let type_id = choose_type_ref(value, &self.options, self.out.offset)?;
+        self.write_header(type_id, key, expire_ms, None, None)?;
+        write_value_ref(&mut self.out, type_id, value, &self.options)
+    }
+
     fn write_parts(
         &mut self,
         key: &[u8],
@@ -553,7 +706,30 @@ impl<W: Write> Writer<W> {
         idle: Option<u64>,
         freq: Option<u8>,
     ) -> Result<(), RdbError> {
-        let type_id = choose_type(value, &self.options, self.out.offset)?;
+        let mut elements = std::mem::take(&mut self.elements);
+        let result = match value.to_ref(&mut elements) {
+            Some(r) => choose_type_ref(&r, &self.options, self.out.offset).and_then(|type_id| {
+                self.write_header(type_id, key, expire_ms, idle, freq)?;
+                write_value_ref(&mut self.out, type_id, &r, &self.options)
+            }),
+            None => choose_type(value, &self.options, self.out.offset).and_then(|type_id| {
+                self.write_header(type_id, key, expire_ms, idle, freq)?;
+                write_value(&mut self.out, type_id, value, &self.options)
+            }),
+        };
+        self.elements = elements;
+        result
+    }
+
+    /// Expiry, idle time, frequency, type and key of an entry.
+    fn write_header(
+        &mut self,
+        type_id: u8,
+        key: &[u8],
+        expire_ms: Option<i64>,
+        idle: Option<u64>,
+        freq: Option<u8>,
+    ) -> Result<(), RdbError> {
         if let Some(ms) = expire_ms {
             // Opcode 0xFC, Unix milliseconds as i64 little-endian.
             self.out.u8(OP_EXPIRETIME_MS)?;
@@ -568,8 +744,7 @@ impl<W: Write> Writer<W> {
             self.out.u8(freq)?;
         }
         self.out.u8(type_id)?;
-        self.out.string(key, self.options.compress)?;
-        write_value(&mut self.out, type_id, value, &self.options)
+        self.out.string(key, self.options.compress)
     }
 
     /// Writes a function library (opcode 0xF6, one string).
@@ -607,6 +782,7 @@ impl<W: Write> Writer<W> {
             return Ok(());
         }
         self.out.u8(OP_EOF)?;
+        self.out.drain()?;
         // CRC-64 of every byte before this field (EOF opcode included), u64
         // little-endian; 0 when checksums are off.
         let sum = if self.options.checksum { self.out.crc } else { 0 };
@@ -619,8 +795,9 @@ impl<W: Write> Writer<W> {
     /// flushes, and returns the inner writer.
     pub fn finish(mut self) -> Result<W, RdbError> {
         self.write_eof()?;
-        self.out.inner.flush()?;
-        Ok(self.out.inner)
+        let mut inner = self.out.into_inner()?;
+        inner.flush()?;
+        Ok(inner)
     }
 }
 
@@ -631,7 +808,7 @@ mod tests {
     fn string_bytes(s: &[u8], compress: bool) -> Vec<u8> {
         let mut out = Output::new(Vec::new(), false);
         out.string(s, compress).unwrap();
-        out.inner
+        out.into_inner().unwrap()
     }
 
     #[test]
@@ -653,7 +830,7 @@ mod tests {
         let len = |n: u64| {
             let mut out = Output::new(Vec::new(), false);
             out.length(n).unwrap();
-            out.inner
+            out.into_inner().unwrap()
         };
         assert_eq!(len(63), [63]);
         assert_eq!(len(64), [0x40, 64]);
@@ -665,13 +842,15 @@ mod tests {
     #[test]
     fn quicklist_nodes() {
         let items: Vec<Vec<u8>> = (0..1000).map(|i| format!("value-{i:04}-padding-padding").into_bytes()).collect();
-        let nodes = plan_nodes(&items, -2, true);
+        let mut buf = ElementBuf::new();
+        items.iter().for_each(|i| buf.push(i));
+        let nodes = plan_nodes(buf.elements(), -2, true);
         assert!(nodes.len() > 1);
         for n in &nodes {
             let blob = listpack::encode(items[n.start..n.end].iter().map(Vec::as_slice)).unwrap();
             assert!(blob.len() <= 8192, "{}", blob.len());
         }
-        let nodes = plan_nodes(&items, 10, true);
+        let nodes = plan_nodes(buf.elements(), 10, true);
         assert_eq!(nodes.len(), 100);
     }
 }

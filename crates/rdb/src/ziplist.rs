@@ -46,6 +46,15 @@ fn le(bytes: &[u8]) -> u64 {
 
 /// Parses and validates a ziplist, returning its elements in order.
 pub fn parse(blob: &[u8]) -> Result<Vec<Element<'_>>, RdbError> {
+    let mut out = Vec::new();
+    for_each(blob, |e| out.push(e))?;
+    Ok(out)
+}
+
+/// Validates a ziplist as [`parse`] does, handing each element to `f` in
+/// order (without collecting them); returns how many there were. On an
+/// error, `f` may have seen the elements before the fault.
+pub fn for_each<'a>(blob: &'a [u8], mut f: impl FnMut(Element<'a>)) -> Result<usize, RdbError> {
     if blob.len() < HEADER + 1 {
         return Err(err(0, "shorter than the header and terminator"));
     }
@@ -54,7 +63,7 @@ pub fn parse(blob: &[u8]) -> Result<Vec<Element<'_>>, RdbError> {
     }
     let tail = le(&blob[4..8]);
     let count = le(&blob[8..10]) as usize;
-    let mut out = Vec::with_capacity(count.min(blob.len() / 2));
+    let mut seen = 0usize;
     let mut pos = HEADER;
     let mut prev_size = 0usize;
     let mut last_start = HEADER;
@@ -85,15 +94,16 @@ pub fn parse(blob: &[u8]) -> Result<Vec<Element<'_>>, RdbError> {
         pos += size;
         prev_size = pos - start;
         last_start = start;
-        out.push(element);
+        f(element);
+        seen += 1;
     }
     if tail != last_start as u64 {
         return Err(err(4, "zltail header does not point at the last entry"));
     }
-    if count != 0xFFFF && count != out.len() {
+    if count != 0xFFFF && count != seen {
         return Err(err(8, "zllen header does not match the entries"));
     }
-    Ok(out)
+    Ok(seen)
 }
 
 /// Decodes the encoding and data at `pos`; returns the element and their size.

@@ -11,7 +11,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ember_rdb::{AuxFields, EncodingLimits, Item, Reader, WriteOptions, Writer};
+use ember_rdb::{AuxFields, ElementBuf, EncodingLimits, Item, ItemRef, Reader, WriteOptions, Writer};
 use ember_store::Store;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
@@ -128,6 +128,8 @@ pub fn write_rdb<W: Write>(store: &Store, config: &Config, out: W, used_mem: u64
         aof_base: false,
     })
     .map_err(rdb_err)?;
+    // One buffer for every value's elements.
+    let mut elements = ElementBuf::new();
     for (i, db) in store.iter().enumerate() {
         if db.is_empty() {
             continue;
@@ -139,9 +141,9 @@ pub fn write_rdb<W: Write>(store: &Store, config: &Config, out: W, used_mem: u64
             if result.is_err() {
                 return;
             }
-            let value = glue::to_rdb(entry.value());
+            let value = glue::to_rdb_ref(entry.value(), &mut elements);
             let expire = entry.expire_at().map(|t| t as i64);
-            result = w.write_key(key, &value, expire).map_err(rdb_err);
+            result = w.write_key_ref(key, &value, expire).map_err(rdb_err);
         });
         result?;
     }
@@ -303,31 +305,36 @@ pub fn load_from(store: &mut Store, config: &Config, path: &Path) -> Result<(u64
     let (mut loaded, mut expired) = (0u64, 0u64);
     let mut db = 0usize;
     loop {
-        let item = reader.next_item().map_err(|e| e.to_string())?;
-        match item {
-            None | Some(Item::End { .. }) => break,
-            Some(Item::SelectDb(n)) => {
-                db = usize::try_from(n).ok().filter(|&n| n < store.databases()).ok_or_else(|| {
+        // Entries borrow the reader's buffers: no allocation per key or
+        // element beyond what the store keeps.
+        let item = reader.next_item_ref().map_err(|e| e.to_string())?;
+        let (key, value, expire_ms) = match &item {
+            None | Some(ItemRef::Item(Item::End { .. })) => break,
+            Some(ItemRef::Item(Item::SelectDb(n))) => {
+                db = usize::try_from(*n).ok().filter(|&n| n < store.databases()).ok_or_else(|| {
                     format!("FATAL: Data file was created with a Redis server configured to handle more than {} databases. Exiting", store.databases())
                 })?;
+                continue;
             }
-            Some(Item::Entry(entry)) => {
-                let expire = entry.expire_ms.map(|t| t.max(0) as u64);
-                if expire.is_some_and(|t| t <= now) {
-                    expired += 1;
-                    continue;
-                }
-                if entry.value.is_empty_collection() {
-                    // Redis skips empty collections a dump may hold.
-                    continue;
-                }
-                let value = glue::from_rdb(entry.value, &encodings)
-                    .map_err(|why| format!("key '{}': {why}", String::from_utf8_lossy(&entry.key)))?;
-                store.db(db).insert(&entry.key, value, expire, now);
-                loaded += 1;
-            }
-            Some(_) => {}
+            Some(ItemRef::Entry(e)) => (e.key, Ok(e.value), e.expire_ms),
+            // Streams and module values, which ember cannot hold.
+            Some(ItemRef::Item(Item::Entry(e))) => (&e.key[..], Err(&e.value), e.expire_ms),
+            Some(ItemRef::Item(_)) => continue,
+        };
+        let expire = expire_ms.map(|t| t.max(0) as u64);
+        if expire.is_some_and(|t| t <= now) {
+            expired += 1;
+            continue;
         }
+        let value = match value {
+            // Redis skips empty collections a dump may hold.
+            Ok(v) if v.is_empty_collection() => continue,
+            Ok(v) => glue::from_rdb_ref(&v, &encodings),
+            Err(owned) => glue::from_rdb(owned, &encodings),
+        }
+        .map_err(|why| format!("key '{}': {why}", String::from_utf8_lossy(key)))?;
+        store.db(db).insert(key, value, expire, now);
+        loaded += 1;
     }
     Ok((loaded, expired))
 }

@@ -655,7 +655,7 @@ fn restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         return Err(CmdError::err("Bad data format"));
     }
     let encodings = ctx.srv.config.encodings();
-    let value = crate::glue::from_rdb(value, &encodings).map_err(|_| CmdError::err("Bad data format"))?;
+    let value = crate::glue::from_rdb(&value, &encodings).map_err(|_| CmdError::err("Bad data format"))?;
     let deadline = match ttl {
         0 => None,
         t if absttl => Some(t as u64),
