@@ -10,7 +10,9 @@ use ember_rdb::{
 };
 use proptest::prelude::*;
 
-fn write(dataset: &[(u64, Vec<ember_rdb::Entry>)], options: &WriteOptions) -> Vec<u8> {
+/// A writer that has written the header every test file starts with: the
+/// standard aux fields and a function library.
+fn started_writer(options: &WriteOptions) -> Writer<Vec<u8>> {
     let mut w = Writer::new(Vec::new(), options.clone()).unwrap();
     w.write_standard_aux(&AuxFields {
         redis_ver: "7.0.15",
@@ -21,6 +23,11 @@ fn write(dataset: &[(u64, Vec<ember_rdb::Entry>)], options: &WriteOptions) -> Ve
     })
     .unwrap();
     w.write_function(b"#!lua name=mylib\nredis.register_function('f', function() return 1 end)").unwrap();
+    w
+}
+
+fn write(dataset: &[(u64, Vec<ember_rdb::Entry>)], options: &WriteOptions) -> Vec<u8> {
+    let mut w = started_writer(options);
     for (db, entries) in dataset {
         w.select_db(*db).unwrap();
         let expires = entries.iter().filter(|e| e.expire_ms.is_some()).count() as u64;
@@ -108,16 +115,7 @@ fn check_round_trip(dataset: &[(u64, Vec<ember_rdb::Entry>)], options: &WriteOpt
 /// go through `write_entry` in both files).
 fn check_borrowed_writer(dataset: &[(u64, Vec<ember_rdb::Entry>)], options: &WriteOptions) {
     let owned = write(dataset, options);
-    let mut w = Writer::new(Vec::new(), options.clone()).unwrap();
-    w.write_standard_aux(&AuxFields {
-        redis_ver: "7.0.15",
-        redis_bits: 64,
-        ctime: 1_700_000_000,
-        used_mem: 123,
-        aof_base: false,
-    })
-    .unwrap();
-    w.write_function(b"#!lua name=mylib\nredis.register_function('f', function() return 1 end)").unwrap();
+    let mut w = started_writer(options);
     let mut buf = ElementBuf::new();
     for (db, entries) in dataset {
         w.select_db(*db).unwrap();

@@ -224,8 +224,6 @@ fn spop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
         _ => return Err(CmdError::Syntax),
     };
-    let cfg = ctx.srv.config.encodings();
-    let mut rng = command_rng();
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(s) = lookup_set(db, key, now)? else {
         match count {
@@ -234,6 +232,9 @@ fn spop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
         return Ok(());
     };
+    // Only once there is something to pop from (a miss is common).
+    let cfg = ctx.srv.config.encodings();
+    let mut rng = command_rng();
     let popped = match count {
         None => s.pop_random(&mut rng).into_iter().collect(),
         Some(n) => s.pop_many(n, &mut rng, &cfg),
