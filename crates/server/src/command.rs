@@ -218,7 +218,14 @@ pub struct CommandSpec {
     /// For commands whose keys follow a count (`LMPOP numkeys key ...`): the
     /// position of that count (0: keys are described by first/last/step).
     pub numkeys_at: u8,
+    /// For commands whose keys only their arguments reveal (`SORT ... STORE
+    /// destination`): finds every key position.
+    pub keys_fn: Option<KeysFn>,
 }
+
+/// Finds the key positions of a command of `argc` arguments read through
+/// the given accessor (see [`CommandSpec::keys_fn`]).
+pub type KeysFn = for<'a> fn(usize, &dyn Fn(usize) -> Option<&'a [u8]>) -> Vec<usize>;
 
 impl CommandSpec {
     /// A command with the given essentials; refine with the builder methods.
@@ -251,12 +258,18 @@ impl CommandSpec {
             handler,
             subcommands: &[],
             numkeys_at: 0,
+            keys_fn: None,
         }
     }
     /// Declares the keys as `numkeys key [key ...]` with the count at `at`
     /// (a destination key at `first_key`, before the count, also counts).
     pub const fn numkeys_at(mut self, at: u8) -> CommandSpec {
         self.numkeys_at = at;
+        self
+    }
+    /// Declares a function that finds the keys in the arguments.
+    pub const fn keys_fn(mut self, f: KeysFn) -> CommandSpec {
+        self.keys_fn = Some(f);
         self
     }
     /// Sets the argument syntax.
@@ -328,7 +341,7 @@ impl CommandSpec {
     #[inline]
     pub fn for_each_key(&self, cmd: &ember_resp::Command<'_>, mut f: impl FnMut(usize)) {
         let argc = cmd.len();
-        if self.numkeys_at != 0 {
+        if self.numkeys_at != 0 || self.keys_fn.is_some() {
             self.keys_of(cmd).into_iter().for_each(f);
             return;
         }
@@ -342,6 +355,9 @@ impl CommandSpec {
 
     /// [`keys_of`](Self::keys_of) over `argc` arguments read through `arg`.
     pub fn keys_in<'a>(&self, argc: usize, arg: impl Fn(usize) -> Option<&'a [u8]>) -> Vec<usize> {
+        if let Some(f) = self.keys_fn {
+            return f(argc, &arg);
+        }
         if self.numkeys_at == 0 {
             return self.key_positions(argc);
         }
