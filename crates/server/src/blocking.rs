@@ -54,6 +54,19 @@ pub enum TimeoutReply {
     NullArray,
     /// `$-1` (RESP2) / `_` (RESP3): BLMOVE, BRPOPLPUSH.
     Null,
+    /// `:0`: WAIT (no replica acknowledged).
+    Zero,
+}
+
+impl TimeoutReply {
+    /// Writes the reply.
+    pub fn write(self, out: &mut crate::client::Out) {
+        match self {
+            TimeoutReply::NullArray => out.null_array(),
+            TimeoutReply::Null => out.null(),
+            TimeoutReply::Zero => out.int(0),
+        }
+    }
 }
 
 /// What a handler asks for when it has to wait.

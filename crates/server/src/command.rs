@@ -87,6 +87,8 @@ pub mod flags {
     pub const ALLOW_BUSY: u32 = 1 << 16;
     /// Key positions depend on arguments.
     pub const MOVABLE_KEYS: u32 = 1 << 17;
+    /// Refused while a replica loads its dataset asynchronously.
+    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
 
     /// Names in COMMAND's order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -105,6 +107,7 @@ pub mod flags {
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
         (MOVABLE_KEYS, "movablekeys"),

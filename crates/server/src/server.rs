@@ -21,7 +21,7 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
-use crate::blocking::{KeyEvents, TimeoutReply};
+use crate::blocking::KeyEvents;
 use crate::client::{Client, Input, ReplyMode, Slot, READ_CHUNK};
 use crate::clock::Clock;
 use crate::command::{registry, Ctx};
@@ -653,10 +653,7 @@ impl Server {
             let Some(mut slot) = self.shared.clients.take(idx) else { continue };
             if let Some(state) = slot.client.blocked.take() {
                 self.shared.events.unblock(id, &state);
-                match state.req.on_timeout {
-                    TimeoutReply::NullArray => slot.client.out.null_array(),
-                    TimeoutReply::Null => slot.client.out.null(),
-                }
+                state.req.on_timeout.write(&mut slot.client.out);
                 self.finish_unblock(idx, &mut slot.client);
             }
             self.shared.clients.put(idx, slot);

@@ -574,10 +574,7 @@ fn client_unblock(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
                 if with_error {
                     slot.client.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
                 } else {
-                    match state.req.on_timeout {
-                        crate::blocking::TimeoutReply::NullArray => slot.client.out.null_array(),
-                        crate::blocking::TimeoutReply::Null => slot.client.out.null(),
-                    }
+                    state.req.on_timeout.write(&mut slot.client.out);
                 }
                 srv.unblocked.push(slot.client.id);
                 if !slot.client.pending_write {

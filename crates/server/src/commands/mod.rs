@@ -11,6 +11,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -34,4 +35,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     hyperloglog::COMMANDS,
     geo::COMMANDS,
     sort::COMMANDS,
+    replication::COMMANDS,
 ];

@@ -103,7 +103,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "save",
         1,
-        ADMIN | NOSCRIPT | NO_MULTI,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
         0,
         NOKEYS,
         "server",
@@ -115,7 +115,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "bgsave",
         -1,
-        ADMIN | NOSCRIPT,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
         0,
         NOKEYS,
         "server",
