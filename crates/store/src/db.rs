@@ -143,7 +143,14 @@ impl Db {
     /// Approximate bytes used by the table's slot array and expiry index
     /// (not counting keys and values).
     pub fn overhead_bytes(&self) -> usize {
-        self.table.slot_bytes() + self.expires.heap.capacity() * 16
+        let (table, expires) = self.overhead_parts();
+        table + expires
+    }
+
+    /// [`overhead_bytes`](Self::overhead_bytes) split into the table's slot
+    /// array and the expiry index.
+    pub fn overhead_parts(&self) -> (usize, usize) {
+        (self.table.slot_bytes(), self.expires.heap.capacity() * 16)
     }
 
     #[inline]
@@ -205,6 +212,16 @@ impl Db {
         let mut node = self.table.node_mut(index);
         node.meta_mut().touch(now_ms, rnd);
         Some(node.into_entry_mut())
+    }
+
+    /// Approximate bytes `key` costs (MEMORY USAGE): its node and slot in
+    /// the table, its expiry index entry, and what its value owns (a large
+    /// collection's elements measured over `samples` of them, 0: all).
+    /// `None` if missing or expired. Not an access.
+    pub fn memory_usage(&self, key: &[u8], samples: usize, now_ms: u64) -> Option<usize> {
+        let entry = self.peek(key, now_ms)?;
+        let expiry = if entry.expire_at().is_some() { 16 } else { 0 };
+        Some(crate::table::key_bytes(key.len()) + expiry + entry.value().heap_bytes(samples))
     }
 
     /// Looks up `key` without side effects: no access is recorded and an

@@ -135,6 +135,13 @@ fn node_layout(key_len: usize) -> Layout {
     layout.pad_to_align()
 }
 
+/// Bytes one key costs the table: its node's malloc chunk (glibc: 16-byte
+/// multiples of at least 32 with an 8-byte header) and its 12-byte slot.
+pub(crate) fn key_bytes(key_len: usize) -> usize {
+    let chunk = ((node_layout(key_len).size() + 8 + 15) & !15).max(32);
+    chunk + std::mem::size_of::<Slot>()
+}
+
 impl Node {
     /// Allocates a node for `key` holding `entry` and `meta`.
     ///

@@ -432,6 +432,19 @@ impl Value {
         }
     }
 
+    /// Heap bytes the value owns beyond its own 24 bytes (MEMORY USAGE):
+    /// exact for strings and small encodings; a large collection's
+    /// elements are measured over `samples` of them (0: all) and scaled.
+    pub fn heap_bytes(&self, samples: usize) -> usize {
+        match self {
+            Value::Str(s) => s.heap_size(),
+            Value::List(l) => l.heap_size_sampled(samples),
+            Value::Hash(h) => h.heap_bytes_sampled(samples),
+            Value::Set(s) => std::mem::size_of::<Set>() + s.heap_bytes_sampled(samples),
+            Value::ZSet(z) => std::mem::size_of::<ZSet>() + z.heap_size_sampled(samples),
+        }
+    }
+
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&StrValue> {
         match self {

@@ -11,6 +11,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod replication;
 pub mod server;
 pub mod sets;
@@ -36,4 +37,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     geo::COMMANDS,
     sort::COMMANDS,
     replication::COMMANDS,
+    memory::COMMANDS,
 ];

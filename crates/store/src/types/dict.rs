@@ -73,6 +73,21 @@ fn bits_for(len: usize) -> u32 {
     want.next_power_of_two().trailing_zeros()
 }
 
+/// A total estimated from the sizes of the first few of `len` items: their
+/// sum when all were measured, else their average times `len` (MEMORY USAGE
+/// samples large collections).
+pub fn scale(sizes: impl Iterator<Item = usize>, len: usize) -> usize {
+    let (mut n, mut sum) = (0usize, 0usize);
+    for s in sizes {
+        n += 1;
+        sum += s;
+    }
+    if n == 0 || n >= len {
+        return sum;
+    }
+    usize::try_from(sum as u128 * len as u128 / n as u128).unwrap_or(usize::MAX)
+}
+
 /// One slot's entry: the boxed key and its value (`None` when free).
 type Slot<V> = Option<(Box<[u8]>, V)>;
 
@@ -163,8 +178,16 @@ impl<V> Dict<V> {
     /// Heap bytes owned: the slot arrays plus the key bytes (not counting
     /// what the values own).
     pub fn heap_bytes(&self) -> usize {
+        self.heap_bytes_sampled(0, |_| 0)
+    }
+
+    /// Heap bytes owned: the slot arrays exactly, plus the key bytes and
+    /// `value_bytes` of each value, measured over the first `samples`
+    /// entries (0: all) and scaled to the whole dict.
+    pub fn heap_bytes_sampled(&self, samples: usize, value_bytes: impl Fn(&V) -> usize) -> usize {
         let slot = std::mem::size_of::<u64>() + std::mem::size_of::<Option<(Box<[u8]>, V)>>();
-        self.hashes.len() * slot + self.iter().map(|(k, _)| k.len()).sum::<usize>()
+        let measured = self.iter().take(if samples == 0 { usize::MAX } else { samples });
+        self.hashes.len() * slot + scale(measured.map(|(k, v)| k.len() + value_bytes(v)), self.len)
     }
 
     /// The keyed hash of `key` (the order [`iter`](Dict::iter) and

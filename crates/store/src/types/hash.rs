@@ -403,11 +403,15 @@ impl Hash {
 
     /// Approximate heap bytes owned (MEMORY USAGE).
     pub fn heap_bytes(&self) -> usize {
+        self.heap_bytes_sampled(0)
+    }
+
+    /// [`heap_bytes`](Self::heap_bytes) with a `hashtable`'s fields and
+    /// values measured over `samples` entries (0: all) and scaled.
+    pub fn heap_bytes_sampled(&self, samples: usize) -> usize {
         match &self.repr {
             Repr::Pack(p) => p.buf.len(),
-            Repr::Table(d) => {
-                std::mem::size_of::<Dict<Box<[u8]>>>() + d.heap_bytes() + d.iter().map(|(_, v)| v.len()).sum::<usize>()
-            }
+            Repr::Table(d) => std::mem::size_of::<Dict<Box<[u8]>>>() + d.heap_bytes_sampled(samples, |v| v.len()),
         }
     }
 

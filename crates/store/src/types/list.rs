@@ -797,12 +797,19 @@ impl List {
     /// Heap bytes owned by the list: a `listpack`'s one buffer; a
     /// `quicklist`'s box, node deque and node buffers.
     pub fn heap_size(&self) -> usize {
+        self.heap_size_sampled(0)
+    }
+
+    /// [`heap_size`](Self::heap_size) with a `quicklist`'s node buffers
+    /// measured over the first `samples` nodes (0: all) and scaled.
+    pub fn heap_size_sampled(&self, samples: usize) -> usize {
         match &self.repr {
             Repr::Pack(p) => p.len(),
             Repr::Quick(q) => {
+                let take = if samples == 0 { usize::MAX } else { samples };
                 std::mem::size_of::<Quick>()
                     + q.nodes.capacity() * std::mem::size_of::<Node>()
-                    + q.nodes.iter().map(|n| n.buf.len()).sum::<usize>()
+                    + crate::types::dict::scale(q.nodes.iter().take(take).map(|n| n.buf.len()), q.nodes.len())
             }
         }
     }

@@ -297,10 +297,16 @@ impl Set {
 
     /// Approximate heap bytes owned (MEMORY USAGE).
     pub fn heap_bytes(&self) -> usize {
+        self.heap_bytes_sampled(0)
+    }
+
+    /// [`heap_bytes`](Self::heap_bytes) with a `hashtable`'s members
+    /// measured over `samples` entries (0: all) and scaled.
+    pub fn heap_bytes_sampled(&self, samples: usize) -> usize {
         match &self.repr {
             Repr::Ints(s) => s.data.capacity(),
             Repr::Pack(p) => p.heap_bytes(),
-            Repr::Table(d) => d.heap_bytes(),
+            Repr::Table(d) => d.heap_bytes_sampled(samples, |_| 0),
         }
     }
 

@@ -701,14 +701,23 @@ impl ZSet {
 
     /// Heap bytes used (approximate, for MEMORY USAGE-style accounting).
     pub fn heap_size(&self) -> usize {
+        self.heap_size_sampled(0)
+    }
+
+    /// [`heap_size`](Self::heap_size) with a `skiplist`'s members measured
+    /// over the `samples` lowest-ranked (0: all) and scaled.
+    pub fn heap_size_sampled(&self, samples: usize) -> usize {
         match &self.repr {
             Repr::Pack(p) => p.buf.capacity(),
             Repr::Big(b) => {
-                let mut n = b.dict.heap_bytes();
-                b.tree.root.for_range(0, b.tree.len, false, &mut |m, _| {
-                    n += std::mem::size_of::<Item>() + if m.len() > INLINE_MEMBER { m.len() } else { 0 }
+                let len = b.tree.len;
+                let take = if samples == 0 { len } else { samples.min(len) };
+                let mut sizes = Vec::with_capacity(take);
+                b.tree.root.for_range(0, take, false, &mut |m, _| {
+                    let own = if m.len() > INLINE_MEMBER { m.len() } else { 0 };
+                    sizes.push(std::mem::size_of::<Item>() + own);
                 });
-                n
+                b.dict.heap_bytes_sampled(samples, |_| 0) + crate::types::dict::scale(sizes.into_iter(), len)
             }
         }
     }

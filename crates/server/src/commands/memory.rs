@@ -1,0 +1,344 @@
+//! MEMORY: USAGE (what one key costs), STATS (where the server's memory
+//! goes), DOCTOR, MALLOC-STATS (glibc's own report), PURGE (hands free
+//! memory back to the kernel) and HELP.
+//!
+//! The figures are ember's own: a key's cost is its table node and slot,
+//! its expiry entry and the heap its value owns (a large collection sampled
+//! over `SAMPLES` elements, 5 by default, 0 for all), which is what the key
+//! really takes in ember, not what it would take in Redis.
+
+use std::fmt::Write as _;
+
+use ember_resp::Command;
+
+use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
+use crate::commands::connection::{container, help};
+use crate::commands::server::{rss_bytes, used_memory};
+use crate::error::{CmdError, CmdResult};
+
+const NOKEYS: (i32, i32, i32) = (0, 0, 0);
+
+/// MEMORY and its subcommands.
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new(
+    "memory",
+    -2,
+    0,
+    0,
+    NOKEYS,
+    "server",
+    "4.0.0",
+    "A container for memory diagnostics commands.",
+    container,
+)
+.complexity("Depends on subcommand.")
+.subcommands(SUBCOMMANDS)];
+
+static SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("doctor", 2, 0, 0, NOKEYS, "server", "4.0.0", "Outputs a memory problems report.", doctor)
+        .sub("memory|doctor")
+        .complexity("O(1)"),
+    CommandSpec::new(
+        "malloc-stats",
+        2,
+        0,
+        0,
+        NOKEYS,
+        "server",
+        "4.0.0",
+        "Returns the allocator statistics.",
+        malloc_stats,
+    )
+    .sub("memory|malloc-stats")
+    .complexity("Depends on how much memory is allocated, could be slow"),
+    CommandSpec::new("purge", 2, 0, 0, NOKEYS, "server", "4.0.0", "Asks the allocator to release memory.", purge)
+        .sub("memory|purge")
+        .complexity("Depends on how much memory is allocated, could be slow"),
+    CommandSpec::new("stats", 2, 0, 0, NOKEYS, "server", "4.0.0", "Returns details about memory usage.", stats)
+        .sub("memory|stats")
+        .complexity("O(1)"),
+    CommandSpec::new(
+        "usage",
+        -3,
+        READONLY,
+        acl::KEYSPACE,
+        (2, 2, 1),
+        "server",
+        "4.0.0",
+        "Estimates the memory usage of a key.",
+        usage,
+    )
+    .sub("memory|usage")
+    .syntax("key [SAMPLES count]")
+    .complexity("O(N) where N is the number of samples."),
+    CommandSpec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        0,
+        NOKEYS,
+        "server",
+        "4.0.0",
+        "Returns helpful text about the different subcommands.",
+        memory_help,
+    )
+    .sub("memory|help")
+    .complexity("O(1)"),
+];
+
+/// Elements of a large collection MEMORY USAGE measures by default.
+const DEFAULT_SAMPLES: usize = 5;
+
+fn usage(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let mut samples = DEFAULT_SAMPLES;
+    let mut i = 3;
+    while i < cmd.len() {
+        if is(cmd.arg(i), "samples") && i + 1 < cmd.len() {
+            let n = int_arg(cmd.arg(i + 1))?;
+            if n < 0 {
+                return Err(CmdError::Syntax);
+            }
+            samples = usize::try_from(n).unwrap_or(usize::MAX);
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let now = ctx.now_ms;
+    match ctx.db().memory_usage(cmd.arg(2), samples, now) {
+        Some(bytes) => ctx.out().int(bytes as i64),
+        None => ctx.out().null(),
+    }
+    Ok(())
+}
+
+/// The figures behind STATS and DOCTOR.
+struct Figures {
+    total: u64,
+    rss: u64,
+    clients: u64,
+    /// (db index, table overhead, expiry index overhead) of non-empty dbs.
+    dbs: Vec<(usize, u64, u64)>,
+    overhead: u64,
+    keys: u64,
+}
+
+fn figures(ctx: &mut Ctx<'_>) -> Figures {
+    let srv = &*ctx.srv;
+    let client_bytes = |out: usize, input: usize| (out + input) as u64;
+    let clients =
+        srv.clients.iter().map(|s| client_bytes(s.client.out.buf.capacity(), s.input.rbuf.capacity())).sum::<u64>()
+            + client_bytes(ctx.client.out.buf.capacity(), 0);
+    let dbs: Vec<(usize, u64, u64)> = srv
+        .store
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.is_empty())
+        .map(|(i, d)| {
+            let (main, expires) = d.overhead_parts();
+            (i, main as u64, expires as u64)
+        })
+        .collect();
+    let overhead = clients + dbs.iter().map(|&(_, m, e)| m + e).sum::<u64>();
+    let keys = srv.store.iter().map(|d| d.len() as u64).sum();
+    Figures { total: used_memory(), rss: rss_bytes(), clients, dbs, overhead, keys }
+}
+
+fn stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let f = figures(ctx);
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let dataset = f.total.saturating_sub(f.overhead);
+    let beyond = f.rss as i64 - f.total as i64;
+    let out = ctx.out();
+    out.map(27 + f.dbs.len());
+    for (name, v) in [
+        ("peak.allocated", f.total),
+        ("total.allocated", f.total),
+        ("startup.allocated", 0),
+        ("replication.backlog", 0),
+        ("clients.slaves", 0),
+        ("clients.normal", f.clients),
+        ("cluster.links", 0),
+        ("aof.buffer", 0),
+        ("lua.caches", 0),
+        ("functions.caches", 0),
+    ] {
+        field(out, name, Num::Int(v as i64));
+    }
+    for &(i, main, expires) in &f.dbs {
+        out.bulk(format!("db.{i}").as_bytes());
+        out.map(3);
+        field(out, "overhead.hashtable.main", Num::Int(main as i64));
+        field(out, "overhead.hashtable.expires", Num::Int(expires as i64));
+        field(out, "overhead.hashtable.slot-to-keys", Num::Int(0));
+    }
+    // glibc does not split what it has handed out into active and resident
+    // parts the way jemalloc does: allocated and active are what is in use,
+    // everything beyond it up to the resident size counts as RSS overhead
+    // of the allocator.
+    for (name, v) in [
+        ("overhead.total", Num::Int(f.overhead as i64)),
+        ("keys.count", Num::Int(f.keys as i64)),
+        ("keys.bytes-per-key", Num::Int(f.total.checked_div(f.keys).unwrap_or(0) as i64)),
+        ("dataset.bytes", Num::Int(dataset as i64)),
+        ("dataset.percentage", Num::Double(ratio(dataset * 100, f.total))),
+        ("peak.percentage", Num::Double(100.0)),
+        ("allocator.allocated", Num::Int(f.total as i64)),
+        ("allocator.active", Num::Int(f.total as i64)),
+        ("allocator.resident", Num::Int(f.rss as i64)),
+        ("allocator-fragmentation.ratio", Num::Double(1.0)),
+        ("allocator-fragmentation.bytes", Num::Int(0)),
+        ("allocator-rss.ratio", Num::Double(ratio(f.rss, f.total))),
+        ("allocator-rss.bytes", Num::Int(beyond)),
+        ("rss-overhead.ratio", Num::Double(1.0)),
+        ("rss-overhead.bytes", Num::Int(0)),
+        ("fragmentation", Num::Double(ratio(f.rss, f.total))),
+        ("fragmentation.bytes", Num::Int(beyond)),
+    ] {
+        field(out, name, v);
+    }
+    Ok(())
+}
+
+/// A MEMORY STATS value.
+enum Num {
+    Int(i64),
+    Double(f64),
+}
+
+fn field(out: &mut crate::client::Out, name: &str, v: Num) {
+    out.bulk(name.as_bytes());
+    match v {
+        Num::Int(n) => out.int(n),
+        Num::Double(d) => out.double(d),
+    }
+}
+
+/// Below this much memory in use the report says there is too little to
+/// judge, as Redis's does.
+const DOCTOR_MIN_BYTES: u64 = 5 << 20;
+
+fn doctor(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let f = figures(ctx);
+    let report = doctor_report(&f, ctx.srv.clients.len() + 1);
+    ctx.out().verbatim(report.as_bytes());
+    Ok(())
+}
+
+fn doctor_report(f: &Figures, clients: usize) -> String {
+    if f.total < DOCTOR_MIN_BYTES {
+        return "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n".into();
+    }
+    let mut issues = Vec::new();
+    let frag = f.rss as f64 / f.total as f64;
+    if frag > 1.4 && f.rss - f.total > 10 << 20 {
+        issues.push(format!(
+            " * High fragmentation: the process's resident memory is {frag:.2} times what it has allocated ({} bytes more). Memory freed by deletions is kept by the allocator; MEMORY PURGE hands free pages back to the kernel.",
+            f.rss - f.total
+        ));
+    }
+    let per_client = f.clients / clients.max(1) as u64;
+    if per_client > 200 << 10 {
+        issues.push(format!(
+            " * Big client buffers: clients use {per_client} bytes each on average for query and reply buffers. Look for clients that pipeline a lot or read replies slowly (CLIENT LIST: qbuf and omem)."
+        ));
+    }
+    if issues.is_empty() {
+        return "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
+            .into();
+    }
+    let mut s = String::from("Sam, I detected a few issues in this Redis instance memory implants:\n\n");
+    for i in issues {
+        let _ = writeln!(s, "{i}\n");
+    }
+    s.push_str("I'm here to keep you safe, Sam. I want to help you.\n");
+    s
+}
+
+/// glibc's own statistics (`malloc_info`, an XML report).
+fn malloc_stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let report = malloc_info().unwrap_or_else(|| "Stats not supported for the current allocator".into());
+    ctx.out().verbatim(report.as_bytes());
+    Ok(())
+}
+
+fn malloc_info() -> Option<String> {
+    use nix::libc;
+    let mut ptr: *mut libc::c_char = std::ptr::null_mut();
+    let mut size: libc::size_t = 0;
+    // SAFETY: open_memstream gets valid out-pointers; the stream is closed
+    // before the buffer is read, and the buffer (allocated by the C library)
+    // is copied and freed exactly once.
+    unsafe {
+        let stream = libc::open_memstream(&mut ptr, &mut size);
+        if stream.is_null() {
+            return None;
+        }
+        let rc = libc::malloc_info(0, stream);
+        libc::fclose(stream);
+        if ptr.is_null() {
+            return None;
+        }
+        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), size).to_vec();
+        libc::free(ptr.cast());
+        (rc == 0).then(|| String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// Returns free memory at the top of the heap and in free chunks to the
+/// kernel (glibc's `malloc_trim`).
+fn purge(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        nix::libc::malloc_trim(0);
+    }
+    ctx.out().ok();
+    Ok(())
+}
+
+fn memory_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    help(
+        ctx,
+        "MEMORY",
+        &[
+            "DOCTOR",
+            "    Return memory problems reports.",
+            "MALLOC-STATS",
+            "    Return internal statistics report from the memory allocator.",
+            "PURGE",
+            "    Attempt to purge dirty pages for reclamation by the allocator.",
+            "STATS",
+            "    Return information about the memory usage of the server.",
+            "USAGE <key> [SAMPLES <count>]",
+            "    Return memory in bytes used by <key> and its value. Nested values are",
+            "    sampled up to <count> times (default: 5, 0 means sample all).",
+        ],
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(total: u64, rss: u64, clients: u64) -> Figures {
+        Figures { total, rss, clients, dbs: Vec::new(), overhead: 0, keys: 0 }
+    }
+
+    #[test]
+    fn doctor_reports() {
+        assert!(doctor_report(&figures(1 << 20, 2 << 20, 0), 1).starts_with("Hi Sam, this instance is empty"));
+        assert!(
+            doctor_report(&figures(100 << 20, 110 << 20, 0), 1).starts_with("Hi Sam, I can't find any memory issue")
+        );
+        let r = doctor_report(&figures(100 << 20, 300 << 20, 0), 1);
+        assert!(r.starts_with("Sam, I detected a few issues") && r.contains("High fragmentation"), "{r}");
+        let r = doctor_report(&figures(100 << 20, 100 << 20, 10 << 20), 4);
+        assert!(r.contains("Big client buffers") && !r.contains("fragmentation"), "{r}");
+    }
+
+    #[test]
+    fn malloc_info_is_glibc_xml() {
+        let r = malloc_info().expect("glibc malloc_info");
+        assert!(r.starts_with("<malloc version="), "{r}");
+    }
+}
