@@ -174,6 +174,11 @@ pub struct Client {
     pub watched: Vec<(usize, Vec<u8>)>,
     /// Waiting in a blocking command.
     pub blocked: Option<crate::blocking::Blocked>,
+    /// Pub/Sub subscriptions (`None`: subscribed to nothing).
+    pub subs: Option<Box<crate::pubsub::ClientSubs>>,
+    /// When the output first went over the soft output buffer limit
+    /// (ms since the epoch; 0: it is not over it).
+    pub obuf_soft_since_ms: u64,
 }
 
 /// A transaction being queued (MULTI ... EXEC).
@@ -215,6 +220,8 @@ impl Client {
             in_exec: false,
             watched: Vec::new(),
             blocked: None,
+            subs: None,
+            obuf_soft_since_ms: 0,
         }
     }
 
@@ -229,6 +236,9 @@ impl Client {
             let mut f = String::new();
             if self.monitor {
                 f.push('O');
+            }
+            if self.subs.is_some() {
+                f.push('P');
             }
             if self.close_after_reply {
                 f.push('c');
@@ -251,7 +261,7 @@ impl Client {
         let lib_name = self.lib_name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         let lib_ver = self.lib_ver.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -261,6 +271,9 @@ impl Client {
             now_ms.saturating_sub(self.last_interaction_ms) / 1000,
             flags,
             self.db,
+            self.subs.as_ref().map_or(0, |s| s.channels.len()),
+            self.subs.as_ref().map_or(0, |s| s.patterns.len()),
+            self.subs.as_ref().map_or(0, |s| s.shard.len()),
             self.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
             qbuf,
             qbuf_free,

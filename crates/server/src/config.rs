@@ -133,6 +133,8 @@ pub struct Config {
     pub zset_max_listpack_value: i64,
     /// Sparse HyperLogLog size limit.
     pub hll_sparse_max_bytes: i64,
+    /// `client-output-buffer-limit`, by class: normal, replica (slave), pubsub.
+    pub client_output_buffer_limit: [ObufLimit; 3],
     /// Path of the config file, if the server was started with one.
     pub config_file: Option<PathBuf>,
     /// Every other parameter, by canonical name, as CONFIG GET prints it.
@@ -193,10 +195,38 @@ impl Default for Config {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             hll_sparse_max_bytes: 3000,
+            client_output_buffer_limit: [
+                ObufLimit { hard: 0, soft: 0, soft_seconds: 0 },
+                ObufLimit { hard: 256 << 20, soft: 64 << 20, soft_seconds: 60 },
+                ObufLimit { hard: 32 << 20, soft: 8 << 20, soft_seconds: 60 },
+            ],
             config_file: None,
             other,
         }
     }
+}
+
+/// One class's `client-output-buffer-limit`: a client whose pending output
+/// exceeds `hard` bytes, or stays above `soft` bytes for `soft_seconds`, is
+/// closed. 0 turns a limit off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ObufLimit {
+    /// Close as soon as the output exceeds this many bytes.
+    pub hard: u64,
+    /// Close when the output stays above this many bytes ...
+    pub soft: u64,
+    /// ... for this many seconds.
+    pub soft_seconds: u64,
+}
+
+/// Output buffer limit classes, as `ObufLimit` arrays index them.
+pub mod obuf_class {
+    /// Ordinary clients (and MONITOR).
+    pub const NORMAL: usize = 0;
+    /// Replicas (ember has none).
+    pub const REPLICA: usize = 1;
+    /// Clients subscribed to a channel, pattern or shard channel.
+    pub const PUBSUB: usize = 2;
 }
 
 /// Why a value was refused. The text is what Redis prints after the
@@ -687,22 +717,15 @@ const BUFFER_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
 
 /// `client-output-buffer-limit`: `<class> <hard> <soft> <soft seconds>`
 /// groups; each updates its class (`replica` is `slave`).
-fn parse_buffer_limits(current: &str, words: &[&[u8]]) -> Result<String, ValueError> {
+fn parse_buffer_limits(limits: &mut [ObufLimit; 3], words: &[&[u8]]) -> Result<(), ValueError> {
     if words.len() % 4 != 0 {
         return Err(ValueError::new("Wrong number of arguments in buffer limit configuration."));
     }
-    let mut limits: Vec<[u64; 3]> = BUFFER_CLASSES
-        .iter()
-        .enumerate()
-        .map(|(i, _)| {
-            let fields: Vec<u64> =
-                current.split(' ').skip(i * 4 + 1).take(3).map(|n| n.parse().unwrap_or_default()).collect();
-            [fields[0], fields[1], fields[2]]
-        })
-        .collect();
+    // All groups are checked before any applies.
+    let mut new = *limits;
     for group in words.chunks(4) {
         let class = if group[0].eq_ignore_ascii_case(b"replica") {
-            1
+            obuf_class::REPLICA
         } else {
             BUFFER_CLASSES
                 .iter()
@@ -713,16 +736,22 @@ fn parse_buffer_limits(current: &str, words: &[&[u8]]) -> Result<String, ValueEr
         let hard = parse_memory(group[1]).ok_or_else(bad)?;
         let soft = parse_memory(group[2]).ok_or_else(bad)?;
         let secs = strtoll(group[3]).ok().filter(|s| *s >= 0).ok_or_else(bad)?;
-        limits[class] = [hard, soft, secs as u64];
+        new[class] = ObufLimit { hard, soft, soft_seconds: secs as u64 };
     }
+    *limits = new;
+    Ok(())
+}
+
+/// `client-output-buffer-limit` as CONFIG GET prints it.
+fn render_buffer_limits(limits: &[ObufLimit; 3]) -> String {
     let mut out = String::new();
-    for (class, [hard, soft, secs]) in BUFFER_CLASSES.iter().zip(limits) {
+    for (class, l) in BUFFER_CLASSES.iter().zip(limits) {
         if !out.is_empty() {
             out.push(' ');
         }
-        let _ = write!(out, "{class} {hard} {soft} {secs}");
+        let _ = write!(out, "{class} {} {} {}", l.hard, l.soft, l.soft_seconds);
     }
-    Ok(out)
+    out
 }
 
 /// `oom-score-adj`: `relative` is another name for `yes`.
@@ -918,11 +947,6 @@ fn parse_replicaof(_: &str, words: &[&[u8]]) -> Result<String, ValueError> {
 fn unsupervised(v: &str) -> bool {
     v == "no"
         || (v == "auto" && std::env::var_os("NOTIFY_SOCKET").is_none() && std::env::var_os("UPSTART_JOB").is_none())
-}
-
-/// Normal clients have no output buffer limit (`normal 0 0 0`).
-fn normal_clients_unlimited(v: &str) -> bool {
-    v.starts_with("normal 0 0 0 ")
 }
 
 // ---- the table ------------------------------------------------------------
@@ -1314,17 +1338,14 @@ pub static PARAMS: &[Param] = &[
     stored("stream-node-max-bytes", Kind::Memory(0, ULONG), "4096").inert(STREAMS),
     stored("stream-node-max-entries", Kind::Int(0, LONG), "100").inert(STREAMS),
     bool_field!("activerehashing", activerehashing),
-    stored(
+    field(
         "client-output-buffer-limit",
-        Kind::Special(parse_buffer_limits, "`<class> <hard> <soft> <seconds>` groups; classes normal, replica (slave), pubsub"),
-        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        Kind::Custom("`<class> <hard> <soft> <seconds>` groups; classes normal, replica (slave), pubsub"),
+        |c| render_buffer_limits(&c.client_output_buffer_limit),
+        |c, words| parse_buffer_limits(&mut c.client_output_buffer_limit, words),
     )
     .flags(MULTI_ARG)
-    .only_if(
-        "`normal 0 0 0` (no limit for normal clients); the replica and pubsub classes are stored",
-        normal_clients_unlimited,
-        "ember does not support output buffer limits for normal clients",
-    ),
+    .acts("normal and pubsub classes enforced (ember has no replicas)"),
     mem_field!("client-query-buffer-limit", client_query_buffer_limit, 1 << 20, ULONG),
     stored("maxmemory-clients", Kind::Special(parse_memory_or_percent, "memory, or a percentage of maxmemory"), "0")
         .only("0", "ember does not support client eviction (maxmemory-clients)"),
@@ -1879,7 +1900,7 @@ mod tests {
                 ("", Ok(default_limits)),
                 ("replica 1mb 2mb 3", Ok("normal 0 0 0 slave 1048576 2097152 3 pubsub 33554432 8388608 60")),
                 ("PUBSUB 1 2 03 normal 0 0 0", Ok("normal 0 0 0 slave 268435456 67108864 60 pubsub 1 2 3")),
-                ("normal 1 2 3", Err("ember does not support output buffer limits for normal clients")),
+                ("normal 1 2 3", Ok("normal 1 2 3 slave 268435456 67108864 60 pubsub 33554432 8388608 60")),
                 ("master 1 2 3", Err("Invalid client class specified in buffer limit configuration.")),
                 ("normal 1 2", Err("Wrong number of arguments in buffer limit configuration.")),
                 ("normal 1  2 3", Err("Wrong number of arguments in buffer limit configuration.")),

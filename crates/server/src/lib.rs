@@ -12,6 +12,8 @@
 //! - [`process`]: daemonizing and other process set-up before the server runs.
 //! - [`listen`]: the listening sockets, re-bound live by CONFIG SET.
 //! - [`client`]: per-connection state and the reply writer.
+//! - [`pubsub`]: channel/pattern subscriptions, message delivery and
+//!   client output buffer limits.
 //! - [`clock`]: the loop's clock (wall clock once per turn, cheap monotonic
 //!   microseconds for command durations).
 //!
@@ -32,6 +34,7 @@ pub mod listen;
 pub mod log;
 pub mod persistence;
 pub mod process;
+pub mod pubsub;
 pub mod server;
 pub mod slowlog;
 

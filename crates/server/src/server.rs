@@ -74,6 +74,8 @@ pub struct Stats {
     pub unexpected_error_replies: u64,
     /// Clients closed because their query buffer was too large.
     pub client_qbuf_limit_disconnections: u64,
+    /// Clients closed for overcoming `client-output-buffer-limit`.
+    pub client_output_buffer_limit_disconnections: u64,
     /// Ops/sec samples (commands, input bytes, output bytes) per cron tick.
     pub samples: Vec<(u64, u64, u64, u64)>,
 }
@@ -161,6 +163,11 @@ impl Clients {
     pub fn iter(&self) -> impl Iterator<Item = &Slot> {
         self.slots.iter().filter_map(|s| s.as_deref())
     }
+    /// The client at a slab index, if it is in the slab.
+    #[inline]
+    pub fn slot_mut(&mut self, idx: usize) -> Option<&mut Slot> {
+        self.slots.get_mut(idx)?.as_deref_mut()
+    }
     /// Mutable access to every client in the slab.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Slot> {
         self.slots.iter_mut().filter_map(|s| s.as_deref_mut())
@@ -222,6 +229,11 @@ pub struct Shared {
     /// one in the same batch, or the start of the batch. Chaining the
     /// readings makes timing a command cost one clock read, not two.
     pub cmd_start_us: u64,
+    /// Channel, pattern and shard channel subscriptions.
+    pub pubsub: crate::pubsub::PubSub,
+    /// Output size above which a client's `client-output-buffer-limit` is
+    /// checked after a command (`usize::MAX`: no normal or pubsub limit).
+    pub obuf_check_at: usize,
 }
 
 /// Values whose free effort exceeds this are freed on the lazyfree thread
@@ -340,6 +352,8 @@ impl Server {
             persistence: crate::persistence::Persistence::new(),
             clock: Clock::new(),
             cmd_start_us: 0,
+            pubsub: Default::default(),
+            obuf_check_at: crate::pubsub::output_check_threshold(&config.client_output_buffer_limit),
             config,
         };
         Ok(Server { epoll, signals, expire_timer, expire_resume: None, pending_spare: Vec::new(), shared })
@@ -686,6 +700,9 @@ impl Server {
                         client.last_interaction_ms = now;
                         let raw = &input.rbuf[consumed..consumed + n];
                         execute(&mut self.shared, client, &cmd, raw, now);
+                        if client.out.buf.len() >= self.shared.obuf_check_at {
+                            self.check_output_limit(client, now);
+                        }
                     }
                     consumed += n;
                 }
@@ -714,6 +731,15 @@ impl Server {
         if (!client.out.buf.is_empty() || client.close_after_reply) && !client.pending_write {
             client.pending_write = true;
             self.shared.pending_writes.push(idx);
+        }
+    }
+
+    /// `client-output-buffer-limit` for a client whose replies grew past the
+    /// smallest limit.
+    #[cold]
+    fn check_output_limit(&mut self, client: &mut Client, now: u64) {
+        if crate::pubsub::check_output_limit(client, &self.shared.config.client_output_buffer_limit, now) {
+            self.shared.stats.client_output_buffer_limit_disconnections += 1;
         }
     }
 
@@ -838,6 +864,8 @@ impl Server {
         if !slot.client.watched.is_empty() {
             self.shared.events.unwatch(slot.client.id, &slot.client.watched);
         }
+        let mut slot = slot;
+        self.shared.pubsub.drop_client(&mut slot.client);
         log!(Verbose, "Client closed connection id={} addr={}", slot.client.id, slot.client.addr);
         self.shared.clients.remove(idx, slot.client.id);
         drop(slot);
@@ -923,8 +951,16 @@ impl Server {
         let ids = self.shared.monitors.clone();
         for (idx, slot) in self.shared.clients.slots.iter_mut().enumerate() {
             if let Some(s) = slot.as_deref_mut() {
-                if ids.contains(&s.client.id) {
+                if ids.contains(&s.client.id) && !s.client.close_asap {
                     s.client.out.buf.extend_from_slice(&feed);
+                    let now = self.shared.clock.now_ms();
+                    if crate::pubsub::check_output_limit(
+                        &mut s.client,
+                        &self.shared.config.client_output_buffer_limit,
+                        now,
+                    ) {
+                        self.shared.stats.client_output_buffer_limit_disconnections += 1;
+                    }
                     if !s.client.pending_write {
                         s.client.pending_write = true;
                         self.shared.pending_writes.push(idx);
@@ -978,6 +1014,9 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
             m.aborted = true;
         }
         reply_error(srv, client, &CmdError::Other(crate::persistence::MISCONF.into()));
+        return;
+    }
+    if client.subs.is_some() && !allowed_in_context(srv, client, idx, spec) {
         return;
     }
     if client.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
@@ -1050,6 +1089,30 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
     }
 }
 
+/// The RESP2 subscribed context: only (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE,
+/// PING, QUIT and RESET run (RESP3 clients may run anything; commands of a
+/// transaction queued before the subscription run inside EXEC). Refuses the
+/// command and returns false otherwise.
+#[cold]
+fn allowed_in_context(srv: &mut Shared, client: &mut Client, idx: usize, spec: &crate::command::CommandSpec) -> bool {
+    if client.out.proto != ember_resp::Protocol::Resp2
+        || client.in_exec
+        || crate::commands::pubsub::allowed_while_subscribed(spec.fullname)
+    {
+        return true;
+    }
+    srv.cmd_stats[idx].rejected_calls += 1;
+    if let Some(m) = client.multi.as_mut() {
+        m.aborted = true;
+    }
+    let text = format!(
+        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+        spec.fullname
+    );
+    reply_error(srv, client, &CmdError::Other(text.into()));
+    false
+}
+
 /// After a blocking command: a client that found nothing to take starts
 /// waiting; one that was woken and got its reply stops.
 #[cold]
@@ -1119,6 +1182,7 @@ fn upper(name: &'static str) -> &'static str {
         "slowlog" => "SLOWLOG",
         "latency" => "LATENCY",
         "memory" => "MEMORY",
+        "pubsub" => "PUBSUB",
         _ => "the command",
     }
 }

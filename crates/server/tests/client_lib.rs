@@ -169,3 +169,31 @@ fn resp3_client() {
         redis::cmd("CONFIG").arg("GET").arg("timeout").query(&mut con).unwrap();
     assert_eq!(cfg.get("timeout").map(String::as_str), Some("0"));
 }
+
+#[test]
+fn pubsub_through_the_client_library() {
+    let s = Server::ember(&[]);
+    let mut sub_con = client(&s);
+    let mut publisher = client(&s);
+    let mut pubsub = sub_con.as_pubsub();
+    pubsub.subscribe("news").unwrap();
+    pubsub.psubscribe("n*").unwrap();
+    pubsub.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    let receivers: i64 = publisher.publish("news", "hello").unwrap();
+    assert_eq!(receivers, 2);
+    let m = pubsub.get_message().unwrap();
+    assert_eq!((m.get_channel_name(), m.get_payload::<String>().unwrap()), ("news", "hello".to_string()));
+    assert!(!m.from_pattern());
+    let m = pubsub.get_message().unwrap();
+    assert_eq!(m.get_pattern::<String>().unwrap(), "n*");
+    assert_eq!(m.get_payload::<Vec<u8>>().unwrap(), b"hello");
+    pubsub.unsubscribe("news").unwrap();
+    pubsub.punsubscribe("n*").unwrap();
+    drop(pubsub);
+    // Back to normal commands on the same connection.
+    let _: () = sub_con.set("k", "v").unwrap();
+    let v: String = sub_con.get("k").unwrap();
+    assert_eq!(v, "v");
+    let receivers: i64 = publisher.publish("news", "nobody").unwrap();
+    assert_eq!(receivers, 0);
+}

@@ -162,6 +162,17 @@ pub fn container(_ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
 }
 
 fn ping(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    if ctx.client.subs.is_some() && ctx.client.out.proto == Protocol::Resp2 {
+        // The subscribed context answers in the shape of a message.
+        if cmd.len() > 2 {
+            return Err(CmdError::Arity("ping".into()));
+        }
+        let out = ctx.out();
+        out.array(2);
+        out.bulk(b"pong");
+        out.bulk(cmd.get(1).unwrap_or(b""));
+        return Ok(());
+    }
     match cmd.len() {
         1 => ctx.out().simple("PONG"),
         2 => ctx.out().bulk(cmd.arg(1)),
@@ -302,6 +313,7 @@ fn reset(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     }
     ctx.client.multi = None;
     crate::commands::transactions::unwatch_all(ctx);
+    ctx.srv.pubsub.drop_client(ctx.client);
     ctx.client.authenticated = ctx.srv.config.requirepass.is_none();
     ctx.out().simple("RESET");
     Ok(())
@@ -417,14 +429,18 @@ fn all_lines(ctx: &Ctx<'_>, filter: impl Fn(&Client) -> bool) -> String {
 
 fn client_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let mut ids: Option<Vec<u64>> = None;
+    // TYPE NORMAL / PUBSUB: whether the clients listed are subscribers.
+    let mut class: Option<bool> = None;
     let mut i = 2;
     while i < cmd.len() {
         let opt = cmd.arg(i);
         if is(opt, "TYPE") && i + 1 < cmd.len() {
             let t = cmd.arg(i + 1);
             if is(t, "normal") {
-                // every ember client is a normal client
-            } else if is(t, "master") || is(t, "replica") || is(t, "slave") || is(t, "pubsub") {
+                class = Some(false);
+            } else if is(t, "pubsub") {
+                class = Some(true);
+            } else if is(t, "master") || is(t, "replica") || is(t, "slave") {
                 ids = Some(Vec::new());
             } else {
                 return Err(CmdError::err(format!("Unknown client type '{}'", lossy(t))));
@@ -446,7 +462,9 @@ fn client_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             return Err(CmdError::Syntax);
         }
     }
-    let text = all_lines(ctx, |c| ids.as_ref().is_none_or(|v| v.contains(&c.id)));
+    let text = all_lines(ctx, |c| {
+        ids.as_ref().is_none_or(|v| v.contains(&c.id)) && class.is_none_or(|p| p == c.subs.is_some())
+    });
     ctx.out().verbatim(text.as_bytes());
     Ok(())
 }
@@ -468,6 +486,7 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let mut user: Option<Vec<u8>> = None;
     let mut skipme = true;
     let mut none = false;
+    let mut class: Option<bool> = None;
     let mut i = 2;
     while i < cmd.len() {
         if i + 1 >= cmd.len() {
@@ -488,7 +507,10 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             user = Some(val.to_vec());
         } else if is(opt, "type") {
             if is(val, "normal") {
-            } else if is(val, "master") || is(val, "replica") || is(val, "slave") || is(val, "pubsub") {
+                class = Some(false);
+            } else if is(val, "pubsub") {
+                class = Some(true);
+            } else if is(val, "master") || is(val, "replica") || is(val, "slave") {
                 none = true;
             } else {
                 return Err(CmdError::err(format!("Unknown client type '{}'", lossy(val))));
@@ -520,6 +542,7 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             ctx,
             |c| {
                 id.is_none_or(|x| x == c.id)
+                    && class.is_none_or(|p| p == c.subs.is_some())
                     && addr.as_ref().is_none_or(|a| c.addr.to_string().as_bytes() == a.as_slice())
                     && laddr.as_ref().is_none_or(|a| c.laddr.to_string().as_bytes() == a.as_slice())
             },

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lists;
 pub mod memory;
 pub mod replication;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -38,4 +39,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     sort::COMMANDS,
     replication::COMMANDS,
     memory::COMMANDS,
+    pubsub::COMMANDS,
 ];

@@ -678,9 +678,9 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "current_eviction_exceeded_time", &0);
             kv(s, "keyspace_hits", &st.keyspace_hits);
             kv(s, "keyspace_misses", &st.keyspace_misses);
-            kv(s, "pubsub_channels", &0);
-            kv(s, "pubsub_patterns", &0);
-            kv(s, "pubsubshard_channels", &0);
+            kv(s, "pubsub_channels", &srv.pubsub.channels.len());
+            kv(s, "pubsub_patterns", &srv.pubsub.patterns.len());
+            kv(s, "pubsubshard_channels", &srv.pubsub.shard.len());
             kv(s, "latest_fork_usec", &srv.persistence.last_fork_usec);
             kv(s, "total_forks", &srv.persistence.forks);
             kv(s, "migrate_cached_sockets", &0);
@@ -702,6 +702,7 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "io_threaded_reads_processed", &0);
             kv(s, "io_threaded_writes_processed", &0);
             kv(s, "client_query_buffer_limit_disconnections", &st.client_qbuf_limit_disconnections);
+            kv(s, "client_output_buffer_limit_disconnections", &st.client_output_buffer_limit_disconnections);
             return true;
         }
         "replication" => {
@@ -931,6 +932,7 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         return Err(e);
     }
     ctx.srv.config = next;
+    ctx.srv.obuf_check_at = crate::pubsub::output_check_threshold(&ctx.srv.config.client_output_buffer_limit);
     ctx.out().ok();
     Ok(())
 }
@@ -1381,9 +1383,16 @@ fn write_key_specs(out: &mut Out, spec: &CommandSpec) {
     out.set(1);
     out.map(3);
     out.bulk(b"flags");
-    out.set(2);
-    out.simple(if write { "RW" } else { "RO" });
-    out.simple(if write { "update" } else { "access" });
+    if spec.flags & flags::PUBSUB != 0 {
+        // Shard channels sit in key positions (for cluster routing) but
+        // are not keys.
+        out.set(1);
+        out.simple("not_key");
+    } else {
+        out.set(2);
+        out.simple(if write { "RW" } else { "RO" });
+        out.simple(if write { "update" } else { "access" });
+    }
     out.bulk(b"begin_search");
     out.map(2);
     out.bulk(b"type");
@@ -1555,7 +1564,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         return Err(CmdError::err("Invalid number of arguments specified for command"));
     }
     let positions = spec.keys_in(argc, |i| cmd.get(i + 2));
-    if positions.is_empty() {
+    if positions.is_empty() || spec.flags & flags::PUBSUB != 0 {
         return Err(CmdError::err("The command has no key arguments"));
     }
     let out = ctx.out();
