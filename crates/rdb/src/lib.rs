@@ -23,7 +23,8 @@
 //!   format.
 //! - The building blocks are public too: [`crc64()`] / [`Crc64`] (CRC-64
 //!   "Jones"), [`lzf`], [`listpack`], [`ziplist`], [`intset`], [`zipmap`],
-//!   and the numbers of the format in [`format`](mod@format).
+//!   [`stream`] (the entries inside a stream node's listpack), and the
+//!   numbers of the format in [`format`](mod@format).
 //! - [`inspect`] holds the JSON rendering and statistics behind the
 //!   `ember-rdb` command-line tool (`check`, `dump`, `stats`).
 //!
@@ -43,6 +44,7 @@ pub mod listpack;
 pub mod lzf;
 mod num;
 mod read;
+pub mod stream;
 mod value;
 mod write;
 pub mod ziplist;

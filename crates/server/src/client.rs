@@ -179,6 +179,9 @@ pub struct Client {
     /// When the output first went over the soft output buffer limit
     /// (ms since the epoch; 0: it is not over it).
     pub obuf_soft_since_ms: u64,
+    /// The ids a blocked XREAD / XREADGROUP waits past (`$` resolved when
+    /// it blocked), one per stream key.
+    pub xread_ids: Vec<ember_store::types::stream::StreamId>,
 }
 
 /// A transaction being queued (MULTI ... EXEC).
@@ -222,6 +225,7 @@ impl Client {
             blocked: None,
             subs: None,
             obuf_soft_since_ms: 0,
+            xread_ids: Vec::new(),
         }
     }
 

@@ -135,6 +135,10 @@ pub struct Config {
     pub hll_sparse_max_bytes: i64,
     /// `client-output-buffer-limit`, by class: normal, replica (slave), pubsub.
     pub client_output_buffer_limit: [ObufLimit; 3],
+    /// Largest stream node in bytes (0 = no limit).
+    pub stream_node_max_bytes: i64,
+    /// Most entries in a stream node (0 = no limit).
+    pub stream_node_max_entries: i64,
     /// Path of the config file, if the server was started with one.
     pub config_file: Option<PathBuf>,
     /// Every other parameter, by canonical name, as CONFIG GET prints it.
@@ -200,6 +204,8 @@ impl Default for Config {
                 ObufLimit { hard: 256 << 20, soft: 64 << 20, soft_seconds: 60 },
                 ObufLimit { hard: 32 << 20, soft: 8 << 20, soft_seconds: 60 },
             ],
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
             config_file: None,
             other,
         }
@@ -1019,7 +1025,6 @@ const DEFRAG: &str = "tunes active defragmentation (`activedefrag yes` is refuse
 const EVICTION: &str = "tunes eviction, which ember does not have (`maxmemory` is refused)";
 const ACL: &str = "concerns ACL users; ember has only the default user (`requirepass`)";
 const SCRIPTS: &str = "ember runs no Lua scripts or functions";
-const STREAMS: &str = "ember has no streams";
 const LAZYFREE: &str = "performance only: ember always frees large values on its lazyfree thread";
 const COSMETIC: &str = "cosmetic: ember sets no process title and prints no logo";
 
@@ -1335,8 +1340,8 @@ pub static PARAMS: &[Param] = &[
     int_field!("zset-max-listpack-entries", zset_max_listpack_entries, 0, LONG).alias("zset-max-ziplist-entries"),
     mem_field!("zset-max-listpack-value", zset_max_listpack_value, 0, ULONG).alias("zset-max-ziplist-value"),
     mem_field!("hll-sparse-max-bytes", hll_sparse_max_bytes, 0, ULONG),
-    stored("stream-node-max-bytes", Kind::Memory(0, ULONG), "4096").inert(STREAMS),
-    stored("stream-node-max-entries", Kind::Int(0, LONG), "100").inert(STREAMS),
+    mem_field!("stream-node-max-bytes", stream_node_max_bytes, 0, ULONG),
+    int_field!("stream-node-max-entries", stream_node_max_entries, 0, LONG),
     bool_field!("activerehashing", activerehashing),
     field(
         "client-output-buffer-limit",
@@ -1466,6 +1471,15 @@ impl Config {
             set_max_listpack_value: size(self.set_max_listpack_value),
             zset_max_listpack_entries: size(self.zset_max_listpack_entries),
             zset_max_listpack_value: size(self.zset_max_listpack_value),
+        }
+    }
+
+    /// The stream node limits, for ember-store.
+    pub fn stream_limits(&self) -> ember_store::types::stream::NodeLimits {
+        let size = |v: i64| v.clamp(0, i64::MAX) as usize;
+        ember_store::types::stream::NodeLimits {
+            max_bytes: size(self.stream_node_max_bytes),
+            max_entries: size(self.stream_node_max_entries),
         }
     }
 

@@ -6,11 +6,14 @@
 //! [`ElementBuf`] instead of an allocation each. DUMP and RESTORE use the
 //! owned [`RdbValue`].
 
+use ember_rdb::stream::{parse_node, NodeWriter};
 use ember_rdb::{ElementBuf, RdbValue, ValueRef};
+use ember_store::types::stream::{Consumer, Group, LoadedEntry, PendingEntry, Stream, StreamId};
 use ember_store::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 use ember_store::{EncodingConfig, StrValue, Value};
 
-/// The RDB form of a stored value, borrowing it: a string's bytes directly
+/// The RDB form of a stored value, borrowing it (not for streams: see
+/// [`stream_to_rdb`]): a string's bytes directly
 /// (an `int` is formatted into `buf`), a collection's elements copied into
 /// `buf` (cleared first).
 pub fn to_rdb_ref<'a>(value: &'a Value, buf: &'a mut ElementBuf) -> ValueRef<'a> {
@@ -46,7 +49,154 @@ pub fn to_rdb_ref<'a>(value: &'a Value, buf: &'a mut ElementBuf) -> ValueRef<'a>
 
 /// The RDB form of a stored value, owned (DUMP).
 pub fn to_rdb(value: &Value) -> RdbValue {
-    to_rdb_ref(value, &mut ElementBuf::new()).to_owned()
+    match value {
+        Value::Stream(s) => stream_to_rdb(s),
+        _ => to_rdb_ref(value, &mut ElementBuf::new()).to_owned(),
+    }
+}
+
+fn rid(id: StreamId) -> ember_rdb::StreamId {
+    ember_rdb::StreamId { ms: id.ms, seq: id.seq }
+}
+
+fn sid(id: ember_rdb::StreamId) -> StreamId {
+    StreamId::new(id.ms, id.seq)
+}
+
+/// A stream in RDB form: one listpack per node in Redis's layout (master
+/// entry, same-field compression, tombstones kept), the metadata, and the
+/// consumer groups with their PELs.
+pub fn stream_to_rdb(s: &Stream) -> RdbValue {
+    let mut nodes = Vec::with_capacity(s.node_count());
+    s.for_each_node(|master, fields, entries| {
+        let fields: Vec<&[u8]> = fields.collect();
+        let mut w = NodeWriter::new(&fields);
+        let mut pairs: Vec<(&[u8], &[u8])> = Vec::new();
+        for (deleted, _, e) in entries {
+            pairs.clear();
+            pairs.extend(e.pairs());
+            w.push(rid(master), rid(e.id), deleted, &pairs);
+        }
+        // A node is at most a few KiB (stream-node-max-bytes): far from
+        // the 4 GiB a listpack can describe.
+        let listpack = w.finish().expect("stream node under 4 GiB");
+        nodes.push(ember_rdb::StreamNode { master_id: rid(master), listpack });
+    });
+    let groups = s
+        .groups()
+        .iter()
+        .map(|(name, g)| ember_rdb::StreamGroup {
+            name: name.to_vec(),
+            last_id: rid(g.last_id),
+            entries_read: Some(g.entries_read as u64),
+            pending: g
+                .pel
+                .iter()
+                .map(|(id, p)| ember_rdb::PendingEntry {
+                    id: rid(*id),
+                    delivery_time_ms: p.delivery_time as i64,
+                    delivery_count: p.delivery_count,
+                })
+                .collect(),
+            consumers: g
+                .consumers
+                .iter()
+                .map(|(name, c)| ember_rdb::StreamConsumer {
+                    name: name.to_vec(),
+                    seen_time_ms: c.seen_time as i64,
+                    active_time_ms: None,
+                    pending: c.pel.iter().map(|id| rid(*id)).collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    RdbValue::Stream(Box::new(ember_rdb::Stream {
+        nodes,
+        length: s.len(),
+        last_id: rid(s.last_id),
+        first_id: Some(rid(s.first_id)),
+        max_deleted_id: Some(rid(s.max_deleted_id)),
+        entries_added: Some(s.entries_added),
+        groups,
+    }))
+}
+
+/// A stored stream from its RDB form, checked the way Redis checks a
+/// stream it loads: node entries in increasing id order across nodes, the
+/// length equal to the live entries, no id above the last id, every
+/// consumer's pending entry in its group's PEL.
+pub fn stream_from_rdb(r: &ember_rdb::Stream) -> Result<Stream, String> {
+    let mut s = Stream::new();
+    let mut prev: Option<StreamId> = None;
+    let mut live = 0u64;
+    for node in &r.nodes {
+        let entries = parse_node(node.master_id, &node.listpack).map_err(|e| e.to_string())?;
+        let mut owned: Vec<LoadedEntry<'_>> = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let id = sid(e.id);
+            if prev.is_some_and(|p| id <= p) {
+                return Err("stream entries out of order".into());
+            }
+            prev = Some(id);
+            if !e.deleted {
+                live += 1;
+            }
+            owned.push((id, e.deleted, e.pairs.iter().map(|(f, v)| (&f[..], &v[..])).collect()));
+        }
+        s.push_loaded_node(&owned);
+    }
+    if live != r.length {
+        return Err("stream length does not match its entries".into());
+    }
+    let last_id = sid(r.last_id);
+    if prev.is_some_and(|p| p > last_id) {
+        return Err("stream entry id above the last id".into());
+    }
+    let first_id = match r.first_id {
+        Some(id) => sid(id),
+        None => s.first_entry_id().unwrap_or(StreamId::MIN),
+    };
+    let max_deleted = r.max_deleted_id.map(sid).unwrap_or(StreamId::MIN);
+    s.set_meta(last_id, first_id, max_deleted, r.entries_added.unwrap_or(r.length));
+    for g in &r.groups {
+        let entries_read = match g.entries_read {
+            Some(n) if n <= i64::MAX as u64 => n as i64,
+            _ => ember_store::types::stream::ENTRIES_READ_INVALID,
+        };
+        let mut group = Group::new(sid(g.last_id), entries_read);
+        for p in &g.pending {
+            group.pel.insert(
+                sid(p.id),
+                PendingEntry {
+                    consumer: Box::default(),
+                    delivery_time: p.delivery_time_ms.max(0) as u64,
+                    delivery_count: p.delivery_count,
+                },
+            );
+        }
+        let mut assigned = std::collections::HashSet::new();
+        for c in &g.consumers {
+            let mut consumer = Consumer { seen_time: c.seen_time_ms.max(0) as u64, ..Consumer::default() };
+            for id in &c.pending {
+                let id = sid(*id);
+                match group.pel.get_mut(&id) {
+                    Some(p) if assigned.insert(id) => p.consumer = c.name.as_slice().into(),
+                    _ => return Err("consumer pending entry not in its group's PEL, or owned twice".into()),
+                }
+                consumer.pel.insert(id);
+            }
+            if group.consumers.insert(c.name.as_slice().into(), consumer).is_some() {
+                return Err("duplicate consumer".into());
+            }
+        }
+        if assigned.len() != group.pel.len() {
+            return Err("pending entry without a consumer".into());
+        }
+        if s.groups_mut().insert(g.name.as_slice().into(), group).is_some() {
+            return Err("duplicate consumer group".into());
+        }
+    }
+    Ok(s)
 }
 
 /// A stored value from its borrowed RDB form, with the encodings `config`
@@ -74,7 +224,9 @@ pub fn from_rdb_ref(value: &ValueRef<'_>, config: &EncodingConfig) -> Result<Val
 pub fn from_rdb(value: &RdbValue, config: &EncodingConfig) -> Result<Value, String> {
     match value.to_ref(&mut ElementBuf::new()) {
         Some(r) => from_rdb_ref(&r, config),
-        None if matches!(value, RdbValue::Stream(_)) => Err("streams are not supported by ember yet".into()),
-        None => Err("module values are not supported by ember".into()),
+        None => match value {
+            RdbValue::Stream(s) => Ok(Value::Stream(Box::new(stream_from_rdb(s)?))),
+            _ => Err("module values are not supported by ember".into()),
+        },
     }
 }

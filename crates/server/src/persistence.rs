@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ember_rdb::{AuxFields, ElementBuf, EncodingLimits, Item, ItemRef, Reader, WriteOptions, Writer};
-use ember_store::Store;
+use ember_store::{Store, Value};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
 
@@ -141,8 +141,12 @@ pub fn write_rdb<W: Write>(store: &Store, config: &Config, out: W, used_mem: u64
             if result.is_err() {
                 return;
             }
-            let value = glue::to_rdb_ref(entry.value(), &mut elements);
             let expire = entry.expire_at().map(|t| t as i64);
+            if let Value::Stream(s) = entry.value() {
+                result = w.write_key(key, &glue::stream_to_rdb(s), expire).map_err(rdb_err);
+                return;
+            }
+            let value = glue::to_rdb_ref(entry.value(), &mut elements);
             result = w.write_key_ref(key, &value, expire).map_err(rdb_err);
         });
         result?;
@@ -317,7 +321,7 @@ pub fn load_from(store: &mut Store, config: &Config, path: &Path) -> Result<(u64
                 continue;
             }
             Some(ItemRef::Entry(e)) => (e.key, Ok(e.value), e.expire_ms),
-            // Streams and module values, which ember cannot hold.
+            // Streams and module values (refused by glue).
             Some(ItemRef::Item(Item::Entry(e))) => (&e.key[..], Err(&e.value), e.expire_ms),
             Some(ItemRef::Item(_)) => continue,
         };

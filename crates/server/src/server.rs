@@ -1183,6 +1183,8 @@ fn upper(name: &'static str) -> &'static str {
         "latency" => "LATENCY",
         "memory" => "MEMORY",
         "pubsub" => "PUBSUB",
+        "xgroup" => "XGROUP",
+        "xinfo" => "XINFO",
         _ => "the command",
     }
 }

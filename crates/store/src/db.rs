@@ -426,6 +426,7 @@ impl Db {
                     Value::Str(_) | Value::List(_) | Value::Hash(_) => {}
                     Value::Set(b) => prefetch(&**b),
                     Value::ZSet(b) => prefetch(&**b),
+                    Value::Stream(b) => prefetch(&**b),
                 }
             }
             if let Some(due) = ahead[i % PREFETCH_AHEAD].replace(node) {

@@ -7,7 +7,7 @@
 //! APPEND / SETRANGE). Short strings of either byte encoding live inline in
 //! the value without a heap allocation.
 
-use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 use std::fmt;
 
 /// The longest string a plain write stores with the `embstr` encoding.
@@ -374,8 +374,8 @@ impl From<i64> for StrValue {
 
 /// A stored value, 24 bytes. Lists and hashes are 16-byte handles held
 /// inline (a small one is a single heap buffer, see [`List`] and [`Hash`]);
-/// sets and sorted sets are boxed.
-/// `#[non_exhaustive]`: more types (streams, ...) may be added; match with a
+/// sets, sorted sets and streams are boxed.
+/// `#[non_exhaustive]`: more types may be added; match with a
 /// wildcard arm that answers WRONGTYPE.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -390,6 +390,8 @@ pub enum Value {
     Set(Box<Set>),
     /// A sorted set (TYPE `zset`).
     ZSet(Box<ZSet>),
+    /// A stream (TYPE `stream`).
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -398,7 +400,8 @@ impl Value {
         Value::Str(StrValue::from_bytes(bytes))
     }
 
-    /// The TYPE name: `"string"`, `"list"`, `"hash"`, `"set"`, `"zset"`.
+    /// The TYPE name: `"string"`, `"list"`, `"hash"`, `"set"`, `"zset"`,
+    /// `"stream"`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
@@ -406,6 +409,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -417,6 +421,7 @@ impl Value {
             Value::Hash(h) => h.encoding_name(),
             Value::Set(s) => s.encoding_name(),
             Value::ZSet(z) => z.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -429,6 +434,11 @@ impl Value {
             Value::Hash(h) => h.len(),
             Value::Set(s) => s.len(),
             Value::ZSet(z) => z.len(),
+            // Like Redis: one per node, plus each group's PEL entries and
+            // consumers.
+            Value::Stream(s) => {
+                s.node_count() + s.groups().values().map(|g| 1 + g.pel.len() + g.consumers.len()).sum::<usize>()
+            }
         }
     }
 
@@ -442,6 +452,7 @@ impl Value {
             Value::Hash(h) => h.heap_bytes_sampled(samples),
             Value::Set(s) => std::mem::size_of::<Set>() + s.heap_bytes_sampled(samples),
             Value::ZSet(z) => std::mem::size_of::<ZSet>() + z.heap_size_sampled(samples),
+            Value::Stream(st) => std::mem::size_of::<Stream>() + st.heap_bytes(),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod replication;
 pub mod server;
 pub mod sets;
 pub mod sort;
+pub mod streams;
 pub mod strings;
 pub mod syntax;
 pub mod transactions;
@@ -40,4 +41,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     replication::COMMANDS,
     memory::COMMANDS,
     pubsub::COMMANDS,
+    streams::COMMANDS,
 ];

@@ -1,6 +1,7 @@
 //! Collection types: [`list::List`], [`hash::Hash`], [`set::Set`] and
 //! [`zset::ZSet`], each with Redis's compact small encoding and its large
-//! encoding, switching at the thresholds in [`EncodingConfig`].
+//! encoding, switching at the thresholds in [`EncodingConfig`], and
+//! [`stream::Stream`] (packed nodes of entries, consumer groups).
 //! [`dict::Dict`] is the SCAN-safe hash map behind the large encodings of
 //! hashes, sets and sorted sets.
 
@@ -8,6 +9,7 @@ pub mod dict;
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod stream;
 pub mod zset;
 
 /// The encoding thresholds (Redis's `*-max-listpack-*` / `*-max-intset-*`
