@@ -270,6 +270,7 @@ fn main() -> Result<()> {
                 ("hashes of 10 small fields", mem::Shape::SmallHashes),
                 ("lists of 10 small elements", mem::Shape::SmallLists),
                 ("sets of 10 small members", mem::Shape::SmallSets),
+                ("stream entries (XADD * with 2 small fields, per entry)", mem::Shape::StreamEntries),
             ] {
                 if !wanted.iter().any(|p| name.starts_with(p.as_str())) {
                     continue;

@@ -26,6 +26,9 @@ pub enum Shape {
     SmallLists,
     /// `set:NNNNNNNN` with 10 small (non-integer) members.
     SmallSets,
+    /// One stream, one `XADD stream * field1 value1 field2 NNNNNNNN` per
+    /// "key" (figures are per entry).
+    StreamEntries,
 }
 
 fn rss_bytes(pid: u32) -> Result<u64> {
@@ -95,6 +98,10 @@ pub fn measure(binary: &Path, port: u16, keys: usize, shape: Shape) -> Result<(f
                         }
                         let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
                         encode(&mut req, &refs);
+                    }
+                    Shape::StreamEntries => {
+                        let v = format!("{i:08}");
+                        encode(&mut req, &[b"XADD", b"stream", b"*", b"field1", b"value1", b"field2", v.as_bytes()]);
                     }
                     Shape::SmallLists | Shape::SmallSets => {
                         let (cmd, prefix): (&[u8], &str) =

@@ -230,3 +230,58 @@ pub fn from_rdb(value: &RdbValue, config: &EncodingConfig) -> Result<Value, Stri
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ember_store::types::stream::NodeLimits;
+
+    /// A stream with varied entries: integer-looking and long values,
+    /// differing fields, tombstones, several nodes split by bytes.
+    fn sample(limits: NodeLimits) -> Stream {
+        let mut s = Stream::new();
+        let long = vec![b'x'; 300];
+        for i in 0..400u64 {
+            let v = i.to_string();
+            let id = StreamId::new(1_700_000_000_000 + i / 3, i % 3);
+            let pairs: Vec<(&[u8], &[u8])> = match i % 5 {
+                0 => vec![(b"name", b"alice"), (b"n", v.as_bytes())],
+                1 => vec![(b"name", &long), (b"n", b"-4097")],
+                2 => vec![(b"other", b"")],
+                _ => vec![(b"name", v.as_bytes()), (b"n", b"007")],
+            };
+            s.append(id, &pairs, limits);
+        }
+        s.delete(&[StreamId::new(1_700_000_000_000, 1), StreamId::new(1_700_000_000_050, 2)]);
+        s
+    }
+
+    /// The listpack sizes the store tracks (behind Redis's node-split
+    /// rule) are those of the listpacks the RDB writer produces.
+    #[test]
+    fn tracked_node_sizes_match_written_listpacks() {
+        for limits in [NodeLimits::default(), NodeLimits { max_bytes: 1000, max_entries: 0 }] {
+            let s = sample(limits);
+            let RdbValue::Stream(r) = stream_to_rdb(&s) else { panic!("not a stream") };
+            let written: Vec<u64> = r.nodes.iter().map(|n| n.listpack.len() as u64).collect();
+            assert_eq!(s.node_listpack_sizes(), written);
+            assert!(written.len() > 4, "several nodes: {}", written.len());
+            assert!(written.iter().all(|&b| b < limits.max_bytes as u64 + 400), "{written:?}");
+        }
+    }
+
+    #[test]
+    fn streams_round_trip_through_rdb_form() {
+        let mut s = sample(NodeLimits::default());
+        s.groups_mut().insert(b"g".as_slice().into(), Group::new(StreamId::new(1_700_000_000_001, 0), 4));
+        let g = s.group_mut(b"g").unwrap();
+        g.consumer_or_create(b"alice", 5);
+        g.assign(StreamId::new(1_700_000_000_000, 0), b"alice", 9, 2);
+        let back = stream_from_rdb(match &stream_to_rdb(&s) {
+            RdbValue::Stream(r) => r,
+            _ => unreachable!(),
+        })
+        .unwrap();
+        assert_eq!(back, s);
+    }
+}

@@ -7,8 +7,61 @@ mod common;
 
 use common::hs_diff::{check, Sequences};
 
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// 400 entries of varied sizes (node splits by bytes and by count), then
+/// approximate and exact trims, XINFO's node counts after each.
+fn node_split_lines() -> Vec<&'static str> {
+    let mut v = Vec::new();
+    for i in 0..400u64 {
+        let value = match i % 4 {
+            0 => "x".repeat((i as usize * 7) % 200),
+            1 => format!("{}", i * 1000),
+            2 => "-5".to_string(),
+            _ => "y".repeat(70),
+        };
+        let fields = if i % 9 == 0 { "other" } else { "f" };
+        v.push(leak(format!("XADD s {}-{} {fields} {value} g {i}", 1000 + i / 2, i % 2)));
+    }
+    for line in [
+        "XINFO STREAM s",
+        "XDEL s 1000-0 1000-1 1001-0",
+        "XINFO STREAM s",
+        "XTRIM s MAXLEN ~ 350",
+        "XINFO STREAM s",
+        "XTRIM s MAXLEN ~ 100 LIMIT 30",
+        "XINFO STREAM s",
+        "XTRIM s MINID ~ 1150",
+        "XINFO STREAM s",
+        "XTRIM s MAXLEN = 77",
+        "XINFO STREAM s",
+        "XADD s MAXLEN ~ 40 1300-0 f v",
+        "XLEN s",
+        "XADD s MINID 1290 1300-1 f v",
+        "XINFO STREAM s",
+        "!ember CONFIG SET stream-node-max-entries 3",
+        "!ember CONFIG SET stream-node-max-bytes 0",
+        "XADD t 1-1 a b",
+        "XADD t 1-2 a b",
+        "XADD t 1-3 a b",
+        "XADD t 1-4 a b",
+        "XADD t 1-5 a b",
+        "XINFO STREAM t",
+        "XTRIM t MAXLEN ~ 1",
+        "XINFO STREAM t",
+        "!ember CONFIG SET stream-node-max-entries 100",
+        "!ember CONFIG SET stream-node-max-bytes 4096",
+    ] {
+        v.push(line);
+    }
+    v
+}
+
 fn stream_sequences() -> Sequences {
     vec![
+        ("node splits and approximate trims", node_split_lines()),
         (
             "xadd ids and errors",
             vec![
@@ -251,6 +304,12 @@ fn stream_sequences() -> Sequences {
                 "MULTI",
                 "XREAD BLOCK 0 STREAMS s $",
                 "EXEC",
+                "COMMAND GETKEYS XREAD COUNT 1 BLOCK 0 STREAMS a b 0 0",
+                "COMMAND GETKEYS XREADGROUP GROUP g c NOACK STREAMS a 0",
+                "COMMAND GETKEYS XREAD STREAMS a b 0",
+                "COMMAND GETKEYS XADD s * a b",
+                "COMMAND GETKEYS XGROUP CREATE s g $",
+                "COMMAND GETKEYS XINFO STREAM s",
             ],
         ),
         (

@@ -46,9 +46,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         .syntax("key <MAXLEN | MINID> [= | ~] threshold [LIMIT count]")
         .complexity("O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation."),
     CommandSpec::new("xread", -4, READONLY | BLOCKING | MOVABLE_KEYS, S, NOKEYS, "stream", "5.0.0", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", xread)
+        .keys_fn(read_keys)
         .syntax("[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]")
         .complexity("For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data."),
     CommandSpec::new("xreadgroup", -7, WRITE | BLOCKING | MOVABLE_KEYS, S, NOKEYS, "stream", "5.0.0", "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", xreadgroup)
+        .keys_fn(read_keys)
         .syntax("GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]")
         .complexity("For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data."),
     CommandSpec::new("xack", -4, WRITE | FAST, S, K1, "stream", "5.0.0", "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", xack)
@@ -207,6 +209,30 @@ static XINFO_SUBCOMMANDS: &[CommandSpec] = &[
     .sub("xinfo|help")
     .complexity("O(1)"),
 ];
+
+/// XREAD / XREADGROUP keys: the first half of the arguments after
+/// `STREAMS`, found by skipping the options (nothing when there is no
+/// `STREAMS`).
+fn read_keys<'a>(argc: usize, arg: &dyn Fn(usize) -> Option<&'a [u8]>) -> Vec<usize> {
+    let mut i = 1;
+    while i < argc {
+        let a = arg(i).unwrap_or_default();
+        if is(a, "block") || is(a, "count") {
+            i += 2;
+        } else if is(a, "group") {
+            i += 3;
+        } else if is(a, "noack") {
+            i += 1;
+        } else if is(a, "streams") {
+            // Redis's key spec: half of what follows (rounded down).
+            let rest = argc - i - 1;
+            return (i + 1..i + 1 + rest / 2).collect();
+        } else {
+            break;
+        }
+    }
+    Vec::new()
+}
 
 // ---- ids and replies ----------------------------------------------------------
 

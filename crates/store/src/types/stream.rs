@@ -131,6 +131,48 @@ struct Node {
     total: u32,
     /// Entries not deleted.
     live: u32,
+    /// The size Redis's listpack for this node would have, less its two
+    /// master counters (see [`Node::redis_bytes`]): node splits follow
+    /// Redis's `stream-node-max-bytes` rule exactly.
+    lp_rest: u32,
+}
+
+/// Bytes of a listpack integer element (encoding + back-length).
+fn lp_int_size(v: i64) -> u32 {
+    let body = match v {
+        0..=127 => 1,
+        -4096..=4095 => 2,
+        -32_768..=32_767 => 3,
+        -8_388_608..=8_388_607 => 4,
+        -2_147_483_648..=2_147_483_647 => 5,
+        _ => 9,
+    };
+    body + 1
+}
+
+/// Bytes of a listpack element holding `b` (an integer element when `b`
+/// is the canonical form of one, as listpacks store it).
+fn lp_str_size(b: &[u8]) -> u32 {
+    if let Some(v) = crate::value::parse_canonical_i64(b) {
+        return lp_int_size(v);
+    }
+    let len = b.len();
+    let header = if len <= 63 {
+        1
+    } else if len <= 4095 {
+        2
+    } else {
+        5
+    };
+    let entry = header + len;
+    let back = match entry {
+        0..=127 => 1,
+        128..=16_382 => 2,
+        16_383..=2_097_150 => 3,
+        2_097_151..=268_435_454 => 4,
+        _ => 5,
+    };
+    u32::try_from(entry + back).unwrap_or(u32::MAX)
 }
 
 /// Where an entry is in its node, decoded.
@@ -150,12 +192,22 @@ impl Node {
     fn new<'a>(fields: impl Iterator<Item = &'a [u8]> + Clone, n: usize) -> Node {
         let mut buf = Vec::new();
         put_varint(&mut buf, n as u64);
+        // Header, terminator, num-fields and the master terminator.
+        let mut lp_rest = 7 + lp_int_size(n as i64) + lp_int_size(0);
         for f in fields {
             put_varint(&mut buf, f.len() as u64);
             buf.extend_from_slice(f);
+            lp_rest = lp_rest.saturating_add(lp_str_size(f));
         }
         let fields_end = buf.len() as u32;
-        Node { buf, fields_end, total: 0, live: 0 }
+        Node { buf, fields_end, total: 0, live: 0, lp_rest }
+    }
+
+    /// The size of this node as a Redis listpack.
+    fn redis_bytes(&self) -> u64 {
+        u64::from(self.lp_rest)
+            + u64::from(lp_int_size(i64::from(self.live)))
+            + u64::from(lp_int_size(i64::from(self.total - self.live)))
     }
 
     fn master_field_count(&self) -> usize {
@@ -179,6 +231,22 @@ impl Node {
 
     fn push(&mut self, master: StreamId, id: StreamId, pairs: &[(&[u8], &[u8])]) {
         let same = self.same_fields(pairs);
+        let n = pairs.len() as i64;
+        // flags, ms-diff, seq-diff, lp-count (and num-fields).
+        let mut lp = 2
+            + lp_int_size((id.ms - master.ms) as i64)
+            + lp_int_size(id.seq.wrapping_sub(master.seq) as i64)
+            + lp_int_size(if same { 3 + n } else { 4 + 2 * n });
+        if !same {
+            lp += lp_int_size(n);
+        }
+        for (f, v) in pairs {
+            lp = lp.saturating_add(lp_str_size(v));
+            if !same {
+                lp = lp.saturating_add(lp_str_size(f));
+            }
+        }
+        self.lp_rest = self.lp_rest.saturating_add(lp);
         self.buf.push(if same { SAME_FIELDS } else { 0 });
         put_varint(&mut self.buf, id.ms - master.ms);
         put_varint(&mut self.buf, id.seq);
@@ -565,11 +633,19 @@ impl Stream {
     /// and `pairs` non-empty.
     pub fn append(&mut self, id: StreamId, pairs: &[(&[u8], &[u8])], limits: NodeLimits) {
         debug_assert!(id > self.last_id || (self.entries_added == 0 && self.length == 0));
+        // Redis's rule: a new node when the last one's listpack plus the
+        // new fields and values would reach stream-node-max-bytes (0 or
+        // above 1 GiB: 1 GiB), or it holds stream-node-max-entries entries
+        // (deleted ones included; 0: no limit).
         let fits = match self.nodes.last_key_value() {
             Some((_, n)) => {
-                let size: usize = pairs.iter().map(|(f, v)| f.len() + v.len() + 4).sum::<usize>() + 8;
-                (limits.max_entries == 0 || (n.total as usize) < limits.max_entries)
-                    && (limits.max_bytes == 0 || n.buf.len() + size < limits.max_bytes)
+                let elements: u64 = pairs.iter().map(|(f, v)| (f.len() + v.len()) as u64).sum();
+                let max_bytes = match limits.max_bytes as u64 {
+                    0 => 1 << 30,
+                    b => b.min(1 << 30),
+                };
+                n.redis_bytes() + elements < max_bytes
+                    && (limits.max_entries == 0 || (n.total as usize) < limits.max_entries)
                     && n.total < u32::MAX
             }
             None => false,
@@ -870,6 +946,12 @@ impl Stream {
         self.first_id = first_id;
         self.max_deleted_id = max_deleted_id;
         self.entries_added = entries_added;
+    }
+
+    /// The size each node has as a Redis listpack, in order (what the RDB
+    /// writer produces; tests compare the two).
+    pub fn node_listpack_sizes(&self) -> Vec<u64> {
+        self.nodes.values().map(Node::redis_bytes).collect()
     }
 
     /// Every node: its master id, master fields and entries (deleted ones
