@@ -126,8 +126,9 @@ pub enum ReplyMode {
 pub struct Client {
     /// Unique, increasing id (CLIENT ID).
     pub id: u64,
-    /// The socket.
-    pub stream: TcpStream,
+    /// The socket (`None` for the scripting engine's own client, which
+    /// has no connection).
+    pub stream: Option<TcpStream>,
     /// Peer address.
     pub addr: SocketAddr,
     /// Local address.
@@ -197,6 +198,27 @@ impl Client {
     /// A client for a freshly accepted socket.
     pub fn new(id: u64, stream: TcpStream, addr: SocketAddr, now_ms: u64, authenticated: bool) -> Client {
         let laddr = stream.local_addr().unwrap_or(addr);
+        Client::with_stream(id, Some(stream), addr, laddr, now_ms, authenticated)
+    }
+
+    /// The client a script's `redis.call` runs commands as: no socket,
+    /// authenticated, never in the client list, and `in_exec` so blocking
+    /// commands do not block.
+    pub fn detached(id: u64, now_ms: u64) -> Client {
+        let addr = SocketAddr::from(([0, 0, 0, 0], 0));
+        let mut c = Client::with_stream(id, None, addr, addr, now_ms, true);
+        c.in_exec = true;
+        c
+    }
+
+    fn with_stream(
+        id: u64,
+        stream: Option<TcpStream>,
+        addr: SocketAddr,
+        laddr: SocketAddr,
+        now_ms: u64,
+        authenticated: bool,
+    ) -> Client {
         Client {
             id,
             stream,
@@ -229,9 +251,9 @@ impl Client {
         }
     }
 
-    /// The raw file descriptor.
+    /// The raw file descriptor (-1 for a detached client).
     pub fn fd(&self) -> i32 {
-        self.stream.as_raw_fd()
+        self.stream.as_ref().map_or(-1, |s| s.as_raw_fd())
     }
 
     /// One line of CLIENT LIST / CLIENT INFO, in Redis's field order.

@@ -1024,7 +1024,8 @@ const TLS: &str = "tunes TLS, which ember does not have (`tls-port` is refused)"
 const DEFRAG: &str = "tunes active defragmentation (`activedefrag yes` is refused)";
 const EVICTION: &str = "tunes eviction, which ember does not have (`maxmemory` is refused)";
 const ACL: &str = "concerns ACL users; ember has only the default user (`requirepass`)";
-const SCRIPTS: &str = "ember runs no Lua scripts or functions";
+const SCRIPTS: &str =
+    "a script runs to completion without serving other clients (no BUSY replies; SCRIPT KILL replies NOTBUSY)";
 const LAZYFREE: &str = "performance only: ember always frees large values on its lazyfree thread";
 const COSMETIC: &str = "cosmetic: ember sets no process title and prints no logo";
 

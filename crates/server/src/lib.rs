@@ -14,6 +14,7 @@
 //! - [`client`]: per-connection state and the reply writer.
 //! - [`pubsub`]: channel/pattern subscriptions, message delivery and
 //!   client output buffer limits.
+//! - [`scripting`]: the Lua engine behind EVAL and friends.
 //! - [`clock`]: the loop's clock (wall clock once per turn, cheap monotonic
 //!   microseconds for command durations).
 //!
@@ -35,6 +36,7 @@ pub mod log;
 pub mod persistence;
 pub mod process;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod slowlog;
 

@@ -234,6 +234,9 @@ pub struct Shared {
     /// Output size above which a client's `client-output-buffer-limit` is
     /// checked after a command (`usize::MAX`: no normal or pubsub limit).
     pub obuf_check_at: usize,
+    /// The Lua engine and script cache, created on first use (taken out
+    /// while a script runs: see `scripting::Scripting::run`).
+    pub scripting: Option<Box<crate::scripting::Scripting>>,
 }
 
 /// Values whose free effort exceeds this are freed on the lazyfree thread
@@ -354,6 +357,7 @@ impl Server {
             cmd_start_us: 0,
             pubsub: Default::default(),
             obuf_check_at: crate::pubsub::output_check_threshold(&config.client_output_buffer_limit),
+            scripting: None,
             config,
         };
         Ok(Server { epoll, signals, expire_timer, expire_resume: None, pending_spare: Vec::new(), shared })
@@ -767,7 +771,11 @@ impl Server {
         let mut written = 0;
         let mut failed = false;
         while written < c.out.buf.len() {
-            match (&c.stream).write(&c.out.buf[written..]) {
+            let Some(stream) = c.stream.as_ref() else {
+                failed = true;
+                break;
+            };
+            match (&*stream).write(&c.out.buf[written..]) {
                 Ok(0) => {
                     failed = true;
                     break;
@@ -1068,7 +1076,9 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
         st.failed_calls += 1;
         reply_error(srv, ctx.client, e);
     }
-    if srv.dirty > dirty_before && !srv.events.is_idle() {
+    // A script's own commands touched the keys they changed; EVAL's
+    // declared keys need not have been written.
+    if srv.dirty > dirty_before && !srv.events.is_idle() && spec.group != "scripting" {
         let client = &*ctx.client;
         spec.for_each_key(cmd, |p| srv.events.touched(client.db, cmd.arg(p)));
     }
@@ -1185,6 +1195,7 @@ fn upper(name: &'static str) -> &'static str {
         "pubsub" => "PUBSUB",
         "xgroup" => "XGROUP",
         "xinfo" => "XINFO",
+        "script" => "SCRIPT",
         _ => "the command",
     }
 }
@@ -1209,7 +1220,11 @@ fn unknown_command(cmd: &Command<'_>) -> CmdError {
 
 fn feed_monitor(srv: &mut Shared, client: &Client, cmd: &Command<'_>, _now_ms: u64) {
     let us = unix_us();
-    let mut line = format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, client.db, client.addr);
+    let mut line = if client.stream.is_some() {
+        format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, client.db, client.addr)
+    } else {
+        format!("+{}.{:06} [{} lua]", us / 1_000_000, us % 1_000_000, client.db)
+    };
     for a in cmd.iter() {
         line.push_str(" \"");
         for &b in a {

@@ -197,3 +197,46 @@ fn pubsub_through_the_client_library() {
     let receivers: i64 = publisher.publish("news", "nobody").unwrap();
     assert_eq!(receivers, 0);
 }
+
+/// A redis-py style lock through `redis::Script` (EVALSHA first, EVAL on
+/// NOSCRIPT): acquire with SET NX PX, release with compare-and-delete.
+#[test]
+fn lock_with_scripts() {
+    let s = Server::ember(&[]);
+    let mut con = client(&s);
+    let release = redis::Script::new(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+    );
+    let extend = redis::Script::new(
+        "if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end \
+         return redis.call('pexpire', KEYS[1], ARGV[2])",
+    );
+    let opts = redis::SetOptions::default()
+        .conditional_set(redis::ExistenceCheck::NX)
+        .with_expiration(redis::SetExpiry::PX(30_000));
+    let got: Option<String> = con.set_options("lock:a", "token-1", opts).unwrap();
+    assert_eq!(got.as_deref(), Some("OK"));
+    let again: Option<String> = con.set_options("lock:a", "token-2", opts).unwrap();
+    assert_eq!(again, None, "the lock is held");
+    // Not the owner: nothing happens. The first call loads the script.
+    let n: i64 = release.key("lock:a").arg("token-2").invoke(&mut con).unwrap();
+    assert_eq!(n, 0);
+    let n: i64 = extend.key("lock:a").arg("token-1").arg(60_000).invoke(&mut con).unwrap();
+    assert_eq!(n, 1);
+    let ttl: i64 = con.pttl("lock:a").unwrap();
+    assert!(ttl > 30_000 && ttl <= 60_000, "pttl {ttl}");
+    // The owner releases (EVALSHA hits the cache now).
+    let n: i64 = release.key("lock:a").arg("token-1").invoke(&mut con).unwrap();
+    assert_eq!(n, 1);
+    let exists: bool = con.exists("lock:a").unwrap();
+    assert!(!exists);
+    // After SCRIPT FLUSH, invoke falls back to loading the script again.
+    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut con).unwrap();
+    let n: i64 = release.key("lock:a").arg("token-1").invoke(&mut con).unwrap();
+    assert_eq!(n, 0);
+    // Script errors reach the client as errors.
+    let bad = redis::Script::new("return redis.call('incr', KEYS[1])");
+    let _: () = con.set("text", "x").unwrap();
+    let e = bad.key("text").invoke::<i64>(&mut con).unwrap_err();
+    assert!(e.to_string().contains("value is not an integer or out of range"), "{e}");
+}

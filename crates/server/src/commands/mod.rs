@@ -14,6 +14,7 @@ pub mod lists;
 pub mod memory;
 pub mod pubsub;
 pub mod replication;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -42,4 +43,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     memory::COMMANDS,
     pubsub::COMMANDS,
     streams::COMMANDS,
+    scripting::COMMANDS,
 ];

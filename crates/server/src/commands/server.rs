@@ -589,8 +589,9 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "allocator_resident", &rss);
             kv(s, "total_system_memory", &sys);
             kv(s, "total_system_memory_human", &human_bytes(sys));
-            kv(s, "used_memory_lua", &0);
-            kv(s, "used_memory_scripts", &0);
+            let lua = srv.scripting.as_ref().map_or(0, |e| e.used_memory());
+            kv(s, "used_memory_lua", &lua);
+            kv(s, "used_memory_scripts", &srv.scripting.as_ref().map_or(0, |e| e.scripts_memory()));
             kv(s, "maxmemory", &srv.config.maxmemory);
             kv(s, "maxmemory_human", &human_bytes(srv.config.maxmemory));
             kv(s, "maxmemory_policy", &srv.config.maxmemory_policy);
@@ -1564,6 +1565,11 @@ fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         return Err(CmdError::err("Invalid number of arguments specified for command"));
     }
     let positions = spec.keys_in(argc, |i| cmd.get(i + 2));
+    if positions.is_empty() && spec.flags & crate::command::flags::NO_MANDATORY_KEYS != 0 {
+        // EVAL with numkeys 0: keys are optional, none were given.
+        ctx.out().array(0);
+        return Ok(());
+    }
     if positions.is_empty() || spec.flags & flags::PUBSUB != 0 {
         return Err(CmdError::err("The command has no key arguments"));
     }

@@ -1,0 +1,537 @@
+//! Differential tests of Lua scripting (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO,
+//! SCRIPT) against a real `redis-server` (7.0): conversions both ways in
+//! RESP2 and RESP3, error texts (compile, runtime, `redis.call` errors with
+//! their `script: <sha>, on @user_script:N.` suffix), global protection,
+//! pcall, the `cjson` and `bit` libraries, script flags, SCRIPT
+//! subcommands, EVAL inside MULTI; plus semantics both servers must show:
+//! a script's write invalidates a WATCH and wakes a blocked client, and
+//! commandstats count EVAL and the commands it ran.
+
+mod common;
+
+use common::{show, Conn, Frame, Server};
+
+type Sequences = Vec<(&'static str, Vec<&'static str>)>;
+
+fn sequences() -> Sequences {
+    vec![
+        (
+            "lua to redis conversions",
+            vec![
+                "EVAL \"return {1,2,3,'a',nil,4}\" 0 => *4 :1 :2 :3 \"a\"",
+                "EVAL \"return {1.9,-2.7,true,false,{ok='x'},{err='My err'}}\" 0",
+                "EVAL \"return {err='My err'}\" 0 => -My err",
+                "EVAL \"return {err='ERR'}\" 0",
+                "EVAL \"return {ok='a',err='b'}\" 0",
+                "EVAL \"return {err='a\\r\\nb'}\" 0",
+                "EVAL \"return redis.status_reply('a\\r\\nb')\" 0",
+                "EVAL \"return true\" 0 => :1",
+                "EVAL \"return false\" 0",
+                "EVAL \"return nil\" 0",
+                "EVAL \"local x = 1\" 0",
+                "EVAL \"return 3.99\" 0 => :3",
+                "EVAL \"return -3.99\" 0 => :-3",
+                "EVAL \"return 'x'\" 0 => \"x\"",
+                "EVAL \"return {1,{2,{3}}}\" 0",
+                "EVAL \"return {1, 2, 3, [5] = 5}\" 0",
+                "EVAL \"return 9007199254740993\" 0",
+                "EVAL \"return -1e30\" 0",
+                "EVAL \"return 0/0\" 0",
+                "EVAL \"return {1/0}\" 0",
+                "EVAL \"return {double=3.5}\" 0",
+                "EVAL \"return {double=0.1}\" 0",
+                "EVAL \"return {double=1/0}\" 0",
+                "EVAL \"return {big_number='12345678901234567890'}\" 0",
+                "EVAL \"return {set={a=true}}\" 0",
+                "EVAL \"return {map={a=1}}\" 0",
+                "EVAL \"return {map={a={1,2}}}\" 0",
+                "EVAL \"return {verbatim_string={format='txt',string='hi'}}\" 0",
+                "EVAL \"return {err=1}\" 0",
+                "EVAL \"return {ok=1}\" 0",
+                "EVAL \"return redis.setresp(3)\" 0",
+                "EVAL \"redis.setresp(3) return {1.5, true, false}\" 0",
+                "EVAL \"redis.setresp(3) return true\" 0",
+                "EVAL \"return ARGV[1]\" 0 \"\\x00\\xff\"",
+                "EVAL \"return string.len(ARGV[1])\" 0 \"\\x00\\xff\" => :2",
+            ],
+        ),
+        (
+            "redis to lua conversions",
+            vec![
+                "EVAL \"return redis.call('set','k','v')\" 0 => +OK",
+                "EVAL \"return redis.call('get','nokey')\" 0",
+                "EVAL \"return {redis.call('get','nokey')}\" 0",
+                "EVAL \"return type(redis.call('get','nokey'))\" 0 => \"boolean\"",
+                "EVAL \"return redis.call('lrange','nokey',0,-1)\" 0 => *0",
+                "EVAL \"return redis.call('ping')\" 0 => +PONG",
+                "EVAL \"return redis.call('ping')['ok']\" 0 => \"PONG\"",
+                "EVAL \"return redis.call('incrby','n', 5)\" 0 => :5",
+                "EVAL \"return type(redis.call('incr','n'))\" 0 => \"number\"",
+                "EVAL \"redis.call('rpush','l','a','b','c') return redis.call('lrange','l',0,-1)\" 0",
+                "EVAL \"return redis.call('lpop','nolist')\" 0",
+                "EVAL \"return redis.call('type','l')\" 0",
+                "EVAL \"return redis.call('zadd','z','1','a','2.5','b')\" 0",
+                "EVAL \"return redis.call('zrange','z',0,-1,'withscores')\" 0",
+                "EVAL \"redis.setresp(3) return redis.call('zrange','z',0,-1,'withscores')\" 0",
+                "EVAL \"redis.setresp(3) return redis.call('zscore','z','b')\" 0",
+                "EVAL \"redis.setresp(3) return redis.call('zscore','z','b').double\" 0",
+                "EVAL \"redis.setresp(3) return redis.call('zscore','z','nope')\" 0",
+                "EVAL \"redis.call('hset','h','a','1') return redis.call('hgetall','h')\" 0",
+                "EVAL \"redis.setresp(3) return redis.call('hgetall','h')\" 0",
+                "EVAL \"redis.setresp(3) return redis.call('hgetall','h').map.a\" 0",
+                "EVAL \"redis.setresp(3) return type(redis.call('get','nokey'))\" 0 => \"nil\"",
+                "EVAL \"redis.setresp(3) redis.call('sadd','s','x') return redis.call('smembers','s')\" 0",
+                "EVAL \"redis.setresp(3) return {redis.call('exists','z')}\" 0",
+                "EVAL \"redis.setresp(3) return redis.call('config','get','maxclients')\" 0",
+                "EVAL \"return redis.call('config','get','maxclients')\" 0",
+                "EVAL \"redis.call('set', 'a', 1.5) return redis.call('get', 'a')\" 0 => \"1.5\"",
+                "EVAL \"redis.call('set', 'a', 1e20) return redis.call('get', 'a')\" 0",
+                "EVAL \"redis.call('set', 'a', 0.1) return redis.call('get', 'a')\" 0",
+                "EVAL \"redis.call('set', 'a', -0.0) return redis.call('get', 'a')\" 0",
+                "EVAL \"redis.call('set', 'a', 1/0) return redis.call('get', 'a')\" 0",
+                "EVAL \"redis.call('set', 'a', 123456789012345678) return redis.call('get', 'a')\" 0",
+                "EVAL \"return redis.call('GET','nokey')\" 0",
+                "EVAL \"return {KEYS[1],KEYS[2],ARGV[1],ARGV[2],#KEYS,#ARGV}\" 2 a b c d",
+                "EVAL \"return #KEYS + #ARGV\" 0 => :0",
+                "EVAL \"KEYS[1] = 'x' return KEYS[1]\" 0",
+                "EVAL \"redis.call('select','1') redis.call('set','indb1','x') return redis.call('dbsize')\" 0",
+                "EXISTS indb1 => :0",
+                "SELECT 1",
+                "EXISTS indb1 => :1",
+                "SELECT 0",
+            ],
+        ),
+        (
+            "errors",
+            vec![
+                "SET str x",
+                "EVAL \"return redis.pcall('incr','str')\" 0",
+                "EVAL \"local r = redis.pcall('incr','str'); return type(r)..':'..tostring(r.err)\" 0",
+                "EVAL \"return redis.call('incr','str')\" 0",
+                "EVAL \"redis.call('incr','str')\\nreturn 1\" 0",
+                "EVAL \"\\n\\nreturn redis.call('lpush','str','x')\" 0",
+                "EVAL \"local ok, e = pcall(redis.call, 'incr', 'str'); return {tostring(ok), type(e), e}\" 0",
+                "EVAL \"local ok, e = pcall(function() return redis.call('incr', 'str') end); return {tostring(ok), type(e)}\" 0",
+                "EVAL \"error('boom')\" 0",
+                "EVAL \"error({err='MYERR boom'})\" 0",
+                "EVAL \"error({err='boom'})\" 0",
+                "EVAL \"error(123)\" 0",
+                "EVAL \"error()\" 0",
+                "EVAL \"error('x', 0)\" 0",
+                "EVAL \"error('ERR x', 0)\" 0",
+                "EVAL \"local t = {} t.x.y = 1\" 0",
+                "EVAL \"\\n\\nlocal t = nil\\nreturn t.x\" 0",
+                "EVAL \"local function f()\\n  error('deep')\\nend\\nf()\" 0",
+                "EVAL \"return redis.call()\" 0",
+                "EVAL \"return redis.pcall()\" 0",
+                "EVAL \"return redis.call(1)\" 0",
+                "EVAL \"return redis.call('nosuchcommand')\" 0",
+                "EVAL \"return redis.call('get')\" 0",
+                "EVAL \"return redis.pcall('get')\" 0",
+                "EVAL \"return redis.call('get', {})\" 0",
+                "EVAL \"return redis.pcall('get', {})\" 0",
+                "EVAL \"return redis.call('get', nil)\" 0",
+                "EVAL \"return redis.call('set', 'a', true)\" 0",
+                "EVAL \"return redis.call('multi')\" 0",
+                "EVAL \"return redis.call('exec')\" 0",
+                "EVAL \"return redis.call('watch','x')\" 0",
+                "EVAL \"return redis.call('blpop','nolist', 0)\" 0",
+                "EVAL \"return redis.call('client','id')\" 0",
+                "EVAL \"return redis.call('script','load','return 1')\" 0",
+                "EVAL \"return redis.call('eval','return 1', '0')\" 0",
+                "EVAL \"return redis.call('monitor')\" 0",
+                "EVAL \"return redis.call('subscribe','ch')\" 0",
+                "EVAL \"return redis.call('publish','ch','hi')\" 0",
+                "EVAL \"return redis.call('save')\" 0",
+                "EVAL \"return redis.status_reply(1)\" 0",
+                "EVAL \"return redis.error_reply()\" 0",
+                "EVAL \"return redis.error_reply('my error')\" 0",
+                "EVAL \"return redis.error_reply('-my error')\" 0",
+                "EVAL \"return redis.error_reply('NOCODE')\" 0",
+                "EVAL \"return redis.error_reply('')\" 0",
+                "EVAL \"return redis.sha1hex()\" 0",
+                "EVAL \"return redis.setresp()\" 0",
+                "EVAL \"return redis.setresp(4)\" 0",
+                "EVAL \"return redis.set_repl(77)\" 0",
+                "EVAL \"return redis.log(99, 'hello')\" 0",
+                "EVAL \"return redis.log(redis.LOG_WARNING)\" 0",
+                "EVAL \"return 1 +\" 0",
+                "EVAL \"return 'unfinished\" 0",
+                "EVAL \"return 1\" -1",
+                "EVAL \"return 1\" 3 a",
+                "EVAL \"return 1\" x",
+                "EVAL \"return 1\"",
+                "EVAL",
+                "EVALSHA ffffffffffffffffffffffffffffffffffffffff 0",
+                "EVALSHA short 0",
+                "EVALSHA ffffffffffffffffffffffffffffffffffffffff -1",
+            ],
+        ),
+        (
+            "global protection and the environment",
+            vec![
+                "EVAL \"return x\" 0",
+                "EVAL \"x = 1\" 0",
+                "EVAL \"redis = 1\" 0",
+                "EVAL \"redis.call = 1\" 0",
+                "EVAL \"string.x = 1\" 0",
+                "EVAL \"math.floor = nil\" 0",
+                "EVAL \"_G.x = 1\" 0",
+                "EVAL \"rawset(_G, 'x', 1) return 1\" 0",
+                "EVAL \"setmetatable(_G, nil)\" 0",
+                "EVAL \"return getmetatable(redis)\" 0",
+                "EVAL \"return tostring(_G == _G._G)\" 0",
+                "EVAL \"return loadstring('x = 1')()\" 0",
+                "EVAL \"return loadstring('return y')()\" 0",
+                "EVAL \"return loadstring('return 1 + 1')()\" 0 => :2",
+                "EVAL \"return type(os)\" 0",
+                "EVAL \"return type(io)\" 0",
+                "EVAL \"return type(print)\" 0",
+                "EVAL \"return type(dofile)\" 0",
+                "EVAL \"return type(loadfile)\" 0",
+                "EVAL \"return type(require)\" 0",
+                "EVAL \"return type(debug)\" 0",
+                "EVAL \"return type(setfenv)\" 0",
+                "EVAL \"return type(newproxy)\" 0",
+                "EVAL \"return type(loadstring)..type(load)..type(cjson)..type(bit)..type(unpack)..type(gcinfo)..type(coroutine)..type(__redis__err__handler)\" 0",
+                "EVAL \"return _VERSION\" 0",
+                "EVAL \"return ('x'):upper()\" 0",
+                "EVAL \"return string.rep('ab', 3)\" 0",
+                "EVAL \"return table.concat({1,2,3}, ',')\" 0",
+                "EVAL \"return math.floor(3.7)\" 0",
+                "EVAL \"return {unpack({1,2,3})}\" 0",
+                "EVAL \"return select('#', 1, 2, 3)\" 0",
+                "EVAL \"local co = coroutine.create(function() coroutine.yield(1) end) return {coroutine.resume(co)}\" 0",
+                "EVAL \"local ok, e = pcall(error, 'x') return {tostring(ok), e}\" 0",
+                "EVAL \"local ok, e = pcall(error, {err='E x'}) return {tostring(ok), e}\" 0",
+                "EVAL \"local ok, e = pcall(redis.sha1hex) return {tostring(ok), e}\" 0",
+                "EVAL \"return redis.pcall('set', 'a', true)\" 0",
+                "EVAL \"return redis.sha1hex('')\" 0",
+                "EVAL \"return redis.sha1hex('abc')\" 0",
+                "EVAL \"return redis.sha1hex(1)\" 0",
+                "EVAL \"return redis.REDIS_VERSION\" 0",
+                "EVAL \"return redis.REDIS_VERSION_NUM\" 0",
+                "EVAL \"return {redis.LOG_DEBUG,redis.LOG_VERBOSE,redis.LOG_NOTICE,redis.LOG_WARNING}\" 0",
+                "EVAL \"return {redis.REPL_NONE,redis.REPL_AOF,redis.REPL_SLAVE,redis.REPL_REPLICA,redis.REPL_ALL}\" 0",
+                "EVAL \"return redis.replicate_commands()\" 0",
+                "EVAL \"return redis.set_repl(redis.REPL_ALL)\" 0",
+                "EVAL \"return redis.log(redis.LOG_DEBUG, 'from a script', 1)\" 0",
+                "EVAL \"return redis.breakpoint()\" 0",
+                "EVAL \"return redis.debug('x')\" 0",
+            ],
+        ),
+        (
+            "cjson and bit",
+            vec![
+                "EVAL \"return cjson.encode({1,2,'a',{x=1}})\" 0",
+                "EVAL \"return cjson.encode({b=1.5})\" 0",
+                "EVAL \"return cjson.encode({c='x\\\"y/z'})\" 0",
+                "EVAL \"return cjson.encode({})\" 0",
+                "EVAL \"return cjson.encode(3)\" 0",
+                "EVAL \"return cjson.encode(1/3)\" 0",
+                "EVAL \"return cjson.encode(123456789012)\" 0",
+                "EVAL \"return cjson.encode(1e20)\" 0",
+                "EVAL \"return cjson.encode(-0)\" 0",
+                "EVAL \"return cjson.encode(true)\" 0",
+                "EVAL \"return cjson.encode(nil)\" 0",
+                "EVAL \"return cjson.encode('\\1\\127\\t')\" 0",
+                "EVAL \"return cjson.encode({[1]=1,[3]=3})\" 0",
+                "EVAL \"return cjson.encode({[1]=1,[2]=2,[4]=4})\" 0",
+                "EVAL \"return cjson.encode({[1]=1,[20]=2})\" 0",
+                "EVAL \"return cjson.encode({[true]=1})\" 0",
+                "EVAL \"return cjson.encode(0/0)\" 0",
+                "EVAL \"return cjson.encode(function() end)\" 0",
+                "EVAL \"return cjson.encode(cjson.decode('{\\\"a\\\":null}'))\" 0",
+                "EVAL \"local t = cjson.decode('[1,2.5,\\\"x\\\",null,true,{\\\"a\\\":[]}]') return {t[1], t[2], t[3], t[4] == cjson.null, tostring(t[5]), type(t[6].a)}\" 0",
+                "EVAL \"return cjson.decode('\\\"\\\\u00e9\\\\n\\\"')\" 0",
+                "EVAL \"return cjson.decode('[1e2, -0.5, 12345678901234567890]')[3]\" 0",
+                "EVAL \"return cjson.decode('{\\\"a\\\":{\\\"b\\\":[1,[2]]}}').a.b[2][1]\" 0",
+                "EVAL \"return cjson.decode('bad')\" 0",
+                "EVAL \"return cjson.decode('[1,')\" 0",
+                "EVAL \"return cjson.decode('[1 2]')\" 0",
+                "EVAL \"return cjson.decode('{1:2}')\" 0",
+                "EVAL \"return cjson.decode('{\\\"a\\\" 2}')\" 0",
+                "EVAL \"return cjson.decode('{\\\"a\\\":2')\" 0",
+                "EVAL \"return cjson.decode('1 2')\" 0",
+                "EVAL \"return cjson.decode('')\" 0",
+                "EVAL \"local ok, e = pcall(cjson.decode, 'bad') return {tostring(ok), e}\" 0",
+                "EVAL \"return {bit.band(0xff, 0x0f), bit.bor(1, 2, 4), bit.bxor(5, 3), bit.bnot(0)}\" 0",
+                "EVAL \"return {bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.rol(1, 33), bit.ror(1, 1)}\" 0",
+                "EVAL \"return {bit.tobit(2^32+5), bit.tobit(-1), bit.bswap(0x12345678)}\" 0",
+                "EVAL \"return {bit.tohex(255), bit.tohex(-1, -4), bit.tohex(0x1234, 2), bit.tohex(1, 12)}\" 0",
+            ],
+        ),
+        (
+            "script cache and flags",
+            vec![
+                "SCRIPT LOAD \"return 1\" => \"e0e1f9fabfc9d4800c877a703b823ac0578ff8db\"",
+                "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db E0E1F9FABFC9D4800C877A703B823AC0578FF8DB x => *3 :1 :1 :0",
+                "EVALSHA E0E1F9FABFC9D4800C877A703B823AC0578FF8DB 0 => :1",
+                "EVALSHA_RO e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0 => :1",
+                "EVAL \"return redis.call('incr', KEYS[1])\" 1 ctr => :1",
+                "EVALSHA 2bab3b661081db58bd2341920e0ba7cf5dc77b25 1 ctr => :2",
+                "SCRIPT LOAD \"return 1 +\"",
+                "SCRIPT LOAD \"#!lua flags=bogus\\nreturn 1\"",
+                "SCRIPT KILL",
+                "SCRIPT FLUSH bad",
+                "SCRIPT FLUSH SYNC ASYNC",
+                "SCRIPT FLUSH ASYNC",
+                "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db => *1 :0",
+                "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0",
+                "SCRIPT LOAD \"return 1\"",
+                "SCRIPT FLUSH SYNC",
+                "SCRIPT FLUSH",
+                "SCRIPT EXISTS",
+                "SCRIPT HELP",
+                "SCRIPT nope",
+                "SCRIPT",
+                "SCRIPT DEBUG bad",
+                "SCRIPT DEBUG no",
+                "EVAL \"#!lua\\nreturn x\" 0",
+                "EVAL \"#!lua flags=no-writes\\nreturn redis.call('set','a','b')\" 0",
+                "EVAL \"#!lua flags=no-writes,allow-oom\\nreturn redis.call('get','a')\" 0",
+                "EVAL \"#!lua flags=bogus\\nreturn 1\" 0",
+                "EVAL \"#!lua flags=\\nreturn 1\" 0",
+                "EVAL \"#!lua  name=x\\nreturn 1\" 0",
+                "EVAL \"#!foo\\nreturn 1\" 0",
+                "EVAL \"#!lua\" 0",
+                "EVAL \"#!lua\\n\" 0",
+                "EVAL_RO \"return redis.call('set','a','b')\" 0",
+                "EVAL_RO \"return redis.pcall('set','a','b')\" 0",
+                "EVAL_RO \"return redis.call('get','a')\" 0",
+                "EVALSHA_RO ffffffffffffffffffffffffffffffffffffffff 0",
+                "COMMAND GETKEYS EVAL \"return 1\" 2 a b c",
+                "COMMAND GETKEYS EVALSHA_RO x 1 a b",
+                "COMMAND GETKEYS EVAL \"return 1\" 0",
+                "!cmdinfo COMMAND INFO eval evalsha eval_ro evalsha_ro script script|load script|exists script|flush script|kill script|help script|debug",
+            ],
+        ),
+        (
+            "transactions",
+            vec![
+                "MULTI",
+                "EVAL \"return redis.call('incr','cnt')\" 0",
+                "EVAL \"return redis.call('incr','cnt')\" 0",
+                "EVAL \"return redis.call('nosuch')\" 0",
+                "EXEC",
+                "MULTI",
+                "EVAL \"return 1\" x",
+                "EXEC",
+                "MULTI",
+                "SCRIPT LOAD \"return 'in multi'\"",
+                "EVALSHA b9c81d25cab28c8a6bdc01f2d9d28d3a7d3267b4 0",
+                "EXEC",
+            ],
+        ),
+    ]
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Exact,
+    CmdInfo,
+}
+
+fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
+    let (line, expect) = match line.split_once(" => ") {
+        Some((l, e)) => (l, Some(e)),
+        None => (line, None),
+    };
+    match line.strip_prefix("!cmdinfo ") {
+        Some(rest) => (Mode::CmdInfo, rest, expect),
+        None => (Mode::Exact, line, expect),
+    }
+}
+
+/// COMMAND INFO entries cut to name, arity, flags, key positions and ACL
+/// categories (ember has no key specs or tips for these).
+fn normalize(mode: Mode, f: &Frame) -> Frame {
+    match (mode, f) {
+        (Mode::CmdInfo, Frame::Array(entries)) => Frame::Array(
+            entries
+                .iter()
+                .map(|e| match e {
+                    Frame::Array(v) if v.len() >= 7 => Frame::Array(v[..7].to_vec()),
+                    other => other.clone(),
+                })
+                .collect(),
+        ),
+        _ => f.clone(),
+    }
+}
+
+fn fresh(server: &Server, resp3: bool) -> Conn {
+    let mut c = server.conn();
+    if resp3 {
+        let r = c.run("HELLO 3");
+        assert!(matches!(r, Frame::Map(_)), "HELLO 3 on {:?}: {}", server.kind, show(&r));
+    }
+    assert_eq!(c.run("FLUSHALL"), common::ok());
+    assert_eq!(c.run("SCRIPT FLUSH"), common::ok());
+    c
+}
+
+/// A compact rendering for the `=>` expectations: `:1`, `"x"`, `+OK`,
+/// `-ERR ...`, `*N a b`, `_`.
+fn brief(f: &Frame) -> String {
+    match f {
+        Frame::Integer(i) => format!(":{i}"),
+        Frame::Bulk(b) => format!("\"{}\"", String::from_utf8_lossy(b)),
+        Frame::Simple(s) => format!("+{}", String::from_utf8_lossy(s)),
+        Frame::Error(e) => format!("-{}", String::from_utf8_lossy(e)),
+        Frame::Array(items) => {
+            let mut s = format!("*{}", items.len());
+            for i in items {
+                s.push(' ');
+                s.push_str(&brief(i));
+            }
+            s
+        }
+        other => show(other),
+    }
+}
+
+fn run_all(ember: &Server, redis: Option<&Server>, resp3: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let proto = if resp3 { "RESP3" } else { "RESP2" };
+    for (name, lines) in sequences() {
+        let mut e = fresh(ember, resp3);
+        let mut r = redis.map(|s| fresh(s, resp3));
+        for line in lines {
+            let (mode, cmdline, expect) = parse_line(line);
+            let got = e.run(cmdline);
+            if let Some(want) = expect {
+                if !resp3 && brief(&got) != want {
+                    problems.push(format!("[{proto}] {name}: `{cmdline}`: ember {} but expected {want}", brief(&got)));
+                }
+            }
+            let Some(r) = r.as_mut() else { continue };
+            let theirs = r.run(cmdline);
+            if normalize(mode, &got) != normalize(mode, &theirs) {
+                problems.push(format!(
+                    "[{proto}] {name}: `{cmdline}`\n      ember: {}\n      redis: {}",
+                    show(&got),
+                    show(&theirs)
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn report(problems: &[String], what: &str) {
+    for p in problems {
+        eprintln!("MISMATCH {p}");
+    }
+    assert!(problems.is_empty(), "{} mismatches in {what} (see above)", problems.len());
+}
+
+#[test]
+fn differential_scripting_sequences() {
+    let ember = Server::ember(&[]);
+    let redis = Server::redis(&[]);
+    let mut problems = run_all(&ember, redis.as_ref(), false);
+    problems.extend(run_all(&ember, redis.as_ref(), true));
+    report(&problems, "the scripting sequences");
+}
+
+fn bulk_text(f: &Frame) -> String {
+    match f {
+        Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+        other => panic!("not a bulk string: {}", show(other)),
+    }
+}
+
+/// The same steps on each server, checked against fixed expectations.
+fn on_each(check: impl Fn(&Server)) {
+    let ember = Server::ember(&[]);
+    check(&ember);
+    if let Some(redis) = Server::redis(&[]) {
+        check(&redis);
+    }
+}
+
+#[test]
+fn script_write_invalidates_watch() {
+    on_each(|s| {
+        let mut a = s.conn();
+        let mut b = s.conn();
+        assert_eq!(a.run("SET w 1"), common::ok());
+        assert_eq!(a.run("WATCH w"), common::ok());
+        assert_eq!(b.run("EVAL \"return redis.call('incr', KEYS[1])\" 1 w"), Frame::Integer(2));
+        assert_eq!(a.run("MULTI"), common::ok());
+        assert_eq!(a.run("GET w"), common::simple("QUEUED"));
+        assert_eq!(a.run("EXEC"), Frame::NullArray, "{:?}", s.kind);
+        // A script that only reads a watched key leaves the transaction alone,
+        // and so does one that writes another key than those it declares.
+        assert_eq!(a.run("WATCH w"), common::ok());
+        assert_eq!(b.run("EVAL \"return redis.call('get', KEYS[1])\" 1 w"), common::bulk("2"));
+        assert_eq!(b.run("EVAL \"return redis.call('set', 'other', 1)\" 1 w"), common::ok());
+        assert_eq!(a.run("MULTI"), common::ok());
+        assert_eq!(a.run("GET w"), common::simple("QUEUED"));
+        assert_eq!(a.run("EXEC"), common::arr(vec![common::bulk("2")]), "{:?}", s.kind);
+    });
+}
+
+#[test]
+fn script_push_wakes_blocked_client() {
+    on_each(|s| {
+        let mut waiter = s.conn();
+        let mut writer = s.conn();
+        waiter.send(&["BLPOP", "q", "5"]);
+        // Let BLPOP reach the server and block.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let info = writer.run("INFO clients");
+            if bulk_text(&info).contains("blocked_clients:1") || std::time::Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(writer.run("EVAL \"return redis.call('rpush', KEYS[1], 'job')\" 1 q"), Frame::Integer(1));
+        assert_eq!(waiter.read(), common::bulks(&["q", "job"]), "{:?}", s.kind);
+        assert_eq!(writer.run("LLEN q"), Frame::Integer(0));
+    });
+}
+
+#[test]
+fn commandstats_count_eval_and_inner_commands() {
+    on_each(|s| {
+        let mut c = s.conn();
+        assert_eq!(c.run("CONFIG RESETSTAT"), common::ok());
+        let sha = "return redis.call('incr', KEYS[1]) + redis.call('incr', KEYS[1])";
+        assert_eq!(c.run(&format!("EVAL \"{sha}\" 1 k")), Frame::Integer(3));
+        let sha1 = bulk_text(&c.run(&format!("SCRIPT LOAD \"{sha}\"")));
+        assert_eq!(c.run(&format!("EVALSHA {sha1} 1 k")), Frame::Integer(7));
+        let stats = bulk_text(&c.run("INFO commandstats"));
+        for (cmd, calls) in [("eval", 1), ("evalsha", 1), ("incr", 4)] {
+            assert!(
+                stats.contains(&format!("cmdstat_{cmd}:calls={calls},")),
+                "{:?}: {cmd} should have {calls} calls in {stats}",
+                s.kind
+            );
+        }
+    });
+}
+
+#[test]
+fn script_cache_survives_until_flush_and_scripts_are_atomic() {
+    on_each(|s| {
+        let mut a = s.conn();
+        let mut b = s.conn();
+        let body = "for i = 1, 2000 do redis.call('rpush', KEYS[1], i) end return redis.call('llen', KEYS[1])";
+        let sha = bulk_text(&a.run(&format!("SCRIPT LOAD \"{body}\"")));
+        // Another connection sees the cached script.
+        b.send(&["EVALSHA", &sha, "1", "atomic"]);
+        a.send(&["LLEN", "atomic"]);
+        assert_eq!(b.read(), Frame::Integer(2000));
+        // LLEN ran before or after the whole script, never in its middle.
+        let n = a.read();
+        assert!(n == Frame::Integer(0) || n == Frame::Integer(2000), "{:?}: {}", s.kind, show(&n));
+        assert_eq!(a.run("SCRIPT FLUSH"), common::ok());
+        assert_eq!(
+            b.run(&format!("EVALSHA {sha} 1 atomic")),
+            common::err("NOSCRIPT No matching script. Please use EVAL.")
+        );
+    });
+}
