@@ -44,9 +44,9 @@ pub struct Figures {
     pub cpu_us: f64,
 }
 
-struct Server {
-    child: Child,
-    port: u16,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
 }
 
 impl Drop for Server {
@@ -61,7 +61,7 @@ fn free_port() -> Result<u16> {
     Ok(l.local_addr()?.port())
 }
 
-fn start(binary: &Path, extra: &[&str]) -> Result<Server> {
+pub(crate) fn start(binary: &Path, extra: &[&str]) -> Result<Server> {
     let port = free_port()?;
     let child = Command::new(binary)
         .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
@@ -85,7 +85,7 @@ fn start(binary: &Path, extra: &[&str]) -> Result<Server> {
 /// (utime + stime from `/proc/PID/stat` count 10 ms ticks, too coarse for a
 /// run that uses 50 ms of server CPU.) Falls back to `stat` when schedstat is
 /// unavailable.
-fn cpu_seconds(pid: u32) -> Result<f64> {
+pub(crate) fn cpu_seconds(pid: u32) -> Result<f64> {
     match schedstat_seconds(pid) {
         Ok(s) => Ok(s),
         Err(_) => stat_seconds(pid),
@@ -160,7 +160,7 @@ fn run_once(server: &Server, w: &Workload) -> Result<Figures> {
 }
 
 /// Requests per second and p50 (ms) from redis-benchmark's `-q` output.
-fn parse_result(name: &str, stdout: &[u8]) -> Result<(f64, f64)> {
+pub(crate) fn parse_result(name: &str, stdout: &[u8]) -> Result<(f64, f64)> {
     let text = String::from_utf8_lossy(stdout).replace('\r', "\n");
     if text.contains("Error") || text.contains("ERR") {
         bail!("{name} reported errors: {text}");

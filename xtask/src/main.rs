@@ -8,6 +8,8 @@
 //! - `cargo xtask persist [--keys N] [--mixed] [--rounds R]`: SAVE/load/dump
 //!   size and PING latency during BGSAVE, medians of R alternating rounds.
 //! - `cargo xtask expiry [--redis]`: the active-expiry scenario.
+//! - `cargo xtask evict [--maxmemory-mb M] [--requests N]`: ember as a cache
+//!   (maxmemory + allkeys-lru) vs redis-server.
 //! - `cargo xtask docs [--check]`: regenerate docs/COMMANDS.md and
 //!   docs/CONFIG.md from the command and parameter tables.
 
@@ -19,6 +21,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod client;
+mod evict;
 mod expiry;
 mod mem;
 mod persist;
@@ -109,6 +112,16 @@ enum Task {
         /// Also run it against redis-server from PATH.
         #[arg(long)]
         redis: bool,
+    },
+    /// Cache scenario: maxmemory + allkeys-lru, far more SETs than fit, then
+    /// GETs; ember (release build) and redis-server side by side.
+    Evict {
+        /// maxmemory in MB.
+        #[arg(long, default_value_t = 100)]
+        maxmemory_mb: u64,
+        /// Requests of each redis-benchmark run (SET, then GET).
+        #[arg(long, default_value_t = 2_000_000)]
+        requests: u64,
     },
     /// Regenerate docs/COMMANDS.md and docs/CONFIG.md from the command and parameter tables.
     Docs {
@@ -287,6 +300,10 @@ fn main() -> Result<()> {
             println!("| dataset | figure | ember | redis | ratio |\n|---|---|---:|---:|---:|");
             print!("{}", persist::report(&ember, keys, dataset, rounds)?);
             Ok(())
+        }
+        Task::Evict { maxmemory_mb, requests } => {
+            let ember = release_binary()?;
+            evict::run(&ember, maxmemory_mb, requests)
         }
         Task::Expiry { keys, redis } => {
             let ember = release_binary()?;

@@ -192,6 +192,9 @@ pub struct Multi {
     pub queued: Vec<Vec<u8>>,
     /// A queued command was refused: EXEC aborts.
     pub aborted: bool,
+    /// A queued command is flagged denyoom (EXEC is refused when out of
+    /// memory).
+    pub denyoom: bool,
 }
 
 impl Client {

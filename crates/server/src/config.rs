@@ -80,11 +80,18 @@ pub struct Config {
     pub requirepass: Option<Vec<u8>>,
     /// Maximum simultaneous clients.
     pub maxclients: usize,
-    /// Memory limit in bytes. Only 0 (none) is accepted: ember has no
-    /// eviction.
+    /// Memory limit in bytes (0: none); see `crate::evict`.
     pub maxmemory: u64,
-    /// Eviction policy name (decides between LRU and LFU access tracking).
+    /// Eviction policy name (also decides between LRU and LFU for OBJECT).
     pub maxmemory_policy: &'static str,
+    /// Keys sampled per database for each approximate LRU/LFU/TTL eviction.
+    pub maxmemory_samples: i64,
+    /// Bounds the time one round of eviction may take (0..100).
+    pub maxmemory_eviction_tenacity: i64,
+    /// LFU counter growth factor.
+    pub lfu_log_factor: i64,
+    /// LFU counter decay period in minutes (0: no decay).
+    pub lfu_decay_time: i64,
     /// Largest query buffer per client, in bytes.
     pub client_query_buffer_limit: u64,
     /// Largest bulk string a client may send, in bytes.
@@ -175,6 +182,10 @@ impl Default for Config {
             maxclients: 10000,
             maxmemory: 0,
             maxmemory_policy: "noeviction",
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
             client_query_buffer_limit: 1 << 30,
             proto_max_bulk_len: 512 << 20,
             hz: 10,
@@ -1022,7 +1033,6 @@ const REPLICATION: &str = "tunes replication, which ember does not have (`replic
 const CLUSTER: &str = "tunes cluster mode, which ember does not have (`cluster-enabled yes` is refused)";
 const TLS: &str = "tunes TLS, which ember does not have (`tls-port` is refused)";
 const DEFRAG: &str = "tunes active defragmentation (`activedefrag yes` is refused)";
-const EVICTION: &str = "tunes eviction, which ember does not have (`maxmemory` is refused)";
 const ACL: &str = "concerns ACL users; ember has only the default user (`requirepass`)";
 const SCRIPTS: &str =
     "a script runs to completion without serving other clients (no BUSY replies; SCRIPT KILL replies NOTBUSY)";
@@ -1219,7 +1229,9 @@ pub static PARAMS: &[Param] = &[
     stored("acl-pubsub-default", Kind::Enum(&["allchannels", "resetchannels"]), "resetchannels").inert(ACL),
     // Clients, memory management.
     int_field!("maxclients", maxclients, 1, u32::MAX as i64),
-    mem_field!("maxmemory", maxmemory, 0, u64::MAX).only("0", "ember does not support maxmemory: it has no eviction"),
+    mem_field!("maxmemory", maxmemory, 0, u64::MAX).acts(
+        "used memory is the allocator's exact count of the bytes it handed out (as Redis's zmalloc); CONFIG SET below the usage evicts at once",
+    ),
     field(
         "maxmemory-policy",
         Kind::Enum(EVICTION_POLICIES),
@@ -1229,13 +1241,17 @@ pub static PARAMS: &[Param] = &[
             Ok(())
         },
     )
-    .acts("decides whether OBJECT FREQ or OBJECT IDLETIME works (LFU or LRU tracking)"),
-    stored("maxmemory-samples", Kind::Int(1, INT), "5").inert(EVICTION),
-    stored("maxmemory-eviction-tenacity", Kind::Int(0, 100), "10").inert(EVICTION),
+    .acts("all eight policies, approximate LRU/LFU/TTL with a 16-candidate pool as Redis; also decides whether OBJECT FREQ or OBJECT IDLETIME works"),
+    int_field!("maxmemory-samples", maxmemory_samples, 1, INT)
+        .acts("keys sampled per database for each LRU/LFU/TTL eviction"),
+    int_field!("maxmemory-eviction-tenacity", maxmemory_eviction_tenacity, 0, 100)
+        .acts("bounds one round of eviction to 50 µs per unit up to 10, then 15 % more per unit, unbounded at 100"),
     stored("active-expire-effort", Kind::Int(1, 10), "1")
         .inert("performance only: ember's active expiry works from a deadline index, with a fixed time budget"),
     // Lazy freeing.
-    stored("lazyfree-lazy-eviction", Kind::Bool, "no").inert(LAZYFREE),
+    stored("lazyfree-lazy-eviction", Kind::Bool, "no").inert(
+        "performance only: an evicted value is freed like a deleted one, small ones at once and big ones on the lazyfree thread, which is what Redis does with `yes`",
+    ),
     stored("lazyfree-lazy-expire", Kind::Bool, "no").inert(LAZYFREE),
     stored("lazyfree-lazy-server-del", Kind::Bool, "no").inert(LAZYFREE),
     stored("lazyfree-lazy-user-del", Kind::Bool, "no").inert(LAZYFREE),
@@ -1365,8 +1381,10 @@ pub static PARAMS: &[Param] = &[
     stored("dynamic-hz", Kind::Bool, "yes").inert("performance only: ember's cron work does not grow with the client count"),
     stored("rdb-save-incremental-fsync", Kind::Bool, "yes")
         .inert("performance only: ember fsyncs a snapshot once, when it is complete"),
-    stored("lfu-log-factor", Kind::Int(0, INT), "10").only("10", "ember does not support changing lfu-log-factor (it is fixed at 10)"),
-    stored("lfu-decay-time", Kind::Int(0, INT), "1").only("1", "ember does not support changing lfu-decay-time (it is fixed at 1)"),
+    int_field!("lfu-log-factor", lfu_log_factor, 0, INT)
+        .acts("growth of Redis's logarithmic access counter (OBJECT FREQ, LFU eviction)"),
+    int_field!("lfu-decay-time", lfu_decay_time, 0, INT)
+        .acts("minutes per decrement of the access counter; 0 disables decay"),
     // Active defragmentation.
     stored("activedefrag", Kind::Bool, "no").only(
         "no",
@@ -1396,7 +1414,8 @@ pub static PARAMS: &[Param] = &[
         .inert("ember loads its dump before it accepts clients"),
 ];
 
-const EVICTION_POLICIES: &[&str] = &[
+/// `maxmemory-policy` values.
+pub const EVICTION_POLICIES: &[&str] = &[
     "volatile-lru",
     "volatile-lfu",
     "volatile-random",
@@ -2033,11 +2052,9 @@ mod tests {
         for (name, value, why) in [
             ("appendonly", "yes", "ember does not support AOF persistence"),
             ("tls-port", "6380", "ember does not support TLS"),
-            ("maxmemory", "1mb", "ember does not support maxmemory: it has no eviction"),
             ("min-slaves-to-write", "1", "ember does not support replication"),
             ("notify-keyspace-events", "KEA", "ember does not support keyspace notifications"),
             ("latency-monitor-threshold", "100", "ember does not support the latency monitor"),
-            ("lfu-log-factor", "5", "ember does not support changing lfu-log-factor (it is fixed at 10)"),
         ] {
             let mut c = Config::default();
             assert_eq!(set(&mut c, name, value), Err(why.to_string()), "{name}");

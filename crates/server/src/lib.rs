@@ -15,12 +15,15 @@
 //! - [`pubsub`]: channel/pattern subscriptions, message delivery and
 //!   client output buffer limits.
 //! - [`scripting`]: the Lua engine behind EVAL and friends.
+//! - [`alloc`]: the counting allocator behind `used_memory` and `maxmemory`.
+//! - [`evict`]: maxmemory: eviction before commands, OOM refusals.
 //! - [`clock`]: the loop's clock (wall clock once per turn, cheap monotonic
 //!   microseconds for command durations).
 //!
 //! The keyspace lives in `ember-store` and the protocol in `ember-resp`.
 #![deny(missing_docs)]
 
+pub mod alloc;
 pub mod blocking;
 pub mod client;
 pub mod clock;
@@ -29,6 +32,7 @@ pub mod commands;
 pub mod config;
 pub mod docs;
 pub mod error;
+pub mod evict;
 pub mod glue;
 pub mod lazyfree;
 pub mod listen;

@@ -4,6 +4,11 @@
 
 use clap::Parser;
 
+/// Every allocation is counted (INFO used_memory, maxmemory): see
+/// `ember_server::alloc`.
+#[global_allocator]
+static ALLOC: ember_server::alloc::CountingAlloc = ember_server::alloc::CountingAlloc;
+
 /// A Redis-compatible in-memory data server.
 #[derive(Parser)]
 #[command(name = "ember-server", version, about, disable_help_subcommand = true)]

@@ -237,6 +237,12 @@ pub struct Shared {
     /// The Lua engine and script cache, created on first use (taken out
     /// while a script runs: see `scripting::Scripting::run`).
     pub scripting: Option<Box<crate::scripting::Scripting>>,
+    /// maxmemory eviction state and statistics.
+    pub evict: crate::evict::Eviction,
+    /// Highest used memory seen (INFO used_memory_peak).
+    pub mem_peak: u64,
+    /// Used memory when the server was ready (INFO used_memory_startup).
+    pub mem_startup: u64,
 }
 
 /// Values whose free effort exceeds this are freed on the lazyfree thread
@@ -244,6 +250,14 @@ pub struct Shared {
 const LAZYFREE_THRESHOLD: usize = 64;
 
 impl Shared {
+    /// Records a reading of used memory for the peak.
+    #[inline]
+    pub fn note_memory(&mut self, used: u64) {
+        if used > self.mem_peak {
+            self.mem_peak = used;
+        }
+    }
+
     /// Drops a removed value: large collections on the lazyfree thread, so
     /// DEL of a huge key never stalls the loop; small values right here
     /// (handing them to a thread would cost more than freeing them).
@@ -358,8 +372,13 @@ impl Server {
             pubsub: Default::default(),
             obuf_check_at: crate::pubsub::output_check_threshold(&config.client_output_buffer_limit),
             scripting: None,
+            evict: crate::evict::Eviction::default(),
+            mem_peak: 0,
+            mem_startup: 0,
             config,
         };
+        let mut shared = shared;
+        crate::evict::sync_config(&mut shared);
         Ok(Server { epoll, signals, expire_timer, expire_resume: None, pending_spare: Vec::new(), shared })
     }
 
@@ -371,6 +390,11 @@ impl Server {
     /// Runs until SHUTDOWN or a signal.
     pub fn run(&mut self) -> io::Result<()> {
         let mut events = vec![EpollEvent::empty(); 1024];
+        // From here on this thread's allocations are counted without atomics.
+        crate::alloc::register_loop_thread();
+        crate::alloc::detect();
+        self.shared.mem_startup = crate::alloc::used_memory();
+        self.shared.note_memory(self.shared.mem_startup);
         log!(Notice, "Ready to accept connections tcp");
         loop {
             let timeout = self.next_timeout();
@@ -410,6 +434,12 @@ impl Server {
                 self.cron(now);
             }
             self.active_expire();
+            if self.shared.evict.running {
+                // Eviction stopped on its time bound with memory still over
+                // the limit: go on (Redis's eviction timer).
+                let now = self.shared.clock.now_ms();
+                crate::evict::perform(&mut self.shared, now);
+            }
             // Incremental resizes also advance in idle time (activerehashing).
             if self.shared.config.activerehashing {
                 self.shared.store.rehash_step(1024);
@@ -436,6 +466,9 @@ impl Server {
     fn next_timeout(&self) -> EpollTimeout {
         let now = self.shared.clock.now_ms();
         let mut wait = (self.shared.last_cron_ms + self.cron_period_ms()).saturating_sub(now);
+        if self.shared.evict.running {
+            wait = 0;
+        }
         if let Some(deadline) = self.shared.store.next_deadline().filter(|_| self.shared.active_expire_enabled) {
             if self.expire_resume.is_some() {
                 // Between slices: the pacing timer wakes the loop.
@@ -881,6 +914,7 @@ impl Server {
 
     fn cron(&mut self, now: u64) {
         self.shared.last_cron_ms = now;
+        self.shared.note_memory(crate::alloc::used_memory());
         self.shared.clock.calibrate();
         crate::persistence::cron(&mut self.shared);
         let st = &mut self.shared.stats;
@@ -1017,6 +1051,29 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
         reply_error(srv, client, &CmdError::Other("NOAUTH Authentication required.".into()));
         return;
     }
+    if srv.config.maxmemory != 0
+        && !client.in_exec
+        && client.blocked.is_none()
+        && out_of_memory(srv, client, spec, now_ms)
+    {
+        srv.cmd_stats[idx].rejected_calls += 1;
+        let oom = CmdError::Other(crate::evict::OOM_ERROR.into());
+        if spec.name == "exec" {
+            // EXEC of a transaction holding a denyoom command: the
+            // transaction is discarded, as Redis's execCommandAbort does.
+            client.multi = None;
+            let keys = std::mem::take(&mut client.watched);
+            srv.events.unwatch(client.id, &keys);
+            let abort = format!("EXECABORT Transaction discarded because of: {}", crate::evict::OOM_ERROR);
+            reply_error(srv, client, &CmdError::Other(abort.into()));
+        } else {
+            if let Some(m) = client.multi.as_mut() {
+                m.aborted = true;
+            }
+            reply_error(srv, client, &oom);
+        }
+        return;
+    }
     if crate::persistence::writes_refused(srv) && (spec.flags & (WRITE | DENYOOM) != 0 || spec.name == "ping") {
         if let Some(m) = client.multi.as_mut() {
             m.aborted = true;
@@ -1037,6 +1094,7 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
         }
         if let Some(m) = client.multi.as_mut() {
             m.queued.push(raw.to_vec());
+            m.denyoom |= spec.flags & DENYOOM != 0;
         }
         client.out.simple("QUEUED");
         return;
@@ -1121,6 +1179,22 @@ fn allowed_in_context(srv: &mut Shared, client: &mut Client, idx: usize, spec: &
     );
     reply_error(srv, client, &CmdError::Other(text.into()));
     false
+}
+
+/// With `maxmemory` set: evicts as needed (see [`crate::evict`]) and tells
+/// whether the command must be refused for lack of memory: when nothing is
+/// left to evict, a `denyoom` command (or an EXEC whose transaction holds
+/// one) is refused, and inside MULTI every command but EXEC, DISCARD, QUIT
+/// and RESET (queueing takes memory too), as in Redis.
+#[inline(never)]
+fn out_of_memory(srv: &mut Shared, client: &Client, spec: &crate::command::CommandSpec, now_ms: u64) -> bool {
+    use crate::command::flags::DENYOOM;
+    if crate::evict::perform(srv, now_ms) != crate::evict::Outcome::Fail {
+        return false;
+    }
+    let denyoom =
+        spec.flags & DENYOOM != 0 || (spec.name == "exec" && client.multi.as_ref().is_some_and(|m| m.denyoom));
+    denyoom || (client.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
 }
 
 /// After a blocking command: a client that found nothing to take starts

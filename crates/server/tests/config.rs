@@ -298,11 +298,6 @@ fn unsupported_features_stop_start_up() {
             ">>> 'replicaof \"127.0.0.1\" \"6379\"'",
             "ember does not support replication",
         ),
-        (
-            &["--maxmemory", "1gb"][..],
-            ">>> 'maxmemory \"1gb\"'",
-            "ember does not support maxmemory: it has no eviction",
-        ),
     ] {
         let (code, stderr) = ember_exits(args);
         assert_eq!(code, 1, "{args:?}: {stderr}");

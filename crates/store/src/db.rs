@@ -12,7 +12,7 @@
 //! entry is only removed if its own deadline has passed). When stale pairs
 //! outnumber live TTL keys the heap is compacted.
 
-use crate::entry::{Entry, Meta};
+use crate::entry::{Entry, LfuParams, Meta};
 use crate::expire::DeadlineHeap;
 use crate::hash::{random_seed, splitmix, KeyHasher};
 use crate::table::{Hash, Index, Node, NodeRef, Table};
@@ -76,6 +76,7 @@ pub struct Db {
     hasher: KeyHasher,
     expires: ExpireIndex,
     rng: u64,
+    lfu: LfuParams,
 }
 
 impl Default for Db {
@@ -96,12 +97,32 @@ impl Db {
     }
 
     pub(crate) fn with_hasher(hasher: KeyHasher, rng_seed: u64) -> Self {
-        Db { table: Table::default(), hasher, expires: ExpireIndex::default(), rng: rng_seed | 1 }
+        Db {
+            table: Table::default(),
+            hasher,
+            expires: ExpireIndex::default(),
+            rng: rng_seed | 1,
+            lfu: LfuParams::default(),
+        }
     }
 
-    /// An empty database sharing this one's hash function.
+    /// An empty database sharing this one's hash function and LFU
+    /// parameters.
     pub(crate) fn empty_like(&self) -> Db {
-        Db::with_hasher(self.hasher, splitmix(self.rng))
+        let mut db = Db::with_hasher(self.hasher, splitmix(self.rng));
+        db.lfu = self.lfu;
+        db
+    }
+
+    /// The LFU counter's parameters (`lfu-log-factor`, `lfu-decay-time`).
+    pub fn lfu_params(&self) -> LfuParams {
+        self.lfu
+    }
+
+    /// Sets the LFU counter's parameters; counters already kept are not
+    /// changed, only how later accesses and decay treat them.
+    pub fn set_lfu_params(&mut self, lfu: LfuParams) {
+        self.lfu = lfu;
     }
 
     fn next_rand(&mut self) -> u64 {
@@ -210,7 +231,7 @@ impl Db {
         }
         let rnd = self.next_rand() as u32;
         let mut node = self.table.node_mut(index);
-        node.meta_mut().touch(now_ms, rnd);
+        node.meta_mut().touch(now_ms, rnd, self.lfu);
         Some(node.into_entry_mut())
     }
 
@@ -250,8 +271,9 @@ impl Db {
 
     /// Sets `key` to `value` with deadline `expire_at_ms`, replacing any old
     /// value and deadline. Returns the old value if the key was live (so the
-    /// caller may drop it elsewhere). Access metadata is reset, as for a new
-    /// object in Redis.
+    /// caller may drop it elsewhere). The access clock restarts; a live
+    /// key's LFU counter is kept (decayed), as Redis keeps an overwritten
+    /// key's access frequency.
     pub fn insert(&mut self, key: &[u8], value: Value, expire_at_ms: Option<u64>, now_ms: u64) -> Option<Value> {
         self.put_entry(key, Entry::new(value, expire_at_ms), now_ms).map(Entry::into_value)
     }
@@ -267,7 +289,8 @@ impl Db {
             Some(index) => {
                 let mut node = self.table.node_mut(index);
                 let old = std::mem::replace(node.entry_mut(), entry);
-                *node.meta_mut() = Meta::new(now_ms);
+                let meta = node.meta_mut();
+                *meta = if old.is_expired(now_ms) { Meta::new(now_ms) } else { meta.overwritten(now_ms, self.lfu) };
                 if let Some(d) = old.expire_at() {
                     self.untrack_deadline(d);
                 }
@@ -343,7 +366,32 @@ impl Db {
     pub fn lfu_freq(&self, key: &[u8], now_ms: u64) -> Option<u8> {
         let (_, index) = self.find(key);
         let node = self.table.node(index?);
-        (!node.entry().is_expired(now_ms)).then(|| node.meta().freq(now_ms))
+        (!node.entry().is_expired(now_ms)).then(|| node.meta().freq(now_ms, self.lfu))
+    }
+
+    /// Makes `key` look last accessed `idle_secs` seconds before `now_ms`
+    /// (RESTORE ... IDLETIME under an LRU policy). Returns false if the key
+    /// is missing or expired.
+    pub fn set_idle_secs(&mut self, key: &[u8], idle_secs: u64, now_ms: u64) -> bool {
+        let Some(index) = self.find(key).1 else { return false };
+        if self.table.node(index).entry().is_expired(now_ms) {
+            return false;
+        }
+        let mut node = self.table.node_mut(index);
+        let meta = node.meta_mut();
+        *meta = meta.with_idle(now_ms, idle_secs);
+        true
+    }
+
+    /// Sets the LFU counter of `key` to `freq` (RESTORE ... FREQ under an
+    /// LFU policy). Returns false if the key is missing or expired.
+    pub fn set_lfu_freq(&mut self, key: &[u8], freq: u8, now_ms: u64) -> bool {
+        let Some(index) = self.find(key).1 else { return false };
+        if self.table.node(index).entry().is_expired(now_ms) {
+            return false;
+        }
+        *self.table.node_mut(index).meta_mut() = Meta::with_freq(now_ms, freq);
+        true
     }
 
     /// Renames `from` to `to`, moving its value and deadline and replacing any
@@ -401,6 +449,89 @@ impl Db {
             }
             return Some(node.key().to_vec());
         }
+    }
+
+    /// Calls `f` with up to `count` keys chosen at random, for approximate
+    /// LRU / LFU / TTL eviction: with `volatile`, only keys that have a
+    /// deadline (drawn from the expiry index), otherwise any key (a run of
+    /// neighbouring slots of the table from a random position, as Redis's
+    /// `dictGetSomeKeys` walks neighbouring buckets). Keys past their
+    /// deadline but not yet reclaimed are included. The same key may come
+    /// twice, and fewer than `count` may come even when more exist; at least
+    /// one comes from a non-empty sample space.
+    pub fn sample_keys(&mut self, volatile: bool, count: usize, mut f: impl FnMut(&[u8], &Entry)) {
+        self.sample_nodes(volatile, count, |node| f(node.key(), node.entry()));
+    }
+
+    pub(crate) fn sample_nodes(&mut self, volatile: bool, count: usize, mut f: impl FnMut(NodeRef<'_>)) {
+        if !volatile {
+            let r = self.next_rand();
+            self.table.sample(r, count, f);
+            return;
+        }
+        let n = self.expires.heap.len();
+        if self.expires.live == 0 || n == 0 {
+            return;
+        }
+        // At most half the heap's pairs are stale (it is compacted beyond
+        // that), so a draw finds a live pair with probability >= ~1/2.
+        let mut found = 0;
+        let mut tries = count.saturating_mul(4).max(16);
+        while found < count && tries > 0 {
+            tries -= 1;
+            let r = self.next_rand();
+            let Some((d, h)) = self.expires.heap.get((r % n as u64) as usize) else { break };
+            if let Some(index) = self.table.find_by(h, |node| node.entry().expire_at() == Some(d)) {
+                f(self.table.node(index));
+                found += 1;
+            }
+        }
+    }
+
+    /// A random key with a deadline (from the expiry index), if any.
+    fn random_volatile_index(&mut self) -> Option<Index> {
+        for round in 0..2 {
+            if self.expires.live == 0 {
+                return None;
+            }
+            if round == 1 {
+                // Every draw met a stale pair (only possible by bad luck):
+                // drop the stale pairs and draw again.
+                self.compact_expires();
+            }
+            let n = self.expires.heap.len();
+            for _ in 0..256 {
+                let r = self.next_rand();
+                let (d, h) = self.expires.heap.get((r % n.max(1) as u64) as usize)?;
+                if let Some(index) = self.table.find_by(h, |node| node.entry().expire_at() == Some(d)) {
+                    return Some(index);
+                }
+            }
+        }
+        None
+    }
+
+    /// Removes `key` for eviction, returning its value, whether or not it is
+    /// past its deadline; with `volatile`, only if it has a deadline.
+    pub(crate) fn evict_key(&mut self, key: &[u8], volatile: bool) -> Option<Value> {
+        let index = self.find(key).1?;
+        if volatile && self.table.node(index).entry().expire_at().is_none() {
+            return None;
+        }
+        Some(self.detach(index).into_parts().0.into_value())
+    }
+
+    /// Removes a random key (with `volatile`, a random key with a
+    /// deadline) for eviction, returning it and its value.
+    pub(crate) fn evict_random(&mut self, volatile: bool) -> Option<(Vec<u8>, Value)> {
+        let index = if volatile {
+            self.random_volatile_index()?
+        } else {
+            let r = self.next_rand();
+            self.table.random_index(r)?
+        };
+        let key = self.table.node(index).key().to_vec();
+        Some((key, self.detach(index).into_parts().0.into_value()))
     }
 
     /// Calls `f` for every live key (KEYS, SAVE), in no particular order.
@@ -726,6 +857,12 @@ mod tests {
         assert!(db.peek(b"k", 20_000).is_some());
         assert_eq!(db.idle_ms(b"k", 20_000), Some(5_000));
         assert_eq!(db.idle_ms(b"missing", 0), None);
+        assert!(db.set_idle_secs(b"k", 100, 20_000));
+        assert_eq!(db.idle_ms(b"k", 20_000), Some(100_000));
+        assert!(db.set_lfu_freq(b"k", 42, 20_000));
+        assert_eq!(db.lfu_freq(b"k", 20_000), Some(42));
+        assert!(!db.set_idle_secs(b"missing", 1, 0));
+        assert!(!db.set_lfu_freq(b"missing", 1, 0));
     }
 
     #[test]

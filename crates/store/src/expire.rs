@@ -23,6 +23,11 @@ impl DeadlineHeap {
         self.v.capacity()
     }
 
+    /// The pair at position `i` of the heap array (for random sampling).
+    pub(crate) fn get(&self, i: usize) -> Option<(u64, Hash)> {
+        self.v.get(i).copied()
+    }
+
     /// The pair with the earliest deadline.
     pub(crate) fn peek(&self) -> Option<(u64, Hash)> {
         self.v.first().copied()

@@ -11,6 +11,9 @@
 //!   `embstr` / `raw` encodings) and the collections in [`types`] (lists,
 //!   hashes, sets, sorted sets), whose compact encodings switch at the
 //!   thresholds of an [`EncodingConfig`].
+//! * [`Evictor`] and [`Store::evict`] choose keys to evict under a memory
+//!   limit with Redis's approximate [`Policy`]s (sampled LRU, LFU with the
+//!   logarithmic counter of [`LfuParams`], TTL, random).
 //! * [`glob_match`] is Redis's glob matcher (KEYS, SCAN MATCH).
 //! * [`bits`] holds the bit-level string operations behind the bitmap
 //!   commands (popcount, first set/clear bit, BITOP, bit fields).
@@ -44,6 +47,7 @@
 pub mod bits;
 mod db;
 mod entry;
+mod evict;
 mod expire;
 mod glob;
 mod hash;
@@ -55,7 +59,8 @@ pub mod types;
 mod value;
 
 pub use db::Db;
-pub use entry::Entry;
+pub use entry::{Entry, LfuParams};
+pub use evict::{Evicted, Evictor, Policy, POOL_SIZE};
 pub use glob::glob_match;
 pub use store::{Store, DEFAULT_DATABASES};
 pub use types::EncodingConfig;

@@ -21,7 +21,7 @@ pub const DEFAULT_DATABASES: usize = 16;
 /// ```
 #[derive(Debug)]
 pub struct Store {
-    dbs: Vec<Db>,
+    pub(crate) dbs: Vec<Db>,
     /// Database where the next active-expiry pass starts (round robin).
     expire_next: usize,
 }

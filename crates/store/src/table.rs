@@ -1156,6 +1156,38 @@ impl Table {
         Some(if i < n_new { Index(i) } else { Index((i - n_new + base) | OLD) })
     }
 
+    /// Calls `f` for up to `count` entries found by walking consecutive
+    /// slots from a position chosen by the random word `r` (wrapping at the
+    /// end; like [`random_index`](Self::random_index), over the new array's
+    /// initialized prefix then the old array's unmigrated part). The walk
+    /// visits at most `10 * count` slots, but goes on until it has found
+    /// one entry if the table has any. Returns how many entries it visited.
+    pub(crate) fn sample(&self, r: u64, count: usize, mut f: impl FnMut(NodeRef<'_>)) -> usize {
+        if self.len == 0 || count == 0 {
+            return 0;
+        }
+        let old = self.old_part();
+        let n_new = self.slots.len();
+        let n = n_new + old.len();
+        let max_steps = count.saturating_mul(10).min(n);
+        let mut i = (r % n as u64) as usize;
+        let mut found = 0;
+        let mut steps = 0;
+        while found < count && steps < n && (steps < max_steps || found == 0) {
+            let slot = if i < n_new { &self.slots[i] } else { &old[i - n_new] };
+            if let Some(node) = slot.node() {
+                f(node);
+                found += 1;
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+            steps += 1;
+        }
+        found
+    }
+
     /// All entries in hash order, with their hash.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (Hash, NodeRef<'_>)> {
         self.slots.iter().chain(self.old_part()).filter_map(|s| s.node().map(|n| (s.hash, n)))

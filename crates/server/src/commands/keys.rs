@@ -667,7 +667,19 @@ fn restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     // A deadline already past: the key is not created (as Redis).
     if deadline.is_none_or(|d| d > now) {
-        ctx.srv.store.db(ctx.client.db).insert(key, value, deadline, now);
+        let lfu = lfu_policy(ctx);
+        let db = ctx.srv.store.db(ctx.client.db);
+        db.insert(key, value, deadline, now);
+        // IDLETIME counts under an LRU policy, FREQ under an LFU one.
+        match (idle, freq) {
+            (Some(secs), _) if !lfu => {
+                db.set_idle_secs(key, secs as u64, now);
+            }
+            (_, Some(f)) if lfu => {
+                db.set_lfu_freq(key, f as u8, now);
+            }
+            _ => {}
+        }
     }
     ctx.dirty(1);
     ctx.out().ok();

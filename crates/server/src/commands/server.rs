@@ -455,12 +455,9 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-/// Bytes the allocator has handed out (glibc's mallinfo2: arena in use plus
-/// mmapped chunks).
+/// Bytes the allocator has handed out (see [`crate::alloc::used_memory`]).
 pub fn used_memory() -> u64 {
-    // SAFETY: mallinfo2 only reads allocator statistics.
-    let mi = unsafe { nix::libc::mallinfo2() };
-    (mi.uordblks + mi.hblkhd) as u64
+    crate::alloc::used_memory()
 }
 
 /// Resident set size from /proc/self/statm.
@@ -570,20 +567,26 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
         }
         "memory" => {
             let used = used_memory();
+            let peak = srv.mem_peak.max(used);
             let rss = rss_bytes();
             let sys = total_system_memory();
             let _ = write!(s, "# Memory\r\n");
-            let overhead: usize = srv.store.iter().map(|d| d.overhead_bytes()).sum();
+            let tables: usize = srv.store.iter().map(|d| d.overhead_bytes()).sum();
+            let overhead = (srv.mem_startup + tables as u64).min(used);
+            let dataset = used - overhead;
+            let net = used.saturating_sub(srv.mem_startup);
             kv(s, "used_memory", &used);
             kv(s, "used_memory_human", &human_bytes(used));
             kv(s, "used_memory_rss", &rss);
             kv(s, "used_memory_rss_human", &human_bytes(rss));
-            kv(s, "used_memory_peak", &used);
-            kv(s, "used_memory_peak_human", &human_bytes(used));
-            kv(s, "used_memory_peak_perc", &"100.00%");
+            kv(s, "used_memory_peak", &peak);
+            kv(s, "used_memory_peak_human", &human_bytes(peak));
+            kv(s, "used_memory_peak_perc", &format!("{:.2}%", used as f64 * 100.0 / peak.max(1) as f64));
             kv(s, "used_memory_overhead", &overhead);
-            kv(s, "used_memory_startup", &0);
-            kv(s, "used_memory_dataset", &used.saturating_sub(overhead as u64));
+            kv(s, "used_memory_startup", &srv.mem_startup);
+            kv(s, "used_memory_dataset", &dataset);
+            let perc = if net > 0 { dataset as f64 * 100.0 / net as f64 } else { 0.0 };
+            kv(s, "used_memory_dataset_perc", &format!("{perc:.2}%"));
             kv(s, "allocator_allocated", &used);
             kv(s, "allocator_active", &used);
             kv(s, "allocator_resident", &rss);
@@ -675,8 +678,8 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
             kv(s, "expire_cycle_cpu_milliseconds", &0);
             kv(s, "evicted_keys", &st.evicted_keys);
             kv(s, "evicted_clients", &0);
-            kv(s, "total_eviction_exceeded_time", &0);
-            kv(s, "current_eviction_exceeded_time", &0);
+            kv(s, "total_eviction_exceeded_time", &srv.evict.total_exceeded_ms());
+            kv(s, "current_eviction_exceeded_time", &srv.evict.current_exceeded_ms());
             kv(s, "keyspace_hits", &st.keyspace_hits);
             kv(s, "keyspace_misses", &st.keyspace_misses);
             kv(s, "pubsub_channels", &srv.pubsub.channels.len());
@@ -934,6 +937,7 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.srv.config = next;
     ctx.srv.obuf_check_at = crate::pubsub::output_check_threshold(&ctx.srv.config.client_output_buffer_limit);
+    crate::evict::config_changed(ctx.srv, &given, ctx.now_ms);
     ctx.out().ok();
     Ok(())
 }
@@ -986,6 +990,7 @@ fn apply_config(srv: &mut Shared, next: &mut Config, given: &[(&'static str, Str
 fn config_resetstat(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     let srv = &mut *ctx.srv;
     srv.stats = Default::default();
+    srv.evict.reset_stats();
     srv.cmd_stats.iter_mut().for_each(|s| *s = Default::default());
     srv.error_stats.clear();
     srv.slowlog.reset();
