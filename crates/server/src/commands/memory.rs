@@ -114,6 +114,8 @@ fn usage(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 /// The figures behind STATS and DOCTOR.
 struct Figures {
     total: u64,
+    peak: u64,
+    startup: u64,
     rss: u64,
     clients: u64,
     /// (db index, table overhead, expiry index overhead) of non-empty dbs.
@@ -140,7 +142,17 @@ fn figures(ctx: &mut Ctx<'_>) -> Figures {
         .collect();
     let overhead = clients + dbs.iter().map(|&(_, m, e)| m + e).sum::<u64>();
     let keys = srv.store.iter().map(|d| d.len() as u64).sum();
-    Figures { total: used_memory(), rss: rss_bytes(), clients, dbs, overhead, keys }
+    let total = used_memory();
+    Figures {
+        total,
+        peak: srv.mem_peak.max(total),
+        startup: srv.mem_startup,
+        rss: rss_bytes(),
+        clients,
+        dbs,
+        overhead,
+        keys,
+    }
 }
 
 fn stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
@@ -151,9 +163,9 @@ fn stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     let out = ctx.out();
     out.map(27 + f.dbs.len());
     for (name, v) in [
-        ("peak.allocated", f.total),
+        ("peak.allocated", f.peak),
         ("total.allocated", f.total),
-        ("startup.allocated", 0),
+        ("startup.allocated", f.startup),
         ("replication.backlog", 0),
         ("clients.slaves", 0),
         ("clients.normal", f.clients),
@@ -181,7 +193,7 @@ fn stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
         ("keys.bytes-per-key", Num::Int(f.total.checked_div(f.keys).unwrap_or(0) as i64)),
         ("dataset.bytes", Num::Int(dataset as i64)),
         ("dataset.percentage", Num::Double(ratio(dataset * 100, f.total))),
-        ("peak.percentage", Num::Double(100.0)),
+        ("peak.percentage", Num::Double(ratio(f.total * 100, f.peak))),
         ("allocator.allocated", Num::Int(f.total as i64)),
         ("allocator.active", Num::Int(f.total as i64)),
         ("allocator.resident", Num::Int(f.rss as i64)),
@@ -321,7 +333,7 @@ mod tests {
     use super::*;
 
     fn figures(total: u64, rss: u64, clients: u64) -> Figures {
-        Figures { total, rss, clients, dbs: Vec::new(), overhead: 0, keys: 0 }
+        Figures { total, peak: total, startup: 0, rss, clients, dbs: Vec::new(), overhead: 0, keys: 0 }
     }
 
     #[test]
