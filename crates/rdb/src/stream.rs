@@ -28,15 +28,34 @@ use crate::value::StreamId;
 const FLAG_DELETED: i64 = 1;
 const FLAG_SAME_FIELDS: i64 = 2;
 
-/// One entry decoded from a node.
+/// One entry decoded from a node, borrowing the listpack.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeEntry {
+pub struct NodeEntry<'a> {
     /// The entry id.
     pub id: StreamId,
     /// Deleted (a tombstone kept until the node is empty).
     pub deleted: bool,
-    /// Field/value pairs.
-    pub pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The fields, or `None` when they are the master entry's.
+    pub fields: Option<Vec<Element<'a>>>,
+    /// The values, one per field.
+    pub values: Vec<Element<'a>>,
+}
+
+/// A node decoded: the master entry's fields and the entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node<'a> {
+    /// The master entry's fields.
+    pub master_fields: Vec<Element<'a>>,
+    /// The entries in id order.
+    pub entries: Vec<NodeEntry<'a>>,
+}
+
+impl<'a> Node<'a> {
+    /// The field/value pairs of `entry`, as owned bytes.
+    pub fn pairs(&self, entry: &NodeEntry<'a>) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let fields = entry.fields.as_ref().unwrap_or(&self.master_fields);
+        fields.iter().zip(&entry.values).map(|(f, v)| (f.to_bytes(), v.to_bytes())).collect()
+    }
 }
 
 fn bad(reason: &'static str) -> RdbError {
@@ -55,7 +74,7 @@ fn int(e: Option<&Element<'_>>) -> Result<i64, RdbError> {
 /// entries, checking the layout as Redis's deep integrity check does:
 /// master counts, the master terminator, flags, field counts, `lp-count`s,
 /// ids increasing from the master id.
-pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Vec<NodeEntry>, RdbError> {
+pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Node<'_>, RdbError> {
     let el = listpack::parse(lp)?;
     let mut it = el.iter();
     let count = int(it.next())?;
@@ -66,7 +85,7 @@ pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Vec<NodeEntry>, RdbErro
     }
     let mut master_fields = Vec::with_capacity(nfields as usize);
     for _ in 0..nfields {
-        master_fields.push(it.next().ok_or_else(|| bad("stream node: truncated master fields"))?.to_bytes());
+        master_fields.push(*it.next().ok_or_else(|| bad("stream node: truncated master fields"))?);
     }
     if int(it.next())? != 0 {
         return Err(bad("stream node: missing master terminator"));
@@ -87,11 +106,11 @@ pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Vec<NodeEntry>, RdbErro
         }
         prev = Some(id);
         let same = flags & FLAG_SAME_FIELDS != 0;
-        let mut pairs = Vec::new();
+        let mut values = Vec::new();
+        let mut fields = None;
         let expected_lp_count = if same {
-            for f in &master_fields {
-                let v = it.next().ok_or_else(|| bad("stream node: truncated entry"))?;
-                pairs.push((f.clone(), v.to_bytes()));
+            for _ in 0..nfields {
+                values.push(*it.next().ok_or_else(|| bad("stream node: truncated entry"))?);
             }
             3 + nfields
         } else {
@@ -99,11 +118,12 @@ pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Vec<NodeEntry>, RdbErro
             if n <= 0 || n as usize > el.len() {
                 return Err(bad("stream node: bad field count"));
             }
+            let mut fs = Vec::with_capacity(n as usize);
             for _ in 0..n {
-                let f = it.next().ok_or_else(|| bad("stream node: truncated entry"))?;
-                let v = it.next().ok_or_else(|| bad("stream node: truncated entry"))?;
-                pairs.push((f.to_bytes(), v.to_bytes()));
+                fs.push(*it.next().ok_or_else(|| bad("stream node: truncated entry"))?);
+                values.push(*it.next().ok_or_else(|| bad("stream node: truncated entry"))?);
             }
+            fields = Some(fs);
             4 + 2 * n
         };
         if int(it.next())? != expected_lp_count {
@@ -115,7 +135,7 @@ pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Vec<NodeEntry>, RdbErro
         } else {
             live += 1;
         }
-        out.push(NodeEntry { id, deleted: is_deleted, pairs });
+        out.push(NodeEntry { id, deleted: is_deleted, fields, values });
     }
     if live != count || dead != deleted {
         return Err(bad("stream node: master counts do not match the entries"));
@@ -123,7 +143,7 @@ pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Vec<NodeEntry>, RdbErro
     if out.is_empty() {
         return Err(bad("stream node without entries"));
     }
-    Ok(out)
+    Ok(Node { master_fields, entries: out })
 }
 
 /// Builds a node listpack in Redis's layout.
@@ -135,8 +155,8 @@ pub fn parse_node(master: StreamId, lp: &[u8]) -> Result<Vec<NodeEntry>, RdbErro
 /// w.push(master, master, false, &[(b"f", b"1")]);
 /// w.push(master, StreamId { ms: 6, seq: 0 }, false, &[(b"g", b"x")]);
 /// let lp = w.finish().unwrap();
-/// let entries = parse_node(master, &lp).unwrap();
-/// assert_eq!(entries[1].pairs, vec![(b"g".to_vec(), b"x".to_vec())]);
+/// let node = parse_node(master, &lp).unwrap();
+/// assert_eq!(node.pairs(&node.entries[1]), vec![(b"g".to_vec(), b"x".to_vec())]);
 /// ```
 #[derive(Debug, Clone)]
 pub struct NodeWriter {
@@ -222,14 +242,16 @@ mod tests {
         w.push(master, id(1_700_000_000_000, 4), true, &[(b"name", b"y"), (b"n", b"-5")]);
         w.push(master, id(1_700_000_000_007, 0), false, &[(b"other", b"")]);
         let lp = w.finish().unwrap();
-        let got = parse_node(master, &lp).unwrap();
+        let node = parse_node(master, &lp).unwrap();
+        let got = &node.entries;
         assert_eq!(got.len(), 3);
         assert_eq!(got[1].id, id(1_700_000_000_000, 4));
         assert!(got[1].deleted);
-        assert_eq!(got[1].pairs[1], (b"n".to_vec(), b"-5".to_vec()));
+        assert!(got[1].fields.is_none());
+        assert_eq!(node.pairs(&got[1])[1], (b"n".to_vec(), b"-5".to_vec()));
         // seq-diff is negative here: 0 - 3.
         assert_eq!(got[2].id, id(1_700_000_000_007, 0));
-        assert_eq!(got[2].pairs, vec![(b"other".to_vec(), b"".to_vec())]);
+        assert_eq!(node.pairs(&got[2]), vec![(b"other".to_vec(), b"".to_vec())]);
         // The master entry: count 2, deleted 1, 2 fields, terminator.
         let el = listpack::parse(&lp).unwrap();
         assert_eq!(&el[..3], &[Element::Int(2), Element::Int(1), Element::Int(2)]);
@@ -275,7 +297,8 @@ mod tests {
         let bad_lp_count = listpack::encode([&b"1"[..], b"0", b"1", b"f", b"0", b"2", b"0", b"0", b"v", b"3"]).unwrap();
         assert!(parse_node(master, &bad_lp_count).is_err());
         let ok = listpack::encode([&b"1"[..], b"0", b"1", b"f", b"0", b"2", b"0", b"0", b"v", b"4"]).unwrap();
-        assert_eq!(parse_node(master, &ok).unwrap()[0].pairs, vec![(b"f".to_vec(), b"v".to_vec())]);
+        let node = parse_node(master, &ok).unwrap();
+        assert_eq!(node.pairs(&node.entries[0]), vec![(b"f".to_vec(), b"v".to_vec())]);
         assert!(parse_node(master, &listpack::encode([&b"0"[..]]).unwrap()).is_err());
     }
 }

@@ -7,8 +7,8 @@
 //! owned [`RdbValue`].
 
 use ember_rdb::stream::{parse_node, NodeWriter};
-use ember_rdb::{ElementBuf, RdbValue, ValueRef};
-use ember_store::types::stream::{Consumer, Group, LoadedEntry, PendingEntry, Stream, StreamId};
+use ember_rdb::{Element, ElementBuf, RdbValue, ValueRef};
+use ember_store::types::stream::{Consumer, Group, PendingEntry, Stream, StreamId};
 use ember_store::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 use ember_store::{EncodingConfig, StrValue, Value};
 
@@ -129,10 +129,18 @@ pub fn stream_from_rdb(r: &ember_rdb::Stream) -> Result<Stream, String> {
     let mut s = Stream::new();
     let mut prev: Option<StreamId> = None;
     let mut live = 0u64;
+    let mut fields: Vec<Vec<u8>> = Vec::new();
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut values: Vec<Vec<u8>> = Vec::new();
     for node in &r.nodes {
-        let entries = parse_node(node.master_id, &node.listpack).map_err(|e| e.to_string())?;
-        let mut owned: Vec<LoadedEntry<'_>> = Vec::with_capacity(entries.len());
-        for e in &entries {
+        let parsed = parse_node(node.master_id, &node.listpack).map_err(|e| e.to_string())?;
+        fields.clear();
+        fields.extend(parsed.master_fields.iter().map(Element::to_bytes));
+        let master: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        let mut loader = s.load_node(&master);
+        // One entry at a time: same-field entries share the master's
+        // fields, so memory stays proportional to the dump.
+        for e in &parsed.entries {
             let id = sid(e.id);
             if prev.is_some_and(|p| id <= p) {
                 return Err("stream entries out of order".into());
@@ -141,9 +149,22 @@ pub fn stream_from_rdb(r: &ember_rdb::Stream) -> Result<Stream, String> {
             if !e.deleted {
                 live += 1;
             }
-            owned.push((id, e.deleted, e.pairs.iter().map(|(f, v)| (&f[..], &v[..])).collect()));
+            match &e.fields {
+                Some(fs) => {
+                    pairs.clear();
+                    pairs.extend(fs.iter().zip(&e.values).map(|(f, v)| (f.to_bytes(), v.to_bytes())));
+                    let refs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(f, v)| (&f[..], &v[..])).collect();
+                    loader.push(id, e.deleted, &refs);
+                }
+                None => {
+                    values.clear();
+                    values.extend(e.values.iter().map(Element::to_bytes));
+                    let refs: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
+                    loader.push_same(id, e.deleted, &refs);
+                }
+            }
         }
-        s.push_loaded_node(&owned);
+        s.finish_node(loader);
     }
     if live != r.length {
         return Err("stream length does not match its entries".into());
@@ -268,6 +289,33 @@ mod tests {
             assert!(written.len() > 4, "several nodes: {}", written.len());
             assert!(written.iter().all(|&b| b < limits.max_bytes as u64 + 400), "{written:?}");
         }
+    }
+
+    /// A dump whose entries share a large master field stores each entry's
+    /// value only; loading it must not copy (or compare) the field per
+    /// entry, or a small RESTORE payload could cost gigabytes.
+    #[test]
+    fn shared_master_fields_load_in_proportion_to_the_dump() {
+        let big = vec![b'f'; 200_000];
+        let master = ember_rdb::StreamId { ms: 1, seq: 0 };
+        let mut w = NodeWriter::new(&[&big]);
+        let n = 30_000u64;
+        for i in 0..n {
+            w.push(master, ember_rdb::StreamId { ms: 1 + i, seq: 0 }, false, &[(&big, b"v")]);
+        }
+        let listpack = w.finish().unwrap();
+        assert!(listpack.len() < 700_000, "{}", listpack.len());
+        let r = ember_rdb::Stream {
+            nodes: vec![ember_rdb::StreamNode { master_id: master, listpack }],
+            length: n,
+            last_id: ember_rdb::StreamId { ms: n, seq: 0 },
+            ..Default::default()
+        };
+        let started = std::time::Instant::now();
+        let s = stream_from_rdb(&r).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert_eq!(s.len(), n);
+        assert!(s.heap_bytes() < 1_000_000, "{}", s.heap_bytes());
     }
 
     #[test]

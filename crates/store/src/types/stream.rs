@@ -268,6 +268,28 @@ impl Node {
         self.live += 1;
     }
 
+    /// Appends an entry with the master's fields, given only its values
+    /// (one per master field; loading a dump, where such entries store
+    /// only values, so no field is compared or copied).
+    fn push_same(&mut self, master: StreamId, id: StreamId, values: &[&[u8]]) {
+        let n = values.len() as i64;
+        let mut lp = 2
+            + lp_int_size((id.ms - master.ms) as i64)
+            + lp_int_size(id.seq.wrapping_sub(master.seq) as i64)
+            + lp_int_size(3 + n);
+        self.buf.push(SAME_FIELDS);
+        put_varint(&mut self.buf, id.ms - master.ms);
+        put_varint(&mut self.buf, id.seq);
+        for v in values {
+            lp = lp.saturating_add(lp_str_size(v));
+            put_varint(&mut self.buf, v.len() as u64);
+            self.buf.extend_from_slice(v);
+        }
+        self.lp_rest = self.lp_rest.saturating_add(lp);
+        self.total += 1;
+        self.live += 1;
+    }
+
     /// Decodes the entry at `at`.
     fn slot(&self, master: StreamId, at: usize) -> Slot {
         let buf = &self.buf;
@@ -542,8 +564,41 @@ impl fmt::Debug for Stream {
     }
 }
 
-/// An entry as loaded from a dump: id, deleted flag, field/value pairs.
-pub type LoadedEntry<'a> = (StreamId, bool, Vec<(&'a [u8], &'a [u8])>);
+/// A node being loaded from a dump (see [`Stream::load_node`]).
+pub struct NodeLoader {
+    node: Node,
+    /// The first entry's id: the node's key.
+    key: Option<StreamId>,
+    live: u64,
+}
+
+impl NodeLoader {
+    /// Appends an entry (ids in increasing order), deleted or not.
+    pub fn push(&mut self, id: StreamId, deleted: bool, pairs: &[(&[u8], &[u8])]) {
+        let key = *self.key.get_or_insert(id);
+        let at = self.node.buf.len();
+        self.node.push(key, id, pairs);
+        self.flag(at, deleted);
+    }
+
+    /// Appends an entry whose fields are the master's, given its values
+    /// (one per master field, which the caller checks).
+    pub fn push_same(&mut self, id: StreamId, deleted: bool, values: &[&[u8]]) {
+        let key = *self.key.get_or_insert(id);
+        let at = self.node.buf.len();
+        self.node.push_same(key, id, values);
+        self.flag(at, deleted);
+    }
+
+    fn flag(&mut self, at: usize, deleted: bool) {
+        if deleted {
+            self.node.buf[at] |= DELETED;
+            self.node.live -= 1;
+        } else {
+            self.live += 1;
+        }
+    }
+}
 
 /// How a trim decides what to remove.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -910,27 +965,21 @@ impl Stream {
         }
     }
 
-    /// Adds a loaded node: its entries in id order, each with its deleted
-    /// flag, so that node boundaries and tombstones survive a dump/load
-    /// cycle. The caller checks that ids increase across the stream; a
-    /// node whose entries are all deleted is dropped.
-    pub fn push_loaded_node(&mut self, entries: &[LoadedEntry<'_>]) {
-        let Some(first) = entries.first() else {
-            return;
-        };
-        let mut node = Node::new(first.2.iter().map(|(f, _)| *f), first.2.len());
-        let key = first.0;
-        let mut live = 0;
-        for (id, deleted, pairs) in entries {
-            let at = node.buf.len();
-            node.push(key, *id, pairs);
-            if *deleted {
-                node.buf[at] |= DELETED;
-                node.live -= 1;
-            } else {
-                live += 1;
-            }
-        }
+    /// Starts loading a node whose master entry lists `master_fields`
+    /// (entries with the same fields then store only their values, as in
+    /// the dump). Add its entries with [`NodeLoader::push`] and finish with
+    /// [`finish_node`](Self::finish_node); node boundaries and tombstones
+    /// survive a dump/load cycle this way.
+    pub fn load_node(&self, master_fields: &[&[u8]]) -> NodeLoader {
+        NodeLoader { node: Node::new(master_fields.iter().copied(), master_fields.len()), key: None, live: 0 }
+    }
+
+    /// Adds a node built with [`load_node`](Self::load_node). The caller
+    /// checks that ids increase across the stream; a node whose entries
+    /// are all deleted is dropped.
+    pub fn finish_node(&mut self, loader: NodeLoader) {
+        let NodeLoader { mut node, key, live } = loader;
+        let Some(key) = key else { return };
         if live == 0 {
             return;
         }
@@ -940,7 +989,7 @@ impl Stream {
     }
 
     /// Sets the stream length bookkeeping after loading with
-    /// [`push_loaded_node`](Self::push_loaded_node).
+    /// [`finish_node`](Self::finish_node).
     pub fn set_meta(&mut self, last_id: StreamId, first_id: StreamId, max_deleted_id: StreamId, entries_added: u64) {
         self.last_id = last_id;
         self.first_id = first_id;
