@@ -112,7 +112,7 @@ pub enum RdbError {
         /// Offset of the stored checksum.
         offset: u64,
     },
-    /// Opcode 0xF5 (functions from Redis 7.0 release candidates), which Redis
+    /// Opcode 0xF6 (functions from Redis 7.0 release candidates), which Redis
     /// 7.0 GA refuses too.
     FunctionPreGa {
         /// Offset of the opcode.
@@ -224,7 +224,7 @@ impl fmt::Display for RdbError {
             }
             RdbError::FunctionPreGa { offset } => write!(
                 f,
-                "pre-release function data (opcode 0xf5) at offset {offset} is not supported; \
+                "pre-release function data (opcode 0xf6) at offset {offset} is not supported; \
                  re-save the file with Redis 7.0 GA or later"
             ),
             RdbError::ModulePreGa { offset } => write!(

@@ -59,10 +59,10 @@ pub const TYPE_SET_LISTPACK: u8 = 20;
 /// Stream with consumer active time (RDB 11).
 pub const TYPE_STREAM_LISTPACKS_3: u8 = 21;
 
+/// Function library code (what Redis 7.0 GA writes).
+pub const OP_FUNCTION2: u8 = 0xF5;
 /// Function library code (Redis 7.0 release candidates; refused).
-pub const OP_FUNCTION_PRE_GA: u8 = 0xF5;
-/// Function library code.
-pub const OP_FUNCTION2: u8 = 0xF6;
+pub const OP_FUNCTION_PRE_GA: u8 = 0xF6;
 /// Module auxiliary data.
 pub const OP_MODULE_AUX: u8 = 0xF7;
 /// LRU idle time of the next key, in seconds (length-encoded).

@@ -51,7 +51,7 @@ pub mod ziplist;
 pub mod zipmap;
 
 pub use crc64::{crc64, Crc64};
-pub use dump::{dump_payload, dump_payload_with, parse_dump_payload};
+pub use dump::{dump_functions, dump_payload, dump_payload_with, parse_dump_functions, parse_dump_payload};
 pub use elements::{ElementBuf, Elements, ElementsIter, ValueRef};
 pub use error::{BlobKind, RdbError};
 pub use listpack::Element;

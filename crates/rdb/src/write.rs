@@ -155,7 +155,7 @@ impl<W: Write> Output<W> {
         Ok(self.inner)
     }
 
-    fn u8(&mut self, b: u8) -> Result<(), RdbError> {
+    pub(crate) fn u8(&mut self, b: u8) -> Result<(), RdbError> {
         self.put(&[b])
     }
 
@@ -181,7 +181,7 @@ impl<W: Write> Output<W> {
 
     /// A string: int-encoded if it is the canonical form of an integer that
     /// fits 32 bits, LZF if `compress` and it helps, raw otherwise.
-    fn string(&mut self, s: &[u8], compress: bool) -> Result<(), RdbError> {
+    pub(crate) fn string(&mut self, s: &[u8], compress: bool) -> Result<(), RdbError> {
         if s.len() <= 11 {
             if let Some(v) = parse_canonical_i64(s) {
                 // 0xC0 + i8 | 0xC1 + i16 LE | 0xC2 + i32 LE.
@@ -747,7 +747,7 @@ impl<W: Write> Writer<W> {
         self.out.string(key, self.options.compress)
     }
 
-    /// Writes a function library (opcode 0xF6, one string).
+    /// Writes a function library (opcode 0xF5, one string).
     pub fn write_function(&mut self, code: &[u8]) -> Result<(), RdbError> {
         self.out.u8(OP_FUNCTION2)?;
         self.out.string(code, self.options.compress)

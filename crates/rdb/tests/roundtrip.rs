@@ -234,7 +234,7 @@ fn reader_errors_name_offsets() {
     assert!(matches!(Reader::new(&b"REDIX0010"[..]), Err(ember_rdb::RdbError::BadMagic { .. })));
     // Pre-GA function opcode.
     let mut pre_ga = good[..9].to_vec();
-    pre_ga.push(0xF5);
+    pre_ga.push(0xF6);
     assert!(matches!(ember_rdb::read_all(&pre_ga), Err(ember_rdb::RdbError::FunctionPreGa { offset: 9 })));
     // Checksum mismatch.
     let mut bad_sum = good.clone();

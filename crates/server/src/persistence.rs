@@ -116,8 +116,15 @@ fn rdb_err(e: ember_rdb::RdbError) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-/// Serialises every database to `out` in RDB format.
-pub fn write_rdb<W: Write>(store: &Store, config: &Config, out: W, used_mem: u64) -> io::Result<W> {
+/// Serialises the function libraries (`functions`: their code) and every
+/// database to `out` in RDB format.
+pub fn write_rdb<W: Write>(
+    store: &Store,
+    config: &Config,
+    functions: &[Vec<u8>],
+    out: W,
+    used_mem: u64,
+) -> io::Result<W> {
     let now = unix_ms();
     let mut w = Writer::new(out, write_options(config)).map_err(rdb_err)?;
     w.write_standard_aux(&AuxFields {
@@ -128,6 +135,10 @@ pub fn write_rdb<W: Write>(store: &Store, config: &Config, out: W, used_mem: u64
         aof_base: false,
     })
     .map_err(rdb_err)?;
+    // Function libraries come before the databases, as Redis writes them.
+    for code in functions {
+        w.write_function(code).map_err(rdb_err)?;
+    }
     // One buffer for every value's elements.
     let mut elements = ElementBuf::new();
     for (i, db) in store.iter().enumerate() {
@@ -157,12 +168,12 @@ pub fn write_rdb<W: Write>(store: &Store, config: &Config, out: W, used_mem: u64
 /// Writes a snapshot atomically: temp file, fsync, rename, fsync of the
 /// directory. On any error the previous dump is untouched and the temp file
 /// removed.
-pub fn save_to(store: &Store, config: &Config, path: &Path, used_mem: u64) -> io::Result<()> {
+pub fn save_to(store: &Store, config: &Config, functions: &[Vec<u8>], path: &Path, used_mem: u64) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
     let result = (|| {
         let file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
-        let out = write_rdb(store, config, BufWriter::with_capacity(1 << 20, file), used_mem)?;
+        let out = write_rdb(store, config, functions, BufWriter::with_capacity(1 << 20, file), used_mem)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
@@ -182,7 +193,8 @@ pub fn save(srv: &mut Shared) -> Result<(), String> {
     }
     let started = Instant::now();
     let path = dump_path(&srv.config);
-    match save_to(&srv.store, &srv.config, &path, crate::commands::server::used_memory()) {
+    let functions = crate::scripting::library_codes(srv);
+    match save_to(&srv.store, &srv.config, &functions, &path, crate::commands::server::used_memory()) {
         Ok(()) => {
             log!(Notice, "DB saved on disk");
             let p = &mut srv.persistence;
@@ -215,7 +227,8 @@ pub fn bgsave(srv: &mut Shared) -> Result<(), String> {
         Ok(ForkResult::Child) => {
             // Let the parent re-bind (CONFIG SET port / bind) while we run.
             srv.listeners.close_in_child();
-            let code = match save_to(&srv.store, &srv.config, &path, used) {
+            let functions = crate::scripting::library_codes(srv);
+            let code = match save_to(&srv.store, &srv.config, &functions, &path, used) {
                 Ok(()) => 0,
                 Err(e) => {
                     log!(Warning, "Write error saving DB on disk: {e}");
@@ -299,9 +312,15 @@ pub fn writes_refused(srv: &Shared) -> bool {
 /// The MISCONF error text.
 pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
 
-/// Loads `path` into `store` (which should be empty). Keys already expired
-/// are dropped. Returns (keys loaded, keys expired).
-pub fn load_from(store: &mut Store, config: &Config, path: &Path) -> Result<(u64, u64), String> {
+/// Loads `path` into `store` (which should be empty), and the code of the
+/// function libraries it holds into `functions`. Keys already expired are
+/// dropped. Returns (keys loaded, keys expired).
+pub fn load_from(
+    store: &mut Store,
+    config: &Config,
+    path: &Path,
+    functions: &mut Vec<Vec<u8>>,
+) -> Result<(u64, u64), String> {
     let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut reader = Reader::new(io::BufReader::with_capacity(1 << 20, file)).map_err(|e| e.to_string())?;
     let encodings = config.encodings();
@@ -323,6 +342,10 @@ pub fn load_from(store: &mut Store, config: &Config, path: &Path) -> Result<(u64
             Some(ItemRef::Entry(e)) => (e.key, Ok(e.value), e.expire_ms),
             // Streams and module values (refused by glue).
             Some(ItemRef::Item(Item::Entry(e))) => (&e.key[..], Err(&e.value), e.expire_ms),
+            Some(ItemRef::Item(Item::Function(code))) => {
+                functions.push(code.clone());
+                continue;
+            }
             Some(ItemRef::Item(_)) => continue,
         };
         let expire = expire_ms.map(|t| t.max(0) as u64);
@@ -350,7 +373,9 @@ pub fn load_at_startup(srv: &mut Shared) -> Result<(), String> {
         return Ok(());
     }
     let started = Instant::now();
-    let (loaded, expired) = load_from(&mut srv.store, &srv.config, &path)?;
+    let mut functions = Vec::new();
+    let (loaded, expired) = load_from(&mut srv.store, &srv.config, &path, &mut functions)?;
+    crate::scripting::load_libraries(srv, &functions)?;
     srv.persistence.loaded_keys = loaded;
     srv.persistence.loaded_expired = expired;
     log!(Notice, "Done loading RDB, keys loaded: {loaded}, keys expired: {expired}.");

@@ -80,6 +80,9 @@ struct Run {
     read_only: bool,
     /// `redis.setresp(3)` was called.
     resp3: bool,
+    /// Functions registered so far by the library being loaded (FUNCTION
+    /// LOAD); `None` outside a load.
+    registering: Option<Vec<FunctionDef>>,
     /// The multibulk `redis.call` builds its command in (reused).
     args: Vec<u8>,
     /// Decodes `args` into a [`Command`] (reused).
@@ -101,6 +104,14 @@ pub struct Scripting {
     globals: Table,
     /// The proxy scripts run with as their environment.
     env: Table,
+    /// The environment library code runs in while it loads.
+    load_env: Table,
+    /// `function(f, keys, args) return xpcall(...) end`, for functions.
+    runner_args: Function,
+    /// Function libraries by name.
+    libraries: std::collections::BTreeMap<String, Library>,
+    /// Function name → (library, index in its `functions`).
+    function_index: HashMap<Vec<u8>, (String, usize)>,
 }
 
 /// What went wrong compiling or running a script, as the client sees it.
@@ -116,7 +127,7 @@ fn err(msg: impl Into<String>) -> CmdError {
 /// script could otherwise reach to escape the protection is captured in
 /// locals here.
 const INIT: &str = r#"
-local G, errmsg, handler = ...
+local G, errmsg, handler, register = ...
 local error_, type_, tostring_, rawget_, setmetatable_ = error, type, tostring, rawget, setmetatable
 local pcall_, xpcall_, setfenv_, loadstring_, load_ = pcall, xpcall, setfenv, loadstring, load
 local sbyte = string.byte
@@ -183,6 +194,35 @@ G.load = function(reader, name)
 end
 
 G.__redis__err__handler = handler
+
+-- What library code sees while it loads: only this `redis`.
+local api = G.redis
+local load_redis = {register_function = register, log = api.log, REDIS_VERSION = api.REDIS_VERSION,
+                    REDIS_VERSION_NUM = api.REDIS_VERSION_NUM}
+for _, level in ipairs({'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'}) do
+  load_redis[level] = api[level]
+end
+local function missing(_, k)
+  error_("Script attempted to access nonexistent global variable '" .. tostring_(k) .. "'", 2)
+end
+-- Unlike the run-time `redis`, a missing field here is an error too.
+local load_redis_proxy = setmetatable_({}, {
+  __index = function(_, k)
+    local v = rawget_(load_redis, k)
+    if v == nil then
+      error_("Script attempted to access nonexistent global variable '" .. tostring_(k) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = readonly,
+  __metatable = false,
+})
+protected[load_redis_proxy] = true
+local load_G = setmetatable_({redis = load_redis_proxy}, {__index = missing, __newindex = readonly, __metatable = false})
+local load_env = setmetatable_({}, {__index = load_G, __newindex = readonly, __metatable = false})
+protected[load_G] = true
+protected[load_env] = true
+
 for _, name in ipairs({'redis', 'string', 'table', 'math', 'coroutine', 'cjson', 'bit'}) do
   G[name] = protect(G[name])
 end
@@ -203,7 +243,8 @@ setmetatable_(G, {
 setfenv_(0, env)
 
 local function run(f) return xpcall_(f, handler) end
-return run, env
+local function run_args(f, keys, args) return xpcall_(function() return f(keys, args) end, handler) end
+return run, run_args, env, load_env
 "#;
 
 impl Scripting {
@@ -220,6 +261,7 @@ impl Scripting {
             now_ms: 0,
             read_only: false,
             resp3: false,
+            registering: None,
             args: Vec::new(),
             decoder: CommandDecoder::new(Limits { max_bulk_len: u64::MAX, ..Limits::default() }),
         });
@@ -245,9 +287,21 @@ impl Scripting {
             })
         })?;
         let handler = lua.create_function(error_handler)?;
-        let (runner, env): (Function, Table) =
-            lua.load(INIT).set_name(PRELUDE_NAME).call((globals.clone(), errmsg, handler))?;
-        Ok(Scripting { lua, scripts: HashMap::new(), body_bytes: 0, runner, globals, env })
+        let register = lua.create_function(register_function)?;
+        let (runner, runner_args, env, load_env): (Function, Function, Table, Table) =
+            lua.load(INIT).set_name(PRELUDE_NAME).call((globals.clone(), errmsg, handler, register))?;
+        Ok(Scripting {
+            lua,
+            scripts: HashMap::new(),
+            body_bytes: 0,
+            runner,
+            globals,
+            env,
+            load_env,
+            runner_args,
+            libraries: Default::default(),
+            function_index: HashMap::new(),
+        })
     }
 
     /// Number of cached scripts.
@@ -340,6 +394,52 @@ impl Scripting {
             Ok(())
         };
         setup().map_err(|e| err(format!("ERR {e}")))?;
+        let call = Invocation { func, keys: None, label: sha, db, read_only, now_ms };
+        self.invoke(srv, call, out)
+    }
+
+    /// Runs a registered function (FCALL / FCALL_RO) with `keys` and `args`
+    /// as its two arguments, writing its reply to `out`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fcall(
+        &mut self,
+        srv: &mut Shared,
+        name: &[u8],
+        db: usize,
+        read_only_cmd: bool,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+        now_ms: u64,
+        out: &mut Out,
+    ) -> Result<(), CmdError> {
+        let Some((lib, at)) = self.function_index.get(name) else {
+            return Err(err("ERR Function not found"));
+        };
+        let f = &self.libraries[lib].functions[*at];
+        if read_only_cmd && f.flags & script_flags::NO_WRITES == 0 {
+            return Err(err("ERR Can not execute a script with write flag using *_ro command."));
+        }
+        let read_only = f.flags & script_flags::NO_WRITES != 0;
+        let func = f.func.clone();
+        let lua = &self.lua;
+        let tables = || -> mlua::Result<(Table, Table)> {
+            // Functions get keys and args as arguments; KEYS and ARGV left
+            // by the last EVAL are not theirs to see.
+            self.globals.raw_set("KEYS", Value::Nil)?;
+            self.globals.raw_set("ARGV", Value::Nil)?;
+            Ok((string_table(lua, keys)?, string_table(lua, args)?))
+        };
+        let tables = tables().map_err(|e| err(format!("ERR {e}")))?;
+        let call = Invocation { func, keys: Some(tables), label: name, db, read_only, now_ms };
+        self.invoke(srv, call, out)
+    }
+
+    /// Calls a script or function under the error handler with the server
+    /// reachable from `redis.call` (see [`Scripting::run`] for why the
+    /// pointer is sound), and writes the result or the error.
+    fn invoke(&mut self, srv: &mut Shared, call: Invocation<'_>, out: &mut Out) -> Result<(), CmdError> {
+        let Invocation { func, keys, label, db, read_only, now_ms } = call;
+        let lua = &self.lua;
         {
             let mut run = lua.app_data_mut::<Run>().expect("run state");
             run.srv = srv;
@@ -350,7 +450,10 @@ impl Scripting {
             run.read_only = read_only;
             run.resp3 = false;
         }
-        let result = self.runner.call::<MultiValue>(func);
+        let result = match keys {
+            None => self.runner.call::<MultiValue>(func),
+            Some((k, a)) => self.runner_args.call::<MultiValue>((func, k, a)),
+        };
         let resp3 = {
             let mut run = lua.app_data_mut::<Run>().expect("run state");
             run.srv = std::ptr::null_mut();
@@ -363,11 +466,312 @@ impl Scripting {
         let ok = matches!(values.next(), Some(Value::Boolean(true)));
         let value = values.next().unwrap_or(Value::Nil);
         if !ok {
-            return Err(script_error(&value, sha));
+            return Err(script_error(&value, label));
         }
         lua_to_reply(out, &value, resp3, 0);
         Ok(())
     }
+
+    /// FUNCTION LOAD: runs the library's code in the loading environment
+    /// (only `redis.register_function`, `redis.log` and the constants), and
+    /// installs the functions it registered. Returns the library name.
+    pub fn load_library(&mut self, code: &[u8], replace: bool) -> Result<String, CmdError> {
+        let (name, code_at) = parse_library_meta(code)?;
+        if self.libraries.contains_key(&name) && !replace {
+            return Err(err(format!("ERR Library '{name}' already exists")));
+        }
+        let chunk = self
+            .lua
+            .load(&code[code_at..])
+            .set_name(FUNCTION_CHUNK_NAME)
+            .set_mode(mlua::ChunkMode::Text)
+            .set_environment(self.load_env.clone())
+            .into_function()
+            .map_err(|e| err(format!("ERR Error compiling function: {}", compile_message(&e))))?;
+        {
+            let mut run = self.lua.app_data_mut::<Run>().expect("run state");
+            run.registering = Some(Vec::new());
+        }
+        let result = self.runner.call::<MultiValue>(chunk);
+        let registered = {
+            let mut run = self.lua.app_data_mut::<Run>().expect("run state");
+            run.registering.take().unwrap_or_default()
+        };
+        let mut values = result.map_err(|e| err(format!("ERR {}", one_line(&e.to_string()))))?.into_iter();
+        if !matches!(values.next(), Some(Value::Boolean(true))) {
+            let value = values.next().unwrap_or(Value::Nil);
+            let msg = match &value {
+                Value::Table(t) => t.raw_get::<Option<mlua::String>>("err").ok().flatten().map(|s| s.to_string_lossy()),
+                _ => None,
+            };
+            return Err(err(format!(
+                "ERR Error registering functions: {}",
+                one_line(&msg.unwrap_or_else(|| "ERR unknown error".into()))
+            )));
+        }
+        if registered.is_empty() {
+            return Err(err("ERR No functions registered"));
+        }
+        for f in &registered {
+            if let Some((lib, _)) = self.function_index.get(f.name.as_bytes()) {
+                if *lib != name {
+                    return Err(err(format!("ERR Function {} already exists", f.name)));
+                }
+            }
+        }
+        for f in &registered {
+            f.func.set_environment(self.env.clone()).map_err(|e| err(format!("ERR {e}")))?;
+        }
+        self.delete_library(&name);
+        for (i, f) in registered.iter().enumerate() {
+            self.function_index.insert(f.name.clone().into_bytes(), (name.clone(), i));
+        }
+        self.libraries.insert(name.clone(), Library { name: name.clone(), code: code.to_vec(), functions: registered });
+        Ok(name)
+    }
+
+    /// Whether a library of this name is loaded.
+    pub fn has_library(&self, name: &str) -> bool {
+        self.libraries.contains_key(name)
+    }
+
+    /// FUNCTION DELETE: whether the library existed.
+    pub fn delete_library(&mut self, name: &str) -> bool {
+        let Some(lib) = self.libraries.remove(name) else { return false };
+        for f in &lib.functions {
+            self.function_index.remove(f.name.as_bytes());
+        }
+        true
+    }
+
+    /// The loaded libraries, by name.
+    pub fn libraries(&self) -> impl Iterator<Item = &Library> {
+        self.libraries.values()
+    }
+
+    /// Number of registered functions.
+    pub fn function_count(&self) -> usize {
+        self.function_index.len()
+    }
+
+    /// Empties the script cache (SCRIPT FLUSH); libraries stay.
+    pub fn flush_scripts(&mut self) {
+        self.scripts.clear();
+        self.body_bytes = 0;
+        let _ = self.lua.gc_collect();
+    }
+
+    /// Drops every library (FUNCTION FLUSH); the script cache stays.
+    pub fn flush_functions(&mut self) {
+        self.libraries.clear();
+        self.function_index.clear();
+    }
+}
+
+/// One call into Lua: the chunk or function, its `(keys, args)` arguments
+/// for a function (a script reads KEYS and ARGV globals instead), the label
+/// errors name (a script's SHA1, a function's name) and the run settings.
+struct Invocation<'a> {
+    func: Function,
+    keys: Option<(Table, Table)>,
+    label: &'a [u8],
+    db: usize,
+    read_only: bool,
+    now_ms: u64,
+}
+
+/// A function library (FUNCTION LOAD).
+pub struct Library {
+    /// The library's name (`#!lua name=...`).
+    pub name: String,
+    /// Its code as loaded (FUNCTION LIST WITHCODE, DUMP, RDB).
+    pub code: Vec<u8>,
+    /// Its functions, in registration order.
+    pub functions: Vec<FunctionDef>,
+}
+
+/// A registered function.
+pub struct FunctionDef {
+    /// The name FCALL uses.
+    pub name: String,
+    func: Function,
+    /// [`script_flags`] bits (without `SHEBANG`).
+    pub flags: u32,
+    /// `description`, if given.
+    pub description: Option<Vec<u8>>,
+}
+
+/// The chunk name library code is compiled under.
+const FUNCTION_CHUNK_NAME: &str = "@user_function";
+
+/// Whether a library or function name is letters, digits and `_` only.
+fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+const BAD_NAME: &str =
+    "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
+
+/// The name a library's code declares (`#!lua name=...`).
+pub fn library_name(code: &[u8]) -> Result<String, CmdError> {
+    parse_library_meta(code).map(|(name, _)| name)
+}
+
+/// Parses a library's `#!lua name=<name>` first line: the name and where
+/// the code starts (the newline stays, so line numbers hold).
+fn parse_library_meta(code: &[u8]) -> Result<(String, usize), CmdError> {
+    if !code.starts_with(b"#!") {
+        return Err(err("ERR Missing library metadata"));
+    }
+    let nl = code.iter().position(|&b| b == b'\n').unwrap_or(code.len());
+    let mut parts = code[..nl].split(|&b| b == b' ').filter(|p| !p.is_empty());
+    let engine = &parts.next().unwrap_or_default()[2..];
+    if !engine.eq_ignore_ascii_case(b"lua") {
+        return Err(err(format!("ERR Engine '{}' not found", String::from_utf8_lossy(engine))));
+    }
+    let mut name: Option<&[u8]> = None;
+    for part in parts {
+        match part.strip_prefix(b"name=") {
+            Some(_) if name.is_some() => {
+                return Err(err("ERR Invalid metadata value, name argument was given multiple times"))
+            }
+            Some(n) => name = Some(n),
+            None => return Err(err(format!("ERR Invalid metadata value given: {}", String::from_utf8_lossy(part)))),
+        }
+    }
+    let Some(name) = name else { return Err(err("ERR Library name was not given")) };
+    if !valid_name(name) {
+        return Err(err(BAD_NAME));
+    }
+    Ok((String::from_utf8_lossy(name).into_owned(), nl))
+}
+
+/// `redis.register_function(name, callback)` or
+/// `redis.register_function{function_name=, callback=, flags=, description=}`
+/// (only while a library loads).
+fn register_function(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
+    let fail = |msg: &str| Err(mlua::Error::RuntimeError(format!("ERR {msg}")));
+    let as_text = |v: &Value| -> Option<Vec<u8>> {
+        match v {
+            Value::String(s) => Some(s.as_bytes().to_vec()),
+            Value::Integer(i) => Some(format_number(*i as f64).into_bytes()),
+            Value::Number(n) => Some(format_number(*n).into_bytes()),
+            _ => None,
+        }
+    };
+    let (name, callback, flags, description) = match args.len() {
+        1 => {
+            let Value::Table(t) = &args[0] else {
+                return fail("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+            };
+            let (mut name, mut callback, mut flags, mut description) = (None, None, 0u32, None);
+            for pair in t.pairs::<Value, Value>() {
+                let (k, v) = pair?;
+                let key = as_text(&k).unwrap_or_default();
+                match &key[..] {
+                    b"function_name" => match as_text(&v) {
+                        Some(n) => name = Some(n),
+                        None => {
+                            return fail("function_name argument given to redis.register_function must be a string")
+                        }
+                    },
+                    b"callback" => match v {
+                        Value::Function(f) => callback = Some(f),
+                        _ => return fail("callback argument given to redis.register_function must be a function"),
+                    },
+                    b"description" => match as_text(&v) {
+                        Some(d) => description = Some(d),
+                        None => return fail("description argument given to redis.register_function must be a string"),
+                    },
+                    b"flags" => {
+                        let Value::Table(list) = v else {
+                            return fail(
+                                "flags argument to redis.register_function must be a table representing function flags",
+                            );
+                        };
+                        for f in list.sequence_values::<Value>() {
+                            flags |= match as_text(&f?).as_deref() {
+                                Some(b"no-writes") => script_flags::NO_WRITES,
+                                Some(b"allow-oom") => script_flags::ALLOW_OOM,
+                                Some(b"allow-stale") => script_flags::ALLOW_STALE,
+                                Some(b"no-cluster") => script_flags::NO_CLUSTER,
+                                Some(b"allow-cross-slot-keys") => script_flags::ALLOW_CROSS_SLOT,
+                                _ => return fail("unknown flag given"),
+                            };
+                        }
+                    }
+                    _ => return fail("unknown argument given to redis.register_function"),
+                }
+            }
+            let Some(name) = name else { return fail("redis.register_function must get a function name argument") };
+            let Some(callback) = callback else { return fail("redis.register_function must get a callback argument") };
+            (name, callback, flags, description)
+        }
+        2 => {
+            let Some(name) = as_text(&args[0]) else {
+                return fail("first argument to redis.register_function must be a string");
+            };
+            let Value::Function(callback) = &args[1] else {
+                return fail("second argument to redis.register_function must be a function");
+            };
+            (name, callback.clone(), 0, None)
+        }
+        _ => return fail("wrong number of arguments to redis.register_function"),
+    };
+    if !valid_name(&name) {
+        return Err(mlua::Error::RuntimeError(BAD_NAME.to_string()));
+    }
+    let mut run = lua.app_data_mut::<Run>().expect("run state");
+    let Some(pending) = run.registering.as_mut() else {
+        return fail("redis.register_function can only be called on FUNCTION LOAD command");
+    };
+    let name = String::from_utf8_lossy(&name).into_owned();
+    if pending.iter().any(|f| f.name == name) {
+        return fail("Function already exists in the library");
+    }
+    pending.push(FunctionDef { name, func: callback, flags, description });
+    Ok(())
+}
+
+/// The code of every function library (for a snapshot).
+pub fn library_codes(srv: &Shared) -> Vec<Vec<u8>> {
+    srv.scripting.as_ref().map(|e| e.libraries().map(|l| l.code.clone()).collect()).unwrap_or_default()
+}
+
+/// Loads function libraries read from a snapshot (replacing same-named
+/// ones); the first that fails stops the load with its error.
+pub fn load_libraries(srv: &mut Shared, codes: &[Vec<u8>]) -> Result<(), String> {
+    if codes.is_empty() {
+        return Ok(());
+    }
+    let mut eng = match srv.scripting.take() {
+        Some(e) => e,
+        None => Box::new(Scripting::new().map_err(|e| e.to_string())?),
+    };
+    let mut result = Ok(());
+    for code in codes {
+        if let Err(e) = eng.load_library(code, true) {
+            result = Err(format!("Failed loading library: {e}"));
+            break;
+        }
+    }
+    srv.scripting = Some(eng);
+    result
+}
+
+/// The names of script flags, as FUNCTION LIST shows them.
+pub fn flag_names(flags: u32) -> Vec<&'static str> {
+    [
+        (script_flags::NO_WRITES, "no-writes"),
+        (script_flags::ALLOW_OOM, "allow-oom"),
+        (script_flags::ALLOW_STALE, "allow-stale"),
+        (script_flags::NO_CLUSTER, "no-cluster"),
+        (script_flags::ALLOW_CROSS_SLOT, "allow-cross-slot-keys"),
+    ]
+    .into_iter()
+    .filter(|(bit, _)| flags & bit != 0)
+    .map(|(_, name)| name)
+    .collect()
 }
 
 /// The 40-byte cache key of a SHA1 given in any case, if it is 40 bytes.
@@ -439,8 +843,9 @@ fn one_line(s: &str) -> String {
 }
 
 /// The client-facing error for a script that raised `value` (the table the
-/// error handler built: `err`, `source`, `line`).
-fn script_error(value: &Value, sha: &[u8; 40]) -> CmdError {
+/// error handler built: `err`, `source`, `line`); `sha` is the script's id
+/// or the function's name.
+fn script_error(value: &Value, sha: &[u8]) -> CmdError {
     let Value::Table(t) = value else {
         return err("ERR Error running script: unknown error");
     };

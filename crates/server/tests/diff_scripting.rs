@@ -3,7 +3,9 @@
 //! RESP2 and RESP3, error texts (compile, runtime, `redis.call` errors with
 //! their `script: <sha>, on @user_script:N.` suffix), global protection,
 //! pcall, the `cjson` and `bit` libraries, script flags, SCRIPT
-//! subcommands, EVAL inside MULTI; plus semantics both servers must show:
+//! subcommands, EVAL inside MULTI, functions (FUNCTION LOAD/LIST/DELETE/
+//! FLUSH/STATS/DUMP/RESTORE, FCALL, FCALL_RO; their RDB persistence both
+//! ways); plus semantics both servers must show:
 //! a script's write invalidates a WATCH and wakes a blocked client, and
 //! commandstats count EVAL and the commands it ran.
 
@@ -307,6 +309,91 @@ fn sequences() -> Sequences {
             ],
         ),
         (
+            "functions",
+            vec![
+                "FUNCTION FLUSH",
+                "FUNCTION LOAD \"#!lua name=mylib\\nredis.register_function('myfunc', function(keys, args) return redis.call('incr', keys[1]) end)\\nredis.register_function{function_name='ro', callback=function(keys, args) return args[1] end, flags={'no-writes'}, description='desc'}\" => \"mylib\"",
+                "FCALL myfunc 1 k => :1",
+                "FCALL ro 0 x => \"x\"",
+                "FCALL_RO myfunc 1 k",
+                "FCALL_RO ro 0 y => \"y\"",
+                "FCALL nosuch 0",
+                "FCALL myfunc -1",
+                "FCALL myfunc 5",
+                "FCALL myfunc x",
+                "FCALL",
+                "FCALL myfunc",
+                "FUNCTION LIST",
+                "FUNCTION LIST WITHCODE",
+                "FUNCTION LIST LIBRARYNAME my*",
+                "FUNCTION LIST LIBRARYNAME nomatch*",
+                "FUNCTION LIST LIBRARYNAME",
+                "FUNCTION LIST bogus",
+                "FUNCTION LIST WITHCODE WITHCODE",
+                "FUNCTION STATS",
+                "FUNCTION LOAD \"#!lua name=mylib\\nreturn 1\"",
+                "FUNCTION LOAD \"#!lua name=mylib2\\nreturn 1\"",
+                "FUNCTION LOAD \"return 1\"",
+                "FUNCTION LOAD \"#!lua\\nreturn 1\"",
+                "FUNCTION LOAD \"#!lua name=x bogus=1\\nreturn 1\"",
+                "FUNCTION LOAD \"#!lua name=a5 name=a6\\nreturn 1\"",
+                "FUNCTION LOAD \"#!foo name=a4\\nreturn 1\"",
+                "FUNCTION LOAD \"#!lua name=bad-name!\\nredis.register_function('f', function() end)\"",
+                "FUNCTION LOAD \"#!lua name=l3\\nredis.register_function('myfunc', function() end)\"",
+                "FUNCTION LOAD \"#!lua name=l4\\nredis.register_function('f4', function() end)\\nredis.call('ping')\"",
+                "FUNCTION LOAD \"#!lua name=l6\\nx = 1\"",
+                "FUNCTION LOAD \"#!lua name=l7\\nlocal y = z\"",
+                "FUNCTION LOAD \"#!lua name=c1\\nreturn 1 +\"",
+                "FUNCTION LOAD \"#!lua name=c3\\nlocal x = redis.setresp\"",
+                "FUNCTION LOAD \"#!lua name=c4\\nlocal s = string.len('x')\"",
+                "FUNCTION LOAD \"#!lua name=l8\\nredis.register_function('f8')\"",
+                "FUNCTION LOAD \"#!lua name=a7\\nredis.register_function{function_name='a7', callback=function() return 1 end, flags={'bogus'}}\"",
+                "FUNCTION LOAD \"#!lua name=a8\\nredis.register_function{function_name='a8', callback=function() return 1 end, bogus=1}\"",
+                "FUNCTION LOAD \"#!lua name=a9\\nredis.register_function('bad name', function() return 1 end)\"",
+                "FUNCTION LOAD \"#!lua name=a10\\nredis.register_function('f', function() return 1 end) redis.register_function('f', function() return 1 end)\"",
+                "FUNCTION LOAD \"#!lua name=a12\\nredis.register_function('f12', 1)\"",
+                "FUNCTION LOAD \"#!lua name=a13\\nredis.register_function('f13', function() return 1 end, 3)\"",
+                "FUNCTION LOAD \"#!lua name=a14\\nredis.register_function{function_name='f14'}\"",
+                "FUNCTION LOAD \"#!lua name=a15\\nredis.register_function{callback=function() end}\"",
+                "FUNCTION LOAD \"#!lua name=a17\\nredis.register_function{function_name='f17', callback=function() end, flags='no-writes'}\"",
+                "FUNCTION LOAD bogus x",
+                "FUNCTION LOAD replace",
+                "FUNCTION LOAD",
+                "FUNCTION LOAD \"#!lua name=l9\\nredis.register_function('f9', function() error('boom') end)\"",
+                "FCALL f9 0",
+                "SET str x",
+                "FUNCTION LOAD \"#!lua name=l10\\nredis.register_function('f10', function() return redis.call('incr', 'str') end)\"",
+                "FCALL f10 0",
+                "FUNCTION LOAD \"#!lua name=c8\\nredis.register_function('c8', function() return {type(KEYS), type(redis.register_function)} end)\"",
+                "FCALL c8 0",
+                "FUNCTION LOAD \"#!lua name=c9\\nredis.register_function('c9', function() x = 1 end)\"",
+                "FCALL c9 0",
+                "FUNCTION LOAD \"#!lua name=c10\\nredis.register_function{function_name='c10', callback=function() return redis.call('set', 'k', 'v') end, flags={'no-writes'}}\"",
+                "FCALL c10 0",
+                "FCALL_RO c10 0",
+                "FUNCTION DELETE l9 => +OK",
+                "FUNCTION DELETE l9",
+                "FUNCTION DELETE",
+                "FCALL f9 0",
+                "FUNCTION LOAD REPLACE \"#!lua name=mylib\\nredis.register_function('myfunc', function(keys, args) return 2 end)\"",
+                "FCALL myfunc 0 => :2",
+                "FCALL ro 0 x",
+                "FUNCTION RESTORE bad",
+                "FUNCTION RESTORE",
+                "FUNCTION KILL",
+                "FUNCTION HELP",
+                "FUNCTION FLUSH bad",
+                "SCRIPT FLUSH",
+                "FCALL myfunc 0 => :2",
+                "FUNCTION FLUSH ASYNC => +OK",
+                "FUNCTION LIST => *0",
+                "FUNCTION STATS",
+                "FCALL myfunc 0",
+                "COMMAND GETKEYS FCALL f 2 a b c",
+                "!cmdinfo COMMAND INFO fcall fcall_ro function function|load function|delete function|flush function|list function|stats function|kill function|dump function|restore function|help",
+            ],
+        ),
+        (
             "transactions",
             vec![
                 "MULTI",
@@ -330,6 +417,9 @@ fn sequences() -> Sequences {
 enum Mode {
     Exact,
     CmdInfo,
+    /// FUNCTION LIST: a library's functions come in Redis's hash order;
+    /// compare them sorted.
+    FnList,
 }
 
 fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
@@ -337,10 +427,13 @@ fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) 
         Some((l, e)) => (l, Some(e)),
         None => (line, None),
     };
-    match line.strip_prefix("!cmdinfo ") {
-        Some(rest) => (Mode::CmdInfo, rest, expect),
-        None => (Mode::Exact, line, expect),
+    if let Some(rest) = line.strip_prefix("!cmdinfo ") {
+        return (Mode::CmdInfo, rest, expect);
     }
+    if line.starts_with("FUNCTION LIST") {
+        return (Mode::FnList, line, expect);
+    }
+    (Mode::Exact, line, expect)
 }
 
 /// COMMAND INFO entries cut to name, arity, flags, key positions and ACL
@@ -356,7 +449,38 @@ fn normalize(mode: Mode, f: &Frame) -> Frame {
                 })
                 .collect(),
         ),
+        (Mode::FnList, Frame::Array(libs)) => Frame::Array(libs.iter().map(sort_functions).collect()),
         _ => f.clone(),
+    }
+}
+
+/// A FUNCTION LIST entry with its `functions` sorted.
+fn sort_functions(lib: &Frame) -> Frame {
+    let sorted = |v: &Frame| match v {
+        Frame::Array(fs) => {
+            let mut fs = fs.clone();
+            fs.sort_by_key(show);
+            Frame::Array(fs)
+        }
+        other => other.clone(),
+    };
+    match lib {
+        Frame::Array(kv) => {
+            let mut kv = kv.clone();
+            for i in (1..kv.len()).step_by(2) {
+                if kv[i - 1] == common::bulk("functions") {
+                    kv[i] = sorted(&kv[i]);
+                }
+            }
+            Frame::Array(kv)
+        }
+        Frame::Map(pairs) => Frame::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.clone(), if *k == common::bulk("functions") { sorted(v) } else { v.clone() }))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -368,6 +492,7 @@ fn fresh(server: &Server, resp3: bool) -> Conn {
     }
     assert_eq!(c.run("FLUSHALL"), common::ok());
     assert_eq!(c.run("SCRIPT FLUSH"), common::ok());
+    assert_eq!(c.run("FUNCTION FLUSH"), common::ok());
     c
 }
 
@@ -534,4 +659,87 @@ fn script_cache_survives_until_flush_and_scripts_are_atomic() {
             common::err("NOSCRIPT No matching script. Please use EVAL.")
         );
     });
+}
+
+const LIB: &str =
+    "#!lua name=persisted\nredis.register_function('pf', function(keys, args) return 'kept ' .. args[1] end)";
+
+#[test]
+fn functions_survive_a_restart_and_move_between_servers() {
+    let dir = common::scratch_dir("functions");
+    {
+        let ember = Server::ember_in(&dir, &[]);
+        let mut c = ember.conn();
+        assert_eq!(c.cmd(&["FUNCTION", "LOAD", LIB]), common::bulk("persisted"));
+        assert_eq!(c.run("SET k v"), common::ok());
+        assert_eq!(c.run("SAVE"), common::ok());
+        assert_eq!(c.run("DEBUG RELOAD"), common::ok());
+        assert_eq!(c.run("FCALL pf 0 a"), common::bulk("kept a"));
+    }
+    {
+        let ember = Server::ember_in(&dir, &[]);
+        let mut c = ember.conn();
+        assert_eq!(c.run("FCALL pf 0 b"), common::bulk("kept b"));
+        assert_eq!(c.run("GET k"), common::bulk("v"));
+    }
+    // Redis loads ember's dump, and ember loads Redis's.
+    if let Some(redis) = Server::redis_in(&dir, &[]) {
+        let mut r = redis.conn();
+        assert_eq!(r.run("FCALL pf 0 c"), common::bulk("kept c"));
+        assert_eq!(
+            r.cmd(&[
+                "FUNCTION",
+                "LOAD",
+                "#!lua name=fromredis\nredis.register_function('rf', function() return 7 end)"
+            ]),
+            common::bulk("fromredis")
+        );
+        assert_eq!(r.run("SAVE"), common::ok());
+        drop(r);
+        drop(redis);
+        let ember = Server::ember_in(&dir, &[]);
+        let mut c = ember.conn();
+        assert_eq!(c.run("FCALL rf 0"), Frame::Integer(7));
+        assert_eq!(c.run("FCALL pf 0 d"), common::bulk("kept d"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn function_dump_and_restore_match_redis() {
+    let ember = Server::ember(&[]);
+    let mut e = fresh(&ember, false);
+    assert_eq!(e.run("FUNCTION FLUSH"), common::ok());
+    assert_eq!(e.cmd(&["FUNCTION", "LOAD", LIB]), common::bulk("persisted"));
+    let ours = e.run("FUNCTION DUMP");
+    assert_eq!(e.run("FUNCTION FLUSH"), common::ok());
+    assert_eq!(e.cmd(&[&b"FUNCTION"[..], b"RESTORE", &bulk_bytes(&ours)]), common::ok());
+    assert_eq!(e.run("FCALL pf 0 x"), common::bulk("kept x"));
+    // APPEND (the default) refuses an existing library; REPLACE takes it.
+    let again = e.cmd(&[&b"FUNCTION"[..], b"RESTORE", &bulk_bytes(&ours)]);
+    assert_eq!(again, common::err("ERR Library persisted already exists"));
+    assert_eq!(e.cmd(&[&b"FUNCTION"[..], b"RESTORE", &bulk_bytes(&ours), b"REPLACE"]), common::ok());
+    assert_eq!(
+        e.cmd(&[&b"FUNCTION"[..], b"RESTORE", &bulk_bytes(&ours), b"bogus"]),
+        common::err("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+    );
+    let Some(redis) = Server::redis(&[]) else { return };
+    let mut r = fresh(&redis, false);
+    assert_eq!(r.run("FUNCTION FLUSH"), common::ok());
+    assert_eq!(r.cmd(&["FUNCTION", "LOAD", LIB]), common::bulk("persisted"));
+    // The same bytes from both servers.
+    assert_eq!(r.run("FUNCTION DUMP"), ours);
+    assert_eq!(r.cmd(&[&b"FUNCTION"[..], b"RESTORE", &bulk_bytes(&ours)]), again);
+    assert_eq!(
+        r.cmd(&[&b"FUNCTION"[..], b"RESTORE", &bulk_bytes(&ours), b"bogus"]),
+        common::err("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+    );
+    assert_eq!(r.cmd(&[&b"FUNCTION"[..], b"RESTORE", &bulk_bytes(&ours), b"FLUSH"]), common::ok());
+}
+
+fn bulk_bytes(f: &Frame) -> Vec<u8> {
+    match f {
+        Frame::Bulk(b) => b.to_vec(),
+        other => panic!("not a bulk string: {}", show(other)),
+    }
 }

@@ -1,6 +1,7 @@
-//! Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT
-//! (LOAD, EXISTS, FLUSH, KILL, DEBUG, HELP). The engine is
-//! `crate::scripting`.
+//! Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT (LOAD,
+//! EXISTS, FLUSH, KILL, DEBUG, HELP), and Redis 7.0 functions: FCALL,
+//! FCALL_RO and FUNCTION (LOAD, DELETE, FLUSH, LIST, STATS, KILL, DUMP,
+//! RESTORE, HELP). The engine is `crate::scripting`.
 
 use ember_resp::Command;
 
@@ -71,6 +72,37 @@ pub static COMMANDS: &[CommandSpec] = &[
     .numkeys_at(2)
     .syntax("sha1 numkeys [key [key ...]] [arg [arg ...]]")
     .complexity("Depends on the script that is executed."),
+    CommandSpec::new("fcall", -3, EVAL_FLAGS, SC, NOKEYS, "scripting", "7.0.0", "Invokes a function.", fcall)
+        .numkeys_at(2)
+        .syntax("function numkeys [key [key ...]] [arg [arg ...]]")
+        .complexity("Depends on the function that is executed."),
+    CommandSpec::new(
+        "fcall_ro",
+        -3,
+        READONLY | EVAL_FLAGS,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Invokes a read-only function.",
+        fcall_ro,
+    )
+    .numkeys_at(2)
+    .syntax("function numkeys [key [key ...]] [arg [arg ...]]")
+    .complexity("Depends on the function that is executed."),
+    CommandSpec::new(
+        "function",
+        -2,
+        0,
+        0,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "A container for function commands.",
+        container,
+    )
+    .complexity("Depends on subcommand.")
+    .subcommands(FUNCTION_SUBCOMMANDS),
     CommandSpec::new(
         "script",
         -2,
@@ -171,6 +203,131 @@ static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
     .complexity("O(N) with N being the length in bytes of the script body."),
 ];
 
+static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "delete",
+        3,
+        WRITE | NOSCRIPT,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Deletes a library and its functions.",
+        function_delete,
+    )
+    .sub("function|delete")
+    .syntax("library-name")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "dump",
+        2,
+        NOSCRIPT,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Dumps all libraries into a serialized binary payload.",
+        function_dump,
+    )
+    .sub("function|dump")
+    .complexity("O(N) where N is the number of functions"),
+    CommandSpec::new(
+        "flush",
+        -2,
+        WRITE | NOSCRIPT,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Deletes all libraries and functions.",
+        function_flush,
+    )
+    .sub("function|flush")
+    .syntax("[ASYNC | SYNC]")
+    .complexity("O(N) where N is the number of functions deleted"),
+    CommandSpec::new(
+        "help",
+        2,
+        LOADING | STALE,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Returns helpful text about the different subcommands.",
+        function_help,
+    )
+    .sub("function|help")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "kill",
+        2,
+        NOSCRIPT | ALLOW_BUSY,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Terminates a function during execution.",
+        function_kill,
+    )
+    .sub("function|kill")
+    .complexity("O(1)"),
+    CommandSpec::new(
+        "list",
+        -2,
+        NOSCRIPT,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Returns information about all libraries.",
+        function_list,
+    )
+    .sub("function|list")
+    .syntax("[LIBRARYNAME library-name-pattern] [WITHCODE]")
+    .complexity("O(N) where N is the number of functions"),
+    CommandSpec::new(
+        "load",
+        -3,
+        WRITE | DENYOOM | NOSCRIPT,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Creates a library.",
+        function_load,
+    )
+    .sub("function|load")
+    .syntax("[REPLACE] function-code")
+    .complexity("O(1) (considering compilation time is redundant)"),
+    CommandSpec::new(
+        "restore",
+        -3,
+        WRITE | DENYOOM | NOSCRIPT,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Restores all libraries from a payload.",
+        function_restore,
+    )
+    .sub("function|restore")
+    .syntax("serialized-value [FLUSH | APPEND | REPLACE]")
+    .complexity("O(N) where N is the number of functions on the payload"),
+    CommandSpec::new(
+        "stats",
+        2,
+        NOSCRIPT | ALLOW_BUSY,
+        SC,
+        NOKEYS,
+        "scripting",
+        "7.0.0",
+        "Returns information about a function during execution.",
+        function_stats,
+    )
+    .sub("function|stats")
+    .complexity("O(1)"),
+];
+
 fn eval(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     eval_generic(ctx, cmd, false, false)
 }
@@ -264,6 +421,261 @@ fn run(
     result
 }
 
+fn fcall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    fcall_generic(ctx, cmd, false)
+}
+
+fn fcall_ro(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    fcall_generic(ctx, cmd, true)
+}
+
+fn fcall_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only: bool) -> CmdResult {
+    let numkeys = crate::command::parse_i64(cmd.arg(2)).ok_or_else(|| CmdError::err("Bad number of keys provided"))?;
+    let rest = cmd.len() - 3;
+    if numkeys > rest as i64 {
+        return Err(CmdError::err("Number of keys can't be greater than number of args"));
+    }
+    if numkeys < 0 {
+        return Err(CmdError::err("Number of keys can't be negative"));
+    }
+    let numkeys = numkeys as usize;
+    let Some(mut eng) = ctx.srv.scripting.take() else {
+        return Err(CmdError::err("Function not found"));
+    };
+    let keys: Vec<&[u8]> = (0..numkeys).map(|i| cmd.arg(3 + i)).collect();
+    let args: Vec<&[u8]> = (3 + numkeys..cmd.len()).map(|i| cmd.arg(i)).collect();
+    let start_us = ctx.srv.cmd_start_us;
+    let (db, now) = (ctx.client.db, ctx.now_ms);
+    let result = eng.fcall(ctx.srv, cmd.arg(1), db, read_only, &keys, &args, now, &mut ctx.client.out);
+    ctx.srv.cmd_start_us = start_us;
+    ctx.srv.scripting = Some(eng);
+    result
+}
+
+fn function_load(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let mut replace = false;
+    for i in 2..cmd.len() - 1 {
+        if is(cmd.arg(i), "replace") {
+            replace = true;
+        } else {
+            return Err(CmdError::err(format!("Unknown option given: {}", crate::command::lossy(cmd.arg(i)))));
+        }
+    }
+    let mut eng = engine(ctx)?;
+    let result = eng.load_library(cmd.arg(cmd.len() - 1), replace);
+    ctx.srv.scripting = Some(eng);
+    let name = result?;
+    ctx.dirty(1);
+    ctx.out().bulk(name.as_bytes());
+    Ok(())
+}
+
+fn function_delete(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let name = String::from_utf8_lossy(cmd.arg(2));
+    if !ctx.srv.scripting.as_mut().is_some_and(|e| e.delete_library(&name)) {
+        return Err(CmdError::err("Library not found"));
+    }
+    ctx.dirty(1);
+    ctx.out().ok();
+    Ok(())
+}
+
+fn function_flush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    if cmd.len() > 3 || (cmd.len() == 3 && !is(cmd.arg(2), "sync") && !is(cmd.arg(2), "async")) {
+        return Err(CmdError::err("FUNCTION FLUSH only supports SYNC|ASYNC option"));
+    }
+    if let Some(e) = ctx.srv.scripting.as_mut() {
+        e.flush_functions();
+    }
+    ctx.dirty(1);
+    ctx.out().ok();
+    Ok(())
+}
+
+fn function_kill(_ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    Err(CmdError::Other("NOTBUSY No scripts in execution right now.".into()))
+}
+
+fn function_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let (mut pattern, mut with_code) = (None, false);
+    let mut i = 2;
+    while i < cmd.len() {
+        let a = cmd.arg(i);
+        if is(a, "withcode") && !with_code {
+            with_code = true;
+        } else if is(a, "libraryname") && pattern.is_none() {
+            if i + 1 >= cmd.len() {
+                return Err(CmdError::err("library name argument was not given"));
+            }
+            pattern = Some(cmd.arg(i + 1));
+            i += 1;
+        } else {
+            return Err(CmdError::err(format!("Unknown argument {}", crate::command::lossy(a))));
+        }
+        i += 1;
+    }
+    let Some(eng) = ctx.srv.scripting.take() else {
+        ctx.out().array(0);
+        return Ok(());
+    };
+    let libs: Vec<&crate::scripting::Library> = eng
+        .libraries()
+        .filter(|l| pattern.is_none_or(|p| ember_store::glob_match(p, l.name.as_bytes(), false)))
+        .collect();
+    let out = &mut ctx.client.out;
+    out.array(libs.len());
+    for lib in libs {
+        out.map(if with_code { 4 } else { 3 });
+        out.bulk(b"library_name");
+        out.bulk(lib.name.as_bytes());
+        out.bulk(b"engine");
+        out.bulk(b"LUA");
+        out.bulk(b"functions");
+        out.array(lib.functions.len());
+        for f in &lib.functions {
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(f.name.as_bytes());
+            out.bulk(b"description");
+            match &f.description {
+                Some(d) => out.bulk(d),
+                None => out.null(),
+            }
+            out.bulk(b"flags");
+            let names = crate::scripting::flag_names(f.flags);
+            out.set(names.len());
+            for n in names {
+                out.simple(n);
+            }
+        }
+        if with_code {
+            out.bulk(b"library_code");
+            out.bulk(&lib.code);
+        }
+    }
+    ctx.srv.scripting = Some(eng);
+    Ok(())
+}
+
+fn function_stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let (libs, funcs) = ctx.srv.scripting.as_ref().map_or((0, 0), |e| (e.libraries().count(), e.function_count()));
+    let out = ctx.out();
+    out.map(2);
+    out.bulk(b"running_script");
+    out.null();
+    out.bulk(b"engines");
+    out.map(1);
+    out.bulk(b"LUA");
+    out.map(2);
+    out.bulk(b"libraries_count");
+    out.int(libs as i64);
+    out.bulk(b"functions_count");
+    out.int(funcs as i64);
+    Ok(())
+}
+
+fn function_dump(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    let codes: Vec<Vec<u8>> =
+        ctx.srv.scripting.as_ref().map(|e| e.libraries().map(|l| l.code.clone()).collect()).unwrap_or_default();
+    let payload = ember_rdb::dump_functions(&codes).map_err(|e| CmdError::err(e.to_string()))?;
+    ctx.out().bulk(&payload);
+    Ok(())
+}
+
+fn function_restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+    let (flush, replace) = match cmd.len() {
+        3 => (false, false),
+        4 if is(cmd.arg(3), "flush") => (true, false),
+        4 if is(cmd.arg(3), "append") => (false, false),
+        4 if is(cmd.arg(3), "replace") => (false, true),
+        4 => return Err(CmdError::err("Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")),
+        _ => return Err(CmdError::Syntax),
+    };
+    let codes = ember_rdb::parse_dump_functions(cmd.arg(2))
+        .map_err(|_| CmdError::err("DUMP payload version or checksum are wrong"))?;
+    let mut eng = engine(ctx)?;
+    let result = restore_into(&mut eng, &codes, flush, replace);
+    ctx.srv.scripting = Some(eng);
+    result?;
+    ctx.dirty(1);
+    ctx.out().ok();
+    Ok(())
+}
+
+/// Loads `codes` as FUNCTION RESTORE does: all or nothing (on a failure the
+/// libraries there before are loaded back).
+fn restore_into(eng: &mut Scripting, codes: &[Vec<u8>], flush: bool, replace: bool) -> CmdResult {
+    let saved: Vec<Vec<u8>> = eng.libraries().map(|l| l.code.clone()).collect();
+    if flush {
+        eng.flush_functions();
+    }
+    for code in codes {
+        let exists = crate::scripting::library_name(code).is_ok_and(|n| eng.has_library(&n));
+        let result = if exists && !replace {
+            // RESTORE words this error without quotes.
+            let name = crate::scripting::library_name(code).unwrap_or_default();
+            Err(CmdError::err(format!("Library {name} already exists")))
+        } else {
+            eng.load_library(code, replace).map(|_| ())
+        };
+        if let Err(e) = result {
+            eng.flush_functions();
+            for c in &saved {
+                let _ = eng.load_library(c, true);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn function_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+    help(
+        ctx,
+        "FUNCTION",
+        &[
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
+        ],
+    );
+    Ok(())
+}
+
 fn script_load(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let mut eng = engine(ctx)?;
     let result = eng.load(cmd.arg(2));
@@ -289,8 +701,11 @@ fn script_flush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if cmd.len() > 3 || (cmd.len() == 3 && !is(cmd.arg(2), "sync") && !is(cmd.arg(2), "async")) {
         return Err(CmdError::err("SCRIPT FLUSH only support SYNC|ASYNC option"));
     }
-    // A new Lua state, as Redis resets its engine; the old one is dropped here.
-    ctx.srv.scripting = None;
+    // The functions' libraries share the Lua state, so the state stays;
+    // only the script cache goes.
+    if let Some(e) = ctx.srv.scripting.as_mut() {
+        e.flush_scripts();
+    }
     ctx.out().ok();
     Ok(())
 }

@@ -1154,7 +1154,13 @@ fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         let old = ctx.srv.store.flush_all();
         ctx.srv.lazyfree.free(old);
         let path = crate::persistence::dump_path(&ctx.srv.config);
-        crate::persistence::load_from(&mut ctx.srv.store, &ctx.srv.config, &path)
+        let mut functions = Vec::new();
+        crate::persistence::load_from(&mut ctx.srv.store, &ctx.srv.config, &path, &mut functions)
+            .map_err(|e| CmdError::err(format!("Error trying to load the RDB dump: {e}")))?;
+        if let Some(e) = ctx.srv.scripting.as_mut() {
+            e.flush_functions();
+        }
+        crate::scripting::load_libraries(ctx.srv, &functions)
             .map_err(|e| CmdError::err(format!("Error trying to load the RDB dump: {e}")))?;
         ctx.out().ok();
     } else if is(sub, "set-active-expire") && cmd.len() == 3 {
