@@ -116,6 +116,10 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// Slow log capacity.
     pub slowlog_max_len: u64,
+    /// Latency monitor threshold in milliseconds (0: off).
+    pub latency_monitor_threshold: u64,
+    /// Per-command latency histograms on.
+    pub latency_tracking: bool,
     /// Who may run DEBUG.
     pub enable_debug_command: Access,
     /// Whether CONFIG SET may change protected parameters (dir, dbfilename).
@@ -198,6 +202,8 @@ impl Default for Config {
             activerehashing: true,
             slowlog_log_slower_than: 10000,
             slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
             enable_debug_command: Access::No,
             enable_protected_configs: Access::No,
             lazyfree_lazy_user_flush: false,
@@ -1327,16 +1333,14 @@ pub static PARAMS: &[Param] = &[
     // Slow log, latency.
     int_field!("slowlog-log-slower-than", slowlog_log_slower_than, -1, LONG),
     int_field!("slowlog-max-len", slowlog_max_len, 0, LONG),
-    stored("latency-monitor-threshold", Kind::Int(0, LONG), "0")
-        .only("0", "ember does not support the latency monitor"),
-    stored("latency-tracking", Kind::Bool, "yes").inert("ember reports no per-command latency percentiles (INFO latencystats is empty)"),
+    int_field!("latency-monitor-threshold", latency_monitor_threshold, 0, LONG),
+    bool_field!("latency-tracking", latency_tracking),
     stored(
         "latency-tracking-info-percentiles",
         Kind::Special(parse_percentiles, "numbers 0..100"),
         "50 99 99.9",
     )
-    .flags(MULTI_ARG)
-    .inert("ember reports no per-command latency percentiles"),
+    .flags(MULTI_ARG),
     // Event notification.
     stored("notify-keyspace-events", Kind::Special(|_, w| parse_notify(one(w)?), "event classes `Ag$lshzxeKEtmdn`"), "")
         .only("", "ember does not support keyspace notifications"),
@@ -2054,7 +2058,6 @@ mod tests {
             ("tls-port", "6380", "ember does not support TLS"),
             ("min-slaves-to-write", "1", "ember does not support replication"),
             ("notify-keyspace-events", "KEA", "ember does not support keyspace notifications"),
-            ("latency-monitor-threshold", "100", "ember does not support the latency monitor"),
         ] {
             let mut c = Config::default();
             assert_eq!(set(&mut c, name, value), Err(why.to_string()), "{name}");

@@ -34,6 +34,7 @@ pub mod docs;
 pub mod error;
 pub mod evict;
 pub mod glue;
+pub mod latency;
 pub mod lazyfree;
 pub mod listen;
 pub mod log;

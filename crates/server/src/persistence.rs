@@ -243,6 +243,11 @@ pub fn bgsave(srv: &mut Shared) -> Result<(), String> {
             let p = &mut srv.persistence;
             p.forks += 1;
             p.last_fork_usec = started.elapsed().as_micros() as u64;
+            let ms = p.last_fork_usec / 1000;
+            let spike = srv.config.latency_monitor_threshold;
+            if spike > 0 && ms >= spike {
+                srv.latency.add("fork", unix_ms() / 1000, ms);
+            }
             p.child = Some(Child { pid: child, started, dirty_at_start: srv.dirty });
             log!(Notice, "Background saving started by pid {child}");
             Ok(())

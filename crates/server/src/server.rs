@@ -80,8 +80,8 @@ pub struct Stats {
     pub samples: Vec<(u64, u64, u64, u64)>,
 }
 
-/// Per-command counters for INFO commandstats.
-#[derive(Default, Clone, Copy, Debug)]
+/// Per-command counters for INFO commandstats and latencystats.
+#[derive(Default, Clone, Debug)]
 pub struct CmdStat {
     /// Calls that ran.
     pub calls: u64,
@@ -91,6 +91,8 @@ pub struct CmdStat {
     pub rejected_calls: u64,
     /// Ran and returned an error.
     pub failed_calls: u64,
+    /// Durations (when `latency-tracking` is on).
+    pub latency: crate::latency::Histogram,
 }
 
 /// A request to stop the server.
@@ -191,6 +193,8 @@ pub struct Shared {
     pub error_stats: BTreeMap<String, u64>,
     /// SLOWLOG.
     pub slowlog: SlowLog,
+    /// The latency monitor's spikes (LATENCY).
+    pub latency: crate::latency::Monitor,
     /// Start time.
     pub started: Instant,
     /// Start time, ms since the epoch.
@@ -351,6 +355,7 @@ impl Server {
             cmd_stats: vec![CmdStat::default(); registry().specs.len()],
             error_stats: BTreeMap::new(),
             slowlog: SlowLog::default(),
+            latency: Default::default(),
             started: Instant::now(),
             started_unix_ms: now,
             run_id: random_hex(40),
@@ -1032,7 +1037,7 @@ fn set_keepalive(stream: &TcpStream, interval: u64) {
 /// The command's duration is `srv.cmd_start_us` (set by the caller when a
 /// batch starts, and by each command as it ends) to one clock reading here.
 pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[u8], now_ms: u64) {
-    use crate::command::flags::{ADMIN, DENYOOM, NO_AUTH, NO_MULTI, SKIP_MONITOR, SKIP_SLOWLOG, WRITE};
+    use crate::command::flags::{ADMIN, DENYOOM, FAST, NO_AUTH, NO_MULTI, SKIP_MONITOR, SKIP_SLOWLOG, WRITE};
     let (idx, spec) = match resolve(srv, cmd) {
         Ok(found) => found,
         Err(e) => {
@@ -1129,6 +1134,9 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
     let st = &mut srv.cmd_stats[idx];
     st.calls += 1;
     st.usec += usec;
+    if srv.config.latency_tracking {
+        st.latency.record_us(usec);
+    }
     srv.stats.total_commands_processed += 1;
     if let Err(e) = &result {
         st.failed_calls += 1;
@@ -1154,6 +1162,11 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
     if threshold >= 0 && usec >= threshold as u64 && spec.flags & SKIP_SLOWLOG == 0 {
         let max = srv.config.slowlog_max_len as usize;
         srv.slowlog.push(now_ms, usec, cmd, client, max);
+    }
+    let spike = srv.config.latency_monitor_threshold;
+    if spike > 0 && usec / 1000 >= spike && spec.flags & SKIP_SLOWLOG == 0 {
+        let event = if spec.flags & FAST != 0 { "fast-command" } else { "command" };
+        srv.latency.add(event, now_ms / 1000, usec / 1000);
     }
 }
 

@@ -10,6 +10,7 @@ pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
+pub mod latency;
 pub mod lists;
 pub mod memory;
 pub mod pubsub;
@@ -44,4 +45,5 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     streams::COMMANDS,
     scripting::COMMANDS,
+    latency::COMMANDS,
 ];

@@ -75,19 +75,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         .complexity("Depends on subcommand.")
         .subcommands(SLOWLOG_SUBCOMMANDS),
     CommandSpec::new(
-        "latency",
-        -2,
-        0,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "A container for latency diagnostics commands.",
-        container,
-    )
-    .complexity("Depends on subcommand.")
-    .subcommands(LATENCY_SUBCOMMANDS),
-    CommandSpec::new(
         "command",
         -1,
         LOADING | STALE,
@@ -277,63 +264,6 @@ static SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
         slowlog_help,
     )
     .sub("slowlog|help")
-    .complexity("O(1)"),
-];
-
-static LATENCY_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "latest",
-        2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Returns the latest latency samples for all events.",
-        latency_latest,
-    )
-    .sub("latency|latest")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "history",
-        3,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Returns timestamp-latency samples for an event.",
-        latency_history,
-    )
-    .sub("latency|history")
-    .syntax("event")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "reset",
-        -2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Resets the latency data for one or more events.",
-        latency_reset,
-    )
-    .sub("latency|reset")
-    .syntax("[event [event ...]]")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Returns helpful text about the different subcommands.",
-        latency_help,
-    )
-    .sub("latency|help")
     .complexity("O(1)"),
 ];
 
@@ -787,6 +717,21 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
         }
         "latencystats" => {
             let _ = write!(s, "# Latencystats\r\n");
+            let percentiles = crate::config::find_param(b"latency-tracking-info-percentiles")
+                .map(|p| p.get(&srv.config))
+                .unwrap_or_default();
+            let reg = registry();
+            for (i, st) in srv.cmd_stats.iter().enumerate() {
+                if st.latency.total() == 0 {
+                    continue;
+                }
+                let _ = write!(s, "latency_percentiles_usec_{}:", reg.specs[i].fullname);
+                for (n, p) in percentiles.split_whitespace().enumerate() {
+                    let value = st.latency.value_at_percentile(p.parse().unwrap_or(0.0)) as f64 / 1000.0;
+                    let _ = write!(s, "{}p{p}={value:.3}", if n > 0 { "," } else { "" });
+                }
+                s.push_str("\r\n");
+            }
             return true;
         }
         _ => {}
@@ -1322,40 +1267,6 @@ fn slowlog_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Return the length of the slowlog.",
             "RESET",
             "    Reset the slowlog.",
-        ],
-    );
-    Ok(())
-}
-
-fn latency_latest(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    // No latency events are recorded: the monitor is off by default
-    // (latency-monitor-threshold 0), so the reply is an empty array.
-    ctx.out().array(0);
-    Ok(())
-}
-
-fn latency_history(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    ctx.out().array(0);
-    Ok(())
-}
-
-fn latency_reset(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    ctx.out().int(0);
-    Ok(())
-}
-
-fn latency_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    help(
-        ctx,
-        "LATENCY",
-        &[
-            "HISTORY <event>",
-            "    Return time-latency samples for the <event> class.",
-            "LATEST",
-            "    Return the latest latency samples for all events.",
-            "RESET [<event> ...]",
-            "    Reset latency data of one or more <event> classes.",
-            "    (default: reset all data for all event classes)",
         ],
     );
     Ok(())
