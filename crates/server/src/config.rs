@@ -341,14 +341,12 @@ pub enum Support {
     /// feature ember does not have and whose switch is refused, or it only
     /// concerns performance or cosmetics).
     Inert(&'static str),
-    /// Values other than `allowed` (or those `ok` accepts, given the value
-    /// as CONFIG GET prints it) would need a feature ember does not have:
-    /// they are refused with `why`, at start-up and by CONFIG SET.
+    /// Values other than `allowed` (as CONFIG GET prints it) would need a
+    /// feature ember does not have: they are refused with `why`, at
+    /// start-up and by CONFIG SET.
     Refuses {
-        /// The accepted value(s), for docs/CONFIG.md.
+        /// The accepted value.
         allowed: &'static str,
-        /// Decides acceptance when equality with `allowed` is not enough.
-        ok: Option<fn(&str) -> bool>,
         /// The error text naming the missing feature.
         why: &'static str,
     },
@@ -422,13 +420,7 @@ impl Param {
 
     /// Refuses every value but `allowed`.
     const fn only(mut self, allowed: &'static str, why: &'static str) -> Param {
-        self.support = Support::Refuses { allowed, ok: None, why };
-        self
-    }
-
-    /// Refuses the values `ok` rejects (`allowed` describes the others).
-    const fn only_if(mut self, allowed: &'static str, ok: fn(&str) -> bool, why: &'static str) -> Param {
-        self.support = Support::Refuses { allowed, ok: Some(ok), why };
+        self.support = Support::Refuses { allowed, why };
         self
     }
 
@@ -491,13 +483,8 @@ impl Param {
 
     /// Refuses the current value if it needs a feature ember lacks.
     pub fn check(&self, c: &Config) -> Result<(), ValueError> {
-        if let Support::Refuses { allowed, ok, why } = self.support {
-            let value = self.get(c);
-            let fine = match ok {
-                Some(ok) => ok(&value),
-                None => value == allowed,
-            };
-            if !fine {
+        if let Support::Refuses { allowed, why } = self.support {
+            if self.get(c) != allowed {
                 return Err(ValueError::new(why));
             }
         }
@@ -783,6 +770,17 @@ fn parse_oom_score_adj(_: &str, words: &[&[u8]]) -> Result<String, ValueError> {
     Ok(if v == "relative" { "yes" } else { v }.to_string())
 }
 
+/// `server_cpulist` and the other CPU lists: empty, or what
+/// [`crate::process::parse_cpulist`] accepts.
+fn parse_cpulist(_: &str, words: &[&[u8]]) -> Result<String, ValueError> {
+    let list = text(one(words)?);
+    if list.is_empty() || crate::process::parse_cpulist(&list).is_some() {
+        Ok(list)
+    } else {
+        Err(ValueError::new("Invalid CPU list"))
+    }
+}
+
 /// `oom-score-adj-values`: three integers in -2000..2000 (for the server,
 /// a replica and a background child).
 fn parse_oom_values(_: &str, words: &[&[u8]]) -> Result<String, ValueError> {
@@ -965,13 +963,6 @@ fn parse_replicaof(_: &str, words: &[&[u8]]) -> Result<String, ValueError> {
     Ok(format!("{} {port}", text(host)))
 }
 
-/// `supervised auto` only supervises when the environment names a
-/// supervisor (systemd's NOTIFY_SOCKET, upstart's UPSTART_JOB).
-fn unsupervised(v: &str) -> bool {
-    v == "no"
-        || (v == "auto" && std::env::var_os("NOTIFY_SOCKET").is_none() && std::env::var_os("UPSTART_JOB").is_none())
-}
-
 // ---- the table ------------------------------------------------------------
 
 macro_rules! bool_field {
@@ -1047,9 +1038,8 @@ const COSMETIC: &str = "cosmetic: ember sets no process title and prints no logo
 
 const REFUSE_REPLICATION: &str = "ember does not support replication";
 const REFUSE_TLS: &str = "ember does not support TLS";
-const REFUSE_CPULIST: &str = "ember does not support CPU affinity lists";
-const REFUSE_SHUTDOWN: &str =
-    "ember does not support shutdown-on-sigint/sigterm flags (a signal shuts it down as with 'default')";
+const SHUTDOWN_ON_SIGNAL: &str =
+    "`save` / `nosave` override the save points for the final save, `force` exits even if it fails (`now` has nothing to skip without replicas)";
 
 /// Every Redis 7.0 parameter (and ember's two Redis 7.2 set encodings), in
 /// redis.conf order. CONFIG REWRITE writes them in this order.
@@ -1114,11 +1104,9 @@ pub static PARAMS: &[Param] = &[
     bool_field!("daemonize", daemonize)
         .flags(IMMUTABLE)
         .acts("forks into the background at start-up; the pid file then defaults to /var/run/redis.pid"),
-    stored("supervised", Kind::Enum(&["upstart", "systemd", "auto", "no"]), "no").flags(IMMUTABLE).only_if(
-        "`no`, or `auto` when the environment names no supervisor",
-        unsupervised,
-        "ember does not support supervision by systemd or upstart",
-    ),
+    stored("supervised", Kind::Enum(&["upstart", "systemd", "auto", "no"]), "no")
+        .flags(IMMUTABLE)
+        .acts("systemd gets READY=1 / STOPPING=1 on $NOTIFY_SOCKET, upstart sees the server SIGSTOP itself when ready"),
     str_field!("pidfile", pidfile).flags(IMMUTABLE),
     field("loglevel", Kind::Enum(&["debug", "verbose", "notice", "warning"]), |c| {
         match c.loglevel {
@@ -1139,15 +1127,15 @@ pub static PARAMS: &[Param] = &[
         Ok(())
     }),
     str_field!("logfile", logfile).flags(IMMUTABLE),
-    stored("syslog-enabled", Kind::Bool, "no").flags(IMMUTABLE).only("no", "ember does not support logging to syslog"),
-    stored("syslog-ident", Kind::Str, "redis").flags(IMMUTABLE).inert("tunes syslog logging (refused)"),
+    stored("syslog-enabled", Kind::Bool, "no").flags(IMMUTABLE).acts("log lines also go to syslog(3)"),
+    stored("syslog-ident", Kind::Str, "redis").flags(IMMUTABLE).acts("the syslog identity"),
     stored(
         "syslog-facility",
         Kind::Enum(&["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"]),
         "local0",
     )
     .flags(IMMUTABLE)
-    .inert("tunes syslog logging (refused)"),
+    .acts("the syslog facility"),
     stored("crash-log-enabled", Kind::Bool, "yes").inert("ember writes no crash report (a panic prints its message)"),
     stored("crash-memcheck-enabled", Kind::Bool, "yes").inert("ember writes no crash report"),
     int_field!("databases", databases, 1, INT).flags(IMMUTABLE),
@@ -1268,14 +1256,14 @@ pub static PARAMS: &[Param] = &[
         .inert("performance only: ember does all I/O on its one thread"),
     stored("io-threads-do-reads", Kind::Bool, "no").flags(IMMUTABLE).inert("performance only (see io-threads)"),
     stored("oom-score-adj", Kind::Special(parse_oom_score_adj, "no / yes / relative / absolute"), "no")
-        .only("no", "ember does not support OOM score adjustment"),
+        .acts("writes /proc/self/oom_score_adj for the server and BGSAVE children (at start-up and on CONFIG SET)"),
     stored(
         "oom-score-adj-values",
         Kind::Special(parse_oom_values, "three integers -2000..2000"),
         "0 200 800",
     )
     .flags(MULTI_ARG)
-    .inert("tunes oom-score-adj (refused)"),
+    .acts("the server's and BGSAVE children's scores (the replica value is unused)"),
     bool_field!("disable-thp", disable_thp)
         .flags(IMMUTABLE)
         .acts("when the kernel's THP mode is `always`, opts the process out at start-up, as Redis does"),
@@ -1298,10 +1286,10 @@ pub static PARAMS: &[Param] = &[
     stored("shutdown-timeout", Kind::Int(0, INT), "10").inert("waits for replicas, which ember does not have"),
     stored("shutdown-on-sigint", Kind::Special(parse_shutdown_flags, "default, or save / nosave, now, force"), "default")
         .flags(MULTI_ARG)
-        .only("default", REFUSE_SHUTDOWN),
+        .acts(SHUTDOWN_ON_SIGNAL),
     stored("shutdown-on-sigterm", Kind::Special(parse_shutdown_flags, "default, or save / nosave, now, force"), "default")
         .flags(MULTI_ARG)
-        .only("default", REFUSE_SHUTDOWN),
+        .acts(SHUTDOWN_ON_SIGNAL),
     // Lua scripting.
     stored("busy-reply-threshold", Kind::Int(0, LONG), "5000").alias("lua-time-limit").inert(SCRIPTS),
     // Cluster.
@@ -1401,10 +1389,14 @@ pub static PARAMS: &[Param] = &[
     stored("active-defrag-cycle-max", Kind::Int(1, 99), "25").inert(DEFRAG),
     stored("active-defrag-max-scan-fields", Kind::Int(1, LONG), "1000").inert(DEFRAG),
     stored("jemalloc-bg-thread", Kind::Bool, "yes").inert("ember does not use jemalloc"),
-    stored("server_cpulist", Kind::Str, "").flags(IMMUTABLE).only("", REFUSE_CPULIST),
-    stored("bio_cpulist", Kind::Str, "").flags(IMMUTABLE).only("", REFUSE_CPULIST),
-    stored("aof_rewrite_cpulist", Kind::Str, "").flags(IMMUTABLE).only("", REFUSE_CPULIST),
-    stored("bgsave_cpulist", Kind::Str, "").flags(IMMUTABLE).only("", REFUSE_CPULIST),
+    stored("server_cpulist", Kind::Special(parse_cpulist, "CPU list, e.g. 0-3,6 or 0-7:2"), "")
+        .flags(IMMUTABLE)
+        .acts("pins the event loop thread"),
+    stored("bio_cpulist", Kind::Special(parse_cpulist, "CPU list"), "").flags(IMMUTABLE).acts("pins the lazy-free thread"),
+    stored("aof_rewrite_cpulist", Kind::Special(parse_cpulist, "CPU list"), "")
+        .flags(IMMUTABLE)
+        .inert("pins AOF rewrites, which ember does not have (`appendonly` is refused)"),
+    stored("bgsave_cpulist", Kind::Special(parse_cpulist, "CPU list"), "").flags(IMMUTABLE).acts("pins BGSAVE children"),
     stored("ignore-warnings", Kind::Str, "").inert("ember emits none of Redis's kernel-bug warnings"),
     // Hidden (test and debugging knobs).
     stored("rdb-key-save-delay", Kind::Int(i32::MIN as i64, INT), "0")
@@ -1785,7 +1777,7 @@ mod tests {
             if let Value::Stored(_) = p.value {
                 assert!(!matches!(p.kind, Kind::Custom(_)), "{}", p.name);
             }
-            if let Support::Refuses { allowed, ok: None, .. } = p.support {
+            if let Support::Refuses { allowed, .. } = p.support {
                 assert_eq!(allowed, v, "{}: refuses its default", p.name);
             }
         }
@@ -1879,7 +1871,14 @@ mod tests {
             "appendfsync",
             &[("ALWAYS", Ok("always")), ("x", Err("argument(s) must be one of the following: everysec, always, no"))],
         );
-        check("oom-score-adj", &[("relative", Err("ember does not support OOM score adjustment")), ("NO", Ok("no"))]);
+        check(
+            "oom-score-adj",
+            &[
+                ("relative", Ok("yes")),
+                ("NO", Ok("no")),
+                ("x", Err("argument(s) must be one of the following: no, yes, relative, absolute")),
+            ],
+        );
         check("activerehashing", &[("YES", Ok("yes")), ("1", Err("argument must be 'yes' or 'no'"))]);
         check(
             "unixsocketperm",
@@ -2015,7 +2014,9 @@ mod tests {
             assert_eq!(parse_shutdown_flags("", &words).as_deref().map_err(|e| e.0.as_str()), want, "{input:?}");
         }
         assert!(set(&mut Config::default(), "shutdown-on-sigint", "default").is_ok());
-        assert_eq!(sigint.set(&mut Config::default(), &[b"now"]).unwrap_err().0, REFUSE_SHUTDOWN);
+        let mut c = Config::default();
+        assert!(sigint.set(&mut c, &[b"nosave", b"force"]).is_ok());
+        assert_eq!(c.value("shutdown-on-sigint").as_deref(), Some("nosave force"));
         let pct = "argument must be a memory or percent value";
         for (input, want) in [
             ("0", Ok("0")),
@@ -2079,7 +2080,6 @@ mod tests {
             ("cluster-enabled yes\n", 1, "ember does not support cluster mode"),
             ("unixsocket /tmp/x.sock\n", 1, "ember does not support Unix domain sockets"),
             ("aclfile /etc/redis/users.acl\n", 1, "ember does not support ACL files"),
-            ("supervised systemd\n", 1, "ember does not support supervision by systemd or upstart"),
             ("rename-command FLUSHALL \"\"\n", 1, "ember does not support rename-command"),
             ("loadmodule /x.so\n", 1, "ember does not support modules"),
             (

@@ -94,9 +94,8 @@ protected mode alone.
 ";
 
 /// The values a parameter accepts: a literal value, or a description.
-fn accepted(allowed: &str, described: bool) -> String {
+fn accepted(allowed: &str) -> String {
     match allowed {
-        _ if described => allowed.to_string(),
         "" => "`\"\"`".to_string(),
         v => format!("`{v}`"),
     }
@@ -111,8 +110,8 @@ pub fn config_markdown() -> String {
     let mut out = String::from(CONFIG_INTRO);
     out.push_str("\n## Refused values\n\n| Parameter | Accepted | Otherwise |\n|---|---|---|\n");
     for p in PARAMS {
-        if let Support::Refuses { allowed, ok, why } = p.support {
-            let _ = writeln!(out, "| `{}` | {} | {} |", p.name, cell(&accepted(allowed, ok.is_some())), cell(why));
+        if let Support::Refuses { allowed, why } = p.support {
+            let _ = writeln!(out, "| `{}` | {} | {} |", p.name, cell(&accepted(allowed)), cell(why));
         }
     }
     out.push_str("\n## All parameters\n\n| Parameter | Alias | Type | Default | CONFIG SET | ember |\n|---|---|---|---|---|---|\n");
@@ -130,7 +129,7 @@ pub fn config_markdown() -> String {
             Support::Acts("") => "acts".to_string(),
             Support::Acts(note) => format!("acts: {note}"),
             Support::Inert(why) => format!("no effect: {why}"),
-            Support::Refuses { allowed, ok, .. } => format!("refused unless {}", accepted(allowed, ok.is_some())),
+            Support::Refuses { allowed, .. } => format!("refused unless {}", accepted(allowed)),
         };
         let hidden = if p.hidden() { " (hidden)" } else { "" };
         let _ = writeln!(

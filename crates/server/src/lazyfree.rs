@@ -15,12 +15,15 @@ pub struct LazyFree {
 
 impl LazyFree {
     /// Starts the thread (once, at server start).
-    pub fn start() -> LazyFree {
+    /// Starts the thread, pinned to the CPUs of `cpulist` when it is set
+    /// (`bio_cpulist`).
+    pub fn start(cpulist: String) -> LazyFree {
         let (tx, rx) = channel::<Box<dyn Send>>();
         let pending = Arc::new(AtomicU64::new(0));
         let freed = Arc::new(AtomicU64::new(0));
         let (p, f) = (pending.clone(), freed.clone());
         let spawned = std::thread::Builder::new().name("lazyfree".into()).spawn(move || {
+            crate::process::pin_thread_to(&cpulist, "bio_cpulist");
             for value in rx {
                 drop(value);
                 p.fetch_sub(1, Ordering::Relaxed);
@@ -61,7 +64,7 @@ mod tests {
 
     #[test]
     fn frees_in_background() {
-        let lf = LazyFree::start();
+        let lf = LazyFree::start(String::new());
         for _ in 0..10 {
             lf.free(vec![0u8; 1 << 16]);
         }

@@ -1,7 +1,8 @@
 //! Log lines in Redis's format: `PID:M DD Mon YYYY HH:MM:SS.mmm * message`.
 //!
-//! The log goes to stdout, or to `logfile` when set. The level marks are
-//! Redis's: `.` debug, `-` verbose, `*` notice, `#` warning.
+//! The log goes to stdout, or to `logfile` when set, and also to syslog(3)
+//! when `syslog-enabled` is on. The level marks are Redis's: `.` debug,
+//! `-` verbose, `*` notice, `#` warning.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -13,9 +14,33 @@ use crate::config::LogLevel;
 struct Sink {
     level: LogLevel,
     file: Option<std::fs::File>,
+    syslog: bool,
 }
 
-static SINK: Mutex<Sink> = Mutex::new(Sink { level: LogLevel::Notice, file: None });
+static SINK: Mutex<Sink> = Mutex::new(Sink { level: LogLevel::Notice, file: None, syslog: false });
+
+/// Sends log lines to syslog too, as `ident` with `facility` (`user`,
+/// `local0` .. `local7`).
+pub fn enable_syslog(ident: &str, facility: &str) {
+    use nix::libc;
+    let facility = match facility {
+        "user" => libc::LOG_USER,
+        "local1" => libc::LOG_LOCAL1,
+        "local2" => libc::LOG_LOCAL2,
+        "local3" => libc::LOG_LOCAL3,
+        "local4" => libc::LOG_LOCAL4,
+        "local5" => libc::LOG_LOCAL5,
+        "local6" => libc::LOG_LOCAL6,
+        "local7" => libc::LOG_LOCAL7,
+        _ => libc::LOG_LOCAL0,
+    };
+    // openlog keeps the pointer: the identity lives as long as the process.
+    let ident: &'static std::ffi::CStr =
+        Box::leak(std::ffi::CString::new(ident.replace('\0', "")).unwrap_or_default().into_boxed_c_str());
+    // SAFETY: `ident` is a valid C string that is never freed.
+    unsafe { libc::openlog(ident.as_ptr(), libc::LOG_PID | libc::LOG_NDELAY | libc::LOG_NOWAIT, facility) };
+    SINK.lock().unwrap_or_else(|e| e.into_inner()).syslog = true;
+}
 
 /// Sets the verbosity and destination. An empty path means stdout.
 pub fn configure(level: LogLevel, path: &str) -> std::io::Result<()> {
@@ -49,6 +74,18 @@ pub fn log(level: LogLevel, msg: std::fmt::Arguments<'_>) {
         _ => '#',
     };
     let line = format!("{}:M {} {} {}\n", std::process::id(), timestamp(SystemTime::now()), mark, msg);
+    if sink.syslog {
+        use nix::libc;
+        let priority = match level {
+            LogLevel::Debug => libc::LOG_DEBUG,
+            LogLevel::Verbose => libc::LOG_INFO,
+            LogLevel::Notice => libc::LOG_NOTICE,
+            _ => libc::LOG_WARNING,
+        };
+        let text = std::ffi::CString::new(msg.to_string().replace('\0', "")).unwrap_or_default();
+        // SAFETY: a constant format taking one valid C string.
+        unsafe { libc::syslog(priority, c"%s".as_ptr(), text.as_ptr()) };
+    }
     let _ = match sink.file.as_mut() {
         Some(f) => f.write_all(line.as_bytes()),
         None => std::io::stdout().lock().write_all(line.as_bytes()),

@@ -227,6 +227,8 @@ pub fn bgsave(srv: &mut Shared) -> Result<(), String> {
         Ok(ForkResult::Child) => {
             // Let the parent re-bind (CONFIG SET port / bind) while we run.
             srv.listeners.close_in_child();
+            crate::process::pin_thread(&srv.config, "bgsave_cpulist");
+            let _ = crate::process::apply_oom_score(&srv.config, crate::process::OomClass::BackgroundChild);
             let functions = crate::scripting::library_codes(srv);
             let code = match save_to(&srv.store, &srv.config, &functions, &path, used) {
                 Ok(()) => 0,

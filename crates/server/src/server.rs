@@ -97,11 +97,39 @@ pub struct CmdStat {
 
 /// A request to stop the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shutdown {
-    /// Stop without saving.
-    NoSave,
-    /// Stop after saving, when save points are configured.
-    Default,
+pub struct Shutdown {
+    /// Whether to save before exiting.
+    pub save: SaveOnExit,
+    /// Exit even if that save fails.
+    pub force: bool,
+}
+
+/// The final save of a shutdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveOnExit {
+    /// When save points are configured (`default`).
+    IfSavePoints,
+    /// Always (`save`).
+    Always,
+    /// Never (`nosave`).
+    Never,
+}
+
+impl Shutdown {
+    /// The shutdown a signal asks for, from `shutdown-on-sigint` /
+    /// `shutdown-on-sigterm` (`default`, or `save`/`nosave`, `now`,
+    /// `force`).
+    pub fn from_flags(flags: &str) -> Shutdown {
+        let has = |f: &str| flags.split_whitespace().any(|w| w.eq_ignore_ascii_case(f));
+        let save = if has("save") {
+            SaveOnExit::Always
+        } else if has("nosave") {
+            SaveOnExit::Never
+        } else {
+            SaveOnExit::IfSavePoints
+        };
+        Shutdown { save, force: has("force") }
+    }
 }
 
 /// The client slab: stable indexes, reused through a free list; tokens carry
@@ -365,7 +393,7 @@ impl Server {
             monitors: Vec::new(),
             monitor_feed: Vec::new(),
             pending_writes: Vec::new(),
-            lazyfree: LazyFree::start(),
+            lazyfree: LazyFree::start(config.value("bio_cpulist").unwrap_or_default()),
             listeners,
             last_cron_ms: now,
             active_expire_enabled: true,
@@ -490,9 +518,14 @@ impl Server {
 
     fn handle_signals(&mut self) {
         while let Ok(Some(info)) = self.signals.read_signal() {
-            let name = if info.ssi_signo == Signal::SIGINT as u32 { "SIGINT" } else { "SIGTERM" };
+            let (name, param) = if info.ssi_signo == Signal::SIGINT as u32 {
+                ("SIGINT", "shutdown-on-sigint")
+            } else {
+                ("SIGTERM", "shutdown-on-sigterm")
+            };
             log!(Warning, "Received {name} scheduling shutdown...");
-            self.shared.shutdown = Some(Shutdown::Default);
+            let flags = self.shared.config.value(param).unwrap_or_default();
+            self.shared.shutdown = Some(Shutdown::from_flags(&flags));
         }
     }
 
@@ -507,13 +540,22 @@ impl Server {
             let _ = nix::sys::wait::waitpid(child.pid, None);
             let _ = std::fs::remove_file(format!("temp-{}.rdb", child.pid));
         }
-        if how == Shutdown::Default && !self.shared.config.save.is_empty() {
+        let save = match how.save {
+            SaveOnExit::IfSavePoints => !self.shared.config.save.is_empty(),
+            SaveOnExit::Always => true,
+            SaveOnExit::Never => false,
+        };
+        if save {
             log!(Notice, "Saving the final RDB snapshot before exiting.");
             if crate::persistence::save(&mut self.shared).is_err() {
-                log!(Warning, "Error trying to save the DB, can't exit.");
-                return false;
+                if !how.force {
+                    log!(Warning, "Error trying to save the DB, can't exit.");
+                    return false;
+                }
+                log!(Warning, "Error trying to save the DB. Exit anyway.");
             }
         }
+        crate::process::notify_stopping(&self.shared.config);
         self.handle_pending_writes();
         if !self.shared.config.pidfile.is_empty() {
             let _ = std::fs::remove_file(&self.shared.config.pidfile);
@@ -1362,6 +1404,12 @@ fn adjust_open_files_limit(config: &mut Config) {
 /// Starts a server with `config` and runs it to completion (used by main).
 pub fn run(config: Config) -> io::Result<()> {
     log::configure(config.loglevel, &config.logfile)?;
+    if config.value("syslog-enabled").as_deref() == Some("yes") {
+        log::enable_syslog(
+            &config.value("syslog-ident").unwrap_or_default(),
+            &config.value("syslog-facility").unwrap_or_default(),
+        );
+    }
     log!(Notice, "oO0OoO0OoO0Oo ember is starting oO0OoO0OoO0Oo");
     log!(Notice, "ember version={}, bits=64, pid={}, just started", env!("CARGO_PKG_VERSION"), std::process::id());
     if !config.pidfile.is_empty() {
@@ -1376,6 +1424,10 @@ pub fn run(config: Config) -> io::Result<()> {
     unsafe {
         let _ = nix::sys::signal::signal(nix::sys::signal::Signal::SIGXFSZ, nix::sys::signal::SigHandler::SigIgn);
     }
+    crate::process::pin_thread(&config, "server_cpulist");
+    if let Err(e) = crate::process::apply_oom_score(&config, crate::process::OomClass::Server) {
+        log!(Warning, "Unable to write oom_score_adj: {e}");
+    }
     let mut server = Server::new(config)?;
     log!(Notice, "Server initialized");
     if let Err(why) = crate::persistence::load_at_startup(&mut server.shared) {
@@ -1385,5 +1437,6 @@ pub fn run(config: Config) -> io::Result<()> {
     for addr in server.local_addrs() {
         log!(Verbose, "Listening on {addr}");
     }
+    crate::process::notify_ready(&server.shared.config);
     server.run()
 }

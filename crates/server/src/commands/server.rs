@@ -12,7 +12,7 @@ use crate::commands::connection::{container, help, REDIS_VERSION};
 use crate::config::{find_param, Access, Config, Param, PARAMS};
 use crate::error::{CmdError, CmdResult};
 use crate::log;
-use crate::server::{unix_ms, unix_us, Shared, Shutdown};
+use crate::server::{unix_ms, unix_us, SaveOnExit, Shared, Shutdown};
 
 const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 const CONN: u32 = acl::CONNECTION;
@@ -925,6 +925,12 @@ fn apply_config(srv: &mut Shared, next: &mut Config, given: &[(&'static str, Str
     if next.loglevel != srv.config.loglevel {
         crate::log::set_level(next.loglevel);
     }
+    if let Some((_, shown)) = given.iter().find(|(p, _)| p.starts_with("oom-score-adj")) {
+        if let Err(e) = crate::process::apply_oom_score(next, crate::process::OomClass::Server) {
+            log!(Warning, "Unable to write oom_score_adj: {e}");
+            return Err(config_set_failed(shown, "Failed to set current oom_score_adj. Check server logs."));
+        }
+    }
     if given.iter().any(|(p, _)| *p == "repl-backlog-size") {
         let size: u64 = next.value("repl-backlog-size").and_then(|v| v.parse().ok()).unwrap_or(0);
         next.set_text("repl-backlog-size", size.max(16 * 1024).to_string());
@@ -1023,7 +1029,7 @@ fn shutdown(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             return Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."));
         }
     }
-    ctx.srv.shutdown = Some(Shutdown::NoSave);
+    ctx.srv.shutdown = Some(Shutdown { save: SaveOnExit::Never, force: false });
     // Redis closes the connection without a reply on success.
     ctx.client.close_after_reply = true;
     Ok(())
