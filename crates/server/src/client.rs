@@ -2,11 +2,99 @@
 //! and the per-connection state commands read and change (db, protocol,
 //! name, authentication, reply mode).
 
+use std::fmt;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use ember_resp::{encode, CommandDecoder, Protocol};
+
+/// A client's socket: TCP, or a Unix domain socket (`unixsocket`).
+#[derive(Debug)]
+pub enum Stream {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix domain socket connection.
+    Unix(UnixStream),
+}
+
+impl Read for &Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => (&*s).read(buf),
+            Stream::Unix(s) => (&*s).read(buf),
+        }
+    }
+}
+
+impl Write for &Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => (&*s).write(buf),
+            Stream::Unix(s) => (&*s).write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl AsFd for Stream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Stream::Tcp(s) => s.as_fd(),
+            Stream::Unix(s) => s.as_fd(),
+        }
+    }
+}
+
+impl AsRawFd for Stream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.as_fd().as_raw_fd()
+    }
+}
+
+/// A client's address: an IP address and port, or the path of the Unix
+/// socket it came through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Addr {
+    /// TCP peer or local address.
+    Tcp(SocketAddr),
+    /// The server's Unix socket path.
+    Unix(Arc<str>),
+}
+
+impl Addr {
+    /// Whether the client is on this host (loopback TCP or a Unix socket):
+    /// protected mode and `enable-*-command local` let it in.
+    pub fn is_local(&self) -> bool {
+        match self {
+            Addr::Tcp(a) => a.ip().is_loopback(),
+            Addr::Unix(_) => true,
+        }
+    }
+
+    /// The form MONITOR prints (`127.0.0.1:5000`, `unix:/tmp/redis.sock`).
+    pub fn monitor_form(&self) -> String {
+        match self {
+            Addr::Tcp(a) => a.to_string(),
+            Addr::Unix(p) => format!("unix:{p}"),
+        }
+    }
+}
+
+/// `127.0.0.1:5000`, or a Unix socket as Redis shows it (`/tmp/redis.sock:0`).
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Addr::Tcp(a) => write!(f, "{a}"),
+            Addr::Unix(p) => write!(f, "{p}:0"),
+        }
+    }
+}
 
 /// Initial read buffer capacity, and the size of one read.
 pub const READ_CHUNK: usize = 16 * 1024;
@@ -128,11 +216,11 @@ pub struct Client {
     pub id: u64,
     /// The socket (`None` for the scripting engine's own client, which
     /// has no connection).
-    pub stream: Option<TcpStream>,
+    pub stream: Option<Stream>,
     /// Peer address.
-    pub addr: SocketAddr,
+    pub addr: Addr,
     /// Local address.
-    pub laddr: SocketAddr,
+    pub laddr: Addr,
     /// CLIENT SETNAME.
     pub name: Option<Vec<u8>>,
     /// CLIENT SETINFO LIB-NAME.
@@ -199,8 +287,11 @@ pub struct Multi {
 
 impl Client {
     /// A client for a freshly accepted socket.
-    pub fn new(id: u64, stream: TcpStream, addr: SocketAddr, now_ms: u64, authenticated: bool) -> Client {
-        let laddr = stream.local_addr().unwrap_or(addr);
+    pub fn new(id: u64, stream: Stream, addr: Addr, now_ms: u64, authenticated: bool) -> Client {
+        let laddr = match (&stream, &addr) {
+            (Stream::Tcp(s), Addr::Tcp(a)) => Addr::Tcp(s.local_addr().unwrap_or(*a)),
+            _ => addr.clone(),
+        };
         Client::with_stream(id, Some(stream), addr, laddr, now_ms, authenticated)
     }
 
@@ -208,17 +299,17 @@ impl Client {
     /// authenticated, never in the client list, and `in_exec` so blocking
     /// commands do not block.
     pub fn detached(id: u64, now_ms: u64) -> Client {
-        let addr = SocketAddr::from(([0, 0, 0, 0], 0));
-        let mut c = Client::with_stream(id, None, addr, addr, now_ms, true);
+        let addr = Addr::Tcp(SocketAddr::from(([0, 0, 0, 0], 0)));
+        let mut c = Client::with_stream(id, None, addr.clone(), addr, now_ms, true);
         c.in_exec = true;
         c
     }
 
     fn with_stream(
         id: u64,
-        stream: Option<TcpStream>,
-        addr: SocketAddr,
-        laddr: SocketAddr,
+        stream: Option<Stream>,
+        addr: Addr,
+        laddr: Addr,
         now_ms: u64,
         authenticated: bool,
     ) -> Client {
@@ -271,6 +362,9 @@ impl Client {
             }
             if self.close_after_reply {
                 f.push('c');
+            }
+            if matches!(self.stream, Some(Stream::Unix(_))) {
+                f.push('U');
             }
             if self.no_evict {
                 f.push('e');

@@ -1072,8 +1072,8 @@ pub static PARAMS: &[Param] = &[
         .only("no", "ember does not support modules"),
     int_field!("port", port, 0, 65535).acts("CONFIG SET re-binds the listening sockets"),
     int_field!("tcp-backlog", tcp_backlog, 0, INT).flags(IMMUTABLE),
-    stored("unixsocket", Kind::Str, "").flags(IMMUTABLE).only("", "ember does not support Unix domain sockets"),
-    stored("unixsocketperm", Kind::Octal(0o777), "0").flags(IMMUTABLE).inert("tunes the Unix socket (refused)"),
+    stored("unixsocket", Kind::Str, "").flags(IMMUTABLE).acts("also listens on this Unix domain socket (removed at shutdown)"),
+    stored("unixsocketperm", Kind::Octal(0o777), "0").flags(IMMUTABLE).acts("the Unix socket file's permissions (0: the umask's)"),
     int_field!("timeout", timeout, 0, INT),
     int_field!("tcp-keepalive", tcp_keepalive, 0, INT),
     stored("socket-mark-id", Kind::Int(0, u32::MAX as i64), "0")
@@ -2078,7 +2078,6 @@ mod tests {
         for (text, line, why) in [
             ("port 7000\nreplicaof 10.0.0.1 6379\n", 2, "ember does not support replication"),
             ("cluster-enabled yes\n", 1, "ember does not support cluster mode"),
-            ("unixsocket /tmp/x.sock\n", 1, "ember does not support Unix domain sockets"),
             ("aclfile /etc/redis/users.acl\n", 1, "ember does not support ACL files"),
             ("rename-command FLUSHALL \"\"\n", 1, "ember does not support rename-command"),
             ("loadmodule /x.so\n", 1, "ember does not support modules"),

@@ -1,5 +1,7 @@
-//! The TCP listening sockets: opened at start-up from `bind` and `port`, and
-//! re-opened live by `CONFIG SET port` / `CONFIG SET bind`.
+//! The listening sockets: TCP ones opened at start-up from `bind` and
+//! `port`, and re-opened live by `CONFIG SET port` / `CONFIG SET bind`; and
+//! the Unix domain socket of `unixsocket` (with `unixsocketperm`), fixed
+//! for the life of the process as in Redis.
 //!
 //! [`Listeners`] lives in [`Shared`](crate::server::Shared), so the CONFIG SET
 //! handler re-binds synchronously and its reply says whether it worked. It
@@ -20,6 +22,9 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixListener;
+use std::sync::Arc;
 
 use nix::errno::Errno;
 use nix::sys::epoll::{Epoll, EpollEvent, EpollFlags};
@@ -28,6 +33,8 @@ use crate::log;
 
 /// Epoll tokens `LISTENER_BASE..LISTENER_BASE + 64` are listening sockets.
 pub const LISTENER_BASE: u64 = u64::MAX - 64;
+/// The epoll token of the Unix socket listener.
+pub const UNIX_LISTENER_TOKEN: u64 = LISTENER_BASE - 1;
 /// Listener slots: room for the largest `bind` list twice over (the old
 /// sockets stay open while the new ones are opened).
 const SLOTS: usize = 64;
@@ -131,6 +138,8 @@ pub struct Listeners {
     order: Vec<usize>,
     /// The bound addresses, in `bind` order.
     addrs: Vec<SocketAddr>,
+    /// The Unix socket and its path.
+    unix: Option<(UnixListener, Arc<str>)>,
 }
 
 impl Listeners {
@@ -141,7 +150,40 @@ impl Listeners {
             slots: (0..SLOTS).map(|_| None).collect(),
             order: Vec::new(),
             addrs: Vec::new(),
+            unix: None,
         })
+    }
+
+    /// Listens on the Unix socket `path` (a file left there by an earlier
+    /// run is replaced), with permissions `perm` when it is not 0.
+    pub fn open_unix(&mut self, path: &str, perm: u32) -> io::Result<()> {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let listener = UnixListener::bind(path)?;
+        listener.set_nonblocking(true)?;
+        if perm != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm))?;
+        }
+        self.epoll.add(listener.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, UNIX_LISTENER_TOKEN))?;
+        self.unix = Some((listener, Arc::from(path)));
+        Ok(())
+    }
+
+    /// The Unix socket listener and its path, if `unixsocket` is set.
+    pub fn unix(&self) -> Option<(&UnixListener, &Arc<str>)> {
+        self.unix.as_ref().map(|(l, p)| (l, p))
+    }
+
+    /// Closes the Unix socket and removes its file (at shutdown).
+    pub fn remove_unix(&mut self) {
+        if let Some((_, path)) = self.unix.take() {
+            log!(Notice, "Removing the unix socket file.");
+            if let Err(e) = std::fs::remove_file(&*path) {
+                log!(Warning, "Error removing the unix socket file: {e}");
+            }
+        }
     }
 
     /// The addresses listened on, in `bind` order.
@@ -206,6 +248,8 @@ impl Listeners {
     /// registrations must stay. Closing them here lets the parent re-bind
     /// their addresses while the child runs.
     pub fn close_in_child(&mut self) {
+        // The file stays: the parent still listens on it.
+        self.unix = None;
         self.slots.iter_mut().for_each(|s| drop(s.take()));
         self.order.clear();
         self.addrs.clear();

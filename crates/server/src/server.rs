@@ -22,13 +22,13 @@ use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
 use crate::blocking::KeyEvents;
-use crate::client::{Client, Input, ReplyMode, Slot, READ_CHUNK};
+use crate::client::{Addr, Client, Input, ReplyMode, Slot, Stream, READ_CHUNK};
 use crate::clock::Clock;
 use crate::command::{registry, Ctx};
 use crate::config::Config;
 use crate::error::CmdError;
 use crate::lazyfree::LazyFree;
-use crate::listen::{ListenError, Listeners, LISTENER_BASE};
+use crate::listen::{ListenError, Listeners, LISTENER_BASE, UNIX_LISTENER_TOKEN};
 use crate::log;
 use crate::slowlog::SlowLog;
 
@@ -371,7 +371,14 @@ impl Server {
             };
             return Err(io::Error::new(kind, format!("Failed listening on port {} (tcp), aborting: {e}", config.port)));
         }
-        if listeners.addrs().is_empty() {
+        let unixsocket = config.value("unixsocket").unwrap_or_default();
+        if !unixsocket.is_empty() {
+            let perm = config.value("unixsocketperm").and_then(|p| u32::from_str_radix(&p, 8).ok()).unwrap_or(0);
+            if let Err(e) = listeners.open_unix(&unixsocket, perm) {
+                return Err(io::Error::new(e.kind(), format!("Failed opening Unix socket: {e}")));
+            }
+        }
+        if listeners.addrs().is_empty() && unixsocket.is_empty() {
             return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "Configured to not listen anywhere, exiting."));
         }
         let now = unix_ms();
@@ -428,7 +435,12 @@ impl Server {
         crate::alloc::detect();
         self.shared.mem_startup = crate::alloc::used_memory();
         self.shared.note_memory(self.shared.mem_startup);
-        log!(Notice, "Ready to accept connections tcp");
+        if !self.shared.listeners.addrs().is_empty() {
+            log!(Notice, "Ready to accept connections tcp");
+        }
+        if let Some((_, path)) = self.shared.listeners.unix() {
+            log!(Notice, "The server is now ready to accept connections at {path}");
+        }
         loop {
             let timeout = self.next_timeout();
             let n = match self.epoll.wait(&mut events, timeout) {
@@ -447,6 +459,8 @@ impl Server {
                     let _ = self.expire_timer.wait();
                 } else if token >= LISTENER_BASE {
                     self.accept((token - LISTENER_BASE) as usize);
+                } else if token == UNIX_LISTENER_TOKEN {
+                    self.accept_unix();
                 } else if let Some(idx) = self.shared.clients.index_of(token) {
                     if flags.intersects(EpollFlags::EPOLLIN | EpollFlags::EPOLLHUP | EpollFlags::EPOLLERR) {
                         self.handle_readable(idx);
@@ -557,6 +571,7 @@ impl Server {
         }
         crate::process::notify_stopping(&self.shared.config);
         self.handle_pending_writes();
+        self.shared.listeners.remove_unix();
         if !self.shared.config.pidfile.is_empty() {
             let _ = std::fs::remove_file(&self.shared.config.pidfile);
         }
@@ -578,28 +593,54 @@ impl Server {
                 }
             };
             self.shared.stats.total_connections_received += 1;
-            if let Err(e) = self.admit(stream, addr) {
+            if let Err(e) = self.admit(Stream::Tcp(stream), Addr::Tcp(addr)) {
                 log!(Verbose, "Error accepting a client connection: {e}");
             }
         }
     }
 
-    fn admit(&mut self, mut stream: TcpStream, addr: SocketAddr) -> io::Result<()> {
+    /// Accepts the connections waiting on the Unix socket.
+    fn accept_unix(&mut self) {
+        loop {
+            let Some((listener, path)) = self.shared.listeners.unix() else { return };
+            let stream = match listener.accept() {
+                Ok((stream, _)) => stream,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log!(Warning, "Accepting client connection: {e}");
+                    return;
+                }
+            };
+            let path = path.clone();
+            self.shared.stats.total_connections_received += 1;
+            if let Err(e) = self.admit(Stream::Unix(stream), Addr::Unix(path)) {
+                log!(Verbose, "Error accepting a client connection: {e}");
+            }
+        }
+    }
+
+    fn admit(&mut self, stream: Stream, addr: Addr) -> io::Result<()> {
         let cfg = &self.shared.config;
         if self.shared.clients.len() >= cfg.maxclients {
             self.shared.stats.rejected_connections += 1;
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+            let _ = (&stream).write_all(b"-ERR max number of clients reached\r\n");
             return Ok(());
         }
-        if cfg.protected_mode && cfg.requirepass.is_none() && !addr.ip().is_loopback() {
+        if cfg.protected_mode && cfg.requirepass.is_none() && !addr.is_local() {
             self.shared.stats.rejected_connections += 1;
-            let _ = stream.write_all(PROTECTED_MODE_ERROR);
+            let _ = (&stream).write_all(PROTECTED_MODE_ERROR);
             return Ok(());
         }
-        stream.set_nonblocking(true)?;
-        stream.set_nodelay(true)?;
-        if cfg.tcp_keepalive > 0 {
-            set_keepalive(&stream, cfg.tcp_keepalive);
+        match &stream {
+            Stream::Tcp(s) => {
+                s.set_nonblocking(true)?;
+                s.set_nodelay(true)?;
+                if cfg.tcp_keepalive > 0 {
+                    set_keepalive(s, cfg.tcp_keepalive);
+                }
+            }
+            Stream::Unix(s) => s.set_nonblocking(true)?,
         }
         let now = unix_ms();
         let id = self.shared.next_client_id;
@@ -621,7 +662,9 @@ impl Server {
             self.close_client(idx);
             return Err(e.into());
         }
-        log!(Verbose, "Accepted {addr}");
+        if let Some(s) = self.shared.clients.slots[idx].as_deref() {
+            log!(Verbose, "Accepted {}", s.client.addr);
+        }
         Ok(())
     }
 
@@ -1350,7 +1393,7 @@ fn unknown_command(cmd: &Command<'_>) -> CmdError {
 fn feed_monitor(srv: &mut Shared, client: &Client, cmd: &Command<'_>, _now_ms: u64) {
     let us = unix_us();
     let mut line = if client.stream.is_some() {
-        format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, client.db, client.addr)
+        format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, client.db, client.addr.monitor_form())
     } else {
         format!("+{}.{:06} [{} lua]", us / 1_000_000, us % 1_000_000, client.db)
     };

@@ -829,7 +829,7 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     let protected_allowed = match ctx.srv.config.enable_protected_configs {
         Access::Yes => true,
-        Access::Local => ctx.client.addr.ip().is_loopback(),
+        Access::Local => ctx.client.addr.is_local(),
         Access::No => false,
     };
     // (parameter, whether it was named by its alias), in argument order.
@@ -1071,7 +1071,7 @@ fn lastsave(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
 fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let allowed = match ctx.srv.config.enable_debug_command {
         Access::Yes => true,
-        Access::Local => ctx.client.addr.ip().is_loopback(),
+        Access::Local => ctx.client.addr.is_local(),
         Access::No => false,
     };
     if !allowed {

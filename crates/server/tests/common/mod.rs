@@ -289,6 +289,17 @@ impl Conn {
         Conn { stream, buf: BytesMut::new(), decoder: FrameDecoder::new(limits) }
     }
 
+    /// Wraps a connected Unix domain socket. The reads, writes and timeouts
+    /// a `Conn` uses are the same socket calls for both kinds, so the
+    /// descriptor is held as a `TcpStream` (only TCP-specific calls such as
+    /// `local_addr` would fail on it).
+    pub fn from_unix(stream: std::os::unix::net::UnixStream) -> Conn {
+        let stream = TcpStream::from(std::os::fd::OwnedFd::from(stream));
+        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        let limits = Limits { max_bulk_len: u64::MAX, max_inline_len: usize::MAX / 2, ..Limits::default() };
+        Conn { stream, buf: BytesMut::new(), decoder: FrameDecoder::new(limits) }
+    }
+
     /// Writes raw bytes.
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
