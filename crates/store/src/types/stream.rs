@@ -9,12 +9,18 @@
 //! list (the fields of its first entry), then the entries, each
 //!
 //! ```text
-//! flags:u8 (1 = deleted, 2 = same fields as the master)
-//! ms - master.ms : varint    seq : varint
+//! header : varint = ms-delta << 3 | flags (1 = deleted, 2 = same fields
+//!          as the master; 4 = the ms delta did not fit: it follows as a varint)
+//! seq    : varint = seq - previous seq - 1 when in the previous entry's ms,
+//!          else seq
 //! same fields:   value-len:varint value, ... (one per master field)
 //! other fields:  count:varint (field-len:varint field value-len:varint value)*
 //! ```
 //!
+//! The ms delta is from the previous entry's ms (from the master id's for
+//! a node's first entry), so an entry added in the same millisecond as the
+//! one before starts with two bytes. The flags are the low bits of the
+//! header's first byte, so a deletion flips a bit in place.
 //! Varints are LEB128 (7 bits per byte, least significant group first). A
 //! deleted entry keeps its bytes (flagged) until its whole node is empty,
 //! as in Redis; nodes split on the same entry count as Redis's (deleted
@@ -84,6 +90,8 @@ impl fmt::Display for StreamId {
 
 const DELETED: u8 = 1;
 const SAME_FIELDS: u8 = 2;
+/// Header bit: the ms delta does not fit beside the flags and follows.
+const BIG_DELTA: u64 = 4;
 
 fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -135,6 +143,8 @@ struct Node {
     /// master counters (see [`Node::redis_bytes`]): node splits follow
     /// Redis's `stream-node-max-bytes` rule exactly.
     lp_rest: u32,
+    /// The last entry's id (entries store their id relative to it).
+    last: StreamId,
 }
 
 /// Bytes of a listpack integer element (encoding + back-length).
@@ -200,7 +210,7 @@ impl Node {
             lp_rest = lp_rest.saturating_add(lp_str_size(f));
         }
         let fields_end = buf.len() as u32;
-        Node { buf, fields_end, total: 0, live: 0, lp_rest }
+        Node { buf, fields_end, total: 0, live: 0, lp_rest, last: StreamId::MIN }
     }
 
     /// The size of this node as a Redis listpack.
@@ -247,9 +257,7 @@ impl Node {
             }
         }
         self.lp_rest = self.lp_rest.saturating_add(lp);
-        self.buf.push(if same { SAME_FIELDS } else { 0 });
-        put_varint(&mut self.buf, id.ms - master.ms);
-        put_varint(&mut self.buf, id.seq);
+        self.put_header(master, id, if same { SAME_FIELDS } else { 0 });
         if same {
             for (_, v) in pairs {
                 put_varint(&mut self.buf, v.len() as u64);
@@ -264,8 +272,6 @@ impl Node {
                 self.buf.extend_from_slice(v);
             }
         }
-        self.total += 1;
-        self.live += 1;
     }
 
     /// Appends an entry with the master's fields, given only its values
@@ -277,26 +283,51 @@ impl Node {
             + lp_int_size((id.ms - master.ms) as i64)
             + lp_int_size(id.seq.wrapping_sub(master.seq) as i64)
             + lp_int_size(3 + n);
-        self.buf.push(SAME_FIELDS);
-        put_varint(&mut self.buf, id.ms - master.ms);
-        put_varint(&mut self.buf, id.seq);
+        self.put_header(master, id, SAME_FIELDS);
         for v in values {
             lp = lp.saturating_add(lp_str_size(v));
             put_varint(&mut self.buf, v.len() as u64);
             self.buf.extend_from_slice(v);
         }
         self.lp_rest = self.lp_rest.saturating_add(lp);
+    }
+
+    /// Writes an entry's header (flags and id, relative to the previous
+    /// entry, or to the master id for the first) and counts the entry.
+    fn put_header(&mut self, master: StreamId, id: StreamId, flags: u8) {
+        let (ms_delta, seq) = if self.total == 0 {
+            (id.ms - master.ms, id.seq)
+        } else if id.ms == self.last.ms {
+            (0, id.seq - self.last.seq - 1)
+        } else {
+            (id.ms - self.last.ms, id.seq)
+        };
+        if ms_delta < 1 << 60 {
+            put_varint(&mut self.buf, (ms_delta << 3) | u64::from(flags));
+        } else {
+            put_varint(&mut self.buf, BIG_DELTA | u64::from(flags));
+            put_varint(&mut self.buf, ms_delta);
+        }
+        put_varint(&mut self.buf, seq);
+        self.last = id;
         self.total += 1;
         self.live += 1;
     }
 
-    /// Decodes the entry at `at`.
-    fn slot(&self, master: StreamId, at: usize) -> Slot {
+    /// Decodes the entry at `at`, which follows the entry `prev` (`None`
+    /// for the node's first).
+    fn slot(&self, master: StreamId, prev: Option<StreamId>, at: usize) -> Slot {
         let buf = &self.buf;
-        let flags = buf[at];
-        let mut pos = at + 1;
-        let ms = master.ms + get_varint(buf, &mut pos);
+        let mut pos = at;
+        let header = get_varint(buf, &mut pos);
+        let flags = (header & 3) as u8;
+        let ms_delta = if header & BIG_DELTA != 0 { get_varint(buf, &mut pos) } else { header >> 3 };
         let seq = get_varint(buf, &mut pos);
+        let (ms, seq) = match prev {
+            None => (master.ms + ms_delta, seq),
+            Some(p) if ms_delta == 0 => (p.ms, p.seq + seq + 1),
+            Some(p) => (p.ms + ms_delta, seq),
+        };
         let body = pos;
         if flags & SAME_FIELDS != 0 {
             for _ in 0..self.master_field_count() {
@@ -314,12 +345,14 @@ impl Node {
     /// Every slot, deleted ones included, in order.
     fn slots(&self, master: StreamId) -> impl Iterator<Item = Slot> + '_ {
         let mut at = self.fields_end as usize;
+        let mut prev = None;
         std::iter::from_fn(move || {
             if at >= self.buf.len() {
                 return None;
             }
-            let s = self.slot(master, at);
+            let s = self.slot(master, prev, at);
             at = s.end;
+            prev = Some(s.id);
             Some(s)
         })
     }
