@@ -334,11 +334,12 @@ pub fn load_from(
     let now = unix_ms();
     let (mut loaded, mut expired) = (0u64, 0u64);
     let mut db = 0usize;
+    let lfu = config.maxmemory_policy.contains("lfu");
     loop {
         // Entries borrow the reader's buffers: no allocation per key or
         // element beyond what the store keeps.
         let item = reader.next_item_ref().map_err(|e| e.to_string())?;
-        let (key, value, expire_ms) = match &item {
+        let (key, value, expire_ms, idle, freq) = match &item {
             None | Some(ItemRef::Item(Item::End { .. })) => break,
             Some(ItemRef::Item(Item::SelectDb(n))) => {
                 db = usize::try_from(*n).ok().filter(|&n| n < store.databases()).ok_or_else(|| {
@@ -346,9 +347,9 @@ pub fn load_from(
                 })?;
                 continue;
             }
-            Some(ItemRef::Entry(e)) => (e.key, Ok(e.value), e.expire_ms),
+            Some(ItemRef::Entry(e)) => (e.key, Ok(e.value), e.expire_ms, e.idle, e.freq),
             // Streams and module values (refused by glue).
-            Some(ItemRef::Item(Item::Entry(e))) => (&e.key[..], Err(&e.value), e.expire_ms),
+            Some(ItemRef::Item(Item::Entry(e))) => (&e.key[..], Err(&e.value), e.expire_ms, e.idle, e.freq),
             Some(ItemRef::Item(Item::Function(code))) => {
                 functions.push(code.clone());
                 continue;
@@ -367,7 +368,19 @@ pub fn load_from(
             Err(owned) => glue::from_rdb(owned, &encodings),
         }
         .map_err(|why| format!("key '{}': {why}", String::from_utf8_lossy(key)))?;
-        store.db(db).insert(key, value, expire, now);
+        let d = store.db(db);
+        d.insert(key, value, expire, now);
+        // The dump's access metadata, as Redis applies it: the frequency
+        // under an LFU policy, the idle time under any other.
+        match (idle, freq) {
+            (_, Some(f)) if lfu => {
+                d.set_lfu_freq(key, f, now);
+            }
+            (Some(secs), _) if !lfu => {
+                d.set_idle_secs(key, secs, now);
+            }
+            _ => {}
+        }
         loaded += 1;
     }
     Ok((loaded, expired))
