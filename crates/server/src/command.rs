@@ -40,6 +40,23 @@ impl Ctx<'_> {
     pub fn dirty(&mut self, n: u64) {
         self.srv.dirty += n;
     }
+    /// Keyspace notification: `event` happened to `key` in the client's
+    /// database. One test when notifications of `class` are off (the
+    /// default); see `pubsub::notify`.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        if self.srv.notify_mask & class != 0 {
+            let db = self.client.db;
+            crate::pubsub::notify(self.srv, Some(&mut *self.client), class, event, key, db);
+        }
+    }
+    /// [`notify`](Self::notify) for a key in another database (MOVE, COPY).
+    #[inline]
+    pub fn notify_db(&mut self, class: u32, event: &str, key: &[u8], db: usize) {
+        if self.srv.notify_mask & class != 0 {
+            crate::pubsub::notify(self.srv, Some(&mut *self.client), class, event, key, db);
+        }
+    }
     /// Whether this command may block (not inside MULTI/EXEC).
     pub fn may_block(&self) -> bool {
         !self.client.in_exec

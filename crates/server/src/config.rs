@@ -150,6 +150,8 @@ pub struct Config {
     pub stream_node_max_bytes: i64,
     /// Most entries in a stream node (0 = no limit).
     pub stream_node_max_entries: i64,
+    /// `notify-keyspace-events`, as [`notify`] bits.
+    pub notify_keyspace_events: u32,
     /// Path of the config file, if the server was started with one.
     pub config_file: Option<PathBuf>,
     /// Every other parameter, by canonical name, as CONFIG GET prints it.
@@ -223,6 +225,7 @@ impl Default for Config {
             ],
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
+            notify_keyspace_events: 0,
             config_file: None,
             other,
         }
@@ -659,42 +662,97 @@ const ACCESS: &[&str] = &["no", "yes", "local"];
 
 // ---- special formats ------------------------------------------------------
 
-/// Keyspace notification classes, in the order Redis prints them.
-const NOTIFY_CLASSES: &str = "g$lshzxetd";
+/// Keyspace notification flags (`notify-keyspace-events`), one bit per
+/// class letter.
+pub mod notify {
+    /// `K`: publish on `__keyspace@<db>__:<key>`.
+    pub const KEYSPACE: u32 = 1 << 0;
+    /// `E`: publish on `__keyevent@<db>__:<event>`.
+    pub const KEYEVENT: u32 = 1 << 1;
+    /// `g`: generic commands (DEL, EXPIRE, RENAME, ...).
+    pub const GENERIC: u32 = 1 << 2;
+    /// `$`: string commands.
+    pub const STRING: u32 = 1 << 3;
+    /// `l`: list commands.
+    pub const LIST: u32 = 1 << 4;
+    /// `s`: set commands.
+    pub const SET: u32 = 1 << 5;
+    /// `h`: hash commands.
+    pub const HASH: u32 = 1 << 6;
+    /// `z`: sorted set commands.
+    pub const ZSET: u32 = 1 << 7;
+    /// `x`: keys reclaimed because their deadline passed.
+    pub const EXPIRED: u32 = 1 << 8;
+    /// `e`: keys evicted for maxmemory.
+    pub const EVICTED: u32 = 1 << 9;
+    /// `t`: stream commands.
+    pub const STREAM: u32 = 1 << 10;
+    /// `m`: key misses.
+    pub const KEY_MISS: u32 = 1 << 11;
+    /// `d`: module key types.
+    pub const MODULE: u32 = 1 << 12;
+    /// `n`: new keys (not part of `A`).
+    pub const NEW: u32 = 1 << 13;
+    /// `A`: `g$lshzxetd`.
+    pub const ALL: u32 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+    /// The class letters of `A`, in the order Redis prints them, with their bits.
+    pub const CLASSES: [(u8, u32); 10] = [
+        (b'g', GENERIC),
+        (b'$', STRING),
+        (b'l', LIST),
+        (b's', SET),
+        (b'h', HASH),
+        (b'z', ZSET),
+        (b'x', EXPIRED),
+        (b'e', EVICTED),
+        (b't', STREAM),
+        (b'd', MODULE),
+    ];
+}
 
-/// Validates and normalizes `notify-keyspace-events` as Redis does: `A` is
-/// an alias for all the classes `g$lshzxetd`, and the value reads back in
-/// Redis's canonical order (`KEA` reads back as `AKE`, `Kn` as `nK`).
-fn parse_notify(v: &[u8]) -> Result<String, ValueError> {
-    let mut classes = String::new();
-    let (mut all, mut k, mut e, mut m, mut n) = (false, false, false, false, false);
+/// Parses `notify-keyspace-events` as Redis does (`A` is `g$lshzxetd`).
+pub fn notify_flags(v: &[u8]) -> Result<u32, ValueError> {
+    let mut flags = 0;
     for &b in v {
-        match b {
-            b'A' => all = true,
-            b'K' => k = true,
-            b'E' => e = true,
-            b'm' => m = true,
-            b'n' => n = true,
-            b if NOTIFY_CLASSES.as_bytes().contains(&b) => classes.push(b as char),
-            _ => return Err(ValueError::new("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")),
-        }
+        flags |= match b {
+            b'A' => notify::ALL,
+            b'K' => notify::KEYSPACE,
+            b'E' => notify::KEYEVENT,
+            b'm' => notify::KEY_MISS,
+            b'n' => notify::NEW,
+            b => match notify::CLASSES.iter().find(|(c, _)| *c == b) {
+                Some((_, bit)) => *bit,
+                None => return Err(ValueError::new("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")),
+            },
+        };
     }
+    Ok(flags)
+}
+
+/// `notify-keyspace-events` as CONFIG GET prints it: Redis's canonical
+/// order (`KEA` reads back as `AKE`, `Kn` as `nK`; with every class, `A`,
+/// and then Redis prints no `n` even when it is on).
+pub fn render_notify(flags: u32) -> String {
     let mut out = String::new();
-    if all || NOTIFY_CLASSES.chars().all(|c| classes.contains(c)) {
-        // `A` covers the classes; Redis then prints no `n` either.
+    if flags & notify::ALL == notify::ALL {
         out.push('A');
     } else {
-        out.extend(NOTIFY_CLASSES.chars().filter(|c| classes.contains(*c)));
-        if n {
+        out.extend(notify::CLASSES.iter().filter(|(_, bit)| flags & bit != 0).map(|(c, _)| *c as char));
+        if flags & notify::NEW != 0 {
             out.push('n');
         }
     }
-    for (on, c) in [(k, 'K'), (e, 'E'), (m, 'm')] {
-        if on {
+    for (bit, c) in [(notify::KEYSPACE, 'K'), (notify::KEYEVENT, 'E'), (notify::KEY_MISS, 'm')] {
+        if flags & bit != 0 {
             out.push(c);
         }
     }
-    Ok(out)
+    out
+}
+
+#[cfg(test)]
+fn parse_notify(v: &[u8]) -> Result<String, ValueError> {
+    notify_flags(v).map(render_notify)
 }
 
 fn parse_save(words: &[&[u8]]) -> Result<Vec<(u64, u64)>, ValueError> {
@@ -1330,8 +1388,16 @@ pub static PARAMS: &[Param] = &[
     )
     .flags(MULTI_ARG),
     // Event notification.
-    stored("notify-keyspace-events", Kind::Special(|_, w| parse_notify(one(w)?), "event classes `Ag$lshzxeKEtmdn`"), "")
-        .only("", "ember does not support keyspace notifications"),
+    field(
+        "notify-keyspace-events",
+        Kind::Custom("event classes `Ag$lshzxeKEtmdn`"),
+        |c| render_notify(c.notify_keyspace_events),
+        |c, a| {
+            c.notify_keyspace_events = notify_flags(one(a)?)?;
+            Ok(())
+        },
+    )
+    .acts("classes `m` (key misses) and `d` (modules) publish nothing"),
     // Advanced config.
     int_field!("hash-max-listpack-entries", hash_max_listpack_entries, 0, LONG).alias("hash-max-ziplist-entries"),
     mem_field!("hash-max-listpack-value", hash_max_listpack_value, 0, ULONG).alias("hash-max-ziplist-value"),
@@ -2058,7 +2124,6 @@ mod tests {
             ("appendonly", "yes", "ember does not support AOF persistence"),
             ("tls-port", "6380", "ember does not support TLS"),
             ("min-slaves-to-write", "1", "ember does not support replication"),
-            ("notify-keyspace-events", "KEA", "ember does not support keyspace notifications"),
         ] {
             let mut c = Config::default();
             assert_eq!(set(&mut c, name, value), Err(why.to_string()), "{name}");

@@ -209,6 +209,11 @@ fn evict(srv: &mut Shared, now_ms: u64) -> Outcome {
         let Some(gone) = srv.store.evict(&mut srv.evict.evictor, now_ms) else { break Outcome::Fail };
         srv.events.touched(gone.db, &gone.key);
         srv.drop_value(gone.value);
+        if srv.notify_mask & crate::config::notify::EVICTED != 0 {
+            // The client whose command made room (out of the slab while it
+            // runs) does not hear its own evictions.
+            crate::pubsub::notify(srv, None, crate::config::notify::EVICTED, "evicted", &gone.key, gone.db);
+        }
         drop(gone.key);
         freed += before.saturating_sub(used_memory());
         srv.stats.evicted_keys += 1;

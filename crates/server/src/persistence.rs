@@ -328,6 +328,19 @@ pub fn load_from(
     path: &Path,
     functions: &mut Vec<Vec<u8>>,
 ) -> Result<(u64, u64), String> {
+    // Loading creates keys without `new` notifications, as in Redis.
+    store.record_key_events(false, false);
+    let result = load_keys(store, config, path, functions);
+    crate::pubsub::record_key_events(store, config.notify_keyspace_events);
+    result
+}
+
+fn load_keys(
+    store: &mut Store,
+    config: &Config,
+    path: &Path,
+    functions: &mut Vec<Vec<u8>>,
+) -> Result<(u64, u64), String> {
     let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut reader = Reader::new(io::BufReader::with_capacity(1 << 20, file)).map_err(|e| e.to_string())?;
     let encodings = config.encodings();

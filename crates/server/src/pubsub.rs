@@ -18,10 +18,10 @@
 use std::collections::{HashMap, HashSet};
 
 use ember_resp::{encode, Protocol};
-use ember_store::glob_match;
+use ember_store::{glob_match, KeyEvent};
 
 use crate::client::Client;
-use crate::config::{obuf_class, ObufLimit};
+use crate::config::{notify, obuf_class, ObufLimit};
 use crate::log;
 use crate::server::{Clients, Shared};
 
@@ -196,8 +196,9 @@ fn encode_message(buf: &mut Vec<u8>, proto: Protocol, kind: &[u8], pattern: Opti
 /// subscriber of the channel, in subscription order, then (not for shard
 /// channels) every subscriber of each matching pattern. `caller` is the
 /// publishing client, taken out of the slab while its command runs; it gets
-/// its message directly if it is a subscriber. Returns the receivers.
-pub fn publish(srv: &mut Shared, caller: &mut Client, channel: &[u8], msg: &[u8], shard: bool) -> usize {
+/// its message directly if it is a subscriber (`None`: the server itself
+/// publishes, e.g. an `expired` event). Returns the receivers.
+pub fn publish(srv: &mut Shared, caller: Option<&mut Client>, channel: &[u8], msg: &[u8], shard: bool) -> usize {
     let Shared { pubsub, clients, pending_writes, config, stats, clock, .. } = srv;
     let mut ctx = Delivery {
         clients,
@@ -241,7 +242,7 @@ pub fn publish(srv: &mut Shared, caller: &mut Client, channel: &[u8], msg: &[u8]
 /// What delivering to one subscriber needs.
 struct Delivery<'a> {
     clients: &'a mut Clients,
-    caller: &'a mut Client,
+    caller: Option<&'a mut Client>,
     pending_writes: &'a mut Vec<usize>,
     limits: &'a [ObufLimit; 3],
     now_ms: u64,
@@ -258,14 +259,13 @@ impl Delivery<'_> {
         encoded: &mut [bool; 2],
         encode: impl Fn(&mut Vec<u8>, Protocol),
     ) {
-        let is_caller = sub.id == self.caller.id;
-        let client = if is_caller {
-            &mut *self.caller
-        } else {
-            match self.clients.slot_mut(sub.idx as usize) {
+        let is_caller = self.caller.as_ref().is_some_and(|c| c.id == sub.id);
+        let client = match self.caller.as_deref_mut() {
+            Some(caller) if is_caller => caller,
+            _ => match self.clients.slot_mut(sub.idx as usize) {
                 Some(slot) if slot.client.id == sub.id => &mut slot.client,
                 _ => return,
-            }
+            },
         };
         if client.close_asap {
             return;
@@ -287,6 +287,82 @@ impl Delivery<'_> {
                 self.pending_writes.push(sub.idx as usize);
             }
         }
+    }
+}
+
+/// Publishes a keyspace notification for `key` in database `db` (the
+/// caller checked that `class` is enabled): the event on
+/// `__keyspace@<db>__:<key>` (class `K`) and the key on
+/// `__keyevent@<db>__:<event>` (class `E`). Keys that expired since the
+/// last notification, and keys created since, are reported first, so
+/// `expired` and `new` precede the event of the command, as in Redis.
+#[cold]
+#[inline(never)]
+pub fn notify(srv: &mut Shared, mut caller: Option<&mut Client>, class: u32, event: &str, key: &[u8], db: usize) {
+    if class & STORE_CLASSES == 0 && srv.notify_mask & STORE_CLASSES != 0 {
+        notify_key_events(srv, caller.as_deref_mut());
+    }
+    if srv.pubsub.channels.is_empty() && srv.pubsub.patterns.is_empty() {
+        return; // nobody could hear it
+    }
+    let flags = srv.config.notify_keyspace_events;
+    let mut channel = Vec::with_capacity(24 + key.len().max(event.len()));
+    let prefix = |kind: &str, db: usize, channel: &mut Vec<u8>| {
+        channel.clear();
+        channel.extend_from_slice(b"__key");
+        channel.extend_from_slice(kind.as_bytes());
+        channel.push(b'@');
+        let mut tmp = crate::client::itoa_buf();
+        channel.extend_from_slice(crate::client::fmt_i64(db as i64, &mut tmp));
+        channel.extend_from_slice(b"__:");
+    };
+    if flags & notify::KEYSPACE != 0 {
+        prefix("space", db, &mut channel);
+        channel.extend_from_slice(key);
+        publish(srv, caller.as_deref_mut(), &channel, event.as_bytes(), false);
+    }
+    if flags & notify::KEYEVENT != 0 {
+        prefix("event", db, &mut channel);
+        channel.extend_from_slice(event.as_bytes());
+        publish(srv, caller, &channel, key, false);
+    }
+}
+
+/// Publishes `expired` for every key the store reclaimed since the last
+/// call (lazily or actively) and `new` for every key it created, in the
+/// order they happened, database by database.
+#[cold]
+pub fn notify_key_events(srv: &mut Shared, mut caller: Option<&mut Client>) {
+    for db in 0..srv.store.databases() {
+        if !srv.store.db(db).has_key_events() {
+            continue;
+        }
+        for (what, key) in srv.store.db(db).take_key_events() {
+            let (class, event) = match what {
+                KeyEvent::Expired => (notify::EXPIRED, "expired"),
+                _ => (notify::NEW, "new"),
+            };
+            notify(srv, caller.as_deref_mut(), class, event, &key, db);
+        }
+    }
+}
+
+/// Keyspace notification classes the store reports to the server (it
+/// records them as they happen, see `Db::record_key_events`).
+pub const STORE_CLASSES: u32 = notify::EXPIRED | notify::NEW;
+
+/// Makes the store record what the `notify-keyspace-events` flags need.
+pub fn record_key_events(store: &mut ember_store::Store, flags: u32) {
+    let mask = notify_mask(flags);
+    store.record_key_events(mask & notify::EXPIRED != 0, mask & notify::NEW != 0);
+}
+
+/// The classes that publish anything: none unless `K` or `E` is on.
+pub fn notify_mask(flags: u32) -> u32 {
+    if flags & (notify::KEYSPACE | notify::KEYEVENT) != 0 {
+        flags & !(notify::KEYSPACE | notify::KEYEVENT)
+    } else {
+        0
     }
 }
 

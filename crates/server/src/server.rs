@@ -275,6 +275,10 @@ pub struct Shared {
     pub mem_peak: u64,
     /// Used memory when the server was ready (INFO used_memory_startup).
     pub mem_startup: u64,
+    /// The keyspace notification classes that publish (see
+    /// `pubsub::notify_mask`): 0 while notifications are off, so a write
+    /// command pays one test.
+    pub notify_mask: u32,
 }
 
 /// Values whose free effort exceeds this are freed on the lazyfree thread
@@ -382,7 +386,8 @@ impl Server {
             return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "Configured to not listen anywhere, exiting."));
         }
         let now = unix_ms();
-        let store = Store::new(config.databases);
+        let mut store = Store::new(config.databases);
+        crate::pubsub::record_key_events(&mut store, config.notify_keyspace_events);
         let shared = Shared {
             store,
             clients: Clients::default(),
@@ -415,6 +420,7 @@ impl Server {
             evict: crate::evict::Eviction::default(),
             mem_peak: 0,
             mem_startup: 0,
+            notify_mask: crate::pubsub::notify_mask(config.notify_keyspace_events),
             config,
         };
         let mut shared = shared;
@@ -1058,6 +1064,9 @@ impl Server {
         while more {
             let n = self.shared.store.active_expire(now, 64);
             self.shared.stats.expired_keys += n as u64;
+            if self.shared.notify_mask & crate::config::notify::EXPIRED != 0 {
+                crate::pubsub::notify_key_events(&mut self.shared, None);
+            }
             more = n == 64;
             if start.elapsed() >= EXPIRE_SLICE {
                 break;
@@ -1226,6 +1235,9 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
     if let Err(e) = &result {
         st.failed_calls += 1;
         reply_error(srv, ctx.client, e);
+    }
+    if srv.notify_mask & crate::pubsub::STORE_CLASSES != 0 {
+        crate::pubsub::notify_key_events(srv, Some(&mut *ctx.client));
     }
     // A script's own commands touched the keys they changed; EVAL's
     // declared keys need not have been written.

@@ -914,10 +914,9 @@ fn server_sequences() -> Sequences {
                 "CONFIG SET maxmemory-samples 5",
                 "CONFIG SET requirepass \"\"",
                 "CONFIG GET requirepass",
-                // ember has no keyspace notifications: it refuses to turn
-                // them on, after Redis's validation.
-                "!ember CONFIG SET notify-keyspace-events KEA => -ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - ember does not support keyspace notifications",
-                "!ember CONFIG SET notify-keyspace-events \"\"",
+                "CONFIG SET notify-keyspace-events KEA",
+                "CONFIG GET notify-keyspace-events",
+                "CONFIG SET notify-keyspace-events Kn",
                 "CONFIG GET notify-keyspace-events",
                 "CONFIG SET notify-keyspace-events \"\"",
                 "CONFIG SET notify-keyspace-events Q",

@@ -77,6 +77,28 @@ pub struct Db {
     expires: ExpireIndex,
     rng: u64,
     lfu: LfuParams,
+    /// Keys that expired or were created, while the owner asked for them
+    /// (keyspace notifications); `None`: nothing is recorded.
+    key_log: Option<Box<KeyLog>>,
+}
+
+/// What happened to a key, for keyspace notifications
+/// ([`Db::record_key_events`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyEvent {
+    /// Reclaimed because its deadline passed (lazily or actively).
+    Expired,
+    /// Created (it did not exist, or only as an expired key).
+    New,
+}
+
+/// The record behind [`Db::record_key_events`].
+#[derive(Debug, Default)]
+struct KeyLog {
+    expired: bool,
+    new: bool,
+    events: Vec<(KeyEvent, Box<[u8]>)>,
 }
 
 impl Default for Db {
@@ -103,6 +125,7 @@ impl Db {
             expires: ExpireIndex::default(),
             rng: rng_seed | 1,
             lfu: LfuParams::default(),
+            key_log: None,
         }
     }
 
@@ -111,6 +134,9 @@ impl Db {
     pub(crate) fn empty_like(&self) -> Db {
         let mut db = Db::with_hasher(self.hasher, splitmix(self.rng));
         db.lfu = self.lfu;
+        if let Some(log) = &self.key_log {
+            db.record_key_events(log.expired, log.new);
+        }
         db
     }
 
@@ -123,6 +149,51 @@ impl Db {
     /// changed, only how later accesses and decay treat them.
     pub fn set_lfu_params(&mut self, lfu: LfuParams) {
         self.lfu = lfu;
+    }
+
+    /// Starts or stops recording the keys reclaimed because their deadline
+    /// passed (lazily or actively) and the keys created, in the order it
+    /// happens (for keyspace notifications).
+    pub fn record_key_events(&mut self, expired: bool, new: bool) {
+        self.key_log = (expired || new).then(|| {
+            let events = self.key_log.take().map(|l| l.events).unwrap_or_default();
+            Box::new(KeyLog { expired, new, events })
+        });
+    }
+
+    /// True if key events were recorded since the last
+    /// [`take_key_events`](Self::take_key_events).
+    #[inline]
+    pub fn has_key_events(&self) -> bool {
+        self.key_log.as_ref().is_some_and(|l| !l.events.is_empty())
+    }
+
+    /// The key events recorded, oldest first, leaving the record empty.
+    pub fn take_key_events(&mut self) -> Vec<(KeyEvent, Box<[u8]>)> {
+        self.key_log.as_mut().map(|l| std::mem::take(&mut l.events)).unwrap_or_default()
+    }
+
+    /// Records a key event if asked to.
+    #[inline]
+    fn log_key(&mut self, what: KeyEvent, key: &[u8]) {
+        if let Some(log) = &mut self.key_log {
+            let on = match what {
+                KeyEvent::Expired => log.expired,
+                KeyEvent::New => log.new,
+            };
+            if on {
+                log.events.push((what, key.into()));
+            }
+        }
+    }
+
+    /// Removes a key whose deadline passed, recording it if asked to.
+    fn detach_expired(&mut self, index: Index) -> Node {
+        let node = self.detach(index);
+        if self.key_log.is_some() {
+            self.log_key(KeyEvent::Expired, node.view().key());
+        }
+        node
     }
 
     fn next_rand(&mut self) -> u64 {
@@ -226,7 +297,7 @@ impl Db {
         let (_, index) = self.find(key);
         let index = index?;
         if self.table.node(index).entry().is_expired(now_ms) {
-            self.detach(index);
+            self.detach_expired(index);
             return None;
         }
         let rnd = self.next_rand() as u32;
@@ -259,7 +330,7 @@ impl Db {
         match self.find(key) {
             (_, Some(index)) => {
                 if self.table.node(index).entry().is_expired(now_ms) {
-                    self.detach(index);
+                    self.detach_expired(index);
                     false
                 } else {
                     true
@@ -287,6 +358,11 @@ impl Db {
         let deadline = entry.expire_at();
         let old = match index {
             Some(index) => {
+                if self.key_log.is_some() && self.table.node(index).entry().is_expired(now_ms) {
+                    // An expired key replaced: reclaimed, then created anew.
+                    self.log_key(KeyEvent::Expired, key);
+                    self.log_key(KeyEvent::New, key);
+                }
                 let mut node = self.table.node_mut(index);
                 let old = std::mem::replace(node.entry_mut(), entry);
                 let meta = node.meta_mut();
@@ -299,6 +375,9 @@ impl Db {
             }
             None => {
                 self.table.insert(hash, Node::new(key, entry, Meta::new(now_ms)));
+                if self.key_log.is_some() {
+                    self.log_key(KeyEvent::New, key);
+                }
                 None
             }
         };
@@ -316,8 +395,13 @@ impl Db {
     /// it was missing or expired.
     pub fn take_entry(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
         let (_, index) = self.find(key);
-        let (entry, _) = self.detach(index?).into_parts();
-        (!entry.is_expired(now_ms)).then_some(entry)
+        let index = index?;
+        if self.table.node(index).entry().is_expired(now_ms) {
+            self.detach_expired(index);
+            return None;
+        }
+        let (entry, _) = self.detach(index).into_parts();
+        Some(entry)
     }
 
     /// Sets (`Some`) or clears (`None`, PERSIST) the deadline of `key`.
@@ -330,7 +414,7 @@ impl Db {
         let Some(index) = index else { return false };
         let entry = self.table.node_mut(index).into_entry_mut();
         if entry.is_expired(now_ms) {
-            self.detach(index);
+            self.detach_expired(index);
             return false;
         }
         let old = entry.expire_at();
@@ -403,13 +487,23 @@ impl Db {
         }
         let (_, index) = self.find(from);
         let Some(index) = index else { return false };
-        let (entry, meta) = self.detach(index).into_parts();
-        if entry.is_expired(now_ms) {
+        if self.table.node(index).entry().is_expired(now_ms) {
+            self.detach_expired(index);
             return false;
         }
+        let (entry, meta) = self.detach(index).into_parts();
         let (hash, index) = self.find(to);
+        let mut created = true;
         if let Some(index) = index {
-            self.detach(index);
+            if self.table.node(index).entry().is_expired(now_ms) {
+                self.detach_expired(index);
+            } else {
+                self.detach(index);
+                created = false;
+            }
+        }
+        if created && self.key_log.is_some() {
+            self.log_key(KeyEvent::New, to);
         }
         let deadline = entry.expire_at();
         self.table.insert(hash, Node::new(to, entry, meta));
@@ -444,7 +538,7 @@ impl Db {
             let index = self.table.random_index(r)?;
             let node = self.table.node(index);
             if node.entry().is_expired(now_ms) {
-                self.detach(index);
+                self.detach_expired(index);
                 continue;
             }
             return Some(node.key().to_vec());
@@ -605,7 +699,7 @@ impl Db {
                     self.expires.heap.push((deadline, hash));
                     break;
                 }
-                self.detach(index);
+                self.detach_expired(index);
                 removed += 1;
                 found = true;
             }
@@ -700,6 +794,49 @@ mod tests {
         e.value_mut().as_str_mut().expect("string").append(b"def");
         assert_eq!(db.peek(b"k", 0).map(bytes), Some(b"abcdef".to_vec()));
         assert_eq!(db.peek(b"k", 0).map(|e| e.value().encoding_name()), Some("raw"));
+    }
+
+    #[test]
+    fn key_events_are_recorded_in_order_when_asked() {
+        let mut db = Db::with_seed(1);
+        let s = |b: &[u8]| Value::string(b);
+        db.insert(b"quiet", s(b"v"), None, 0);
+        assert!(!db.has_key_events());
+        db.record_key_events(true, true);
+        db.insert(b"a", s(b"v"), Some(10), 0);
+        db.insert(b"a", s(b"w"), Some(10), 5); // overwrite: not new
+        db.insert(b"b", s(b"v"), Some(10), 0);
+        assert!(db.get(b"a", 20).is_none()); // lazy expiry
+        db.insert(b"b", s(b"v"), None, 20); // replaces an expired key
+        db.insert(b"c", s(b"v"), Some(10), 0);
+        assert_eq!(db.active_expire(30, 10), 1);
+        assert!(db.rename(b"b", b"d", 30));
+        let events = db.take_key_events();
+        let got: Vec<(KeyEvent, &[u8])> = events.iter().map(|(e, k)| (*e, &**k)).collect();
+        use KeyEvent::{Expired, New};
+        assert_eq!(
+            got,
+            vec![
+                (New, &b"a"[..]),
+                (New, b"b"),
+                (Expired, b"a"),
+                (Expired, b"b"),
+                (New, b"b"),
+                (New, b"c"),
+                (Expired, b"c"),
+                (New, b"d"),
+            ]
+        );
+        assert!(!db.has_key_events());
+        // Only expiry asked for; then nothing.
+        db.record_key_events(true, false);
+        db.insert(b"e", s(b"v"), Some(40), 30);
+        assert!(!db.contains(b"e", 50));
+        assert_eq!(db.take_key_events(), vec![(Expired, b"e".to_vec().into_boxed_slice())]);
+        db.record_key_events(false, false);
+        db.insert(b"f", s(b"v"), Some(40), 30);
+        assert!(!db.contains(b"f", 50));
+        assert!(!db.has_key_events());
     }
 
     #[test]

@@ -58,7 +58,7 @@ mod table;
 pub mod types;
 mod value;
 
-pub use db::Db;
+pub use db::{Db, KeyEvent};
 pub use entry::{Entry, LfuParams};
 pub use evict::{Evicted, Evictor, Policy, POOL_SIZE};
 pub use glob::glob_match;

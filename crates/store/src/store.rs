@@ -136,6 +136,12 @@ impl Store {
         removed
     }
 
+    /// Starts or stops recording expired and created keys in every
+    /// database (see [`Db::record_key_events`]).
+    pub fn record_key_events(&mut self, expired: bool, new: bool) {
+        self.dbs.iter_mut().for_each(|db| db.record_key_events(expired, new));
+    }
+
     /// Incremental rehashing for the event loop's idle time: gives up to
     /// `max_slots` slots' worth of resize work to the first database whose
     /// keyspace table is being resized (as Redis's `activerehashing`).

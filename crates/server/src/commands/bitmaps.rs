@@ -11,6 +11,7 @@ use ember_store::bits::{self, BitOp};
 use ember_store::{StrValue, Value};
 
 use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const B: u32 = acl::BITMAP;
@@ -114,6 +115,7 @@ fn setbit(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let old = bits::get_field(bytes, offset, 1);
     bits::set_field(bytes, offset, 1, on);
     ctx.dirty(1);
+    ctx.notify(ev::STRING, "setbit", cmd.arg(1));
     ctx.out().int(old as i64);
     Ok(())
 }
@@ -291,9 +293,12 @@ fn bitop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let db = ctx.srv.store.db(ctx.client.db);
     let len = acc.len();
     if len == 0 {
-        db.remove(dest, now);
+        if db.remove(dest, now).is_some() {
+            ctx.notify(ev::GENERIC, "del", dest);
+        }
     } else {
         db.insert(dest, Value::Str(StrValue::raw(&acc)), None, now);
+        ctx.notify(ev::STRING, "set", dest);
     }
     ctx.dirty(1);
     ctx.out().int(len as i64);
@@ -491,6 +496,9 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only_cmd: bool) -
                 replies.push(r);
             }
             ctx.dirty(changes);
+            if changes > 0 {
+                ctx.notify(ev::STRING, "setbit", cmd.arg(1));
+            }
         }
     }
     let out = ctx.out();

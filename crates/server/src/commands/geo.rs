@@ -21,6 +21,7 @@ use ember_store::Value;
 use crate::client::Out;
 use crate::command::{acl, flags::*, is, lossy, parse_i64, CommandSpec, Ctx};
 use crate::commands::zsets::{lookup_zset, parse_score};
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const G: u32 = acl::GEO;
@@ -544,6 +545,10 @@ fn geoadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.dirty(added + changed);
+    if added + changed > 0 {
+        // GEOADD is ZADD underneath, in Redis too.
+        ctx.notify(ev::ZSET, "zadd", key);
+    }
     ctx.out().int((if ch { added + changed } else { added }) as i64);
     Ok(())
 }
@@ -811,6 +816,7 @@ fn search_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult
                 if let Some(old) = ctx.srv.store.db(ctx.client.db).remove(dst, now) {
                     ctx.srv.drop_value(old);
                     ctx.dirty(1);
+                    ctx.notify(ev::GENERIC, "del", dst);
                 }
                 ctx.out().int(0);
             }
@@ -829,7 +835,8 @@ fn search_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult
     }
     let unit = req.shape.unit;
     if let Some(dst) = req.store {
-        store_hits(ctx, dst, &hits, req.storedist.then_some(unit));
+        let event = if matches!(kind, Kind::Search { .. }) { "geosearchstore" } else { "georadiusstore" };
+        store_hits(ctx, dst, &hits, req.storedist.then_some(unit), event);
         return Ok(());
     }
     let out = ctx.out();
@@ -858,13 +865,14 @@ fn search_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult
 /// Stores `hits` as the sorted set `dst` (scores: geohashes, or distances
 /// in `unit`s when given), replacing it, or deletes `dst` when there are
 /// none; replies with the count.
-fn store_hits(ctx: &mut Ctx<'_>, dst: &[u8], hits: &[Hit], dist_unit: Option<f64>) {
+fn store_hits(ctx: &mut Ctx<'_>, dst: &[u8], hits: &[Hit], dist_unit: Option<f64>, event: &str) {
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
     if hits.is_empty() {
         if let Some(old) = ctx.srv.store.db(ctx.client.db).remove(dst, now) {
             ctx.srv.drop_value(old);
             ctx.dirty(1);
+            ctx.notify(ev::GENERIC, "del", dst);
         }
     } else {
         let big = hits.len() > cfg.zset_max_listpack_entries
@@ -877,6 +885,7 @@ fn store_hits(ctx: &mut Ctx<'_>, dst: &[u8], hits: &[Hit], dist_unit: Option<f64
             ctx.srv.drop_value(old);
         }
         ctx.dirty(1);
+        ctx.notify(ev::ZSET, event, dst);
     }
     ctx.out().int(hits.len() as i64);
 }

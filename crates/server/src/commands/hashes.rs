@@ -14,6 +14,7 @@ use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
 use crate::commands::keys::parse_cursor;
 use crate::commands::sets::command_rng;
 use crate::commands::strings::long_double::Ld;
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 use crate::server::Shared;
 
@@ -129,6 +130,7 @@ fn hset_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, name: &'static str) -> Res
         added += usize::from(h.insert(cmd.arg(i), cmd.arg(i + 1), &cfg));
     }
     ctx.dirty(((cmd.len() - 2) / 2) as u64);
+    ctx.notify(ev::HASH, "hset", cmd.arg(1));
     Ok(added)
 }
 
@@ -151,6 +153,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let set = h.insert_if_absent(cmd.arg(2), cmd.arg(3), &cfg);
     if set {
         ctx.dirty(1);
+        ctx.notify(ev::HASH, "hset", cmd.arg(1));
     }
     ctx.out().int(i64::from(set));
     Ok(())
@@ -235,10 +238,17 @@ fn hdel(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             break;
         }
     }
-    if h.is_empty() {
+    let emptied = h.is_empty();
+    if emptied {
         db.remove(key, now);
     }
     ctx.dirty(deleted as u64);
+    if deleted > 0 {
+        ctx.notify(ev::HASH, "hdel", key);
+        if emptied {
+            ctx.notify(ev::GENERIC, "del", key);
+        }
+    }
     ctx.out().int(deleted);
     Ok(())
 }
@@ -280,6 +290,7 @@ fn hincrby(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let text = crate::client::fmt_i64(new, &mut buf);
     hash_or_create(db, key, now)?.insert(field, text, &cfg);
     ctx.dirty(1);
+    ctx.notify(ev::HASH, "hincrby", key);
     ctx.out().int(new);
     Ok(())
 }
@@ -304,6 +315,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let text = new.to_human();
     hash_or_create(db, key, now)?.insert(field, text.as_bytes(), &cfg);
     ctx.dirty(1);
+    ctx.notify(ev::HASH, "hincrbyfloat", key);
     ctx.out().bulk(text.as_bytes());
     Ok(())
 }

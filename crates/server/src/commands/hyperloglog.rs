@@ -38,6 +38,7 @@ use ember_resp::Command;
 use ember_store::{StrValue, Value};
 
 use crate::command::{acl, flags::*, CommandSpec, Ctx};
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const H: u32 = acl::HYPERLOGLOG;
@@ -583,6 +584,7 @@ fn pfadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if updated > 0 {
         invalidate_cache(s.raw_bytes_mut(0));
         ctx.dirty(updated);
+        ctx.notify(ev::STRING, "pfadd", key);
     }
     ctx.out().int(i64::from(updated > 0));
     Ok(())
@@ -672,6 +674,7 @@ fn pfmerge(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.dirty(1);
+    ctx.notify(ev::STRING, "pfadd", dest);
     ctx.out().ok();
     Ok(())
 }

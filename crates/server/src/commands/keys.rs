@@ -7,6 +7,7 @@ use ember_store::glob_match;
 
 use crate::command::{acl, flags::*, int_arg, is, lossy, parse_i64, CommandSpec, Ctx};
 use crate::commands::connection::{container, help};
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const KS: u32 = acl::KEYSPACE;
@@ -181,6 +182,7 @@ fn del(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         if let Some(v) = ctx.srv.store.db(ctx.client.db).remove(key, now) {
             ctx.srv.drop_value(v);
             n += 1;
+            ctx.notify(ev::GENERIC, "del", key);
         }
     }
     ctx.dirty(n);
@@ -235,6 +237,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
     }
     ctx.srv.store.db(ctx.client.db).rename(from, to, now);
     ctx.dirty(1);
+    ctx.notify(ev::GENERIC, "rename_from", from);
+    ctx.notify(ev::GENERIC, "rename_to", to);
     if nx {
         ctx.out().int(1);
     } else {
@@ -298,6 +302,7 @@ fn copy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.srv.store.db(target).put_entry(dst, entry, now);
     ctx.srv.events.touched(target, dst);
     ctx.dirty(1);
+    ctx.notify_db(ev::GENERIC, "copy_to", dst, target);
     ctx.out().int(1);
     Ok(())
 }
@@ -319,6 +324,8 @@ fn move_(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.srv.events.touched(target, key);
     ctx.dirty(1);
+    ctx.notify(ev::GENERIC, "move_from", key);
+    ctx.notify_db(ev::GENERIC, "move_to", key, target);
     ctx.out().int(1);
     Ok(())
 }
@@ -532,14 +539,17 @@ fn expire_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit_ms: i64, absolute: 
         ctx.out().int(0);
         return Ok(());
     }
-    if when <= now as i64 {
+    let event = if when <= now as i64 {
         if let Some(v) = db.remove(key, now) {
             ctx.srv.drop_value(v);
         }
+        "del"
     } else {
         db.set_expire(key, Some(when as u64), now);
-    }
+        "expire"
+    };
     ctx.dirty(1);
+    ctx.notify(ev::GENERIC, event, key);
     ctx.out().int(1);
     Ok(())
 }
@@ -595,6 +605,7 @@ fn persist(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if had {
         db.set_expire(cmd.arg(1), None, now);
         ctx.dirty(1);
+        ctx.notify(ev::GENERIC, "persist", cmd.arg(1));
     }
     ctx.out().int(i64::from(had));
     Ok(())
@@ -662,9 +673,7 @@ fn restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         t => Some(now.saturating_add(t as u64)),
     };
     let db = ctx.srv.store.db(ctx.client.db);
-    if let Some(old) = db.remove(key, now) {
-        ctx.srv.drop_value(old);
-    }
+    let deleted = db.remove(key, now).map(|old| ctx.srv.drop_value(old)).is_some();
     // A deadline already past: the key is not created (as Redis).
     if deadline.is_none_or(|d| d > now) {
         let lfu = lfu_policy(ctx);
@@ -680,6 +689,9 @@ fn restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
             _ => {}
         }
+        ctx.notify(ev::GENERIC, "restore", key);
+    } else if deleted {
+        ctx.notify(ev::GENERIC, "del", key);
     }
     ctx.dirty(1);
     ctx.out().ok();

@@ -16,6 +16,7 @@ use ember_store::{Db, Value};
 use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::{acl, flags::*, int_arg, is, parse_i64, CommandSpec, Ctx};
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const L: u32 = acl::LIST;
@@ -202,8 +203,31 @@ fn push_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, only_existing: b
         }
     };
     ctx.dirty(cmd.len() as u64 - 2);
+    ctx.notify(ev::LIST, push_event(end), key);
     ctx.client.out.int(len as i64);
     Ok(())
+}
+
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    }
+}
+
+/// The pop event, then `del` if the list is gone.
+fn notify_pop(ctx: &mut Ctx<'_>, end: End, key: &[u8], emptied: bool) {
+    ctx.notify(ev::LIST, pop_event(end), key);
+    if emptied {
+        ctx.notify(ev::GENERIC, "del", key);
+    }
 }
 
 fn lpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
@@ -260,11 +284,13 @@ fn pop_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, name: &'static st
             n
         }
     };
-    if l.is_empty() {
+    let emptied = l.is_empty();
+    if emptied {
         db.remove(key, now);
     }
     if popped > 0 {
         ctx.dirty(popped as u64);
+        notify_pop(ctx, end, key, emptied);
     }
     Ok(())
 }
@@ -474,6 +500,7 @@ fn lset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => return Err(CmdError::err("index out of range")),
     }
     ctx.dirty(1);
+    ctx.notify(ev::LIST, "lset", cmd.arg(1));
     ctx.client.out.ok();
     Ok(())
 }
@@ -500,6 +527,7 @@ fn linsert(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     l.insert(pos + usize::from(after), cmd.arg(4));
     let len = l.len();
     ctx.dirty(1);
+    ctx.notify(ev::LIST, "linsert", cmd.arg(1));
     ctx.client.out.int(len as i64);
     Ok(())
 }
@@ -515,11 +543,16 @@ fn lrem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     };
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let removed = l.remove_matching(cmd.arg(3), limit, count < 0);
-    if l.is_empty() {
+    let emptied = l.is_empty();
+    if emptied {
         db.remove(key, now);
     }
     if removed > 0 {
         ctx.dirty(removed as u64);
+        ctx.notify(ev::LIST, "lrem", key);
+        if emptied {
+            ctx.notify(ev::GENERIC, "del", key);
+        }
     }
     ctx.client.out.int(removed as i64);
     Ok(())
@@ -537,13 +570,19 @@ fn ltrim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         let (front, back) = if count == 0 { (len, 0) } else { (first, len - first - count) };
         l.remove_front(front);
         l.remove_back(back);
-        if l.is_empty() {
+        let emptied = l.is_empty();
+        if emptied {
             if let Some(v) = db.remove(key, now) {
                 ctx.srv.drop_value(v);
             }
         }
         if front + back > 0 {
             ctx.dirty((front + back) as u64);
+        }
+        // Redis reports the trim even when it removed nothing.
+        ctx.notify(ev::LIST, "ltrim", key);
+        if emptied {
+            ctx.notify(ev::GENERIC, "del", key);
         }
     }
     ctx.client.out.ok();
@@ -558,6 +597,7 @@ fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
     let fill = ctx.srv.config.list_max_listpack_size;
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(l) = lookup_list(db, src, now)? else { return Ok(false) };
+    let mut emptied = false;
     if src == dst {
         let v = pop_owned(l, from).expect("lists are never empty");
         push(l, to, &v);
@@ -568,7 +608,8 @@ fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
         }
         let l = lookup_list(db, src, now)?.expect("checked above");
         let v = pop_owned(l, from).expect("lists are never empty");
-        if l.is_empty() {
+        emptied = l.is_empty();
+        if emptied {
             db.remove(src, now);
         }
         match lookup_list(db, dst, now)? {
@@ -582,6 +623,9 @@ fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
         ctx.client.out.bulk(&v);
     }
     ctx.dirty(1);
+    // Redis's order: the push on the destination, then the pop.
+    ctx.notify(ev::LIST, push_event(to), dst);
+    notify_pop(ctx, from, src, emptied);
     Ok(true)
 }
 
@@ -664,10 +708,12 @@ fn pop_first_nonempty<'k>(
                 n
             }
         };
-        if l.is_empty() {
+        let emptied = l.is_empty();
+        if emptied {
             db.remove(key, now);
         }
         ctx.dirty(popped as u64);
+        notify_pop(ctx, end, key, emptied);
         // LMPOP's keys are not at fixed positions: report the change here
         // (for WATCH; BLPOP's keys are also covered by the spec).
         ctx.srv.events.touched(dbi, key);

@@ -260,13 +260,13 @@ fn sunsubscribe(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 }
 
 fn publish(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
-    let n = deliver(ctx.srv, ctx.client, cmd.arg(1), cmd.arg(2), false);
+    let n = deliver(ctx.srv, Some(ctx.client), cmd.arg(1), cmd.arg(2), false);
     ctx.out().int(n as i64);
     Ok(())
 }
 
 fn spublish(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
-    let n = deliver(ctx.srv, ctx.client, cmd.arg(1), cmd.arg(2), true);
+    let n = deliver(ctx.srv, Some(ctx.client), cmd.arg(1), cmd.arg(2), true);
     ctx.out().int(n as i64);
     Ok(())
 }

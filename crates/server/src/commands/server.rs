@@ -883,6 +883,9 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.srv.config = next;
     ctx.srv.obuf_check_at = crate::pubsub::output_check_threshold(&ctx.srv.config.client_output_buffer_limit);
     crate::evict::config_changed(ctx.srv, &given, ctx.now_ms);
+    let flags = ctx.srv.config.notify_keyspace_events;
+    ctx.srv.notify_mask = crate::pubsub::notify_mask(flags);
+    crate::pubsub::record_key_events(&mut ctx.srv.store, flags);
     ctx.out().ok();
     Ok(())
 }

@@ -18,6 +18,7 @@ use crate::client::Out;
 use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
 use crate::commands::hashes::{parse_count, reply_scan, ScanOpts};
 use crate::commands::keys::parse_cursor;
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const S: u32 = acl::SET;
@@ -142,6 +143,9 @@ fn sadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         added += i64::from(s.insert(m, &cfg));
     }
     ctx.dirty(added as u64);
+    if added > 0 {
+        ctx.notify(ev::SET, "sadd", key);
+    }
     ctx.out().int(added);
     Ok(())
 }
@@ -161,10 +165,17 @@ fn srem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             break;
         }
     }
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         db.remove(key, now);
     }
     ctx.dirty(removed as u64);
+    if removed > 0 {
+        ctx.notify(ev::SET, "srem", key);
+        if emptied {
+            ctx.notify(ev::GENERIC, "del", key);
+        }
+    }
     ctx.out().int(removed);
     Ok(())
 }
@@ -239,10 +250,17 @@ fn spop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => s.pop_random(&mut rng).into_iter().collect(),
         Some(n) => s.pop_many(n, &mut rng, &cfg),
     };
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         db.remove(key, now);
     }
     ctx.dirty(popped.len() as u64);
+    if !popped.is_empty() {
+        ctx.notify(ev::SET, "spop", key);
+        if emptied {
+            ctx.notify(ev::GENERIC, "del", key);
+        }
+    }
     let out = &mut ctx.client.out;
     match count {
         None => match popped.first() {
@@ -321,19 +339,26 @@ fn smove(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.out().int(0);
         return Ok(());
     }
+    let mut emptied = false;
     if let Some(s) = lookup_set(db, src, now)? {
         s.remove(member);
-        if s.is_empty() {
+        emptied = s.is_empty();
+        if emptied {
             db.remove(src, now);
         }
     }
     if !dst_exists {
         db.insert(dst, Value::Set(Box::new(Set::for_members(member, 1, &cfg))), None, now);
     }
-    if let Some(d) = lookup_set(db, dst, now)? {
-        d.insert(member, &cfg);
-    }
+    let added = lookup_set(db, dst, now)?.is_some_and(|d| d.insert(member, &cfg));
     ctx.dirty(2);
+    ctx.notify(ev::SET, "srem", src);
+    if emptied {
+        ctx.notify(ev::GENERIC, "del", src);
+    }
+    if added {
+        ctx.notify(ev::SET, "sadd", dst);
+    }
     ctx.out().int(1);
     Ok(())
 }
@@ -412,13 +437,14 @@ fn reply_members(out: &mut Out, members: &[Vec<u8>]) {
 
 /// Stores `members` at `dst` (replacing any value), or deletes `dst` when
 /// there are none; replies with the cardinality.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], members: &[Vec<u8>], cfg: &EncodingConfig) {
+fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], members: &[Vec<u8>], cfg: &EncodingConfig, event: &str) {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     if members.is_empty() {
         let existed = db.remove(dst, now).is_some();
         if existed {
             ctx.dirty(1);
+            ctx.notify(ev::GENERIC, "del", dst);
         }
     } else {
         let mut s = Set::new();
@@ -429,6 +455,7 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], members: &[Vec<u8>], cfg: &Encodi
             ctx.srv.drop_value(old);
         }
         ctx.dirty(1);
+        ctx.notify(ev::SET, event, dst);
     }
     ctx.out().int(members.len() as i64);
 }
@@ -460,7 +487,7 @@ fn sinterstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => Vec::new(),
         Some(sets) => intersect(sets, 0).into_iter().map(|m| m.to_vec()).collect(),
     };
-    store_result(ctx, cmd.arg(1), &members, &cfg);
+    store_result(ctx, cmd.arg(1), &members, &cfg, "sinterstore");
     Ok(())
 }
 
@@ -502,7 +529,8 @@ fn sunion_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, diff: bool, store: bool)
     let keys = keys_from(cmd, if store { 2 } else { 1 });
     let members = union_or_diff(ctx.srv.store.db(ctx.client.db), &keys, now, diff)?;
     if store {
-        store_result(ctx, cmd.arg(1), &members, &cfg);
+        let event = if diff { "sdiffstore" } else { "sunionstore" };
+        store_result(ctx, cmd.arg(1), &members, &cfg, event);
     } else {
         reply_members(&mut ctx.client.out, &members);
     }

@@ -19,6 +19,7 @@ use ember_store::{Db, Value};
 
 use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
 use crate::commands::zsets::strtod;
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const SORT_ACL: u32 = acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS;
@@ -294,9 +295,11 @@ fn sort_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only: bool) -> CmdRes
                     ctx.srv.drop_value(old);
                 }
                 ctx.dirty(n as u64);
+                ctx.notify(ev::LIST, "sortstore", dest);
             } else if let Some(old) = db.remove(dest, now) {
                 ctx.srv.drop_value(old);
                 ctx.dirty(1);
+                ctx.notify(ev::GENERIC, "del", dest);
             }
             ctx.out().int(n as i64);
         }

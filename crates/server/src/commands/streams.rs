@@ -18,6 +18,7 @@ use crate::blocking::{BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
 use crate::commands::connection::{container, help};
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const S: u32 = acl::STREAM;
@@ -565,11 +566,13 @@ fn xadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     };
     let pairs: Vec<(&[u8], &[u8])> = (field_pos..cmd.len()).step_by(2).map(|i| (cmd.arg(i), cmd.arg(i + 1))).collect();
     s.append(id, &pairs, limits);
-    if let Some(how) = args.how {
-        s.trim(how, args.approx, args.limit);
-    }
+    let trimmed = args.how.map_or(0, |how| s.trim(how, args.approx, args.limit));
     bulk_id(ctx.out(), id);
     ctx.dirty(1);
+    ctx.notify(ev::STREAM, "xadd", cmd.arg(1));
+    if trimmed > 0 {
+        ctx.notify(ev::STREAM, "xtrim", cmd.arg(1));
+    }
     Ok(())
 }
 
@@ -584,6 +587,9 @@ fn xtrim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let n = s.trim(args.how.expect("checked"), args.approx, args.limit);
     ctx.out().int(n as i64);
     ctx.dirty(n);
+    if n > 0 {
+        ctx.notify(ev::STREAM, "xtrim", cmd.arg(1));
+    }
     Ok(())
 }
 
@@ -642,6 +648,9 @@ fn xdel(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let n = s.delete(&ids);
     ctx.out().int(n as i64);
     ctx.dirty(n);
+    if n > 0 {
+        ctx.notify(ev::STREAM, "xdel", cmd.arg(1));
+    }
     Ok(())
 }
 
@@ -739,12 +748,13 @@ fn read_group(
     count: usize,
     noack: bool,
     now: u64,
-) {
-    {
+) -> bool {
+    let created = {
         let g = s.group_mut(group).expect("group checked");
-        let (c, _) = g.consumer_or_create(consumer, now);
+        let (c, created) = g.consumer_or_create(consumer, now);
         c.seen_time = now;
-    }
+        created
+    };
     if history {
         let g = s.group(group).expect("group checked");
         let ids: Vec<StreamId> = g.consumers[consumer]
@@ -775,7 +785,7 @@ fn read_group(
                 p.delivery_count += 1;
             }
         }
-        return;
+        return created;
     }
     let mut ids = Vec::new();
     s.range(start, StreamId::MAX, false, |e| {
@@ -794,6 +804,7 @@ fn read_group(
             g.assign(id, consumer, now, 1);
         }
     }
+    created
 }
 
 fn xread(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
@@ -887,7 +898,11 @@ fn read_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, is_group: bool) -> CmdResu
                 continue;
             };
             match a.group {
-                Some((g, c)) => read_group(&mut ctx.client.out, s, g, c, start, history, a.count, a.noack, now),
+                Some((g, c)) => {
+                    if read_group(&mut ctx.client.out, s, g, c, start, history, a.count, a.noack, now) {
+                        ctx.notify(ev::STREAM, "xgroup-createconsumer", key);
+                    }
+                }
                 None => {
                     reply_range(&mut ctx.client.out, s, start, StreamId::MAX, a.count, false);
                 }
@@ -951,7 +966,9 @@ fn serve_woken(ctx: &mut Ctx<'_>, cmd: &Command<'_>, a: &ReadArgs<'_>) -> CmdRes
         let start = gt.next().expect("below the last id");
         match a.group {
             Some((g, c)) => {
-                read_group(out, s, g, c, start, false, count, a.noack, now);
+                if read_group(out, s, g, c, start, false, count, a.noack, now) {
+                    ctx.notify(ev::STREAM, "xgroup-createconsumer", key);
+                }
                 ctx.dirty(1);
                 ctx.srv.events.touched(dbi, key);
             }
@@ -1041,6 +1058,7 @@ fn xgroup_create(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     s.groups_mut().insert(group.into(), Group::new(id, entries_read));
     ctx.out().ok();
     ctx.dirty(1);
+    ctx.notify(ev::STREAM, "xgroup-create", key);
     Ok(())
 }
 
@@ -1077,6 +1095,7 @@ fn xgroup_setid(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     g.entries_read = entries_read;
     ctx.out().ok();
     ctx.dirty(1);
+    ctx.notify(ev::STREAM, "xgroup-setid", cmd.arg(2));
     Ok(())
 }
 
@@ -1086,6 +1105,7 @@ fn xgroup_destroy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if s.groups_mut().remove(cmd.arg(3)).is_some() {
         ctx.out().int(1);
         ctx.dirty(1);
+        ctx.notify(ev::STREAM, "xgroup-destroy", cmd.arg(2));
     } else {
         ctx.out().int(0);
     }
@@ -1100,6 +1120,7 @@ fn xgroup_createconsumer(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if created {
         g.consumer_or_create(cmd.arg(4), now);
         ctx.dirty(1);
+        ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(2));
     }
     ctx.out().int(i64::from(created));
     Ok(())
@@ -1112,6 +1133,7 @@ fn xgroup_delconsumer(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let n = match g.delete_consumer(cmd.arg(4)) {
         Some(n) => {
             ctx.dirty(1);
+            ctx.notify(ev::STREAM, "xgroup-delconsumer", cmd.arg(2));
             n
         }
         None => 0,
@@ -1317,6 +1339,7 @@ fn xclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let deliverytime = if deliverytime < 0 || deliverytime > now as i64 { now } else { deliverytime as u64 };
     let mut claimed: Vec<StreamId> = Vec::new();
     let mut consumer_ready = false;
+    let mut new_consumer = false;
     for id in ids {
         let exists = s.get(id).is_some();
         let g = s.group_mut(group).expect("checked");
@@ -1344,9 +1367,10 @@ fn xclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             continue;
         }
         if !consumer_ready {
-            let (c, _) = g.consumer_or_create(name, now);
+            let (c, created) = g.consumer_or_create(name, now);
             c.seen_time = now;
             consumer_ready = true;
+            new_consumer = created;
         }
         let count = if retrycount >= 0 {
             retrycount as u64
@@ -1373,6 +1397,9 @@ fn xclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.dirty(changed);
+    if new_consumer {
+        ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(1));
+    }
     Ok(())
 }
 
@@ -1407,6 +1434,7 @@ fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let mut claimed = Vec::new();
     let mut deleted = Vec::new();
     let mut consumer_ready = false;
+    let mut new_consumer = false;
     let mut cursor = start;
     let mut next_cursor = StreamId::MIN;
     loop {
@@ -1436,9 +1464,10 @@ fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
                 continue;
             }
             if !consumer_ready {
-                let (c, _) = g.consumer_or_create(name, now);
+                let (c, created) = g.consumer_or_create(name, now);
                 c.seen_time = now;
                 consumer_ready = true;
+                new_consumer = created;
             }
             let dc = if justid { p_count } else { p_count + 1 };
             g.assign(id, name, now, dc);
@@ -1466,6 +1495,9 @@ fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     let changed = (claimed.len() + deleted.len()) as u64;
     ctx.dirty(changed);
+    if new_consumer {
+        ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(1));
+    }
     Ok(())
 }
 
@@ -1520,6 +1552,7 @@ fn xsetid(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.out().ok();
     ctx.dirty(1);
+    ctx.notify(ev::STREAM, "xsetid", cmd.arg(1));
     Ok(())
 }
 

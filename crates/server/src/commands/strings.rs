@@ -5,6 +5,7 @@ use ember_store::{Db, StrValue, Value};
 
 use crate::client::Out;
 use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const S: u32 = acl::STRING;
@@ -266,10 +267,20 @@ fn set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     };
     store_string(db, key, cmd.arg(2), deadline, now);
     ctx.dirty(1);
+    notify_set(ctx, key, matches!(ttl, Ttl::At(_)));
     if !get {
         ctx.client.out.ok();
     }
     Ok(())
+}
+
+/// `set` and, for a new deadline, `expire` (or `del` when the deadline had
+/// already passed and the key is gone).
+fn notify_set(ctx: &mut Ctx<'_>, key: &[u8], expire: bool) {
+    ctx.notify(ev::STRING, "set", key);
+    if expire {
+        ctx.notify(ev::GENERIC, "expire", key);
+    }
 }
 
 fn setnx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
@@ -280,6 +291,7 @@ fn setnx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     } else {
         db.insert(cmd.arg(1), Value::string(cmd.arg(2)), None, now);
         ctx.dirty(1);
+        ctx.notify(ev::STRING, "set", cmd.arg(1));
         ctx.client.out.int(1);
     }
     Ok(())
@@ -290,6 +302,7 @@ fn setex_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit: u64, name: &'static
     let d = deadline(cmd.arg(2), unit, false, now, name)?;
     store_string(ctx.srv.store.db(ctx.client.db), cmd.arg(1), cmd.arg(3), Some(d), now);
     ctx.dirty(1);
+    notify_set(ctx, cmd.arg(1), true);
     ctx.client.out.ok();
     Ok(())
 }
@@ -311,6 +324,7 @@ fn getset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.srv.store.db(ctx.client.db).insert(cmd.arg(1), Value::string(cmd.arg(2)), None, now);
     ctx.dirty(1);
+    ctx.notify(ev::STRING, "set", cmd.arg(1));
     Ok(())
 }
 
@@ -326,6 +340,7 @@ fn getdel(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.srv.store.db(ctx.client.db).remove(cmd.arg(1), now);
     ctx.dirty(1);
+    ctx.notify(ev::GENERIC, "del", cmd.arg(1));
     Ok(())
 }
 
@@ -354,14 +369,17 @@ fn getex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Ttl::At(d) if d <= now => {
             db.remove(key, now);
             ctx.dirty(1);
+            ctx.notify(ev::GENERIC, "del", key);
         }
         Ttl::At(d) => {
             db.set_expire(key, Some(d), now);
             ctx.dirty(1);
+            ctx.notify(ev::GENERIC, "expire", key);
         }
         Ttl::Persist if db.expire_at(key, now).flatten().is_some() => {
             db.set_expire(key, None, now);
             ctx.dirty(1);
+            ctx.notify(ev::GENERIC, "persist", key);
         }
         _ => {}
     }
@@ -398,7 +416,9 @@ fn mset_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
         return Ok(());
     }
     for i in (1..cmd.len()).step_by(2) {
-        db.insert(cmd.arg(i), Value::string(cmd.arg(i + 1)), None, now);
+        ctx.srv.store.db(ctx.client.db).insert(cmd.arg(i), Value::string(cmd.arg(i + 1)), None, now);
+        // Key by key, so `new` and `set` events interleave as in Redis.
+        ctx.notify(ev::STRING, "set", cmd.arg(i));
     }
     ctx.dirty((cmd.len() / 2) as u64);
     if nx {
@@ -438,6 +458,7 @@ fn append(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     };
     ctx.dirty(1);
+    ctx.notify(ev::STRING, "append", key);
     ctx.client.out.int(len as i64);
     Ok(())
 }
@@ -465,6 +486,7 @@ fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
         }
     };
     ctx.dirty(1);
+    ctx.notify(ev::STRING, "incrby", key);
     ctx.client.out.int(new);
     Ok(())
 }
@@ -536,6 +558,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let ttl = db.expire_at(key, now).flatten();
     db.insert(key, Value::Str(StrValue::from_bytes_no_int(text.as_bytes())), ttl, now);
     ctx.dirty(1);
+    ctx.notify(ev::STRING, "incrbyfloat", key);
     ctx.client.out.bulk(text.as_bytes());
     Ok(())
 }
@@ -590,6 +613,7 @@ fn setrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     };
     if !data.is_empty() {
         ctx.dirty(1);
+        ctx.notify(ev::STRING, "setrange", key);
     }
     ctx.client.out.int(len as i64);
     Ok(())

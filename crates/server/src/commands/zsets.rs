@@ -20,6 +20,7 @@ use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::{acl, flags::*, int_arg, is, parse_i64, CommandSpec, Ctx};
 use crate::commands::keys::parse_cursor;
+use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
 const Z: u32 = acl::SORTEDSET;
@@ -592,17 +593,28 @@ fn zset_or_create<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<&'a mut ZS
     }
 }
 
-/// Deletes `key` if it holds an empty sorted set (Redis never keeps one).
-fn delete_if_empty(db: &mut Db, key: &[u8], now: u64) {
-    if matches!(db.peek(key, now).map(|e| e.value()), Some(Value::ZSet(z)) if z.is_empty()) {
+/// Deletes `key` if it holds an empty sorted set (Redis never keeps one);
+/// true if it did.
+fn delete_if_empty(db: &mut Db, key: &[u8], now: u64) -> bool {
+    let empty = matches!(db.peek(key, now).map(|e| e.value()), Some(Value::ZSet(z)) if z.is_empty());
+    if empty {
         db.remove(key, now);
+    }
+    empty
+}
+
+/// A removal's event, then `del` if the sorted set is gone.
+fn notify_removed(ctx: &mut Ctx<'_>, event: &str, key: &[u8], emptied: bool) {
+    ctx.notify(ev::ZSET, event, key);
+    if emptied {
+        ctx.notify(ev::GENERIC, "del", key);
     }
 }
 
 /// How a stored result starts out (which matters only for the sign of a
 /// zero score, which the `listpack` encoding does not keep).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum StoreAs {
+pub(crate) enum StoreAs {
     /// ZUNIONSTORE & co: built as `skiplist`, made `listpack` if it fits.
     Fitted,
     /// ZRANGESTORE by rank: `skiplist` from the start when the count alone
@@ -615,7 +627,7 @@ enum StoreAs {
 
 /// Stores `elems` as the sorted set `dst`, replacing any value, or deletes
 /// `dst` when empty; replies with the count.
-fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], elems: Vec<(Vec<u8>, f64)>, how: StoreAs) {
+pub(crate) fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], elems: Vec<(Vec<u8>, f64)>, how: StoreAs, event: &str) {
     let now = ctx.now_ms;
     let n = elems.len();
     let cfg = ctx.srv.config.encodings();
@@ -634,9 +646,11 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], elems: Vec<(Vec<u8>, f64)>, how: 
             ctx.srv.drop_value(old);
         }
         ctx.dirty(1);
+        ctx.notify(ev::ZSET, event, dst);
     } else if let Some(old) = ctx.srv.store.db(ctx.client.db).remove(dst, now) {
         ctx.srv.drop_value(old);
         ctx.dirty(1);
+        ctx.notify(ev::GENERIC, "del", dst);
     }
     ctx.out().int(n as i64);
 }
@@ -747,6 +761,9 @@ fn zadd_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, zincrby: bool) -> CmdResul
         delete_if_empty(ctx.srv.store.db(ctx.client.db), key, now);
     }
     ctx.dirty(added + updated);
+    if added + updated > 0 {
+        ctx.notify(ev::ZSET, if incr { "zincr" } else { "zadd" }, key);
+    }
     let out = ctx.out();
     if incr {
         if processed > 0 {
@@ -1002,7 +1019,7 @@ fn zrange_generic(
     let key = cmd.arg(src);
     let Some(z) = lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)? else {
         if store {
-            store_result(ctx, cmd.arg(1), Vec::new(), StoreAs::Listpack);
+            store_result(ctx, cmd.arg(1), Vec::new(), StoreAs::Listpack, "zrangestore");
         } else {
             ctx.out().array(0);
         }
@@ -1032,7 +1049,7 @@ fn zrange_generic(
         let mut elems = Vec::with_capacity(n);
         z.for_range(s, e, rev, |m, sc| elems.push((m.to_vec(), sc)));
         let how = if kind == RangeKind::Rank { StoreAs::RankHint } else { StoreAs::Listpack };
-        store_result(ctx, cmd.arg(1), elems, how);
+        store_result(ctx, cmd.arg(1), elems, how, "zrangestore");
         return Ok(());
     }
     let out = &mut ctx.client.out;
@@ -1059,7 +1076,10 @@ fn zrem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
                 break;
             }
         }
-        delete_if_empty(db, key, now);
+        let emptied = delete_if_empty(db, key, now);
+        if n > 0 {
+            notify_removed(ctx, "zrem", key, emptied);
+        }
     }
     ctx.dirty(n);
     ctx.out().int(n as i64);
@@ -1068,20 +1088,25 @@ fn zrem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 
 fn zremrangebyrank(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let (a, b) = (int_arg(cmd.arg(2))?, int_arg(cmd.arg(3))?);
-    zremrange(ctx, cmd, |z| rank_span(z.len(), a, b).unwrap_or((0, 0)))
+    zremrange(ctx, cmd, "zremrangebyrank", |z| rank_span(z.len(), a, b).unwrap_or((0, 0)))
 }
 
 fn zremrangebyscore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let (min, max) = score_range_args(cmd.arg(2), cmd.arg(3))?;
-    zremrange(ctx, cmd, |z| z.score_range(min, max))
+    zremrange(ctx, cmd, "zremrangebyscore", |z| z.score_range(min, max))
 }
 
 fn zremrangebylex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let (min, max) = lex_range_args(cmd.arg(2), cmd.arg(3))?;
-    zremrange(ctx, cmd, |z| z.lex_range(&min, &max))
+    zremrange(ctx, cmd, "zremrangebylex", |z| z.lex_range(&min, &max))
 }
 
-fn zremrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>, span: impl FnOnce(&ZSet) -> (usize, usize)) -> CmdResult {
+fn zremrange(
+    ctx: &mut Ctx<'_>,
+    cmd: &Command<'_>,
+    event: &str,
+    span: impl FnOnce(&ZSet) -> (usize, usize),
+) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
@@ -1089,7 +1114,10 @@ fn zremrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>, span: impl FnOnce(&ZSet) -> (
     if let Some(z) = lookup_zset(db, key, now)? {
         let (s, e) = span(z);
         n = z.remove_range(s, e);
-        delete_if_empty(db, key, now);
+        let emptied = delete_if_empty(db, key, now);
+        if n > 0 {
+            notify_removed(ctx, event, key, emptied);
+        }
     }
     ctx.dirty(n as u64);
     ctx.out().int(n as i64);
@@ -1132,8 +1160,11 @@ fn pop_from(ctx: &mut Ctx<'_>, keys: &[&[u8]], max: bool, count: usize, shape: P
             popped.push(p);
         }
     }
-    delete_if_empty(db, key, now);
+    let emptied = delete_if_empty(db, key, now);
     ctx.dirty(n as u64);
+    if n > 0 {
+        notify_removed(ctx, if max { "zpopmax" } else { "zpopmin" }, key, emptied);
+    }
     if !matches!(shape, PopReply::Plain { .. }) {
         ctx.srv.events.touched(ctx.client.db, key);
     }
@@ -1607,7 +1638,12 @@ fn zsetop(ctx: &mut Ctx<'_>, cmd: &Command<'_>, op: SetOp, store: bool, card_onl
         Some(o) => o,
     });
     if store {
-        store_result(ctx, cmd.arg(1), result, StoreAs::Fitted);
+        let event = match op {
+            SetOp::Union => "zunionstore",
+            SetOp::Inter => "zinterstore",
+            SetOp::Diff => "zdiffstore",
+        };
+        store_result(ctx, cmd.arg(1), result, StoreAs::Fitted, event);
         return Ok(());
     }
     let out = &mut ctx.client.out;
