@@ -126,3 +126,17 @@ fn xreadgroup_block_woken_by_xadd_and_unblocked_by_destroy_or_delete() {
         check(&s, p.run("XREADGROUP GROUP g alice BLOCK 50 STREAMS s >"), Frame::NullArray, "timeout");
     }
 }
+
+#[test]
+fn xread_stays_blocked_when_woken_without_a_new_entry() {
+    for s in servers() {
+        let mut p = s.conn();
+        check(&s, p.run("XADD s 1-1 a 1"), bulk("1-1"), "setup");
+        let mut c = blocked(&s, "XREAD BLOCK 0 STREAMS s $", 0);
+        // XSETID moves the last ID without adding an entry.
+        check(&s, p.run("XSETID s 10-0"), ok(), "XSETID");
+        assert!(c.is_quiet(Duration::from_millis(100)), "{:?}: woken by XSETID", s.kind);
+        check(&s, p.run("XADD s 11-0 b 2"), bulk("11-0"), "XADD");
+        check(&s, c.read(), one_key("s", vec![entry("11-0", &["b", "2"])]), "the new entry");
+    }
+}

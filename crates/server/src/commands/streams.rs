@@ -683,14 +683,8 @@ fn parse_read_args<'c>(ctx: &Ctx<'_>, cmd: &'c Command<'_>, group: bool) -> Resu
             if t < 0 {
                 return Err(CmdError::err("timeout is negative"));
             }
-            a.block = Some(if t == 0 {
-                None
-            } else {
-                if t > i64::MAX - ctx.now_ms as i64 {
-                    return Err(CmdError::err("timeout is out of range"));
-                }
-                Some(ctx.now_ms + t as u64)
-            });
+            // A timeout past the end of time waits forever, as in Redis.
+            a.block = Some((t > 0).then(|| ctx.now_ms.saturating_add(t as u64)));
         } else if is(o, "count") && more > 0 {
             i += 1;
             a.count = count_arg(cmd.arg(i))?.max(0) as usize;
@@ -951,7 +945,9 @@ fn serve_woken(ctx: &mut Ctx<'_>, cmd: &Command<'_>, a: &ReadArgs<'_>) -> CmdRes
             },
             None => gt,
         };
-        if s.last_id <= gt {
+        // Woken without a new entry (XSETID moves the last ID, XDEL, ...):
+        // keep waiting.
+        if s.last_entry_id().is_none_or(|id| id <= gt) {
             continue;
         }
         let count = if a.count == 0 { BLOCKED_DEFAULT_COUNT } else { a.count };
@@ -1167,13 +1163,14 @@ fn xgroup_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
 }
 
 fn xack(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
-    let ids = (3..cmd.len()).map(|i| strict_id(cmd.arg(i))).collect::<Result<Vec<_>, _>>()?;
     let now = ctx.now_ms;
     let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    // No key or no group: nothing to acknowledge, whatever the IDs say.
     let Some(g) = s.and_then(|s| s.group_mut(cmd.arg(2))) else {
         ctx.out().int(0);
         return Ok(());
     };
+    let ids = (3..cmd.len()).map(|i| strict_id(cmd.arg(i))).collect::<Result<Vec<_>, _>>()?;
     let n = ids.iter().filter(|&&id| g.ack(id)).count();
     ctx.out().int(n as i64);
     ctx.dirty(n as u64);
@@ -1413,7 +1410,10 @@ fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     while j < cmd.len() {
         let more = cmd.len() - 1 - j;
         if is(cmd.arg(j), "count") && more > 0 {
-            count = parse_i64(cmd.arg(j + 1)).filter(|&n| n >= 1).ok_or_else(|| CmdError::err("COUNT must be > 0"))?;
+            // Redis caps COUNT at LONG_MAX / 16 (it sizes a buffer from it).
+            count = parse_i64(cmd.arg(j + 1))
+                .filter(|&n| (1..=i64::MAX / 16).contains(&n))
+                .ok_or_else(|| CmdError::err("COUNT must be > 0"))?;
             j += 1;
         } else if is(cmd.arg(j), "justid") {
             justid = true;
