@@ -14,8 +14,11 @@ use bytes::BytesMut;
 pub use ember_resp::Frame;
 use ember_resp::{FrameDecoder, Limits};
 
-/// Default read timeout of [`Conn`].
-pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a test waits for one reply before calling the server hung. The
+/// tests run the unoptimised build, where a foreground SAVE of 60 MB or a
+/// 512 MB SETRANGE takes seconds, and a shared 2-core machine running other
+/// builds can stretch that several times over.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Which server a [`Server`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
