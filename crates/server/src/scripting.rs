@@ -30,6 +30,7 @@ use crate::error::CmdError;
 use crate::server::Shared;
 
 mod cjson;
+mod cmsgpack;
 mod lbit;
 pub mod sha1;
 
@@ -223,7 +224,7 @@ local load_env = setmetatable_({}, {__index = load_G, __newindex = readonly, __m
 protected[load_G] = true
 protected[load_env] = true
 
-for _, name in ipairs({'redis', 'string', 'table', 'math', 'coroutine', 'cjson', 'bit'}) do
+for _, name in ipairs({'redis', 'string', 'table', 'math', 'coroutine', 'cjson', 'bit', 'cmsgpack'}) do
   G[name] = protect(G[name])
 end
 
@@ -268,6 +269,7 @@ impl Scripting {
         let globals = lua.globals();
         globals.raw_set("cjson", cjson::module(&lua)?)?;
         globals.raw_set("bit", lbit::module(&lua)?)?;
+        globals.raw_set("cmsgpack", cmsgpack::module(&lua)?)?;
         let redis_api = redis_api(&lua)?;
         redis_api.raw_set(
             "call",
