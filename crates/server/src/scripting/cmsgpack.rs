@@ -123,7 +123,7 @@ fn encode(v: &Value, out: &mut Vec<u8>, level: usize) -> mlua::Result<()> {
 /// Whether `n` survives a round trip through a C `long long` cast.
 fn as_int(n: f64) -> Option<i64> {
     const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
-    (n >= -LIMIT && n < LIMIT && n.trunc() == n).then_some(n as i64)
+    ((-LIMIT..LIMIT).contains(&n) && n.trunc() == n).then_some(n as i64)
 }
 
 fn encode_number(n: f64, out: &mut Vec<u8>) {
@@ -302,7 +302,7 @@ impl Cursor<'_> {
             0xca => num(f64::from(f32::from_be_bytes(self.be()?))),
             0xcb => num(f64::from_be_bytes(self.be()?)),
             0xa0..=0xbf => self.string(lua, usize::from(b & 0x1f)),
-            0xd9 | 0xda | 0xdb => {
+            0xd9..=0xdb => {
                 let n = self.len(1 << (b - 0xd9))?;
                 self.string(lua, n)
             }
