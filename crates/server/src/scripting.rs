@@ -470,7 +470,12 @@ impl Scripting {
         if !ok {
             return Err(script_error(&value, label));
         }
-        lua_to_reply(out, &value, resp3, 0);
+        let start = out.buf.len();
+        let mut conv = Conversion::default();
+        if too_large(&value) || lua_to_reply(out, &value, resp3, 0, &mut conv).is_err() {
+            out.buf.truncate(start);
+            out.error(REPLY_TOO_LARGE);
+        }
         Ok(())
     }
 
@@ -1228,8 +1233,102 @@ fn reply_to_lua(lua: &Lua, buf: &[u8], pos: &mut usize) -> mlua::Result<Value> {
     })
 }
 
-/// Nesting beyond this is refused (a table may contain itself).
+/// Nesting beyond this is refused.
 const MAX_REPLY_DEPTH: usize = 1000;
+
+/// The reply error written in place of a table nested too deep, or of a
+/// table that contains itself (found on the current conversion path).
+const STACK_LIMIT: &str = "ERR reached lua stack limit";
+
+/// How many elements may be written from tables met for the second time
+/// or more in one reply. A table met for the first time is bounded by the
+/// script's own memory; only sharing (a DAG of subtables) can make the
+/// reply grow exponentially, so only repeated visits count.
+const MAX_REPEATED_ELEMENTS: usize = 1 << 22;
+
+/// The whole reply when [`MAX_REPEATED_ELEMENTS`] is exceeded.
+const REPLY_TOO_LARGE: &str = "ERR script reply too large (shared tables repeated too many times)";
+
+/// State of one Lua → reply conversion.
+#[derive(Default)]
+struct Conversion {
+    /// Tables being converted, outermost first (for cycle detection).
+    path: Vec<*const std::ffi::c_void>,
+    /// Every table converted so far.
+    seen: std::collections::HashSet<*const std::ffi::c_void>,
+    /// Inside a table met before: elements written count against the cap.
+    repeating: bool,
+    /// Elements written while `repeating`.
+    repeated: usize,
+}
+
+/// The conversion gave up: the reply would exceed [`MAX_REPEATED_ELEMENTS`].
+struct TooLarge;
+
+/// A quick check before converting a table: counts the elements the reply
+/// would have (each table's count computed once) and says whether those
+/// from repeated tables exceed [`MAX_REPEATED_ELEMENTS`], so a DAG of
+/// shared tables is refused in time linear in its distinct tables. The
+/// conversion keeps its own count as the exact bound (a table met through
+/// a cycle may be counted short here).
+fn too_large(v: &Value) -> bool {
+    type Memo = std::collections::HashMap<*const std::ffi::c_void, u64>;
+    fn count(v: &Value, memo: &mut Memo, distinct: &mut u64, depth: usize) -> u64 {
+        let Value::Table(t) = v else { return 1 };
+        if depth > MAX_REPLY_DEPTH {
+            return 1;
+        }
+        let ptr = t.to_pointer();
+        if let Some(&n) = memo.get(&ptr) {
+            return n;
+        }
+        // On the path (a cycle) until counted: written as one error.
+        memo.insert(ptr, 1);
+        let mut n = 1u64;
+        let leaf = matches!(t.raw_get::<Value>("err"), Ok(Value::String(_)))
+            || matches!(t.raw_get::<Value>("ok"), Ok(Value::String(_)))
+            || matches!(t.raw_get::<Value>("double"), Ok(Value::Number(_) | Value::Integer(_)))
+            || matches!(t.raw_get::<Value>("big_number"), Ok(Value::String(_)))
+            || matches!(t.raw_get::<Value>("verbatim_string"), Ok(Value::Table(_)));
+        if !leaf {
+            if let Ok(Value::Table(m)) = t.raw_get::<Value>("map") {
+                for (k, v) in m.pairs::<Value, Value>().filter_map(Result::ok) {
+                    *distinct += 2;
+                    n = n.saturating_add(count(&k, memo, distinct, depth + 1)).saturating_add(count(
+                        &v,
+                        memo,
+                        distinct,
+                        depth + 1,
+                    ));
+                }
+            } else if let Ok(Value::Table(st)) = t.raw_get::<Value>("set") {
+                for (k, _) in st.pairs::<Value, Value>().filter_map(Result::ok) {
+                    *distinct += 1;
+                    n = n.saturating_add(count(&k, memo, distinct, depth + 1));
+                }
+            } else {
+                for i in 1.. {
+                    match t.raw_get::<Value>(i) {
+                        Ok(v) if !v.is_nil() => {
+                            *distinct += 1;
+                            n = n.saturating_add(count(&v, memo, distinct, depth + 1));
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+        memo.insert(ptr, n);
+        n
+    }
+    if !matches!(v, Value::Table(_)) {
+        return false;
+    }
+    let mut memo = std::collections::HashMap::new();
+    let mut distinct = 0u64;
+    let total = count(v, &mut memo, &mut distinct, 0);
+    total.saturating_sub(distinct) > MAX_REPEATED_ELEMENTS as u64
+}
 
 /// A Lua number as a Redis integer: truncated toward zero; NaN and values
 /// outside the 64-bit range become i64::MIN, as the C conversion Redis
@@ -1248,10 +1347,16 @@ pub fn lua_number_to_int(n: f64) -> i64 {
 /// `{err=}` → error, `{ok=}` → status, `{double=}`, `{big_number=}`,
 /// `{verbatim_string=}`, `{map=}`, `{set=}`, and otherwise an array up to
 /// the first nil.
-fn lua_to_reply(out: &mut Out, v: &Value, resp3: bool, depth: usize) {
+fn lua_to_reply(out: &mut Out, v: &Value, resp3: bool, depth: usize, cv: &mut Conversion) -> Result<(), TooLarge> {
+    if cv.repeating {
+        cv.repeated += 1;
+        if cv.repeated > MAX_REPEATED_ELEMENTS {
+            return Err(TooLarge);
+        }
+    }
     if depth > MAX_REPLY_DEPTH {
-        out.error("ERR reached lua stack limit");
-        return;
+        out.error(STACK_LIMIT);
+        return Ok(());
     }
     match v {
         Value::String(s) => out.bulk(&s.as_bytes()),
@@ -1266,9 +1371,23 @@ fn lua_to_reply(out: &mut Out, v: &Value, resp3: bool, depth: usize) {
         }
         Value::Integer(i) => out.int(*i),
         Value::Number(n) => out.int(lua_number_to_int(*n)),
-        Value::Table(t) => table_to_reply(out, t, resp3, depth),
+        Value::Table(t) => {
+            let ptr = t.to_pointer();
+            if cv.path.contains(&ptr) {
+                out.error(STACK_LIMIT);
+                return Ok(());
+            }
+            let was = cv.repeating;
+            cv.repeating |= !cv.seen.insert(ptr);
+            cv.path.push(ptr);
+            let r = table_to_reply(out, t, resp3, depth, cv);
+            cv.path.pop();
+            cv.repeating = was;
+            return r;
+        }
         _ => out.null(),
     }
+    Ok(())
 }
 
 /// A double reply as Redis 7.0 words it (`%.17g`; `inf`, `-inf`, `nan`).
@@ -1295,27 +1414,33 @@ fn reply_double(out: &mut Out, d: f64) {
     }
 }
 
-fn table_to_reply(out: &mut Out, t: &Table, resp3: bool, depth: usize) {
+fn table_to_reply(out: &mut Out, t: &Table, resp3: bool, depth: usize, cv: &mut Conversion) -> Result<(), TooLarge> {
     if let Ok(Value::String(e)) = t.raw_get::<Value>("err") {
         let msg = e.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect::<Vec<u8>>();
         let msg = msg.strip_prefix(b"-").unwrap_or(&msg);
         encode::error(&mut out.buf, msg);
-        return;
+        return Ok(());
     }
     if let Ok(Value::String(s)) = t.raw_get::<Value>("ok") {
         let msg = s.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect::<Vec<u8>>();
         encode::simple(&mut out.buf, &msg);
-        return;
+        return Ok(());
     }
     match t.raw_get::<Value>("double") {
-        Ok(Value::Number(d)) => return reply_double(out, d),
-        Ok(Value::Integer(d)) => return reply_double(out, d as f64),
+        Ok(Value::Number(d)) => {
+            reply_double(out, d);
+            return Ok(());
+        }
+        Ok(Value::Integer(d)) => {
+            reply_double(out, d as f64);
+            return Ok(());
+        }
         _ => {}
     }
     if let Ok(Value::String(s)) = t.raw_get::<Value>("big_number") {
         let digits = s.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect::<Vec<u8>>();
         encode::big_number(&mut out.buf, &digits, out.proto);
-        return;
+        return Ok(());
     }
     if let Ok(Value::Table(v)) = t.raw_get::<Value>("verbatim_string") {
         if let (Ok(Value::String(f)), Ok(Value::String(s))) =
@@ -1327,37 +1452,36 @@ fn table_to_reply(out: &mut Out, t: &Table, resp3: bool, depth: usize) {
                 *d = *s;
             }
             encode::verbatim(&mut out.buf, format, &s.as_bytes(), out.proto);
-            return;
+            return Ok(());
         }
     }
     if let Ok(Value::Table(m)) = t.raw_get::<Value>("map") {
-        let pairs: Vec<(Value, Value)> = m.pairs::<Value, Value>().filter_map(Result::ok).collect();
-        out.map(pairs.len());
-        for (k, v) in &pairs {
-            lua_to_reply(out, k, resp3, depth + 1);
-            lua_to_reply(out, v, resp3, depth + 1);
+        // Counted first, then converted pair by pair: holding every
+        // element at once would exhaust mlua's reference stack.
+        out.map(m.pairs::<Value, Value>().filter(Result::is_ok).count());
+        for (k, v) in m.pairs::<Value, Value>().filter_map(Result::ok) {
+            lua_to_reply(out, &k, resp3, depth + 1, cv)?;
+            lua_to_reply(out, &v, resp3, depth + 1, cv)?;
         }
-        return;
+        return Ok(());
     }
     if let Ok(Value::Table(s)) = t.raw_get::<Value>("set") {
-        let keys: Vec<Value> = s.pairs::<Value, Value>().filter_map(|p| p.ok().map(|(k, _)| k)).collect();
-        out.set(keys.len());
-        for k in &keys {
-            lua_to_reply(out, k, resp3, depth + 1);
+        out.set(s.pairs::<Value, Value>().filter(Result::is_ok).count());
+        for (k, _) in s.pairs::<Value, Value>().filter_map(Result::ok) {
+            lua_to_reply(out, &k, resp3, depth + 1, cv)?;
         }
-        return;
+        return Ok(());
     }
-    let mut items = Vec::new();
-    for i in 1.. {
-        match t.raw_get::<Value>(i) {
-            Ok(Value::Nil) | Err(_) => break,
-            Ok(v) => items.push(v),
-        }
+    let mut len = 0usize;
+    while matches!(t.raw_get::<Value>(len + 1), Ok(v) if !v.is_nil()) {
+        len += 1;
     }
-    out.array(items.len());
-    for v in &items {
-        lua_to_reply(out, v, resp3, depth + 1);
+    out.array(len);
+    for i in 1..=len {
+        let v = t.raw_get::<Value>(i).unwrap_or(Value::Nil);
+        lua_to_reply(out, &v, resp3, depth + 1, cv)?;
     }
+    Ok(())
 }
 
 /// The `redis` table: everything but `call`/`pcall` (added by [`INIT`]).

@@ -820,3 +820,41 @@ fn bulk_bytes(f: &Frame) -> Vec<u8> {
         other => panic!("not a bulk string: {}", show(other)),
     }
 }
+
+/// A table that contains itself, or a DAG of shared subtables, must not
+/// make the reply conversion run away (Redis itself hangs on these, so this
+/// checks ember alone): a table met again on its own path becomes the
+/// stack-limit error in place, and elements written from shared tables are
+/// capped, while a legit reply that repeats a table stays whole.
+#[test]
+fn cyclic_and_shared_tables_do_not_blow_up_the_reply() {
+    let ember = Server::ember(&[]);
+    let mut c = ember.conn();
+    let limit = || common::err("ERR reached lua stack limit");
+    assert_eq!(c.run("EVAL \"local t={} t[1]=t t[2]=t return t\" 0"), common::arr(vec![limit(), limit()]));
+    assert_eq!(
+        c.run("EVAL \"local t={1} t[2]={t, 'x'} return t\" 0"),
+        common::arr(vec![Frame::Integer(1), common::arr(vec![limit(), common::bulk("x")])])
+    );
+    assert_eq!(c.run("EVAL \"local w={} w.map={k=w} return w\" 0"), common::arr(vec![common::bulk("k"), limit()]));
+    assert_eq!(
+        c.run("EVAL \"local t={} for i=1,60 do t={t,t} end return t\" 0"),
+        common::err("ERR script reply too large (shared tables repeated too many times)")
+    );
+    // The connection is still usable, and a DAG that fits is written whole.
+    let dag = c.run("EVAL \"local t={'a'} for i=1,3 do t={t,t} end return t\" 0");
+    assert_eq!(show(&dag).matches("\"a\"").count(), 8, "{}", show(&dag));
+    let Frame::Array(rows) = c.run("EVAL \"local row={1,'x'} local r={} for i=1,100000 do r[i]=row end return r\" 0")
+    else {
+        panic!("not an array")
+    };
+    assert_eq!(rows.len(), 100000);
+    assert!(rows.iter().all(|r| *r == common::arr(vec![Frame::Integer(1), common::bulk("x")])));
+    // Many tables at once (more than mlua's reference stack holds).
+    let Frame::Array(rows) = c.run("EVAL \"local r={} for i=1,20000 do r[i]={i} end return r\" 0") else {
+        panic!("not an array")
+    };
+    assert_eq!(rows.len(), 20000);
+    assert_eq!(rows[19999], common::arr(vec![Frame::Integer(20000)]));
+    assert_eq!(c.run("PING"), common::simple("PONG"));
+}
