@@ -96,8 +96,8 @@ pub fn notify_ready(config: &Config) {
             log!(Notice, "Supervised by upstart, will stop to signal readiness.");
             // Upstart resumes the process once it has seen it stop.
             let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP);
-            // Children (BGSAVE) must not stop themselves too. Only the
-            // loop thread runs here and nothing else reads the environment.
+            // Children (BGSAVE) must not stop themselves too. The only other
+            // thread (lazy free) never reads the environment.
             std::env::remove_var("UPSTART_JOB");
         }
         Supervisor::None => {}
