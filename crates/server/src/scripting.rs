@@ -248,6 +248,29 @@ local function run_args(f, keys, args) return xpcall_(function() return f(keys, 
 return run, run_args, env, load_env
 "#;
 
+/// Lua instructions between two looks for a pending shutdown signal (about
+/// a millisecond of script time; one sigpending(2) each).
+const SIGNAL_CHECK_EVERY: u32 = 100_000;
+
+/// The error a script ends with when SIGTERM / SIGINT arrives while it runs.
+const SHUTDOWN_KILLED: &str = "ERR Script killed by a shutdown signal (SIGTERM or SIGINT) while running";
+
+/// Whether SIGTERM or SIGINT is waiting for the loop's signalfd (they are
+/// blocked, so they stay pending until it reads them).
+fn shutdown_signal_pending() -> bool {
+    use nix::libc;
+    // SAFETY: sigpending fills the set it is given; the set is initialised
+    // by sigemptyset first.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        if libc::sigpending(&mut set) != 0 {
+            return false;
+        }
+        libc::sigismember(&set, libc::SIGTERM) == 1 || libc::sigismember(&set, libc::SIGINT) == 1
+    }
+}
+
 impl Scripting {
     /// A fresh Lua state with Redis's libraries and API.
     pub fn new() -> Result<Scripting, CmdError> {
@@ -292,6 +315,17 @@ impl Scripting {
         let register = lua.create_function(register_function)?;
         let (runner, runner_args, env, load_env): (Function, Function, Table, Table) =
             lua.load(INIT).set_name(PRELUDE_NAME).call((globals.clone(), errmsg, handler, register))?;
+        // A script that runs away blocks the loop, which then never reads the
+        // signalfd: every so often a running script looks for a pending
+        // SIGTERM / SIGINT and, if there is one, ends with an error so the
+        // loop can shut down as the signal asks.
+        lua.set_global_hook(mlua::HookTriggers::new().every_nth_instruction(SIGNAL_CHECK_EVERY), |_, _| {
+            if shutdown_signal_pending() {
+                Err(mlua::Error::RuntimeError(SHUTDOWN_KILLED.into()))
+            } else {
+                Ok(mlua::VmState::Continue)
+            }
+        })?;
         Ok(Scripting {
             lua,
             scripts: HashMap::new(),

@@ -157,3 +157,20 @@ fn syslog_logging_starts() {
         Server::ember(&["--syslog-enabled", "yes", "--syslog-ident", "ember-test", "--syslog-facility", "local3"]);
     assert_eq!(show(&server.conn().run("PING")), "+PONG");
 }
+
+#[test]
+fn a_runaway_script_does_not_block_a_shutdown_signal() {
+    let dir = scratch_dir("sigscript");
+    let mut server = Server::ember_in(&dir, &[]);
+    let mut c = server.conn();
+    c.send(&["EVAL", "while true do end", "0"]);
+    // The script is running (the server answers nobody else).
+    std::thread::sleep(Duration::from_millis(200));
+    kill(Pid::from_raw(server.pid() as i32), Signal::SIGTERM).unwrap();
+    let status = server.wait_exit(Duration::from_secs(20)).expect("SIGTERM ends a server running a runaway script");
+    assert!(status.success(), "{status:?}");
+    let (reply, _) = c.read_until_close(Duration::from_secs(5));
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("-ERR") && reply.contains("shutdown signal"), "{reply}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
