@@ -64,6 +64,27 @@ pub fn which(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file())
 }
 
+/// Whether the server on `stream` is process `pid` (INFO's `process_id`);
+/// `None` when it does not say (it wants a password first).
+fn served_by(mut stream: TcpStream, pid: u32) -> Option<bool> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.write_all(b"INFO server\r\n").ok()?;
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !got.windows(11).any(|w| w == b"process_id:") || !got.ends_with(b"\r\n\r\n") {
+        if got.first() == Some(&b'-') && got.ends_with(b"\r\n") {
+            return None;
+        }
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        got.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    Some(text.contains(&format!("process_id:{pid}\r\n")))
+}
+
 impl Server {
     /// Starts ember with the standard test options plus `extra`
     /// (`["--maxclients", "2"]`, ...).
@@ -147,8 +168,21 @@ impl Server {
                     last_err = format!("exited early with {status} (port {port} taken?)");
                     break;
                 }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Server { child: Some(child), port, kind, dir, owns_dir };
+                if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) {
+                    // Another test's server may hold the port this child
+                    // failed to bind: only a server that is this child counts.
+                    match served_by(stream, child.id()) {
+                        Some(false) => {
+                            let _ = child.kill();
+                            let _ = child.wait();
+                            last_err = format!("port {port} is another server's");
+                            break;
+                        }
+                        _ if matches!(child.try_wait(), Ok(None)) => {
+                            return Server { child: Some(child), port, kind, dir, owns_dir };
+                        }
+                        _ => continue,
+                    }
                 }
                 if Instant::now() > deadline {
                     last_err = "did not accept connections within 20s".into();
