@@ -246,7 +246,7 @@ fn invalid_id() -> CmdError {
 /// digit, nothing after, no overflow.
 fn strtoull(s: &[u8]) -> Option<u64> {
     let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+    while i < s.len() && crate::commands::zsets::is_c_space(s[i]) {
         i += 1;
     }
     let neg = match s.get(i) {
