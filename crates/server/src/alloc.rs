@@ -21,6 +21,9 @@
 //! The wrapper is installed by the `ember-server` binary with
 //! `#[global_allocator]`. A program using this crate as a library without it
 //! gets glibc's `mallinfo2()` instead (see [`used_memory`]).
+//!
+//! [`rss_bytes`] is the other figure INFO and MEMORY STATS show: the
+//! process's resident set size, as the kernel reports it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -162,6 +165,14 @@ pub fn used_memory() -> u64 {
     } else {
         mallinfo_used()
     }
+}
+
+/// Resident set size from /proc/self/statm.
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .map_or(0, |pages| pages * 4096)
 }
 
 #[cold]

@@ -16,7 +16,7 @@ use ember_store::{Store, Value};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
 
-use crate::commands::connection::REDIS_VERSION;
+use crate::commands::common::REDIS_VERSION;
 use crate::config::Config;
 use crate::glue;
 use crate::log;
@@ -194,7 +194,7 @@ pub fn save(srv: &mut Shared) -> Result<(), String> {
     let started = Instant::now();
     let path = dump_path(&srv.config);
     let functions = crate::scripting::library_codes(srv);
-    match save_to(&srv.store, &srv.config, &functions, &path, crate::commands::server::used_memory()) {
+    match save_to(&srv.store, &srv.config, &functions, &path, crate::alloc::used_memory()) {
         Ok(()) => {
             log!(Notice, "DB saved on disk");
             let p = &mut srv.persistence;
@@ -218,7 +218,7 @@ pub fn bgsave(srv: &mut Shared) -> Result<(), String> {
         return Err("ERR Background save already in progress".into());
     }
     let path = dump_path(&srv.config);
-    let used = crate::commands::server::used_memory();
+    let used = crate::alloc::used_memory();
     let started = Instant::now();
     srv.persistence.last_bgsave_try = unix_ms() / 1000;
     // SAFETY: the child only reads the (copy-on-write) dataset, writes the

@@ -1654,7 +1654,7 @@ fn redis_api(lua: &Lua) -> mlua::Result<Table> {
     ] {
         r.raw_set(name, v)?;
     }
-    let version = crate::commands::connection::REDIS_VERSION;
+    let version = crate::commands::common::REDIS_VERSION;
     r.raw_set("REDIS_VERSION", version)?;
     let mut num = 0i64;
     for part in version.split('.') {

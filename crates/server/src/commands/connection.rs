@@ -4,12 +4,9 @@ use ember_resp::{Command, Protocol};
 
 use crate::client::{Client, ReplyMode};
 use crate::command::{acl, flags::*, int_arg, is, lossy, CommandSpec, Ctx};
+use crate::commands::common::{container, help, unwatch_all, REDIS_VERSION};
 use crate::error::{CmdError, CmdResult};
 use crate::server::Shared;
-
-/// The Redis version ember reports to clients (HELLO, INFO), so that client
-/// libraries enable the Redis 7 features ember implements.
-pub const REDIS_VERSION: &str = "7.0.15";
 
 const CONN: u32 = acl::CONNECTION;
 const NOKEYS: (i32, i32, i32) = (0, 0, 0);
@@ -154,12 +151,6 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         .sub("client|help")
         .complexity("O(1)"),
 ];
-
-/// Handler of container commands: dispatch already chose the subcommand, so
-/// reaching this means the table is wrong.
-pub fn container(_ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    Err(CmdError::err("container command called without a subcommand"))
-}
 
 fn ping(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if ctx.client.subs.is_some() && ctx.client.out.proto == Protocol::Resp2 {
@@ -312,7 +303,7 @@ fn reset(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
         ctx.srv.monitors.retain(|&m| m != id);
     }
     ctx.client.multi = None;
-    crate::commands::transactions::unwatch_all(ctx);
+    unwatch_all(ctx);
     ctx.srv.pubsub.drop_client(ctx.client);
     ctx.client.authenticated = ctx.srv.config.requirepass.is_none();
     ctx.out().simple("RESET");
@@ -656,17 +647,4 @@ fn client_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
         ],
     );
     Ok(())
-}
-
-/// Replies with Redis's HELP layout: a header line, the lines, and the
-/// trailing HELP line.
-pub fn help(ctx: &mut Ctx<'_>, command: &str, lines: &[&str]) {
-    let out = ctx.out();
-    out.array(lines.len() + 3);
-    out.simple(&format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"));
-    for l in lines {
-        out.simple(l);
-    }
-    out.simple("HELP");
-    out.simple("    Prints this help.");
 }

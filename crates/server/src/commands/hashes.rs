@@ -7,12 +7,11 @@
 
 use ember_resp::Command;
 use ember_store::types::hash::Hash;
-use ember_store::{glob_match, Db, Value};
+use ember_store::{Db, Value};
 
 use crate::client::Out;
 use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
-use crate::commands::keys::parse_cursor;
-use crate::commands::sets::command_rng;
+use crate::commands::common::{command_rng, parse_count, parse_cursor, reply_scan, ScanOpts};
 use crate::commands::strings::long_double::Ld;
 use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
@@ -376,78 +375,6 @@ fn hrandfield(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     Ok(())
 }
 
-/// Parses the count of HRANDFIELD / SRANDMEMBER: an integer in
-/// `-i64::MAX..=i64::MAX`, with Redis's errors.
-pub fn parse_count(arg: &[u8]) -> Result<i64, CmdError> {
-    let n = int_arg(arg)?;
-    if n == i64::MIN {
-        return Err(CmdError::err(
-            "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ));
-    }
-    Ok(n)
-}
-
-/// SSCAN / HSCAN options after the cursor: `MATCH pattern`, `COUNT n`.
-pub struct ScanOpts<'a> {
-    /// The MATCH pattern (`None` for everything).
-    pub pattern: Option<&'a [u8]>,
-    /// The COUNT hint.
-    pub count: usize,
-}
-
-impl<'a> ScanOpts<'a> {
-    /// Parses the options from argument `start` on, as Redis does.
-    pub fn parse(cmd: &Command<'a>, start: usize) -> Result<ScanOpts<'a>, CmdError> {
-        let mut o = ScanOpts { pattern: None, count: 10 };
-        let mut i = start;
-        while i < cmd.len() {
-            let Some(val) = cmd.get(i + 1) else { return Err(CmdError::Syntax) };
-            if is(cmd.arg(i), "COUNT") {
-                let n = int_arg(val)?;
-                if n < 1 {
-                    return Err(CmdError::Syntax);
-                }
-                o.count = n as usize;
-            } else if is(cmd.arg(i), "MATCH") {
-                o.pattern = (val != b"*").then_some(val);
-            } else {
-                return Err(CmdError::Syntax);
-            }
-            i += 2;
-        }
-        Ok(o)
-    }
-
-    /// True if `s` passes the MATCH filter.
-    pub fn matches(&self, s: &[u8]) -> bool {
-        self.pattern.is_none_or(|p| glob_match(p, s, false))
-    }
-}
-
-/// Writes a SCAN-family reply: the cursor and the items.
-pub fn reply_scan(out: &mut Out, cursor: u64, items: &[Vec<u8>]) {
-    out.array(2);
-    let mut buf = [0u8; 20];
-    out.bulk(fmt_u64(cursor, &mut buf));
-    out.array(items.len());
-    for i in items {
-        out.bulk(i);
-    }
-}
-
-fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
-}
-
 fn hscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let cursor = parse_cursor(cmd.arg(2))?;
@@ -465,23 +392,4 @@ fn hscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     });
     reply_scan(&mut ctx.client.out, next, &items);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_parse_like_redis() {
-        assert_eq!(parse_count(b"-9223372036854775807"), Ok(-i64::MAX));
-        assert!(parse_count(b"-9223372036854775808").unwrap_err().to_string().contains("must between"));
-        assert_eq!(parse_count(b"x"), Err(CmdError::NotInteger));
-    }
-
-    #[test]
-    fn u64_cursor_text() {
-        let mut b = [0u8; 20];
-        assert_eq!(fmt_u64(0, &mut b), b"0");
-        assert_eq!(fmt_u64(u64::MAX, &mut b), b"18446744073709551615");
-    }
 }

@@ -6,7 +6,7 @@ use ember_resp::Command;
 use ember_store::glob_match;
 
 use crate::command::{acl, flags::*, int_arg, is, lossy, parse_i64, CommandSpec, Ctx};
-use crate::commands::connection::{container, help};
+use crate::commands::common::{container, help, parse_cursor};
 use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
@@ -361,29 +361,6 @@ fn keys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.bulk(k);
     }
     Ok(())
-}
-
-/// Parses SCAN's cursor like C's `strtoul` as Redis does: no leading space,
-/// an optional sign (a negative cursor wraps around: `-1` is 2^64-1), digits,
-/// nothing after them. An empty cursor is 0, as in Redis.
-pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    let (neg, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))).ok_or_else(invalid)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 fn scan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use ember_resp::Command;
 
 use crate::command::{flags::*, registry, CommandSpec, Ctx};
-use crate::commands::connection::{container, help};
+use crate::commands::common::{container, help};
 use crate::error::{CmdError, CmdResult};
 
 const NOKEYS: (i32, i32, i32) = (0, 0, 0);

@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 
 use ember_resp::Command;
 
+use crate::alloc::{rss_bytes, used_memory};
 use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
-use crate::commands::connection::{container, help};
-use crate::commands::server::{rss_bytes, used_memory};
+use crate::commands::common::{container, help};
 use crate::error::{CmdError, CmdResult};
 
 const NOKEYS: (i32, i32, i32) = (0, 0, 0);

@@ -132,7 +132,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "pubsub",
         "2.8.0",
         "A container for Pub/Sub commands.",
-        crate::commands::connection::container,
+        crate::commands::common::container,
     )
     .complexity("Depends on subcommand.")
     .subcommands(PUBSUB_SUBCOMMANDS),
@@ -325,7 +325,7 @@ fn numpat(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
 }
 
 fn pubsub_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    crate::commands::connection::help(
+    crate::commands::common::help(
         ctx,
         "PUBSUB",
         &[

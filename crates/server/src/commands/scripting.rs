@@ -6,7 +6,7 @@
 use ember_resp::Command;
 
 use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
-use crate::commands::connection::{container, help};
+use crate::commands::common::{container, help};
 use crate::error::{CmdError, CmdResult};
 use crate::scripting::Scripting;
 

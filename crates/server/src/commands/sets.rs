@@ -1,23 +1,19 @@
 //! Set commands: SADD and friends, random members (SPOP, SRANDMEMBER), the
 //! algebra (SINTER, SUNION, SDIFF and their STORE forms, SINTERCARD), SMOVE,
-//! SSCAN; and the server's PRNG for random replies ([`command_rng`]).
+//! SSCAN.
 //!
 //! Sets use the `intset`, `listpack` and `hashtable` encodings (thresholds
 //! from `set-max-intset-entries` and `set-max-listpack-*`). A set emptied by
 //! SREM / SPOP / SMOVE is deleted, and a STORE command with an empty result
 //! deletes its destination.
 
-use std::cell::Cell;
-
 use ember_resp::Command;
-use ember_store::types::dict::Rng;
 use ember_store::types::set::{Member, Set};
 use ember_store::{Db, EncodingConfig, Value};
 
 use crate::client::Out;
 use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
-use crate::commands::hashes::{parse_count, reply_scan, ScanOpts};
-use crate::commands::keys::parse_cursor;
+use crate::commands::common::{command_rng, parse_count, parse_cursor, reply_scan, ScanOpts};
 use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
@@ -80,28 +76,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         .syntax("key cursor [MATCH pattern] [COUNT count]")
         .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
 ];
-
-thread_local! {
-    /// State of the per-process random stream (commands run on one thread).
-    static RNG_STATE: Cell<Option<u64>> = const { Cell::new(None) };
-}
-
-/// A PRNG for one command (SPOP, SRANDMEMBER, HRANDFIELD, ...), drawn from
-/// the thread's random stream, which is seeded per process unless
-/// [`seed_random`] fixed it.
-pub fn command_rng() -> Rng {
-    RNG_STATE.with(|s| {
-        let mut base = Rng::new(s.get().unwrap_or_else(|| Rng::from_entropy().next_u64()));
-        let seed = base.next_u64();
-        s.set(Some(seed));
-        Rng::new(seed)
-    })
-}
-
-/// Fixes the random stream of this thread (tests: reproducible draws).
-pub fn seed_random(seed: u64) {
-    RNG_STATE.with(|s| s.set(Some(seed)));
-}
 
 /// The set at `key`: `Ok(None)` if missing, WRONGTYPE for other types.
 pub fn lookup_set<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut Set>, CmdError> {
@@ -571,20 +545,4 @@ fn sscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     });
     reply_scan(&mut ctx.client.out, next, &items);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seeded_stream_is_reproducible() {
-        seed_random(42);
-        let a = command_rng().next_u64();
-        let b = command_rng().next_u64();
-        seed_random(42);
-        assert_eq!(command_rng().next_u64(), a);
-        assert_eq!(command_rng().next_u64(), b);
-        assert_ne!(a, b);
-    }
 }

@@ -17,7 +17,7 @@ use ember_store::{Db, Value};
 use crate::blocking::{BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
-use crate::commands::connection::{container, help};
+use crate::commands::common::{container, help};
 use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 

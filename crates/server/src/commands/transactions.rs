@@ -9,6 +9,7 @@ use ember_resp::{Command, CommandDecoder, Limits};
 
 use crate::client::Multi;
 use crate::command::{acl, flags::*, CommandSpec, Ctx};
+use crate::commands::common::unwatch_all;
 use crate::error::{CmdError, CmdResult};
 use crate::server::execute;
 
@@ -87,12 +88,6 @@ fn multi(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     ctx.client.multi = Some(Multi::default());
     ctx.out().ok();
     Ok(())
-}
-
-/// Forgets the client's WATCHed keys.
-pub fn unwatch_all(ctx: &mut Ctx<'_>) {
-    let keys = std::mem::take(&mut ctx.client.watched);
-    ctx.srv.events.unwatch(ctx.client.id, &keys);
 }
 
 fn exec(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {

@@ -19,7 +19,7 @@ use ember_store::{glob_match, Db, Value};
 use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::{acl, flags::*, int_arg, is, parse_i64, CommandSpec, Ctx};
-use crate::commands::keys::parse_cursor;
+use crate::commands::common::parse_cursor;
 use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
