@@ -53,7 +53,7 @@ pub fn commands_markdown() -> String {
 
 const CONFIG_INTRO: &str = "# Configuration parameters
 
-Generated from the parameter table in `crates/server/src/config.rs` by `cargo xtask docs`; \
+Generated from the parameter table in `crates/server/src/config/params.rs` by `cargo xtask docs`; \
 do not edit by hand (a test fails when this file is stale).
 
 ember reads redis.conf files and `--name value` options as redis-server 7.0 does, and \
