@@ -13,9 +13,14 @@ use crate::log;
 /// (Redis's default).
 pub const DEFAULT_DAEMON_PIDFILE: &str = "/var/run/redis.pid";
 
-/// Applies the process-level parameters. Call it from `main`, before
-/// [`crate::run`] and before any thread exists: it may fork.
+/// Applies the process-level parameters: enters `dir` (parsing only
+/// recorded it, so relative `logfile` / `pidfile` / `dbfilename` paths are
+/// relative to it, as in Redis), daemonizes, opts out of THP. Call it from
+/// `main` once the configuration has loaded, before [`crate::run`] and
+/// before any thread exists: it may fork.
 pub fn prepare(config: &mut Config) -> io::Result<()> {
+    let dir = config.dir.clone();
+    config.enter_dir().map_err(|e| io::Error::other(format!("Can't chdir to '{dir}': {}", e.0)))?;
     if config.daemonize {
         daemonize()?;
         if config.pidfile.is_empty() {

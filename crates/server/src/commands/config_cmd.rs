@@ -182,26 +182,12 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     // (canonical name, name as given, lowercased): value errors (here and
     // in apply_config) print the name lowercased, as Redis does.
     let mut given: Vec<(&'static str, String)> = Vec::new();
-    let cwd = std::env::current_dir().ok();
-    let mut result = Ok(());
     for (i, (param, _)) in (2..cmd.len()).step_by(2).zip(&named) {
         let shown = lossy(cmd.arg(i)).to_ascii_lowercase();
-        if let Err(e) = param.set(&mut next, &[cmd.arg(i + 1)]) {
-            result = Err(config_set_failed(&shown, &e.0));
-            break;
-        }
+        param.set(&mut next, &[cmd.arg(i + 1)]).map_err(|e| config_set_failed(&shown, &e.0))?;
         given.push((param.name, shown));
     }
-    if result.is_ok() {
-        result = apply_config(ctx.srv, &mut next, &given);
-    }
-    if let Err(e) = result {
-        // `dir` changes the working directory as it is parsed: undo that.
-        if let Some(cwd) = cwd.filter(|_| given.iter().any(|(p, _)| *p == "dir")) {
-            let _ = std::env::set_current_dir(cwd);
-        }
-        return Err(e);
-    }
+    apply_config(ctx.srv, &mut next, &given)?;
     ctx.srv.config = next;
     ctx.srv.obuf_check_at = crate::pubsub::output_check_threshold(&ctx.srv.config.client_output_buffer_limit);
     crate::evict::config_changed(ctx.srv, &given, ctx.now_ms);
@@ -216,6 +202,8 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 /// reads `srv.config` when it needs it). It runs before `next` is stored;
 /// steps that can fail come first, and a failure leaves the server as it was.
 ///
+/// - `dir`: the working directory is entered first (the value was checked
+///   as it was parsed) and left again if a later step fails.
 /// - `port` / `bind`: the listening sockets are re-bound right here, inside
 ///   the command, so the reply says whether it worked (see
 ///   [`crate::listen::Listeners::rebind`]: new sockets open before old ones
@@ -228,6 +216,20 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 /// - `repl-backlog-size`: Redis resizes its backlog, never below 16 KiB,
 ///   and the value reads back raised to that.
 fn apply_config(srv: &mut Shared, next: &mut Config, given: &[(&'static str, String)]) -> CmdResult {
+    let Some((_, shown)) = given.iter().find(|(p, _)| *p == "dir") else {
+        return apply_beyond_dir(srv, next, given);
+    };
+    let back = std::env::current_dir().ok();
+    next.enter_dir().map_err(|e| config_set_failed(shown, &e.0))?;
+    let result = apply_beyond_dir(srv, next, given);
+    if let (Err(_), Some(back)) = (&result, back) {
+        let _ = std::env::set_current_dir(back);
+    }
+    result
+}
+
+/// The steps of [`apply_config`] after `dir`.
+fn apply_beyond_dir(srv: &mut Shared, next: &mut Config, given: &[(&'static str, String)]) -> CmdResult {
     let port_changed = next.port != srv.config.port;
     let rebinds = |p: &str| (p == "port" && port_changed) || p == "bind";
     if let Some((param, shown)) = given.iter().find(|(p, _)| rebinds(p)) {

@@ -125,7 +125,13 @@ impl Config {
                         path = b.join(path);
                     }
                 }
-                let body = read_file(&path)?;
+                // Read from the directory the lines so far have moved to, as
+                // if each `dir` had already been entered.
+                let body = if path.is_relative() && self.dir != "." {
+                    read_file_as(&Path::new(&self.dir).join(&path), &path)?
+                } else {
+                    read_file(&path)?
+                };
                 self.load(&body, &path.display().to_string(), path.parent(), depth + 1, loader)?;
                 continue;
             }
@@ -233,7 +239,12 @@ fn open_error(path: &str, e: &std::io::Error) -> LoadError {
 }
 
 fn read_file(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|e| open_error(&path.display().to_string(), &e))
+    read_file_as(path, path)
+}
+
+/// Reads `path`, naming it `shown` in an error.
+fn read_file_as(path: &Path, shown: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|e| open_error(&shown.display().to_string(), &e))
 }
 
 fn needs_quotes(v: &str) -> bool {
@@ -304,6 +315,27 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         let e = Config::from_args(&args(&[dir.join("gone.conf").to_str().unwrap()])).unwrap_err();
         assert!(e.to_string().ends_with("gone.conf': No such file or directory"), "{e}");
+    }
+
+    #[test]
+    fn dir_is_recorded_not_entered() {
+        let cwd = std::env::current_dir().unwrap();
+        let tmp = std::env::temp_dir().join(format!("ember-file-dir-test-{}", std::process::id()));
+        std::fs::create_dir_all(tmp.join("sub")).unwrap();
+        std::fs::write(tmp.join("sub/inc.conf"), "maxclients 9\n").unwrap();
+        let t = tmp.to_str().unwrap();
+        let mut c = Config::default();
+        // A relative include is read from the directory the lines before it
+        // moved to, as if each `dir` had been entered.
+        c.load_text(&format!("dir {t}\ndir sub\ninclude inc.conf\ndbfilename x.rdb\n")).unwrap();
+        assert_eq!((c.dir.as_str(), c.maxclients, c.dbfilename.as_str()), (format!("{t}/sub").as_str(), 9, "x.rdb"));
+        // A failing line after `dir` leaves nothing behind either.
+        let e = Config::default().load_text(&format!("dir {t}\nport 99999\n")).unwrap_err();
+        assert_eq!(e.line, 2);
+        let e = Config::default().load_text(&format!("dir {t}\ndir nope\n")).unwrap_err();
+        assert_eq!((e.line, e.reason.as_str()), (2, "No such file or directory"));
+        assert_eq!(std::env::current_dir().unwrap(), cwd, "loading changed the working directory");
+        std::fs::remove_dir_all(&tmp).unwrap();
     }
 
     #[test]

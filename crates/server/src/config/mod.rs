@@ -111,7 +111,12 @@ pub struct Config {
     pub save: Vec<(u64, u64)>,
     /// RDB file name.
     pub dbfilename: String,
-    /// Working directory, as last set (CONFIG GET reports the actual one).
+    /// The working directory to enter, relative to the current one (`.`:
+    /// stay). Parsing only records it (a relative `dir` after another is
+    /// joined onto it, as successive chdirs would go); [`Config::enter_dir`]
+    /// enters it when the configuration is put into effect, at start-up and
+    /// by CONFIG SET, and sets it back to `.`. CONFIG GET reports the actual
+    /// working directory.
     pub dir: String,
     /// LZF-compress strings in RDB files.
     pub rdbcompression: bool,
@@ -281,6 +286,18 @@ impl Config {
             max_bytes: size(self.stream_node_max_bytes),
             max_entries: size(self.stream_node_max_entries),
         }
+    }
+
+    /// Makes [`dir`](Config::dir) the process's working directory (at
+    /// start-up, after a successful load, and in CONFIG SET's apply step);
+    /// afterwards `dir` is `.`. The error is chdir's, as Redis prints it.
+    pub fn enter_dir(&mut self) -> Result<(), ValueError> {
+        if self.dir != "." {
+            std::env::set_current_dir(&self.dir)
+                .map_err(|e| ValueError::new(nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)).desc()))?;
+            self.dir = ".".into();
+        }
+        Ok(())
     }
 
     /// A parameter's value as CONFIG GET prints it, by name or alias.

@@ -388,11 +388,7 @@ pub static PARAMS: &[Param] = &[
     .flags(PROTECTED),
     stored("rdb-del-sync-files", Kind::Bool, "no").inert(REPLICATION),
     field("dir", Kind::Str, |_| std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default(), |c, a| {
-        let d = text(one(a)?);
-        std::env::set_current_dir(&d).map_err(|e| {
-            ValueError::new(nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)).desc())
-        })?;
-        c.dir = d;
+        c.dir = parse_dir(&c.dir, &text(one(a)?))?;
         Ok(())
     })
     .flags(PROTECTED)

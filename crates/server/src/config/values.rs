@@ -6,6 +6,7 @@
 //! ([`ValueError`]).
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use super::{obuf_class, Access, ObufLimit};
 
@@ -483,6 +484,28 @@ pub(super) fn strtod(v: &[u8]) -> Option<f64> {
     Some(if neg { -magnitude } else { magnitude })
 }
 
+/// `dir`: the directory a chdir(2) to `to` would enter from `from` (the
+/// `dir` recorded so far, relative to the process's working directory: a
+/// relative `to` is joined onto it, as successive chdirs would compose),
+/// refused with the error text chdir would give (`No such file or
+/// directory`, `Not a directory`, `Permission denied`, ...). Nothing
+/// changes directory here: [`Config::enter_dir`](super::Config::enter_dir)
+/// does, when the configuration is put into effect.
+pub(super) fn parse_dir(from: &str, to: &str) -> Result<String, ValueError> {
+    use nix::errno::Errno;
+    let fail = |e: Errno| ValueError::new(e.desc());
+    if to.is_empty() {
+        return Err(fail(Errno::ENOENT));
+    }
+    let path = if from == "." || Path::new(to).is_absolute() { PathBuf::from(to) } else { Path::new(from).join(to) };
+    let meta = std::fs::metadata(&path).map_err(|e| fail(Errno::from_raw(e.raw_os_error().unwrap_or(0))))?;
+    if !meta.is_dir() {
+        return Err(fail(Errno::ENOTDIR));
+    }
+    nix::unistd::access(&path, nix::unistd::AccessFlags::X_OK).map_err(fail)?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
 /// `latency-tracking-info-percentiles`: numbers in 0..100, printed as C's
 /// `%f` without trailing zeros.
 pub(super) fn parse_percentiles(_: &str, words: &[&[u8]]) -> Result<String, ValueError> {
@@ -614,6 +637,36 @@ mod tests {
     use super::*;
     use crate::config::testing::{check, set};
     use crate::config::{find_param, Config};
+
+    #[test]
+    fn dir_is_checked_like_chdir_without_entering_it() {
+        let cwd = std::env::current_dir().unwrap();
+        let tmp = std::env::temp_dir().join(format!("ember-dir-test-{}", std::process::id()));
+        std::fs::create_dir_all(tmp.join("a/b")).unwrap();
+        std::fs::write(tmp.join("f"), "").unwrap();
+        let t = tmp.to_str().unwrap();
+        assert_eq!(parse_dir(".", t), Ok(t.to_string()));
+        assert_eq!(parse_dir(".", "/"), Ok("/".to_string()));
+        // A relative dir goes on from the one before, as chdir would.
+        assert_eq!(parse_dir(t, "a"), Ok(format!("{t}/a")));
+        assert_eq!(parse_dir(&format!("{t}/a"), "b/.."), Ok(format!("{t}/a/b/..")));
+        assert_eq!(parse_dir(&format!("{t}/a"), "/"), Ok("/".to_string()));
+        for (from, to, why) in [
+            (t, "nope", "No such file or directory"),
+            (t, "", "No such file or directory"),
+            (".", "", "No such file or directory"),
+            (t, "f", "Not a directory"),
+            (t, "f/x", "Not a directory"),
+        ] {
+            assert_eq!(parse_dir(from, to).unwrap_err().0, why, "{from} {to:?}");
+        }
+        assert_eq!(std::env::current_dir().unwrap(), cwd, "parsing changed the working directory");
+        let mut c = Config::default();
+        set(&mut c, "dir", t).unwrap();
+        assert_eq!(c.dir, t);
+        assert_eq!(std::env::current_dir().unwrap(), cwd, "CONFIG SET's parsing changed the working directory");
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
 
     #[test]
     fn memory_units_match_redis() {
