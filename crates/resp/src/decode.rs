@@ -19,7 +19,7 @@ const MAX_PREALLOC: usize = 1024;
 const MIN_FRAME_LEN: usize = 3;
 
 /// One header line, interpreted.
-enum Token {
+pub(crate) enum Token {
     Simple(usize, usize),
     Error(usize, usize),
     Integer(i64),
@@ -37,10 +37,10 @@ enum Token {
 
 /// A payload the validating pass is waiting for.
 #[derive(Debug, Clone, Copy)]
-struct PendingBlob {
-    kind: u8,
-    start: usize,
-    len: usize,
+pub(crate) struct PendingBlob {
+    pub(crate) kind: u8,
+    pub(crate) start: usize,
+    pub(crate) len: usize,
 }
 
 /// Incremental, zero-copy decoder of RESP2/RESP3 frames.
@@ -200,7 +200,7 @@ impl FrameDecoder {
 }
 
 /// Checks a complete payload: CRLF after it, and the `fmt:` of a verbatim string.
-fn check_blob(buf: &[u8], blob: PendingBlob) -> Result<(), ProtocolError> {
+pub(crate) fn check_blob(buf: &[u8], blob: PendingBlob) -> Result<(), ProtocolError> {
     let end = blob.start + blob.len;
     if &buf[end..end + 2] != b"\r\n" {
         return Err(ProtocolError::ExpectedCrlf { offset: end });
@@ -217,7 +217,7 @@ fn is_type_byte(b: u8) -> bool {
 
 /// Reads and interprets the header line at `pos`. `Ok(None)` if the line is not
 /// complete yet; `scan` is the resume point of the `\r` search and is advanced.
-fn header(
+pub(crate) fn header(
     buf: &[u8],
     pos: usize,
     scan: &mut usize,

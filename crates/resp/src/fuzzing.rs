@@ -4,12 +4,13 @@
 //! For any input: decoding never panics; allocation stays within a small
 //! multiple of the input length plus a constant; frame payloads are slices of
 //! the input; every decoded frame re-encodes (RESP3) to bytes that decode to an
-//! equal frame (and its RESP2 encoding decodes to one frame); and both decoders
-//! give the same results when the input arrives in two chunks split at a point
-//! derived from the data.
+//! equal frame (and its RESP2 encoding decodes to one frame); a [`Walk`] over
+//! the same bytes reads the same frames; and both decoders give the same
+//! results when the input arrives in two chunks split at a point derived from
+//! the data.
 
-use crate::{CommandDecoder, Frame, FrameDecoder, Limits, Protocol, ProtocolError};
-use bytes::BytesMut;
+use crate::{CommandDecoder, Frame, FrameDecoder, Item, Limits, Protocol, ProtocolError, Walk};
+use bytes::{Bytes, BytesMut};
 
 /// Checks every property on `data`; panics on a violation. The first byte
 /// selects a set of limits (so that small inputs reach the limit checks) and
@@ -133,7 +134,11 @@ fn check_frames(body: &[u8], limits: &Limits, split: usize) {
     assert_eq!(chunked.0, frames, "chunked decoding gave other frames");
     assert_eq!(chunked.1, end, "chunked decoding ended otherwise");
     let relaxed = Limits { max_depth: 1024, ..Limits::default() };
+    let mut walk = Walk::new(body, limits.clone());
     for (frame, used) in &frames {
+        let start = walk.position();
+        assert_eq!(frame_from_walk(&mut walk), Ok(Some(frame.clone())), "a walk read another frame");
+        assert_eq!(walk.position() - start, *used, "a walk read another length");
         assert!(capacity(frame) <= *used, "frame capacity beyond its input");
         let encoded = frame.to_bytes(Protocol::Resp3);
         let (back, back_end) = decode_frames(&encoded, &relaxed, None);
@@ -145,6 +150,53 @@ fn check_frames(body: &[u8], limits: &Limits, split: usize) {
         assert_eq!(back_end, End::Incomplete(0));
         assert_eq!(back.len(), 1, "RESP2 encoding is not one frame");
     }
+}
+
+/// Builds the next frame of a walk, `Ok(None)` if the buffer ends first.
+pub fn frame_from_walk(walk: &mut Walk<'_>) -> Result<Option<Frame>, ProtocolError> {
+    let Some(item) = walk.next_item()? else { return Ok(None) };
+    let b = Bytes::copy_from_slice;
+    let items = |n: u64, walk: &mut Walk<'_>| -> Result<Option<Vec<Frame>>, ProtocolError> {
+        let mut v = Vec::new();
+        for _ in 0..n {
+            match frame_from_walk(walk)? {
+                Some(f) => v.push(f),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(v))
+    };
+    let pairs = |v: Vec<Frame>| {
+        let mut it = v.into_iter();
+        std::iter::from_fn(move || Some((it.next()?, it.next()?))).collect::<Vec<_>>()
+    };
+    Ok(Some(match item {
+        Item::Simple(s) => Frame::Simple(b(s)),
+        Item::Error(s) => Frame::Error(b(s)),
+        Item::Integer(v) => Frame::Integer(v),
+        Item::Bulk(s) => Frame::Bulk(b(s)),
+        Item::Null => Frame::Null,
+        Item::NullBulk => Frame::NullBulk,
+        Item::NullArray => Frame::NullArray,
+        Item::Double(v) => Frame::Double(v),
+        Item::Boolean(v) => Frame::Boolean(v),
+        Item::BigNumber(s) => Frame::BigNumber(b(s)),
+        Item::Verbatim { format, data } => Frame::Verbatim { format, data: b(data) },
+        Item::BlobError(s) => Frame::BlobError(b(s)),
+        Item::Array(_) | Item::Set(_) | Item::Push(_) | Item::Map(_) | Item::Attribute(_) => {
+            let Some(mut v) = items(item.children(), walk)? else { return Ok(None) };
+            match item {
+                Item::Array(_) => Frame::Array(v),
+                Item::Set(_) => Frame::Set(v),
+                Item::Push(_) => Frame::Push(v),
+                Item::Map(_) => Frame::Map(pairs(v)),
+                _ => {
+                    let value = Box::new(v.pop().expect("an attribute's value"));
+                    Frame::Attribute { attributes: pairs(v), value }
+                }
+            }
+        }
+    }))
 }
 
 type Decoded = (Vec<(Vec<Vec<u8>>, usize, bool)>, End);

@@ -10,6 +10,9 @@
 //!   reads is scanned once.
 //! - [`FrameDecoder`] — decodes any RESP2/RESP3 stream (replies) into [`Frame`]
 //!   trees whose payloads are [`bytes::Bytes`] slices of the input.
+//! - [`Walk`] — reads one complete frame in place, [`Item`] by [`Item`],
+//!   without allocating: for callers that convert replies into their own
+//!   values (the same line parser as [`FrameDecoder`]).
 //! - [`Frame`] — every RESP2/RESP3 type, with [`Frame::encode`].
 //! - [`encode`] — one function per type writing into any [`bytes::BufMut`],
 //!   downgrading RESP3 types for [`Protocol::Resp2`] peers.
@@ -82,6 +85,7 @@ pub mod fuzzing;
 mod inline;
 mod limits;
 mod num;
+mod walk;
 
 pub use command::{Args, Command, CommandDecoder};
 pub use decode::FrameDecoder;
@@ -92,3 +96,4 @@ pub use limits::{
     Limits, DEFAULT_MAX_BULK_LEN, DEFAULT_MAX_INLINE_LEN, UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK,
 };
 pub use num::{format_double, format_i64, DOUBLE_BUF_LEN};
+pub use walk::{Item, Walk};
