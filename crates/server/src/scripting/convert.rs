@@ -1,0 +1,432 @@
+//! Conversions between replies and Lua values, as Redis 7.0 converts
+//! them: the reply a command wrote into Lua values for `redis.call`, and a
+//! script's result into the caller's reply (bounded in depth, cycles and
+//! repeated shared tables); and numbers as C formats them.
+
+use ember_resp::{encode, Protocol};
+use mlua::{Lua, Table, Value};
+
+use crate::client::Out;
+
+/// One line of a reply starting at `*pos` (without CRLF); advances past it.
+fn line<'a>(buf: &'a [u8], pos: &mut usize) -> &'a [u8] {
+    let start = *pos;
+    let end = memchr::memchr(b'\r', &buf[start..]).map_or(buf.len(), |i| start + i);
+    *pos = (end + 2).min(buf.len());
+    &buf[start..end]
+}
+
+fn line_int(buf: &[u8], pos: &mut usize) -> i64 {
+    crate::command::parse_i64(line(buf, pos)).unwrap_or(0)
+}
+
+/// Converts one RESP reply (as a command wrote it) into Lua, as Redis does:
+/// integer → number, bulk → string, null bulk / null array → false, array →
+/// table, status → `{ok=}`, error → `{err=}`; RESP3: map → `{map={}}`, set
+/// → `{set={}}`, null → nil, boolean, double → `{double=}`, big number →
+/// `{big_number=}`, verbatim → `{verbatim_string={format=,string=}}`.
+pub(super) fn reply_to_lua(lua: &Lua, buf: &[u8], pos: &mut usize) -> mlua::Result<Value> {
+    let Some(&kind) = buf.get(*pos) else { return Ok(Value::Nil) };
+    *pos += 1;
+    Ok(match kind {
+        b':' => Value::Number(line_int(buf, pos) as f64),
+        b'$' => {
+            let n = line_int(buf, pos);
+            if n < 0 {
+                Value::Boolean(false)
+            } else {
+                let start = *pos;
+                let end = (start + n as usize).min(buf.len());
+                *pos = (end + 2).min(buf.len());
+                Value::String(lua.create_string(&buf[start..end])?)
+            }
+        }
+        b'+' => {
+            let t = lua.create_table()?;
+            t.raw_set("ok", lua.create_string(line(buf, pos))?)?;
+            Value::Table(t)
+        }
+        b'-' => {
+            let t = lua.create_table()?;
+            t.raw_set("err", lua.create_string(line(buf, pos))?)?;
+            Value::Table(t)
+        }
+        b'*' | b'>' => {
+            let n = line_int(buf, pos);
+            if n < 0 {
+                Value::Boolean(false)
+            } else {
+                let t = lua.create_table_with_capacity(n as usize, 0)?;
+                for i in 0..n as usize {
+                    t.raw_set(i + 1, reply_to_lua(lua, buf, pos)?)?;
+                }
+                Value::Table(t)
+            }
+        }
+        b'%' => {
+            let n = line_int(buf, pos).max(0) as usize;
+            let m = lua.create_table_with_capacity(0, n)?;
+            for _ in 0..n {
+                let k = reply_to_lua(lua, buf, pos)?;
+                let v = reply_to_lua(lua, buf, pos)?;
+                m.raw_set(k, v)?;
+            }
+            let t = lua.create_table()?;
+            t.raw_set("map", m)?;
+            Value::Table(t)
+        }
+        b'~' => {
+            let n = line_int(buf, pos).max(0) as usize;
+            let s = lua.create_table_with_capacity(0, n)?;
+            for _ in 0..n {
+                let k = reply_to_lua(lua, buf, pos)?;
+                s.raw_set(k, true)?;
+            }
+            let t = lua.create_table()?;
+            t.raw_set("set", s)?;
+            Value::Table(t)
+        }
+        b'_' => {
+            line(buf, pos);
+            Value::Nil
+        }
+        b'#' => Value::Boolean(line(buf, pos) == b"t"),
+        b',' => {
+            let text = line(buf, pos);
+            let d = match text {
+                b"inf" => f64::INFINITY,
+                b"-inf" => f64::NEG_INFINITY,
+                b"nan" => f64::NAN,
+                _ => std::str::from_utf8(text).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0),
+            };
+            let t = lua.create_table()?;
+            t.raw_set("double", d)?;
+            Value::Table(t)
+        }
+        b'(' => {
+            let t = lua.create_table()?;
+            t.raw_set("big_number", lua.create_string(line(buf, pos))?)?;
+            Value::Table(t)
+        }
+        b'=' => {
+            let n = line_int(buf, pos).max(0) as usize;
+            let start = *pos;
+            let end = (start + n).min(buf.len());
+            *pos = (end + 2).min(buf.len());
+            let body = &buf[start..end];
+            let (format, text) = if body.len() >= 4 { (&body[..3], &body[4..]) } else { (&b"txt"[..], body) };
+            let v = lua.create_table()?;
+            v.raw_set("format", lua.create_string(format)?)?;
+            v.raw_set("string", lua.create_string(text)?)?;
+            let t = lua.create_table()?;
+            t.raw_set("verbatim_string", v)?;
+            Value::Table(t)
+        }
+        b'|' => {
+            let n = line_int(buf, pos).max(0) as usize;
+            for _ in 0..2 * n {
+                reply_to_lua(lua, buf, pos)?;
+            }
+            reply_to_lua(lua, buf, pos)?
+        }
+        _ => {
+            line(buf, pos);
+            Value::Nil
+        }
+    })
+}
+
+/// Nesting beyond this is refused.
+const MAX_REPLY_DEPTH: usize = 1000;
+
+/// The reply error written in place of a table nested too deep, or of a
+/// table that contains itself (found on the current conversion path).
+const STACK_LIMIT: &str = "ERR reached lua stack limit";
+
+/// How many elements may be written from tables met for the second time
+/// or more in one reply. A table met for the first time is bounded by the
+/// script's own memory; only sharing (a DAG of subtables) can make the
+/// reply grow exponentially, so only repeated visits count.
+const MAX_REPEATED_ELEMENTS: usize = 1 << 22;
+
+/// The whole reply when [`MAX_REPEATED_ELEMENTS`] is exceeded.
+const REPLY_TOO_LARGE: &str = "ERR script reply too large (shared tables repeated too many times)";
+
+/// State of one Lua → reply conversion.
+#[derive(Default)]
+struct Conversion {
+    /// Tables being converted, outermost first (for cycle detection).
+    path: Vec<*const std::ffi::c_void>,
+    /// Every table converted so far.
+    seen: std::collections::HashSet<*const std::ffi::c_void>,
+    /// Inside a table met before: elements written count against the cap.
+    repeating: bool,
+    /// Elements written while `repeating`.
+    repeated: usize,
+}
+
+/// The conversion gave up: the reply would exceed [`MAX_REPEATED_ELEMENTS`].
+struct TooLarge;
+
+/// A quick check before converting a table: counts the elements the reply
+/// would have (each table's count computed once) and says whether those
+/// from repeated tables exceed [`MAX_REPEATED_ELEMENTS`], so a DAG of
+/// shared tables is refused in time linear in its distinct tables. The
+/// conversion keeps its own count as the exact bound (a table met through
+/// a cycle may be counted short here).
+fn too_large(v: &Value) -> bool {
+    type Memo = std::collections::HashMap<*const std::ffi::c_void, u64>;
+    fn count(v: &Value, memo: &mut Memo, distinct: &mut u64, depth: usize) -> u64 {
+        let Value::Table(t) = v else { return 1 };
+        if depth > MAX_REPLY_DEPTH {
+            return 1;
+        }
+        let ptr = t.to_pointer();
+        if let Some(&n) = memo.get(&ptr) {
+            return n;
+        }
+        // On the path (a cycle) until counted: written as one error.
+        memo.insert(ptr, 1);
+        let mut n = 1u64;
+        let leaf = matches!(t.raw_get::<Value>("err"), Ok(Value::String(_)))
+            || matches!(t.raw_get::<Value>("ok"), Ok(Value::String(_)))
+            || matches!(t.raw_get::<Value>("double"), Ok(Value::Number(_) | Value::Integer(_)))
+            || matches!(t.raw_get::<Value>("big_number"), Ok(Value::String(_)))
+            || matches!(t.raw_get::<Value>("verbatim_string"), Ok(Value::Table(_)));
+        if !leaf {
+            if let Ok(Value::Table(m)) = t.raw_get::<Value>("map") {
+                for (k, v) in m.pairs::<Value, Value>().filter_map(Result::ok) {
+                    *distinct += 2;
+                    n = n.saturating_add(count(&k, memo, distinct, depth + 1)).saturating_add(count(
+                        &v,
+                        memo,
+                        distinct,
+                        depth + 1,
+                    ));
+                }
+            } else if let Ok(Value::Table(st)) = t.raw_get::<Value>("set") {
+                for (k, _) in st.pairs::<Value, Value>().filter_map(Result::ok) {
+                    *distinct += 1;
+                    n = n.saturating_add(count(&k, memo, distinct, depth + 1));
+                }
+            } else {
+                for i in 1.. {
+                    match t.raw_get::<Value>(i) {
+                        Ok(v) if !v.is_nil() => {
+                            *distinct += 1;
+                            n = n.saturating_add(count(&v, memo, distinct, depth + 1));
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+        memo.insert(ptr, n);
+        n
+    }
+    if !matches!(v, Value::Table(_)) {
+        return false;
+    }
+    let mut memo = std::collections::HashMap::new();
+    let mut distinct = 0u64;
+    let total = count(v, &mut memo, &mut distinct, 0);
+    total.saturating_sub(distinct) > MAX_REPEATED_ELEMENTS as u64
+}
+
+/// Writes a script's result as the caller's reply ([`lua_to_reply`]), or,
+/// when the reply would be too large ([`MAX_REPEATED_ELEMENTS`]), the
+/// [`REPLY_TOO_LARGE`] error instead of anything of it.
+pub(super) fn write_result(out: &mut Out, value: &Value, resp3: bool) {
+    let start = out.buf.len();
+    let mut conv = Conversion::default();
+    if too_large(value) || lua_to_reply(out, value, resp3, 0, &mut conv).is_err() {
+        out.buf.truncate(start);
+        out.error(REPLY_TOO_LARGE);
+    }
+}
+
+/// A Lua number as a Redis integer: truncated toward zero; NaN and values
+/// outside the 64-bit range become i64::MIN, as the C conversion Redis
+/// uses does on x86-64.
+pub fn lua_number_to_int(n: f64) -> i64 {
+    if n.is_nan() || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
+        i64::MIN
+    } else {
+        n as i64
+    }
+}
+
+/// Writes a script's return value as a reply in the client's protocol, as
+/// Redis converts it: string → bulk, number → integer (truncated), true →
+/// 1 (a RESP3 boolean after `redis.setresp(3)`), false/nil → null,
+/// `{err=}` → error, `{ok=}` → status, `{double=}`, `{big_number=}`,
+/// `{verbatim_string=}`, `{map=}`, `{set=}`, and otherwise an array up to
+/// the first nil.
+fn lua_to_reply(out: &mut Out, v: &Value, resp3: bool, depth: usize, cv: &mut Conversion) -> Result<(), TooLarge> {
+    if cv.repeating {
+        cv.repeated += 1;
+        if cv.repeated > MAX_REPEATED_ELEMENTS {
+            return Err(TooLarge);
+        }
+    }
+    if depth > MAX_REPLY_DEPTH {
+        out.error(STACK_LIMIT);
+        return Ok(());
+    }
+    match v {
+        Value::String(s) => out.bulk(&s.as_bytes()),
+        Value::Boolean(b) => {
+            if resp3 {
+                out.boolean(*b);
+            } else if *b {
+                out.int(1);
+            } else {
+                out.null();
+            }
+        }
+        Value::Integer(i) => out.int(*i),
+        Value::Number(n) => out.int(lua_number_to_int(*n)),
+        Value::Table(t) => {
+            let ptr = t.to_pointer();
+            if cv.path.contains(&ptr) {
+                out.error(STACK_LIMIT);
+                return Ok(());
+            }
+            let was = cv.repeating;
+            cv.repeating |= !cv.seen.insert(ptr);
+            cv.path.push(ptr);
+            let r = table_to_reply(out, t, resp3, depth, cv);
+            cv.path.pop();
+            cv.repeating = was;
+            return r;
+        }
+        _ => out.null(),
+    }
+    Ok(())
+}
+
+/// A double reply as Redis 7.0 words it (`%.17g`; `inf`, `-inf`, `nan`).
+fn reply_double(out: &mut Out, d: f64) {
+    let mut buf = [0u8; 64];
+    let text = if d.is_nan() {
+        "nan"
+    } else if d.is_infinite() {
+        if d > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        }
+    } else {
+        c_format(&mut buf, c"%.17g", d)
+    };
+    match out.proto {
+        Protocol::Resp3 => {
+            out.buf.extend_from_slice(b",");
+            out.buf.extend_from_slice(text.as_bytes());
+            out.buf.extend_from_slice(b"\r\n");
+        }
+        Protocol::Resp2 => out.bulk(text.as_bytes()),
+    }
+}
+
+fn table_to_reply(out: &mut Out, t: &Table, resp3: bool, depth: usize, cv: &mut Conversion) -> Result<(), TooLarge> {
+    if let Ok(Value::String(e)) = t.raw_get::<Value>("err") {
+        let msg = e.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect::<Vec<u8>>();
+        let msg = msg.strip_prefix(b"-").unwrap_or(&msg);
+        encode::error(&mut out.buf, msg);
+        return Ok(());
+    }
+    if let Ok(Value::String(s)) = t.raw_get::<Value>("ok") {
+        let msg = s.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect::<Vec<u8>>();
+        encode::simple(&mut out.buf, &msg);
+        return Ok(());
+    }
+    match t.raw_get::<Value>("double") {
+        Ok(Value::Number(d)) => {
+            reply_double(out, d);
+            return Ok(());
+        }
+        Ok(Value::Integer(d)) => {
+            reply_double(out, d as f64);
+            return Ok(());
+        }
+        _ => {}
+    }
+    if let Ok(Value::String(s)) = t.raw_get::<Value>("big_number") {
+        let digits = s.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect::<Vec<u8>>();
+        encode::big_number(&mut out.buf, &digits, out.proto);
+        return Ok(());
+    }
+    if let Ok(Value::Table(v)) = t.raw_get::<Value>("verbatim_string") {
+        if let (Ok(Value::String(f)), Ok(Value::String(s))) =
+            (v.raw_get::<Value>("format"), v.raw_get::<Value>("string"))
+        {
+            let fb = f.as_bytes();
+            let mut format = [b' '; 3];
+            for (d, s) in format.iter_mut().zip(fb.iter()) {
+                *d = *s;
+            }
+            encode::verbatim(&mut out.buf, format, &s.as_bytes(), out.proto);
+            return Ok(());
+        }
+    }
+    if let Ok(Value::Table(m)) = t.raw_get::<Value>("map") {
+        // Counted first, then converted pair by pair: holding every
+        // element at once would exhaust mlua's reference stack.
+        out.map(m.pairs::<Value, Value>().filter(Result::is_ok).count());
+        for (k, v) in m.pairs::<Value, Value>().filter_map(Result::ok) {
+            lua_to_reply(out, &k, resp3, depth + 1, cv)?;
+            lua_to_reply(out, &v, resp3, depth + 1, cv)?;
+        }
+        return Ok(());
+    }
+    if let Ok(Value::Table(s)) = t.raw_get::<Value>("set") {
+        out.set(s.pairs::<Value, Value>().filter(Result::is_ok).count());
+        for (k, _) in s.pairs::<Value, Value>().filter_map(Result::ok) {
+            lua_to_reply(out, &k, resp3, depth + 1, cv)?;
+        }
+        return Ok(());
+    }
+    let mut len = 0usize;
+    while matches!(t.raw_get::<Value>(len + 1), Ok(v) if !v.is_nil()) {
+        len += 1;
+    }
+    out.array(len);
+    for i in 1..=len {
+        let v = t.raw_get::<Value>(i).unwrap_or(Value::Nil);
+        lua_to_reply(out, &v, resp3, depth + 1, cv)?;
+    }
+    Ok(())
+}
+
+/// Lua's `tostring` of a number (`%.14g`).
+pub(super) fn format_number(n: f64) -> String {
+    let mut buf = [0u8; 64];
+    c_format(&mut buf, c"%.14g", n).to_string()
+}
+
+/// Formats `v` with a C printf format taking one double.
+pub(super) fn c_format<'a>(buf: &'a mut [u8; 64], fmt: &std::ffi::CStr, v: f64) -> &'a str {
+    // SAFETY: snprintf writes at most buf.len() bytes (NUL included) into
+    // buf; the format takes exactly one double, which we pass.
+    let n = unsafe { nix::libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), fmt.as_ptr(), v) };
+    let n = (n.max(0) as usize).min(buf.len() - 1);
+    std::str::from_utf8(&buf[..n]).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_convert_like_c() {
+        assert_eq!(lua_number_to_int(3.99), 3);
+        assert_eq!(lua_number_to_int(-2.7), -2);
+        assert_eq!(lua_number_to_int(f64::NAN), i64::MIN);
+        assert_eq!(lua_number_to_int(1e30), i64::MIN);
+        assert_eq!(lua_number_to_int(-1e30), i64::MIN);
+        assert_eq!(format_number(1.0 / 3.0), "0.33333333333333");
+        let mut buf = [0u8; 64];
+        assert_eq!(c_format(&mut buf, c"%.17g", 0.1), "0.10000000000000001");
+    }
+}
