@@ -274,15 +274,23 @@ pub struct Client {
 }
 
 /// A transaction being queued (MULTI ... EXEC).
-#[derive(Default, Debug)]
+#[derive(Debug)]
 pub struct Multi {
     /// Raw bytes of each queued command.
     pub queued: Vec<Vec<u8>>,
-    /// A queued command was refused: EXEC aborts.
+    /// A command was refused while queueing: EXEC aborts.
     pub aborted: bool,
-    /// A queued command is flagged denyoom (EXEC is refused when out of
-    /// memory).
-    pub denyoom: bool,
+    /// The flags of any queued command (EXEC writes if one of them does).
+    pub flags_any: u64,
+    /// The flags every queued command has (EXEC may run while loading only
+    /// if all of them may).
+    pub flags_all: u64,
+}
+
+impl Default for Multi {
+    fn default() -> Multi {
+        Multi { queued: Vec::new(), aborted: false, flags_any: 0, flags_all: u64::MAX }
+    }
 }
 
 impl Client {

@@ -8,9 +8,11 @@ use crate::command::{flags, registry, CommandSpec};
 use crate::config::{Support, PARAMS};
 
 fn row(out: &mut String, spec: &CommandSpec) {
+    let shown = spec.flags_shown();
     let flag_names: Vec<&str> =
-        flags::NAMES.iter().filter(|(bit, _)| spec.flags & bit != 0).map(|(_, name)| *name).collect();
-    let syntax = if spec.syntax.is_empty() { String::new() } else { format!(" {}", spec.syntax) };
+        flags::NAMES.iter().filter(|(bit, _)| shown & bit != 0).map(|(_, name)| *name).collect();
+    let syntax = crate::commands::syntax::line(spec);
+    let syntax = if syntax.is_empty() { syntax } else { format!(" {syntax}") };
     let _ = writeln!(
         out,
         "| `{}{}` | {} | {} | {} | {} |",
@@ -18,15 +20,15 @@ fn row(out: &mut String, spec: &CommandSpec) {
         syntax.replace('|', "\\|"),
         spec.arity,
         flag_names.join(", "),
-        spec.since,
-        spec.summary.replace('|', "\\|"),
+        spec.doc.since,
+        spec.doc.summary.replace('|', "\\|"),
     );
 }
 
 /// The Markdown text of docs/COMMANDS.md.
 pub fn commands_markdown() -> String {
     let reg = registry();
-    let mut groups: Vec<&str> = reg.top_level().map(|s| s.group).collect();
+    let mut groups: Vec<&str> = reg.top_level().map(|s| s.doc.group).collect();
     groups.sort_unstable();
     groups.dedup();
     let mut out = String::from(
@@ -40,7 +42,7 @@ pub fn commands_markdown() -> String {
     for group in groups {
         let _ = writeln!(out, "## {group}\n");
         out.push_str("| Command | Arity | Flags | Since | Summary |\n|---|---|---|---|---|\n");
-        for spec in reg.top_level().filter(|s| s.group == group) {
+        for spec in reg.top_level().filter(|s| s.doc.group == group) {
             row(&mut out, spec);
             for sub in spec.subcommands {
                 row(&mut out, sub);

@@ -1,11 +1,13 @@
-//! Command errors and their client-facing text: the one place where failures
-//! become RESP error replies.
+//! Command errors: the one place where failures become RESP error replies.
+//! Each error has its code (`ERR`, `WRONGTYPE`, `NOAUTH`, ...), which INFO
+//! errorstats counts, and its message as separate parts; the texts of the
+//! errors dispatch and several families share live here.
 
 use std::borrow::Cow;
+use std::fmt;
 
-/// Why a command failed. `Display` gives the exact Redis error line (without
-/// the leading `-` and trailing CRLF); the first word is the error code that
-/// INFO errorstats counts.
+/// Why a command failed or was refused. `Display` gives the exact Redis
+/// error line (code, space, message; without the leading `-` and CRLF).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CmdError {
@@ -27,53 +29,137 @@ pub enum CmdError {
     DbIndexOutOfRange,
     /// Wrong argument count for the named command (`get`, `config|get`).
     Arity(Cow<'static, str>),
+    /// A command name the table does not know.
+    UnknownCommand {
+        /// The name as sent (at most 128 bytes of it).
+        name: Vec<u8>,
+        /// `'a' 'b' ` : the first arguments, quoted, at most 128 bytes.
+        args: Vec<u8>,
+    },
     /// An unknown subcommand of a container command.
     UnknownSubcommand {
-        /// What the client sent.
-        sub: String,
-        /// The container command, upper case, for the HELP hint.
-        command: &'static str,
+        /// What the client sent (at most 128 bytes of it).
+        sub: Vec<u8>,
+        /// The container command as sent, upper-cased, for the HELP hint.
+        command: String,
     },
-    /// Any other error; the text includes its code (`ERR ...`, `NOAUTH ...`).
-    Other(Cow<'static, str>),
+    /// A command that needs authentication first.
+    NoAuth,
+    /// A `no_multi` command inside MULTI.
+    NotInMulti,
+    /// A command refused in the RESP2 subscribed context.
+    SubscribedContext(&'static str),
+    /// Over `maxmemory` with nothing left to evict.
+    Oom,
+    /// Writes refused after a failed background save.
+    Misconf,
+    /// EXEC of a transaction in which a command was refused while queued.
+    ExecAbortPrevious,
+    /// EXEC refused by the gate: the transaction is discarded because of
+    /// the inner error.
+    ExecAbort(Box<CmdError>),
+    /// Any other error: its code and message.
+    Coded {
+        /// The code (`ERR`, `BUSYKEY`, `NOSCRIPT`, or a script's own).
+        code: Cow<'static, str>,
+        /// The message.
+        msg: Cow<'static, str>,
+    },
 }
 
 impl CmdError {
     /// An `ERR`-coded error with the given message.
     pub fn err(msg: impl Into<Cow<'static, str>>) -> CmdError {
-        let msg = msg.into();
-        CmdError::Other(Cow::Owned(format!("ERR {msg}")))
+        CmdError::Coded { code: Cow::Borrowed("ERR"), msg: msg.into() }
+    }
+
+    /// An error with its own code (`BUSYKEY`, `NOSCRIPT`, ...).
+    pub fn coded(code: impl Into<Cow<'static, str>>, msg: impl Into<Cow<'static, str>>) -> CmdError {
+        CmdError::Coded { code: code.into(), msg: msg.into() }
+    }
+
+    /// An error from a whole error line, `CODE message` (a script's error,
+    /// a reply relayed from elsewhere); a line without a space is all code.
+    pub fn from_line(line: impl Into<Cow<'static, str>>) -> CmdError {
+        let line = line.into();
+        match line.find(' ') {
+            None => CmdError::Coded { code: line, msg: Cow::Borrowed("") },
+            Some(sp) => match line {
+                Cow::Borrowed(l) => CmdError::Coded { code: Cow::Borrowed(&l[..sp]), msg: Cow::Borrowed(&l[sp + 1..]) },
+                Cow::Owned(mut l) => {
+                    let msg = l.split_off(sp + 1);
+                    l.truncate(sp);
+                    CmdError::Coded { code: Cow::Owned(l), msg: Cow::Owned(msg) }
+                }
+            },
+        }
     }
 
     /// The error code that INFO errorstats counts (`ERR`, `WRONGTYPE`, ...).
-    pub fn code(&self) -> String {
-        let text = self.to_string();
-        text.split(' ').next().unwrap_or("ERR").to_string()
+    pub fn code(&self) -> &str {
+        match self {
+            CmdError::WrongType => "WRONGTYPE",
+            CmdError::NoAuth => "NOAUTH",
+            CmdError::Oom => "OOM",
+            CmdError::Misconf => "MISCONF",
+            CmdError::ExecAbortPrevious | CmdError::ExecAbort(_) => "EXECABORT",
+            CmdError::Coded { code, .. } => code,
+            _ => "ERR",
+        }
+    }
+
+    /// The message, without the code.
+    pub fn message(&self) -> Cow<'_, str> {
+        let text: &str = match self {
+            CmdError::WrongType => "Operation against a key holding the wrong kind of value",
+            CmdError::NotInteger => "value is not an integer or out of range",
+            CmdError::NotFloat => "value is not a valid float",
+            CmdError::Syntax => "syntax error",
+            CmdError::NoSuchKey => "no such key",
+            CmdError::Overflow => "increment or decrement would overflow",
+            CmdError::InvalidExpire(cmd) => return format!("invalid expire time in '{cmd}' command").into(),
+            CmdError::DbIndexOutOfRange => "DB index is out of range",
+            CmdError::Arity(name) => return format!("wrong number of arguments for '{name}' command").into(),
+            CmdError::UnknownCommand { name, args } => {
+                return format!(
+                    "unknown command '{}', with args beginning with: {}",
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(args)
+                )
+                .into()
+            }
+            CmdError::UnknownSubcommand { sub, command } => {
+                return format!("unknown subcommand '{}'. Try {command} HELP.", String::from_utf8_lossy(sub)).into()
+            }
+            CmdError::NoAuth => "Authentication required.",
+            CmdError::NotInMulti => "Command not allowed inside a transaction",
+            CmdError::SubscribedContext(name) => {
+                return format!(
+                    "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+                )
+                .into()
+            }
+            CmdError::Oom => "command not allowed when used memory > 'maxmemory'.",
+            CmdError::Misconf => MISCONF,
+            CmdError::ExecAbortPrevious => "Transaction discarded because of previous errors.",
+            CmdError::ExecAbort(inner) => return format!("Transaction discarded because of: {inner}").into(),
+            CmdError::Coded { msg, .. } => return Cow::Borrowed(msg),
+        };
+        Cow::Borrowed(text)
     }
 }
 
-impl std::fmt::Display for CmdError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+/// The MISCONF message (after its code).
+const MISCONF: &str = "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+impl fmt::Display for CmdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CmdError::WrongType => f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value"),
-            CmdError::NotInteger => f.write_str("ERR value is not an integer or out of range"),
-            CmdError::NotFloat => f.write_str("ERR value is not a valid float"),
-            CmdError::Syntax => f.write_str("ERR syntax error"),
-            CmdError::NoSuchKey => f.write_str("ERR no such key"),
-            CmdError::Overflow => f.write_str("ERR increment or decrement would overflow"),
-            CmdError::InvalidExpire(cmd) => write!(f, "ERR invalid expire time in '{cmd}' command"),
-            CmdError::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
-            CmdError::Arity(name) => write!(f, "ERR wrong number of arguments for '{name}' command"),
-            CmdError::UnknownSubcommand { sub, command } => {
-                write!(f, "ERR unknown subcommand '{sub}'. Try {command} HELP.")
-            }
-            CmdError::Other(text) => f.write_str(text),
+            CmdError::Coded { code, msg } if msg.is_empty() => f.write_str(code),
+            _ => write!(f, "{} {}", self.code(), self.message()),
         }
     }
 }
-
-/// What every handler returns.
-pub type CmdResult = Result<(), CmdError>;
 
 #[cfg(test)]
 mod tests {
@@ -88,13 +174,31 @@ mod tests {
             (CmdError::InvalidExpire("set"), "ERR invalid expire time in 'set' command"),
             (CmdError::Arity("config|get".into()), "ERR wrong number of arguments for 'config|get' command"),
             (
-                CmdError::UnknownSubcommand { sub: "foo".into(), command: "CLIENT" },
+                CmdError::UnknownSubcommand { sub: b"foo".to_vec(), command: "CLIENT".into() },
                 "ERR unknown subcommand 'foo'. Try CLIENT HELP.",
             ),
+            (
+                CmdError::UnknownCommand { name: b"foo".to_vec(), args: b"'a' 'b' ".to_vec() },
+                "ERR unknown command 'foo', with args beginning with: 'a' 'b' ",
+            ),
+            (CmdError::NoAuth, "NOAUTH Authentication required."),
+            (CmdError::Oom, "OOM command not allowed when used memory > 'maxmemory'."),
+            (
+                CmdError::ExecAbort(Box::new(CmdError::Oom)),
+                "EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.",
+            ),
+            (CmdError::coded("BUSYKEY", "Target key name already exists."), "BUSYKEY Target key name already exists."),
         ] {
             assert_eq!(e.to_string(), want);
         }
         assert_eq!(CmdError::WrongType.code(), "WRONGTYPE");
         assert_eq!(CmdError::err("x").code(), "ERR");
+        assert_eq!(CmdError::Misconf.code(), "MISCONF");
+        let e = CmdError::from_line(String::from("MYCODE my message"));
+        assert_eq!((e.code(), e.to_string().as_str()), ("MYCODE", "MYCODE my message"));
+        assert_eq!(
+            CmdError::from_line("NOSCRIPT No matching script."),
+            CmdError::coded("NOSCRIPT", "No matching script.")
+        );
     }
 }

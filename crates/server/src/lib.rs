@@ -30,6 +30,7 @@ pub mod clock;
 pub mod command;
 pub mod commands;
 pub mod config;
+pub mod dispatch;
 pub mod docs;
 pub mod error;
 pub mod evict;

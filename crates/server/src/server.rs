@@ -13,7 +13,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::{Buf, BytesMut};
-use ember_resp::{Command, CommandDecoder, Limits};
+use ember_resp::{CommandDecoder, Limits};
 use ember_store::Store;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::signal::{SigSet, Signal};
@@ -22,9 +22,9 @@ use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
 use crate::blocking::KeyEvents;
-use crate::client::{Addr, Client, Input, ReplyMode, Slot, Stream, READ_CHUNK};
+use crate::client::{Addr, Client, Input, Slot, Stream, READ_CHUNK};
 use crate::clock::Clock;
-use crate::command::{registry, Ctx};
+use crate::command::registry;
 use crate::config::Config;
 use crate::error::CmdError;
 use crate::lazyfree::LazyFree;
@@ -306,7 +306,11 @@ impl Shared {
     /// Counts an error reply sent to a client.
     pub fn count_error(&mut self, e: &CmdError) {
         self.stats.total_error_replies += 1;
-        *self.error_stats.entry(e.code()).or_insert(0) += 1;
+        if let Some(n) = self.error_stats.get_mut(e.code()) {
+            *n += 1;
+        } else {
+            self.error_stats.insert(e.code().to_string(), 1);
+        }
     }
 }
 
@@ -779,7 +783,7 @@ impl Server {
         let start = self.shared.clock.mono_us();
         self.shared.cmd_start_us = start;
         let now = self.shared.clock.unix_ms_at(start);
-        execute(&mut self.shared, &mut slot.client, &cmd, &raw, now);
+        crate::dispatch::execute(&mut self.shared, &mut slot.client, &cmd, &raw, now);
         if slot.client.blocked.is_none() {
             self.finish_unblock(idx, &mut slot.client);
         }
@@ -832,7 +836,7 @@ impl Server {
                     if !cmd.is_empty() {
                         client.last_interaction_ms = now;
                         let raw = &input.rbuf[consumed..consumed + n];
-                        execute(&mut self.shared, client, &cmd, raw, now);
+                        crate::dispatch::execute(&mut self.shared, client, &cmd, raw, now);
                         if client.out.buf.len() >= self.shared.obuf_check_at {
                             self.check_output_limit(client, now);
                         }
@@ -1121,313 +1125,6 @@ fn set_keepalive(stream: &TcpStream, interval: u64) {
     let _ = setsockopt(stream, sockopt::TcpKeepIdle, &secs);
     let _ = setsockopt(stream, sockopt::TcpKeepInterval, &(secs / 3).max(1));
     let _ = setsockopt(stream, sockopt::TcpKeepCount, &3);
-}
-
-/// Runs one command for `client`: lookup, arity and auth checks, MULTI
-/// queueing, the handler, then key events (WATCH, blocked clients), stats,
-/// slow log and MONITOR. `raw` is the command as received (queued by MULTI,
-/// kept by a blocked client to run again).
-///
-/// The command's duration is `srv.cmd_start_us` (set by the caller when a
-/// batch starts, and by each command as it ends) to one clock reading here.
-pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[u8], now_ms: u64) {
-    use crate::command::flags::{ADMIN, DENYOOM, FAST, NO_AUTH, NO_MULTI, SKIP_MONITOR, SKIP_SLOWLOG, WRITE};
-    let (idx, spec) = match resolve(srv, cmd) {
-        Ok(found) => found,
-        Err(e) => {
-            if let Some(m) = client.multi.as_mut() {
-                m.aborted = true;
-            }
-            reply_error(srv, client, &e);
-            return;
-        }
-    };
-    if !client.authenticated && spec.flags & NO_AUTH == 0 {
-        srv.cmd_stats[idx].rejected_calls += 1;
-        if let Some(m) = client.multi.as_mut() {
-            m.aborted = true;
-        }
-        reply_error(srv, client, &CmdError::Other("NOAUTH Authentication required.".into()));
-        return;
-    }
-    if srv.config.maxmemory != 0
-        && !client.in_exec
-        && client.blocked.is_none()
-        && out_of_memory(srv, client, spec, now_ms)
-    {
-        srv.cmd_stats[idx].rejected_calls += 1;
-        let oom = CmdError::Other(crate::evict::OOM_ERROR.into());
-        if spec.name == "exec" {
-            // EXEC of a transaction holding a denyoom command: the
-            // transaction is discarded, as Redis's execCommandAbort does.
-            client.multi = None;
-            let keys = std::mem::take(&mut client.watched);
-            srv.events.unwatch(client.id, &keys);
-            let abort = format!("EXECABORT Transaction discarded because of: {}", crate::evict::OOM_ERROR);
-            reply_error(srv, client, &CmdError::Other(abort.into()));
-        } else {
-            if let Some(m) = client.multi.as_mut() {
-                m.aborted = true;
-            }
-            reply_error(srv, client, &oom);
-        }
-        return;
-    }
-    if crate::persistence::writes_refused(srv) && (spec.flags & (WRITE | DENYOOM) != 0 || spec.name == "ping") {
-        if let Some(m) = client.multi.as_mut() {
-            m.aborted = true;
-        }
-        reply_error(srv, client, &CmdError::Other(crate::persistence::MISCONF.into()));
-        return;
-    }
-    if client.subs.is_some() && !allowed_in_context(srv, client, idx, spec) {
-        return;
-    }
-    if client.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
-        if spec.flags & NO_MULTI != 0 {
-            if let Some(m) = client.multi.as_mut() {
-                m.aborted = true;
-            }
-            reply_error(srv, client, &CmdError::err("Command not allowed inside a transaction"));
-            return;
-        }
-        if let Some(m) = client.multi.as_mut() {
-            m.queued.push(raw.to_vec());
-            m.denyoom |= spec.flags & DENYOOM != 0;
-        }
-        client.out.simple("QUEUED");
-        return;
-    }
-    if !srv.monitors.is_empty() && spec.flags & (SKIP_MONITOR | ADMIN) == 0 {
-        feed_monitor(srv, client, cmd, now_ms);
-    }
-    let reply_start = client.out.buf.len();
-    let skip = match client.reply_mode {
-        ReplyMode::On => false,
-        ReplyMode::Off => true,
-        ReplyMode::Skip => {
-            client.reply_mode = ReplyMode::SkipThis;
-            true
-        }
-        ReplyMode::SkipThis => {
-            client.reply_mode = ReplyMode::On;
-            false
-        }
-    };
-    client.last_cmd = spec.fullname;
-    let dirty_before = srv.dirty;
-    let started = srv.cmd_start_us;
-    let mut ctx = Ctx { srv, client, now_ms, block: None };
-    let result = (spec.handler)(&mut ctx, cmd);
-    // Work through `ctx` from here on: moving the block request and the
-    // result out of it would copy them on every command.
-    let srv = &mut *ctx.srv;
-    let ended = srv.clock.mono_us();
-    srv.cmd_start_us = ended;
-    let usec = ended.saturating_sub(started);
-    let st = &mut srv.cmd_stats[idx];
-    st.calls += 1;
-    st.usec += usec;
-    if srv.config.latency_tracking {
-        st.latency.record_us(usec);
-    }
-    srv.stats.total_commands_processed += 1;
-    if let Err(e) = &result {
-        st.failed_calls += 1;
-        reply_error(srv, ctx.client, e);
-    }
-    if srv.notify_mask & crate::pubsub::STORE_CLASSES != 0 {
-        crate::pubsub::notify_key_events(srv, Some(&mut *ctx.client));
-    }
-    // A script's own commands touched the keys they changed; EVAL's
-    // declared keys need not have been written.
-    if srv.dirty > dirty_before && !srv.events.is_idle() && spec.group != "scripting" {
-        let client = &*ctx.client;
-        spec.for_each_key(cmd, |p| srv.events.touched(client.db, cmd.arg(p)));
-    }
-    if ctx.block.is_some() || ctx.client.blocked.is_some() {
-        block_or_unblock(srv, ctx.client, ctx.block.take(), raw);
-    }
-    let client = &mut *ctx.client;
-    if skip && client.reply_mode != ReplyMode::On {
-        client.out.buf.truncate(reply_start);
-        if client.reply_mode == ReplyMode::SkipThis {
-            client.reply_mode = ReplyMode::On;
-        }
-    }
-    let threshold = srv.config.slowlog_log_slower_than;
-    if threshold >= 0 && usec >= threshold as u64 && spec.flags & SKIP_SLOWLOG == 0 {
-        let max = srv.config.slowlog_max_len as usize;
-        srv.slowlog.push(now_ms, usec, cmd, client, max);
-    }
-    let spike = srv.config.latency_monitor_threshold;
-    if spike > 0 && usec / 1000 >= spike && spec.flags & SKIP_SLOWLOG == 0 {
-        let event = if spec.flags & FAST != 0 { "fast-command" } else { "command" };
-        srv.latency.add(event, now_ms / 1000, usec / 1000);
-    }
-}
-
-/// The RESP2 subscribed context: only (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE,
-/// PING, QUIT and RESET run (RESP3 clients may run anything; commands of a
-/// transaction queued before the subscription run inside EXEC). Refuses the
-/// command and returns false otherwise.
-#[cold]
-fn allowed_in_context(srv: &mut Shared, client: &mut Client, idx: usize, spec: &crate::command::CommandSpec) -> bool {
-    if client.out.proto != ember_resp::Protocol::Resp2
-        || client.in_exec
-        || crate::commands::pubsub::allowed_while_subscribed(spec.fullname)
-    {
-        return true;
-    }
-    srv.cmd_stats[idx].rejected_calls += 1;
-    if let Some(m) = client.multi.as_mut() {
-        m.aborted = true;
-    }
-    let text = format!(
-        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-        spec.fullname
-    );
-    reply_error(srv, client, &CmdError::Other(text.into()));
-    false
-}
-
-/// With `maxmemory` set: evicts as needed (see [`crate::evict`]) and tells
-/// whether the command must be refused for lack of memory: when nothing is
-/// left to evict, a `denyoom` command (or an EXEC whose transaction holds
-/// one) is refused, and inside MULTI every command but EXEC, DISCARD, QUIT
-/// and RESET (queueing takes memory too), as in Redis.
-#[inline(never)]
-fn out_of_memory(srv: &mut Shared, client: &Client, spec: &crate::command::CommandSpec, now_ms: u64) -> bool {
-    use crate::command::flags::DENYOOM;
-    if crate::evict::perform(srv, now_ms) != crate::evict::Outcome::Fail {
-        return false;
-    }
-    let denyoom =
-        spec.flags & DENYOOM != 0 || (spec.name == "exec" && client.multi.as_ref().is_some_and(|m| m.denyoom));
-    denyoom || (client.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "quit" | "reset"))
-}
-
-/// After a blocking command: a client that found nothing to take starts
-/// waiting; one that was woken and got its reply stops.
-#[cold]
-fn block_or_unblock(srv: &mut Shared, client: &mut Client, block: Option<crate::blocking::BlockRequest>, raw: &[u8]) {
-    match (block, client.blocked.is_some()) {
-        (Some(req), false) => {
-            srv.events.block(client.id, client.db, &req);
-            client.blocked = Some(crate::blocking::Blocked { db: client.db, req, raw: raw.to_vec() });
-        }
-        (Some(_), true) => {} // woken but still nothing to take: keep its place
-        (None, true) => {
-            if let Some(state) = client.blocked.take() {
-                srv.events.unblock(client.id, &state);
-            }
-        }
-        (None, false) => {}
-    }
-}
-
-/// Finds the spec for a command (descending into container subcommands) and
-/// checks its arity.
-#[inline]
-fn resolve(srv: &mut Shared, cmd: &Command<'_>) -> Result<(usize, &'static crate::command::CommandSpec), CmdError> {
-    let reg = registry();
-    let Some(mut idx) = reg.lookup(cmd.arg(0)) else {
-        return Err(unknown_command(cmd));
-    };
-    let mut spec = reg.specs[idx];
-    if !spec.subcommands.is_empty() && (cmd.len() >= 2 || !spec.arity_ok(1)) {
-        if cmd.len() < 2 {
-            srv.cmd_stats[idx].rejected_calls += 1;
-            return Err(CmdError::Arity(spec.fullname.into()));
-        }
-        match reg.lookup_sub(idx, cmd.arg(1)) {
-            Some(sub) => {
-                idx = sub;
-                spec = reg.specs[sub];
-            }
-            None => {
-                return Err(CmdError::UnknownSubcommand {
-                    sub: String::from_utf8_lossy(&cmd.arg(1)[..cmd.arg(1).len().min(128)]).into_owned(),
-                    command: upper(spec.name),
-                });
-            }
-        }
-    }
-    if !spec.arity_ok(cmd.len()) {
-        srv.cmd_stats[idx].rejected_calls += 1;
-        return Err(CmdError::Arity(spec.fullname.into()));
-    }
-    Ok((idx, spec))
-}
-
-fn reply_error(srv: &mut Shared, client: &mut Client, e: &CmdError) {
-    srv.count_error(e);
-    client.out.error(&e.to_string());
-}
-
-fn upper(name: &'static str) -> &'static str {
-    // Container names are few; leak-free static upper-case names.
-    match name {
-        "client" => "CLIENT",
-        "config" => "CONFIG",
-        "command" => "COMMAND",
-        "object" => "OBJECT",
-        "debug" => "DEBUG",
-        "slowlog" => "SLOWLOG",
-        "latency" => "LATENCY",
-        "memory" => "MEMORY",
-        "pubsub" => "PUBSUB",
-        "xgroup" => "XGROUP",
-        "xinfo" => "XINFO",
-        "script" => "SCRIPT",
-        _ => "the command",
-    }
-}
-
-/// `ERR unknown command 'foo', with args beginning with: 'a' 'b' `.
-fn unknown_command(cmd: &Command<'_>) -> CmdError {
-    let name = String::from_utf8_lossy(&cmd.arg(0)[..cmd.arg(0).len().min(128)]).into_owned();
-    let mut args = String::new();
-    for a in cmd.iter().skip(1) {
-        let room = 128usize.saturating_sub(args.len());
-        if room == 0 {
-            break;
-        }
-        let a = String::from_utf8_lossy(a);
-        let shown: String = a.chars().take(room).collect();
-        args.push('\'');
-        args.push_str(&shown);
-        args.push_str("' ");
-    }
-    CmdError::Other(format!("ERR unknown command '{name}', with args beginning with: {args}").into())
-}
-
-fn feed_monitor(srv: &mut Shared, client: &Client, cmd: &Command<'_>, _now_ms: u64) {
-    let us = unix_us();
-    let mut line = if client.stream.is_some() {
-        format!("+{}.{:06} [{} {}]", us / 1_000_000, us % 1_000_000, client.db, client.addr.monitor_form())
-    } else {
-        format!("+{}.{:06} [{} lua]", us / 1_000_000, us % 1_000_000, client.db)
-    };
-    for a in cmd.iter() {
-        line.push_str(" \"");
-        for &b in a {
-            match b {
-                b'\\' => line.push_str("\\\\"),
-                b'"' => line.push_str("\\\""),
-                b'\n' => line.push_str("\\n"),
-                b'\r' => line.push_str("\\r"),
-                b'\t' => line.push_str("\\t"),
-                0x07 => line.push_str("\\a"),
-                0x08 => line.push_str("\\b"),
-                b if b.is_ascii_graphic() || b == b' ' => line.push(b as char),
-                b => line.push_str(&format!("\\x{b:02x}")),
-            }
-        }
-        line.push('"');
-    }
-    line.push_str("\r\n");
-    srv.monitor_feed.extend_from_slice(line.as_bytes());
 }
 
 /// Raises RLIMIT_NOFILE to fit `maxclients` (plus a margin for listeners,

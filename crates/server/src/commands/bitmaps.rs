@@ -10,36 +10,148 @@ use ember_resp::Command;
 use ember_store::bits::{self, BitOp};
 use ember_store::{StrValue, Value};
 
-use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{is, parse_i64};
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const B: u32 = acl::BITMAP;
-const K1: (i32, i32, i32) = (1, 1, 1);
 
 /// Bitmap-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("setbit", 4, WRITE | DENYOOM, B, K1, "bitmap", "2.2.0", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", setbit)
-        .syntax("key offset value")
-        .complexity("O(1)"),
-    CommandSpec::new("getbit", 3, READONLY | FAST, B, K1, "bitmap", "2.2.0", "Returns a bit value by offset.", getbit)
-        .syntax("key offset")
-        .complexity("O(1)"),
-    CommandSpec::new("bitcount", -2, READONLY, B, K1, "bitmap", "2.6.0", "Counts the number of set bits (population counting) in a string.", bitcount)
-        .syntax("key [start end [BYTE | BIT]]")
-        .complexity("O(N)"),
-    CommandSpec::new("bitpos", -3, READONLY, B, K1, "bitmap", "2.8.7", "Finds the first set (1) or clear (0) bit in a string.", bitpos)
-        .syntax("key bit [start [end [BYTE | BIT]]]")
-        .complexity("O(N)"),
-    CommandSpec::new("bitop", -4, WRITE | DENYOOM, B, (2, -1, 1), "bitmap", "2.6.0", "Performs bitwise operations on multiple strings, and stores the result.", bitop)
-        .syntax("<AND | OR | XOR | NOT> destkey key [key ...]")
-        .complexity("O(N)"),
-    CommandSpec::new("bitfield", -2, WRITE | DENYOOM, B, K1, "bitmap", "3.2.0", "Performs arbitrary bitfield integer operations on strings.", bitfield)
-        .syntax("key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] <SET encoding offset value | INCRBY encoding offset increment> ...]]")
-        .complexity("O(1) for each subcommand specified"),
-    CommandSpec::new("bitfield_ro", -2, READONLY | FAST, B, K1, "bitmap", "6.0.0", "Performs arbitrary read-only bitfield integer operations on strings.", bitfield_ro)
-        .syntax("key [GET encoding offset [GET encoding offset ...]]")
-        .complexity("O(1) for each subcommand specified"),
+    CommandSpec::new("setbit", 4, setbit)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("bitmap", "Sets or clears the bit at offset in the string value stored at key", "2.2.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::integer("offset"), arg::integer("value")]),
+    CommandSpec::new("getbit", 3, getbit)
+        .flags(READONLY | FAST)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("bitmap", "Returns the bit value at offset in the string value stored at key", "2.2.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::integer("offset")]),
+    CommandSpec::new("bitcount", -2, bitcount)
+        .flags(READONLY)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("bitmap", "Count set bits in a string", "2.6.0", "O(N)")
+        .history(&[("7.0.0", "Added the `BYTE|BIT` option.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::block(
+                "index",
+                &[
+                    arg::integer("start"),
+                    arg::integer("end"),
+                    arg::oneof("index_unit", &[arg::token("byte", "BYTE"), arg::token("bit", "BIT")])
+                        .since("7.0.0")
+                        .optional(),
+                ],
+            )
+            .optional(),
+        ]),
+    CommandSpec::new("bitpos", -3, bitpos)
+        .flags(READONLY)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("bitmap", "Find first bit set or clear in a string", "2.8.7", "O(N)")
+        .history(&[("7.0.0", "Added the `BYTE|BIT` option.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("bit"),
+            arg::block(
+                "index",
+                &[
+                    arg::integer("start"),
+                    arg::block(
+                        "end_index",
+                        &[
+                            arg::integer("end"),
+                            arg::oneof("index_unit", &[arg::token("byte", "BYTE"), arg::token("bit", "BIT")])
+                                .since("7.0.0")
+                                .optional(),
+                        ],
+                    )
+                    .optional(),
+                ],
+            )
+            .optional(),
+        ]),
+    CommandSpec::new("bitop", -4, bitop)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::BITMAP)
+        .keys(&[
+            KeySpec::index(2).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::index(3).range(-1, 1, 0).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc("bitmap", "Perform bitwise operations between strings", "2.6.0", "O(N)")
+        .args(&[arg::string("operation"), arg::key("destkey", 0), arg::key("key", 1).multiple()]),
+    CommandSpec::new("bitfield", -2, bitfield)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::index(1)
+            .range(0, 1, 0)
+            .flags(ks::RW | ks::ACCESS | ks::UPDATE | ks::VARIABLE_FLAGS)
+            .notes("This command allows both access and modification of the key")])
+        .doc(
+            "bitmap",
+            "Perform arbitrary bitfield integer operations on strings",
+            "3.2.0",
+            "O(1) for each subcommand specified",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof(
+                "operation",
+                &[
+                    arg::block("encoding_offset", &[arg::string("encoding"), arg::integer("offset")]).token("GET"),
+                    arg::block(
+                        "write",
+                        &[
+                            arg::oneof(
+                                "wrap_sat_fail",
+                                &[arg::token("wrap", "WRAP"), arg::token("sat", "SAT"), arg::token("fail", "FAIL")],
+                            )
+                            .token("OVERFLOW")
+                            .optional(),
+                            arg::oneof(
+                                "write_operation",
+                                &[
+                                    arg::block(
+                                        "encoding_offset_value",
+                                        &[arg::string("encoding"), arg::integer("offset"), arg::integer("value")],
+                                    )
+                                    .token("SET"),
+                                    arg::block(
+                                        "encoding_offset_increment",
+                                        &[arg::string("encoding"), arg::integer("offset"), arg::integer("increment")],
+                                    )
+                                    .token("INCRBY"),
+                                ],
+                            ),
+                        ],
+                    ),
+                ],
+            )
+            .optional()
+            .multiple(),
+        ]),
+    CommandSpec::new("bitfield_ro", -2, bitfield_ro)
+        .flags(READONLY | FAST)
+        .acl(acl::BITMAP)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "bitmap",
+            "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+            "6.0.0",
+            "O(1) for each subcommand specified",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::block("encoding_offset", &[arg::string("encoding"), arg::integer("offset")])
+                .token("GET")
+                .optional()
+                .multiple()
+                .multiple_token(),
+        ]),
 ];
 
 const BAD_OFFSET: &str = "bit offset is not an integer or out of range";
@@ -105,7 +217,7 @@ fn write_bytes<'a>(ctx: &'a mut Ctx<'_>, key: &[u8], last_bit: u64) -> Result<&'
     }
 }
 
-fn setbit(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn setbit(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let offset = bit_offset(ctx, cmd.arg(2), None)?;
     let on = match parse_i64(cmd.arg(3)) {
         Some(v @ (0 | 1)) => v as u64,
@@ -117,10 +229,10 @@ fn setbit(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.dirty(1);
     ctx.notify(ev::STRING, "setbit", cmd.arg(1));
     ctx.out().int(old as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn getbit(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn getbit(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let offset = bit_offset(ctx, cmd.arg(2), None)?;
     let bit = match read_str(ctx, cmd.arg(1))? {
         Some(s) => {
@@ -130,7 +242,7 @@ fn getbit(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => 0,
     };
     ctx.out().int(bit as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 /// Resolves a BITCOUNT/BITPOS range (inclusive, negative counting from the
@@ -160,14 +272,14 @@ fn int(arg: &[u8]) -> Result<i64, CmdError> {
     parse_i64(arg).ok_or(CmdError::NotInteger)
 }
 
-fn bitcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bitcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     // Redis 7.0 looks the key up before parsing the range: a missing key
     // counts 0 whatever follows.
     let n = cmd.len();
     let count = {
         let Some(s) = read_str(ctx, cmd.arg(1))? else {
             ctx.out().int(0);
-            return Ok(());
+            return Ok(Replied);
         };
         let mut scratch = [0u8; 20];
         let bytes = s.as_bytes(&mut scratch);
@@ -195,7 +307,7 @@ fn bitcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     };
     ctx.out().int(count as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 /// Set bits among bits `first..=last` of `bytes`.
@@ -210,7 +322,7 @@ fn count_bits(bytes: &[u8], first: usize, last: usize) -> u64 {
     n
 }
 
-fn bitpos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bitpos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let bit = match parse_i64(cmd.arg(2)) {
         Some(b @ (0 | 1)) => b == 1,
         Some(_) => return Err(CmdError::err("The bit argument must be 1 or 0.")),
@@ -221,7 +333,7 @@ fn bitpos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         let Some(s) = read_str(ctx, cmd.arg(1))? else {
             // A missing key is an endless run of zeros.
             ctx.out().int(if bit { -1 } else { 0 });
-            return Ok(());
+            return Ok(Replied);
         };
         let mut scratch = [0u8; 20];
         let bytes = s.as_bytes(&mut scratch);
@@ -254,10 +366,10 @@ fn bitpos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     };
     ctx.out().int(pos);
-    Ok(())
+    Ok(Replied)
 }
 
-fn bitop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bitop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let op_arg = cmd.arg(1);
     let op = if is(op_arg, "AND") {
         BitOp::And
@@ -302,7 +414,7 @@ fn bitop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.dirty(1);
     ctx.out().int(len as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 /// What BITFIELD does when a SET or INCRBY result does not fit the field.
@@ -463,7 +575,7 @@ fn run_op(bytes: &mut [u8], op: &Op) -> Option<i64> {
     Some(reply)
 }
 
-fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only_cmd: bool) -> CmdResult {
+fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only_cmd: bool) -> CmdResult {
     let ops = parse_ops(ctx, cmd)?;
     let last_write =
         ops.iter().filter(|op| !matches!(op.kind, FieldOp::Get)).map(|op| op.offset + u64::from(op.ty.bits) - 1).max();
@@ -475,7 +587,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only_cmd: bool) -
                 for _ in &ops {
                     ctx.out().int(0);
                 }
-                return Ok(());
+                return Ok(Replied);
             };
             let mut scratch = [0u8; 20];
             let bytes = s.as_bytes(&mut scratch);
@@ -509,14 +621,14 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only_cmd: bool) -
             None => out.null(),
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn bitfield(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bitfield(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     bitfield_generic(ctx, cmd, false)
 }
 
-fn bitfield_ro(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bitfield_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     bitfield_generic(ctx, cmd, true)
 }
 

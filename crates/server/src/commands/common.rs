@@ -11,8 +11,8 @@ use ember_store::glob_match;
 use ember_store::types::dict::Rng;
 
 use crate::client::Out;
-use crate::command::{int_arg, is, Ctx};
-use crate::error::{CmdError, CmdResult};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is};
 
 /// The Redis version ember reports to clients (HELLO, INFO), so that client
 /// libraries enable the Redis 7 features ember implements.
@@ -20,7 +20,7 @@ pub const REDIS_VERSION: &str = "7.0.15";
 
 /// Handler of container commands: dispatch already chose the subcommand, so
 /// reaching this means the table is wrong.
-pub fn container(_ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+pub fn container(_ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Err(CmdError::err("container command called without a subcommand"))
 }
 

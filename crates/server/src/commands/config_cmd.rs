@@ -2,104 +2,63 @@
 //! of [`crate::config`]; `apply_config` is where a CONFIG SET takes effect
 //! beyond `Config`.
 
-use ember_resp::Command;
 use ember_store::glob_match;
 
-use crate::command::{flags::*, lossy, CommandSpec, Ctx};
+use crate::command::lossy;
+use crate::command::prelude::*;
 use crate::commands::common::{container, help};
 use crate::config::{find_param, Access, Config, Param, PARAMS};
-use crate::error::{CmdError, CmdResult};
 use crate::log;
 use crate::server::Shared;
 
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-
 /// CONFIG and its subcommands.
-pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new(
-    "config",
-    -2,
-    0,
-    0,
-    NOKEYS,
-    "server",
-    "2.0.0",
-    "A container for server configuration commands.",
-    container,
-)
-.complexity("Depends on subcommand.")
-.subcommands(CONFIG_SUBCOMMANDS)];
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("config", -2, container)
+    .doc("server", "A container for server configuration commands", "2.0.0", "Depends on subcommand.")
+    .subcommands(CONFIG_SUBCOMMANDS)];
 
 static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "get",
-        -3,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        0,
-        NOKEYS,
+    CommandSpec::new("config|get", -3, config_get)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .doc(
+            "server",
+            "Get the values of configuration parameters",
+            "2.0.0",
+            "O(N) when N is the number of configuration parameters provided",
+        )
+        .history(&[("7.0.0", "Added the ability to pass multiple pattern parameters in one call")])
+        .args(&[arg::block("parameter", &[arg::string("parameter")]).multiple()]),
+    CommandSpec::new("config|set", -4, config_set)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+        .doc(
+            "server",
+            "Set configuration parameters to the given values",
+            "2.0.0",
+            "O(N) when N is the number of configuration parameters provided",
+        )
+        .history(&[("7.0.0", "Added the ability to set multiple parameters in one call.")])
+        .args(&[arg::block("parameter_value", &[arg::string("parameter"), arg::string("value")]).multiple()]),
+    CommandSpec::new("config|resetstat", 2, config_resetstat).flags(ADMIN | NOSCRIPT | LOADING | STALE).doc(
         "server",
+        "Reset the stats returned by INFO",
         "2.0.0",
-        "Returns the effective values of configuration parameters.",
-        config_get,
-    )
-    .sub("config|get")
-    .syntax("parameter [parameter ...]")
-    .complexity("O(N) when N is the number of configuration parameters provided"),
-    CommandSpec::new(
-        "set",
-        -4,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        0,
-        NOKEYS,
+        "O(1)",
+    ),
+    CommandSpec::new("config|rewrite", 2, config_rewrite).flags(ADMIN | NOSCRIPT | LOADING | STALE).doc(
         "server",
-        "2.0.0",
-        "Sets configuration parameters in-flight.",
-        config_set,
-    )
-    .sub("config|set")
-    .syntax("parameter value [parameter value ...]")
-    .complexity("O(N) when N is the number of configuration parameters provided"),
-    CommandSpec::new(
-        "resetstat",
-        2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "2.0.0",
-        "Resets the server's statistics.",
-        config_resetstat,
-    )
-    .sub("config|resetstat")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "rewrite",
-        2,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
+        "Rewrite the configuration file with the in memory configuration",
         "2.8.0",
-        "Persists the effective configuration to file.",
-        config_rewrite,
-    )
-    .sub("config|rewrite")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        0,
-        NOKEYS,
+        "O(1)",
+    ),
+    CommandSpec::new("config|help", 2, config_help).flags(LOADING | STALE).doc(
         "server",
+        "Show helpful text about the different subcommands",
         "5.0.0",
-        "Returns helpful text about the different subcommands.",
-        config_help,
-    )
-    .sub("config|help")
-    .complexity("O(1)"),
+        "O(1)",
+    ),
 ];
 
-fn config_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn config_get(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut push = |name: String, value: String| {
         if !pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
@@ -131,7 +90,7 @@ fn config_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.bulk(name.as_bytes());
         out.bulk(value.as_bytes());
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// `CONFIG SET failed (possibly related to argument '<name>') - <why>`.
@@ -145,7 +104,7 @@ fn config_set_failed(name: &str, why: &str) -> CmdError {
 /// ember lacks is refused too); [`apply_config`] puts the changes that reach
 /// beyond `Config` into effect (and may refuse them); only then does the copy
 /// become the live configuration.
-fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn config_set(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if cmd.len() % 2 != 0 {
         return Err(CmdError::Syntax);
     }
@@ -195,7 +154,7 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.srv.notify_mask = crate::pubsub::notify_mask(flags);
     crate::pubsub::record_key_events(&mut ctx.srv.store, flags);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
 /// The one place a CONFIG SET takes effect outside `Config` (everything else
@@ -215,7 +174,7 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 /// - `loglevel`: the logger's level.
 /// - `repl-backlog-size`: Redis resizes its backlog, never below 16 KiB,
 ///   and the value reads back raised to that.
-fn apply_config(srv: &mut Shared, next: &mut Config, given: &[(&'static str, String)]) -> CmdResult {
+fn apply_config(srv: &mut Shared, next: &mut Config, given: &[(&'static str, String)]) -> Result<(), CmdError> {
     let Some((_, shown)) = given.iter().find(|(p, _)| *p == "dir") else {
         return apply_beyond_dir(srv, next, given);
     };
@@ -229,7 +188,7 @@ fn apply_config(srv: &mut Shared, next: &mut Config, given: &[(&'static str, Str
 }
 
 /// The steps of [`apply_config`] after `dir`.
-fn apply_beyond_dir(srv: &mut Shared, next: &mut Config, given: &[(&'static str, String)]) -> CmdResult {
+fn apply_beyond_dir(srv: &mut Shared, next: &mut Config, given: &[(&'static str, String)]) -> Result<(), CmdError> {
     let port_changed = next.port != srv.config.port;
     let rebinds = |p: &str| (p == "port" && port_changed) || p == "bind";
     if let Some((param, shown)) = given.iter().find(|(p, _)| rebinds(p)) {
@@ -265,7 +224,7 @@ fn apply_beyond_dir(srv: &mut Shared, next: &mut Config, given: &[(&'static str,
     Ok(())
 }
 
-fn config_resetstat(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn config_resetstat(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let srv = &mut *ctx.srv;
     srv.stats = Default::default();
     srv.evict.reset_stats();
@@ -273,10 +232,10 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     srv.error_stats.clear();
     srv.slowlog.reset();
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn config_rewrite(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn config_rewrite(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let Some(path) = ctx.srv.config.config_file.clone() else {
         return Err(CmdError::err("The server is running without a config file"));
     };
@@ -286,10 +245,10 @@ fn config_rewrite(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
         .and_then(|_| std::fs::rename(&tmp, &path))
         .map_err(|e| CmdError::err(format!("Rewriting config file: {e}")))?;
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn config_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn config_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "CONFIG",
@@ -304,5 +263,5 @@ fn config_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Rewrite the configuration file.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }

@@ -1,158 +1,223 @@
 //! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, CLIENT, RESET.
 
-use ember_resp::{Command, Protocol};
+use ember_resp::Protocol;
 
 use crate::client::{Client, ReplyMode};
-use crate::command::{acl, flags::*, int_arg, is, lossy, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is, lossy};
 use crate::commands::common::{container, help, unwatch_all, REDIS_VERSION};
-use crate::error::{CmdError, CmdResult};
 use crate::server::Shared;
-
-const CONN: u32 = acl::CONNECTION;
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 
 /// Connection-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "ping",
-        -1,
-        FAST,
-        CONN,
-        NOKEYS,
-        "connection",
-        "1.0.0",
-        "Returns the server's liveliness response.",
-        ping,
-    )
-    .syntax("[message]")
-    .complexity("O(1)"),
-    CommandSpec::new("echo", 2, FAST, CONN, NOKEYS, "connection", "1.0.0", "Returns the given string.", echo)
-        .syntax("message")
-        .complexity("O(1)"),
-    CommandSpec::new(
-        "quit",
-        -1,
-        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
-        CONN,
-        NOKEYS,
-        "connection",
-        "1.0.0",
-        "Closes the connection.",
-        quit,
-    )
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "select",
-        2,
-        LOADING | STALE | FAST,
-        CONN,
-        NOKEYS,
-        "connection",
-        "2.0.0",
-        "Changes the selected database.",
-        select,
-    )
-    .syntax("index")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "hello",
-        -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        CONN,
-        NOKEYS,
-        "connection",
-        "6.0.0",
-        "Handshakes with the Redis server.",
-        hello,
-    )
-    .syntax("[protover [AUTH username password] [SETNAME clientname]]")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "auth",
-        -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        CONN,
-        NOKEYS,
-        "connection",
-        "1.0.0",
-        "Authenticates the connection.",
-        auth,
-    )
-    .syntax("[username] password")
-    .complexity("O(N) where N is the number of passwords defined for the user"),
-    CommandSpec::new(
-        "reset",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
-        CONN,
-        NOKEYS,
-        "connection",
-        "6.2.0",
-        "Resets the connection.",
-        reset,
-    )
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "client",
-        -2,
-        0,
-        0,
-        NOKEYS,
-        "connection",
-        "2.4.0",
-        "A container for client connection commands.",
-        container,
-    )
-    .complexity("Depends on subcommand.")
-    .subcommands(CLIENT_SUBCOMMANDS),
+    CommandSpec::new("ping", -1, ping)
+        .flags(FAST | SUBSCRIBED_OK | HEALTH_CHECK)
+        .acl(acl::CONNECTION)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc("connection", "Ping the server", "1.0.0", "O(1)")
+        .args(&[arg::string("message").optional()]),
+    CommandSpec::new("echo", 2, echo)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Echo the given string", "1.0.0", "O(1)")
+        .args(&[arg::string("message")]),
+    CommandSpec::new("quit", -1, quit)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | TXN_CONTROL | TXN_END | SUBSCRIBED_OK)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Close the connection", "1.0.0", "O(1)"),
+    CommandSpec::new("select", 2, select)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Change the selected database for the current connection", "1.0.0", "O(1)")
+        .args(&[arg::integer("index")]),
+    CommandSpec::new("hello", -1, hello)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Handshake with Redis", "6.0.0", "O(1)")
+        .history(&[
+            ("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."),
+        ])
+        .args(&[
+            arg::block(
+                "arguments",
+                &[
+                    arg::integer("protover"),
+                    arg::block(
+                        "username_password",
+                        &[
+                            arg::string("username"),
+                            arg::string("password"),
+                        ],
+                    ).token("AUTH").optional(),
+                    arg::string("clientname").token("SETNAME").optional(),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("auth", -2, auth)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
+        .acl(acl::CONNECTION)
+        .doc(
+            "connection",
+            "Authenticate to the server",
+            "1.0.0",
+            "O(N) where N is the number of passwords defined for the user",
+        )
+        .history(&[("6.0.0", "Added ACL style (username and password).")])
+        .args(&[arg::string("username").since("6.0.0").optional(), arg::string("password")]),
+    CommandSpec::new("reset", 1, reset)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | TXN_CONTROL | TXN_END | SUBSCRIBED_OK)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Reset the connection", "6.2.0", "O(1)"),
+    CommandSpec::new("client", -2, container)
+        .doc("connection", "A container for client connection commands", "2.4.0", "Depends on subcommand.")
+        .subcommands(CLIENT_SUBCOMMANDS),
 ];
-
-const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
 
 static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("id", 2, CLIENT_FLAGS, CONN, NOKEYS, "connection", "5.0.0", "Returns the unique client ID of the connection.", client_id)
-        .sub("client|id")
-        .complexity("O(1)"),
-    CommandSpec::new("setname", 3, CLIENT_FLAGS, CONN, NOKEYS, "connection", "2.6.9", "Sets the connection name.", client_setname)
-        .sub("client|setname")
-        .syntax("connection-name")
-        .complexity("O(1)"),
-    CommandSpec::new("getname", 2, CLIENT_FLAGS, CONN, NOKEYS, "connection", "2.6.9", "Returns the name of the connection.", client_getname)
-        .sub("client|getname")
-        .complexity("O(1)"),
-    CommandSpec::new("list", -2, ADMIN | CLIENT_FLAGS, CONN, NOKEYS, "connection", "2.4.0", "Lists open connections.", client_list)
-        .sub("client|list")
-        .syntax("[TYPE <NORMAL | MASTER | REPLICA | PUBSUB>] [ID client-id [client-id ...]]")
-        .complexity("O(N) where N is the number of client connections"),
-    CommandSpec::new("info", 2, CLIENT_FLAGS, CONN, NOKEYS, "connection", "6.2.0", "Returns information about the connection.", client_info)
-        .sub("client|info")
-        .complexity("O(1)"),
-    CommandSpec::new("kill", -3, ADMIN | CLIENT_FLAGS, CONN, NOKEYS, "connection", "2.4.0", "Terminates open connections.", client_kill)
-        .sub("client|kill")
-        .syntax("<ip:port | [ID client-id] [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME <YES | NO>]>")
-        .complexity("O(N) where N is the number of client connections"),
-    CommandSpec::new("setinfo", 4, CLIENT_FLAGS, CONN, NOKEYS, "connection", "7.2.0", "Sets information specific to the client or connection.", client_setinfo)
-        .sub("client|setinfo")
-        .syntax("<LIB-NAME libname | LIB-VER libver>")
-        .complexity("O(1)"),
-    CommandSpec::new("no-evict", 3, ADMIN | CLIENT_FLAGS, CONN, NOKEYS, "connection", "7.0.0", "Sets the client eviction mode of the connection.", client_no_evict)
-        .sub("client|no-evict")
-        .syntax("<ON | OFF>")
-        .complexity("O(1)"),
-    CommandSpec::new("reply", 3, CLIENT_FLAGS, CONN, NOKEYS, "connection", "3.2.0", "Instructs the server whether to reply to commands.", client_reply)
-        .sub("client|reply")
-        .syntax("<ON | OFF | SKIP>")
-        .complexity("O(1)"),
-    CommandSpec::new("unblock", -3, ADMIN | CLIENT_FLAGS, CONN, NOKEYS, "connection", "5.0.0", "Unblocks a client blocked by a blocking command from a different connection.", client_unblock)
-        .sub("client|unblock")
-        .syntax("client-id [TIMEOUT | ERROR]")
-        .complexity("O(log N) where N is the number of client connections"),
-    CommandSpec::new("help", 2, LOADING | STALE, CONN, NOKEYS, "connection", "5.0.0", "Returns helpful text about the different subcommands.", client_help)
-        .sub("client|help")
-        .complexity("O(1)"),
+    CommandSpec::new("client|id", 2, client_id).flags(NOSCRIPT | LOADING | STALE).acl(acl::CONNECTION).doc(
+        "connection",
+        "Returns the client ID for the current connection",
+        "5.0.0",
+        "O(1)",
+    ),
+    CommandSpec::new("client|setname", 3, client_setname)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Set the current connection name", "2.6.9", "O(1)")
+        .args(&[arg::string("connection-name")]),
+    CommandSpec::new("client|getname", 2, client_getname).flags(NOSCRIPT | LOADING | STALE).acl(acl::CONNECTION).doc(
+        "connection",
+        "Get the current connection name",
+        "2.6.9",
+        "O(1)",
+    ),
+    CommandSpec::new("client|list", -2, client_list)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "connection",
+            "Get the list of client connections",
+            "2.4.0",
+            "O(N) where N is the number of client connections",
+        )
+        .history(&[
+            ("2.8.12", "Added unique client `id` field."),
+            ("5.0.0", "Added optional `TYPE` filter."),
+            ("6.0.0", "Added `user` field."),
+            ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
+            ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
+            ("7.0.3", "Added `ssub` field."),
+        ])
+        .args(&[
+            arg::oneof(
+                "normal_master_replica_pubsub",
+                &[
+                    arg::token("normal", "NORMAL"),
+                    arg::token("master", "MASTER"),
+                    arg::token("replica", "REPLICA"),
+                    arg::token("pubsub", "PUBSUB"),
+                ],
+            )
+            .token("TYPE")
+            .since("5.0.0")
+            .optional(),
+            arg::block("id", &[arg::integer("client-id").multiple()]).token("ID").since("6.2.0").optional(),
+        ]),
+    CommandSpec::new("client|info", 2, client_info)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&["nondeterministic_output"])
+        .doc("connection", "Returns information about the current client connection.", "6.2.0", "O(1)"),
+    CommandSpec::new("client|kill", -3, client_kill)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .doc(
+            "connection",
+            "Kill the connection of a client",
+            "2.4.0",
+            "O(N) where N is the number of client connections",
+        )
+        .history(&[
+            ("2.8.12", "Added new filter format."),
+            ("2.8.12", "`ID` option."),
+            ("3.2.0", "Added `master` type in for `TYPE` option."),
+            ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."),
+            ("6.2.0", "`LADDR` option."),
+        ])
+        .args(&[arg::oneof(
+            "filter",
+            &[
+                arg::string("ip:port").deprecated_since("2.8.12"),
+                arg::oneof(
+                    "new-format",
+                    &[
+                        arg::integer("client-id").token("ID").since("2.8.12").optional(),
+                        arg::oneof(
+                            "normal_master_slave_pubsub",
+                            &[
+                                arg::token("normal", "NORMAL"),
+                                arg::token("master", "MASTER").since("3.2.0"),
+                                arg::token("slave", "SLAVE"),
+                                arg::token("replica", "REPLICA").since("5.0.0"),
+                                arg::token("pubsub", "PUBSUB"),
+                            ],
+                        )
+                        .token("TYPE")
+                        .since("2.8.12")
+                        .optional(),
+                        arg::string("username").token("USER").optional(),
+                        arg::string("ip:port").token("ADDR").optional(),
+                        arg::string("ip:port").token("LADDR").since("6.2.0").optional(),
+                        arg::string("yes/no").token("SKIPME").optional(),
+                    ],
+                )
+                .multiple(),
+            ],
+        )]),
+    CommandSpec::new("client|setinfo", 4, client_setinfo)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Set client or connection specific info", "7.2.0", "O(1)")
+        .args(&[arg::oneof(
+            "attr",
+            &[arg::string("libname").token("LIB-NAME"), arg::string("libver").token("LIB-VER")],
+        )]),
+    CommandSpec::new("client|no-evict", 3, client_no_evict)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Set client eviction mode for the current connection", "7.0.0", "O(1)")
+        .args(&[arg::oneof("enabled", &[arg::token("on", "ON"), arg::token("off", "OFF")])]),
+    CommandSpec::new("client|reply", 3, client_reply)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Instruct the server whether to reply to commands", "3.2.0", "O(1)")
+        .args(&[arg::oneof(
+            "on_off_skip",
+            &[arg::token("on", "ON"), arg::token("off", "OFF"), arg::token("skip", "SKIP")],
+        )]),
+    CommandSpec::new("client|unblock", -3, client_unblock)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .doc(
+            "connection",
+            "Unblock a client blocked in a blocking command from a different connection",
+            "5.0.0",
+            "O(log N) where N is the number of client connections",
+        )
+        .args(&[
+            arg::integer("client-id"),
+            arg::oneof("timeout_error", &[arg::token("timeout", "TIMEOUT"), arg::token("error", "ERROR")]).optional(),
+        ]),
+    CommandSpec::new("client|help", 2, client_help).flags(LOADING | STALE).acl(acl::CONNECTION).doc(
+        "connection",
+        "Show helpful text about the different subcommands",
+        "5.0.0",
+        "O(1)",
+    ),
 ];
 
-fn ping(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn ping(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if ctx.client.subs.is_some() && ctx.client.out.proto == Protocol::Resp2 {
         // The subscribed context answers in the shape of a message.
         if cmd.len() > 2 {
@@ -162,35 +227,35 @@ fn ping(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.array(2);
         out.bulk(b"pong");
         out.bulk(cmd.get(1).unwrap_or(b""));
-        return Ok(());
+        return Ok(Replied);
     }
     match cmd.len() {
         1 => ctx.out().simple("PONG"),
         2 => ctx.out().bulk(cmd.arg(1)),
         _ => return Err(CmdError::Arity("ping".into())),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn echo(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn echo(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     ctx.out().bulk(cmd.arg(1));
-    Ok(())
+    Ok(Replied)
 }
 
-fn quit(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn quit(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     ctx.out().ok();
     ctx.client.close_after_reply = true;
-    Ok(())
+    Ok(Replied)
 }
 
-fn select(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn select(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let idx = int_arg(cmd.arg(1))?;
     if idx < 0 || idx as usize >= ctx.srv.store.databases() {
         return Err(CmdError::DbIndexOutOfRange);
     }
     ctx.client.db = idx as usize;
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
 /// Checks a password for the default user.
@@ -202,11 +267,11 @@ fn check_password(srv: &Shared, user: &[u8], pass: &[u8]) -> Result<(), CmdError
     if ok {
         Ok(())
     } else {
-        Err(CmdError::Other("WRONGPASS invalid username-password pair or user is disabled.".into()))
+        Err(CmdError::coded("WRONGPASS", "invalid username-password pair or user is disabled."))
     }
 }
 
-fn auth(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn auth(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (user, pass) = match cmd.len() {
         2 => (&b"default"[..], cmd.arg(1)),
         3 => (cmd.arg(1), cmd.arg(2)),
@@ -220,17 +285,17 @@ fn auth(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     check_password(ctx.srv, user, pass)?;
     ctx.client.authenticated = true;
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn hello(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hello(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut proto = None;
     let mut i = 1;
     if cmd.len() >= 2 {
         let v = crate::command::parse_i64(cmd.arg(1))
             .ok_or_else(|| CmdError::err("Protocol version is not an integer or out of range"))?;
         if !(2..=3).contains(&v) {
-            return Err(CmdError::Other("NOPROTO unsupported protocol version".into()));
+            return Err(CmdError::coded("NOPROTO", "unsupported protocol version"));
         }
         proto = Some(if v == 3 { Protocol::Resp3 } else { Protocol::Resp2 });
         i = 2;
@@ -255,8 +320,9 @@ fn hello(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated {
-        return Err(CmdError::Other(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into(),
+        return Err(CmdError::coded(
+            "NOAUTH",
+            "HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         ));
     }
     if let Some(n) = name {
@@ -287,10 +353,10 @@ fn hello(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     out.bulk(b"master");
     out.bulk(b"modules");
     out.array(0);
-    Ok(())
+    Ok(Replied)
 }
 
-fn reset(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn reset(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let c = &mut *ctx.client;
     c.db = 0;
     c.out.proto = Protocol::Resp2;
@@ -307,39 +373,39 @@ fn reset(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     ctx.srv.pubsub.drop_client(ctx.client);
     ctx.client.authenticated = ctx.srv.config.requirepass.is_none();
     ctx.out().simple("RESET");
-    Ok(())
+    Ok(Replied)
 }
 
-fn validate_name(name: &[u8]) -> CmdResult {
+fn validate_name(name: &[u8]) -> Result<(), CmdError> {
     if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
         return Err(CmdError::err("Client names cannot contain spaces, newlines or special characters."));
     }
     Ok(())
 }
 
-fn client_id(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn client_id(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let id = ctx.client.id as i64;
     ctx.out().int(id);
-    Ok(())
+    Ok(Replied)
 }
 
-fn client_setname(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn client_setname(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let name = cmd.arg(2);
     validate_name(name)?;
     ctx.client.name = (!name.is_empty()).then(|| name.to_vec());
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn client_getname(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn client_getname(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     match ctx.client.name.clone() {
         Some(n) => ctx.out().bulk(&n),
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn client_setinfo(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn client_setinfo(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (attr, value) = (cmd.arg(2), cmd.arg(3));
     if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
         return Err(CmdError::err(format!(
@@ -356,10 +422,10 @@ fn client_setinfo(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         return Err(CmdError::err(format!("Unrecognized option '{}'", lossy(attr))));
     }
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn client_no_evict(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn client_no_evict(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let v = cmd.arg(2);
     if is(v, "on") {
         ctx.client.no_evict = true;
@@ -369,10 +435,10 @@ fn client_no_evict(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn client_reply(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn client_reply(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let v = cmd.arg(2);
     if is(v, "on") {
         ctx.client.reply_mode = ReplyMode::On;
@@ -385,13 +451,13 @@ fn client_reply(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     } else {
         return Err(CmdError::Syntax);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn client_info(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn client_info(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let line = ctx.client.info_line(ctx.now_ms, 0, 0) + "\n";
     ctx.out().verbatim(line.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
 /// Every client's CLIENT LIST line (the caller included), by id.
@@ -418,7 +484,7 @@ fn all_lines(ctx: &Ctx<'_>, filter: impl Fn(&Client) -> bool) -> String {
     s
 }
 
-fn client_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn client_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut ids: Option<Vec<u64>> = None;
     // TYPE NORMAL / PUBSUB: whether the clients listed are subscribers.
     let mut class: Option<bool> = None;
@@ -457,10 +523,10 @@ fn client_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ids.as_ref().is_none_or(|v| v.contains(&c.id)) && class.is_none_or(|p| p == c.subs.is_some())
     });
     ctx.out().verbatim(text.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
-fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn client_kill(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     // Old form: CLIENT KILL addr:port -> +OK or an error.
     if cmd.len() == 3 {
         let addr = cmd.arg(2);
@@ -469,7 +535,7 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             return Err(CmdError::err("No such client"));
         }
         ctx.out().ok();
-        return Ok(());
+        return Ok(Replied);
     }
     let mut id = None;
     let mut addr: Option<Vec<u8>> = None;
@@ -541,7 +607,7 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         )
     };
     ctx.out().int(killed as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 fn kill_where(ctx: &mut Ctx<'_>, pred: impl Fn(&Client) -> bool, skipme: bool) -> usize {
@@ -567,7 +633,7 @@ fn kill_where(ctx: &mut Ctx<'_>, pred: impl Fn(&Client) -> bool, skipme: bool) -
     n
 }
 
-fn client_unblock(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn client_unblock(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let id = int_arg(cmd.arg(2))?;
     let with_error = match cmd.get(3) {
         None => false,
@@ -602,10 +668,10 @@ fn client_unblock(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         _ => false,
     };
     ctx.out().int(i64::from(unblocked));
-    Ok(())
+    Ok(Replied)
 }
 
-fn client_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn client_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "CLIENT",
@@ -646,5 +712,5 @@ fn client_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Protect current client connection from eviction.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }

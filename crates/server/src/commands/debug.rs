@@ -1,32 +1,19 @@
 //! DEBUG: SLEEP, OBJECT, RELOAD, SET-ACTIVE-EXPIRE, PROTOCOL, HELP, allowed
 //! as `enable-debug-command` says.
 
-use ember_resp::Command;
-
 use crate::client::Out;
-use crate::command::{flags::*, int_arg, is, lossy, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is, lossy};
 use crate::commands::common::help;
 use crate::config::Access;
-use crate::error::{CmdError, CmdResult};
-
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 
 /// DEBUG.
-pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new(
-    "debug",
-    -2,
-    ADMIN | NOSCRIPT | LOADING | STALE | SKIP_MONITOR,
-    0,
-    NOKEYS,
-    "server",
-    "1.0.0",
-    "A container for debugging commands.",
-    debug,
-)
-.syntax("subcommand [argument ...]")
-.complexity("Depends on subcommand.")];
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("debug", -2, debug)
+    .flags(ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED)
+    .doc("server", "A container for debugging commands", "1.0.0", "Depends on subcommand.")
+    .syscmd()];
 
-fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn debug(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let allowed = match ctx.srv.config.enable_debug_command {
         Access::Yes => true,
         Access::Local => ctx.client.addr.is_local(),
@@ -102,7 +89,7 @@ fn debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             lossy(sub)
         )));
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// Bytes the value takes in an RDB file (DEBUG OBJECT serializedlength),
@@ -128,7 +115,7 @@ fn serialized_len(v: &ember_store::Value) -> usize {
     header + len
 }
 
-fn debug_protocol(out: &mut Out, kind: &[u8]) -> CmdResult {
+fn debug_protocol(out: &mut Out, kind: &[u8]) -> Result<(), CmdError> {
     if is(kind, "string") {
         out.bulk(b"Hello World");
     } else if is(kind, "integer") {

@@ -19,48 +19,392 @@ use ember_store::types::zset::{ScoreBound, ZSet};
 use ember_store::Value;
 
 use crate::client::Out;
-use crate::command::{acl, flags::*, is, lossy, parse_i64, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{is, lossy, parse_i64};
 use crate::commands::zsets::{lookup_zset, parse_score};
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const G: u32 = acl::GEO;
-const K1: (i32, i32, i32) = (1, 1, 1);
-const RADIUS_COMPLEXITY: &str = "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.";
-const SEARCH_COMPLEXITY: &str = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape";
 
 /// Geo commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("geoadd", -5, WRITE | DENYOOM, G, K1, "geo", "3.2.0", "Adds one or more members to a geospatial index. The key is created if it doesn't exist.", geoadd)
-        .syntax("key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]")
-        .complexity("O(log(N)) for each item added, where N is the number of elements in the sorted set."),
-    CommandSpec::new("geodist", -4, READONLY, G, K1, "geo", "3.2.0", "Returns the distance between two members of a geospatial index.", geodist)
-        .syntax("key member1 member2 [M | KM | FT | MI]")
-        .complexity("O(log(N))"),
-    CommandSpec::new("geohash", -2, READONLY, G, K1, "geo", "3.2.0", "Returns members from a geospatial index as geohash strings.", geohash)
-        .syntax("key [member [member ...]]")
-        .complexity("O(log(N)) for each member requested, where N is the number of elements in the sorted set."),
-    CommandSpec::new("geopos", -2, READONLY, G, K1, "geo", "3.2.0", "Returns the longitude and latitude of members from a geospatial index.", geopos)
-        .syntax("key [member [member ...]]")
-        .complexity("O(N) where N is the number of members requested."),
-    CommandSpec::new("georadius", -6, WRITE | DENYOOM | MOVABLE_KEYS, G, K1, "geo", "3.2.0", "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.", georadius)
-        .syntax("key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]")
-        .complexity(RADIUS_COMPLEXITY),
-    CommandSpec::new("georadius_ro", -6, READONLY, G, K1, "geo", "3.2.10", "Returns members from a geospatial index that are within a distance from a coordinate.", georadius_ro)
-        .syntax("key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]")
-        .complexity(RADIUS_COMPLEXITY),
-    CommandSpec::new("georadiusbymember", -5, WRITE | DENYOOM | MOVABLE_KEYS, G, K1, "geo", "3.2.0", "Queries a geospatial index for members within a distance from a member, optionally stores the result.", georadiusbymember)
-        .syntax("key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]")
-        .complexity(RADIUS_COMPLEXITY),
-    CommandSpec::new("georadiusbymember_ro", -5, READONLY, G, K1, "geo", "3.2.10", "Returns members from a geospatial index that are within a distance from a member.", georadiusbymember_ro)
-        .syntax("key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]")
-        .complexity(RADIUS_COMPLEXITY),
-    CommandSpec::new("geosearch", -7, READONLY, G, K1, "geo", "6.2.0", "Queries a geospatial index for members inside an area of a box or a circle.", geosearch)
-        .syntax("key <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]")
-        .complexity(SEARCH_COMPLEXITY),
-    CommandSpec::new("geosearchstore", -8, WRITE | DENYOOM, G, (1, 2, 1), "geo", "6.2.0", "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", geosearchstore)
-        .syntax("destination source <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [STOREDIST]")
-        .complexity(SEARCH_COMPLEXITY),
+    CommandSpec::new("geoadd", -5, geoadd)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::GEO)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc(
+            "geo",
+            "Add one or more geospatial items in the geospatial index represented using a sorted set",
+            "3.2.0",
+            "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+        )
+        .history(&[("6.2.0", "Added the `CH`, `NX` and `XX` options.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof("condition", &[arg::token("nx", "NX"), arg::token("xx", "XX")]).since("6.2.0").optional(),
+            arg::token("change", "CH").since("6.2.0").optional(),
+            arg::block(
+                "longitude_latitude_member",
+                &[
+                    arg::double("longitude"),
+                    arg::double("latitude"),
+                    arg::string("member"),
+                ],
+            ).multiple(),
+        ]),
+    CommandSpec::new("geodist", -4, geodist)
+        .flags(READONLY)
+        .acl(acl::GEO)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("geo", "Returns the distance between two members of a geospatial index", "3.2.0", "O(log(N))")
+        .args(&[
+            arg::key("key", 0),
+            arg::string("member1"),
+            arg::string("member2"),
+            arg::oneof(
+                "unit",
+                &[
+                    arg::token("m", "M"),
+                    arg::token("km", "KM"),
+                    arg::token("ft", "FT"),
+                    arg::token("mi", "MI"),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("geohash", -2, geohash)
+        .flags(READONLY)
+        .acl(acl::GEO)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "geo",
+            "Returns members of a geospatial index as standard geohash strings",
+            "3.2.0",
+            "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("geopos", -2, geopos)
+        .flags(READONLY)
+        .acl(acl::GEO)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "geo",
+            "Returns longitude and latitude of members of a geospatial index",
+            "3.2.0",
+            "O(N) where N is the number of members requested.",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("georadius", -6, georadius)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::GEO)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS),
+            KeySpec::keyword("STORE", 6).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::keyword("STOREDIST", 6).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+        ])
+        .doc(
+            "geo",
+            "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
+            "3.2.0",
+            "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        )
+        .history(&[
+            ("6.2.0", "Added the `ANY` option for `COUNT`."),
+            ("7.0.0", "Added support for uppercase unit names."),
+        ])
+        .deprecated("6.2.0", "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument")
+        .args(&[
+            arg::key("key", 0),
+            arg::double("longitude"),
+            arg::double("latitude"),
+            arg::double("radius"),
+            arg::oneof(
+                "unit",
+                &[
+                    arg::token("m", "M"),
+                    arg::token("km", "KM"),
+                    arg::token("ft", "FT"),
+                    arg::token("mi", "MI"),
+                ],
+            ),
+            arg::token("withcoord", "WITHCOORD").optional(),
+            arg::token("withdist", "WITHDIST").optional(),
+            arg::token("withhash", "WITHHASH").optional(),
+            arg::block(
+                "count",
+                &[
+                    arg::integer("count").token("COUNT"),
+                    arg::token("any", "ANY").since("6.2.0").optional(),
+                ],
+            ).optional(),
+            arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional(),
+            arg::key("key", 1).token("STORE").optional(),
+            arg::key("key", 2).token("STOREDIST").optional(),
+        ]),
+    CommandSpec::new("georadius_ro", -6, georadius_ro)
+        .flags(READONLY)
+        .acl(acl::GEO)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "geo",
+            "A read-only variant for GEORADIUS",
+            "3.2.10",
+            "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        )
+        .history(&[("6.2.0", "Added the `ANY` option for `COUNT`.")])
+        .deprecated("6.2.0", "`GEOSEARCH` with the `BYRADIUS` argument")
+        .args(&[
+            arg::key("key", 0),
+            arg::double("longitude"),
+            arg::double("latitude"),
+            arg::double("radius"),
+            arg::oneof(
+                "unit",
+                &[
+                    arg::token("m", "M"),
+                    arg::token("km", "KM"),
+                    arg::token("ft", "FT"),
+                    arg::token("mi", "MI"),
+                ],
+            ),
+            arg::token("withcoord", "WITHCOORD").optional(),
+            arg::token("withdist", "WITHDIST").optional(),
+            arg::token("withhash", "WITHHASH").optional(),
+            arg::block(
+                "count",
+                &[
+                    arg::integer("count").token("COUNT"),
+                    arg::token("any", "ANY").since("6.2.0").optional(),
+                ],
+            ).optional(),
+            arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional(),
+        ]),
+    CommandSpec::new("georadiusbymember", -5, georadiusbymember)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::GEO)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS),
+            KeySpec::keyword("STORE", 5).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::keyword("STOREDIST", 5).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+        ])
+        .doc(
+            "geo",
+            "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
+            "3.2.0",
+            "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        )
+        .history(&[("7.0.0", "Added support for uppercase unit names.")])
+        .deprecated("6.2.0", "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments")
+        .args(&[
+            arg::key("key", 0),
+            arg::string("member"),
+            arg::double("radius"),
+            arg::oneof(
+                "unit",
+                &[
+                    arg::token("m", "M"),
+                    arg::token("km", "KM"),
+                    arg::token("ft", "FT"),
+                    arg::token("mi", "MI"),
+                ],
+            ),
+            arg::token("withcoord", "WITHCOORD").optional(),
+            arg::token("withdist", "WITHDIST").optional(),
+            arg::token("withhash", "WITHHASH").optional(),
+            arg::block(
+                "count",
+                &[
+                    arg::integer("count").token("COUNT"),
+                    arg::token("any", "ANY").optional(),
+                ],
+            ).optional(),
+            arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional(),
+            arg::key("key", 1).token("STORE").optional(),
+            arg::key("key", 2).token("STOREDIST").optional(),
+        ]),
+    CommandSpec::new("georadiusbymember_ro", -5, georadiusbymember_ro)
+        .flags(READONLY)
+        .acl(acl::GEO)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "geo",
+            "A read-only variant for GEORADIUSBYMEMBER",
+            "3.2.10",
+            "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        )
+        .deprecated("6.2.0", "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments")
+        .args(&[
+            arg::key("key", 0),
+            arg::string("member"),
+            arg::double("radius"),
+            arg::oneof(
+                "unit",
+                &[
+                    arg::token("m", "M"),
+                    arg::token("km", "KM"),
+                    arg::token("ft", "FT"),
+                    arg::token("mi", "MI"),
+                ],
+            ),
+            arg::token("withcoord", "WITHCOORD").optional(),
+            arg::token("withdist", "WITHDIST").optional(),
+            arg::token("withhash", "WITHHASH").optional(),
+            arg::block(
+                "count",
+                &[
+                    arg::integer("count").token("COUNT"),
+                    arg::token("any", "ANY").optional(),
+                ],
+            ).optional(),
+            arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional(),
+        ]),
+    CommandSpec::new("geosearch", -7, geosearch)
+        .flags(READONLY)
+        .acl(acl::GEO)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "geo",
+            "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
+            "6.2.0",
+            "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+        )
+        .history(&[("7.0.0", "Added support for uppercase unit names.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof(
+                "from",
+                &[
+                    arg::string("member").token("FROMMEMBER"),
+                    arg::block(
+                        "longitude_latitude",
+                        &[
+                            arg::double("longitude"),
+                            arg::double("latitude"),
+                        ],
+                    ).token("FROMLONLAT"),
+                ],
+            ),
+            arg::oneof(
+                "by",
+                &[
+                    arg::block(
+                        "circle",
+                        &[
+                            arg::double("radius").token("BYRADIUS"),
+                            arg::oneof(
+                                "unit",
+                                &[
+                                    arg::token("m", "M"),
+                                    arg::token("km", "KM"),
+                                    arg::token("ft", "FT"),
+                                    arg::token("mi", "MI"),
+                                ],
+                            ),
+                        ],
+                    ),
+                    arg::block(
+                        "box",
+                        &[
+                            arg::double("width").token("BYBOX"),
+                            arg::double("height"),
+                            arg::oneof(
+                                "unit",
+                                &[
+                                    arg::token("m", "M"),
+                                    arg::token("km", "KM"),
+                                    arg::token("ft", "FT"),
+                                    arg::token("mi", "MI"),
+                                ],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional(),
+            arg::block(
+                "count",
+                &[
+                    arg::integer("count").token("COUNT"),
+                    arg::token("any", "ANY").optional(),
+                ],
+            ).optional(),
+            arg::token("withcoord", "WITHCOORD").optional(),
+            arg::token("withdist", "WITHDIST").optional(),
+            arg::token("withhash", "WITHHASH").optional(),
+        ]),
+    CommandSpec::new("geosearchstore", -8, geosearchstore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::GEO)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "geo",
+            "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
+            "6.2.0",
+            "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+        )
+        .history(&[("7.0.0", "Added support for uppercase unit names.")])
+        .args(&[
+            arg::key("destination", 0),
+            arg::key("source", 1),
+            arg::oneof(
+                "from",
+                &[
+                    arg::string("member").token("FROMMEMBER"),
+                    arg::block(
+                        "longitude_latitude",
+                        &[
+                            arg::double("longitude"),
+                            arg::double("latitude"),
+                        ],
+                    ).token("FROMLONLAT"),
+                ],
+            ),
+            arg::oneof(
+                "by",
+                &[
+                    arg::block(
+                        "circle",
+                        &[
+                            arg::double("radius").token("BYRADIUS"),
+                            arg::oneof(
+                                "unit",
+                                &[
+                                    arg::token("m", "M"),
+                                    arg::token("km", "KM"),
+                                    arg::token("ft", "FT"),
+                                    arg::token("mi", "MI"),
+                                ],
+                            ),
+                        ],
+                    ),
+                    arg::block(
+                        "box",
+                        &[
+                            arg::double("width").token("BYBOX"),
+                            arg::double("height"),
+                            arg::oneof(
+                                "unit",
+                                &[
+                                    arg::token("m", "M"),
+                                    arg::token("km", "KM"),
+                                    arg::token("ft", "FT"),
+                                    arg::token("mi", "MI"),
+                                ],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional(),
+            arg::block(
+                "count",
+                &[
+                    arg::integer("count").token("COUNT"),
+                    arg::token("any", "ANY").optional(),
+                ],
+            ).optional(),
+            arg::token("storedist", "STOREDIST").optional(),
+        ]),
 ];
 
 // ---------------------------------------------------------------------------
@@ -487,7 +831,7 @@ fn reply_position(out: &mut Out, pos: [f64; 2]) {
 // GEOADD, GEOPOS, GEODIST, GEOHASH
 // ---------------------------------------------------------------------------
 
-fn geoadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn geoadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (mut nx, mut xx, mut ch) = (false, false, false);
     let mut i = 2;
     while i < cmd.len() {
@@ -550,10 +894,10 @@ fn geoadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::ZSET, "zadd", key);
     }
     ctx.out().int((if ch { added + changed } else { added }) as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn geopos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn geopos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let positions: Vec<Option<[f64; 2]>> = match lookup_zset(db, cmd.arg(1), now)? {
@@ -568,10 +912,10 @@ fn geopos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             None => out.null_array(),
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn geodist(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn geodist(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let unit = match cmd.len() {
         4 => 1.0,
         5 => unit_arg(cmd.arg(4))?,
@@ -588,10 +932,10 @@ fn geodist(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Some(d) => reply_distance(ctx.out(), d / unit),
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn geohash(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn geohash(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let hashes: Vec<Option<[u8; 11]>> = match lookup_zset(db, cmd.arg(1), now)? {
@@ -606,7 +950,7 @@ fn geohash(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             None => out.null(),
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---------------------------------------------------------------------------
@@ -631,27 +975,27 @@ enum Order {
     Desc,
 }
 
-fn georadius(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn georadius(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     search_generic(ctx, cmd, Kind::Radius { store_ok: true })
 }
 
-fn georadius_ro(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn georadius_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     search_generic(ctx, cmd, Kind::Radius { store_ok: false })
 }
 
-fn georadiusbymember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn georadiusbymember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     search_generic(ctx, cmd, Kind::ByMember { store_ok: true })
 }
 
-fn georadiusbymember_ro(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn georadiusbymember_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     search_generic(ctx, cmd, Kind::ByMember { store_ok: false })
 }
 
-fn geosearch(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn geosearch(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     search_generic(ctx, cmd, Kind::Search { store: false })
 }
 
-fn geosearchstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn geosearchstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     search_generic(ctx, cmd, Kind::Search { store: true })
 }
 
@@ -801,7 +1145,7 @@ fn parse_search<'a>(z: Option<&ZSet>, cmd: &Command<'a>, kind: Kind) -> Result<R
     Ok(req)
 }
 
-fn search_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult {
+fn search_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, kind: Kind) -> CmdResult {
     let now = ctx.now_ms;
     let src = match kind {
         Kind::Search { store: true } => cmd.arg(2),
@@ -822,7 +1166,7 @@ fn search_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult
             }
             None => ctx.out().array(0),
         }
-        return Ok(());
+        return Ok(Replied);
     };
     let mut hits = search(z, &req.shape, if req.any { req.count } else { 0 });
     match req.order {
@@ -837,7 +1181,7 @@ fn search_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult
     if let Some(dst) = req.store {
         let event = if matches!(kind, Kind::Search { .. }) { "geosearchstore" } else { "georadiusstore" };
         store_hits(ctx, dst, &hits, req.storedist.then_some(unit), event);
-        return Ok(());
+        return Ok(Replied);
     }
     let out = ctx.out();
     out.array(hits.len());
@@ -859,7 +1203,7 @@ fn search_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult
             reply_position(out, h.pos);
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// Stores `hits` as the sorted set `dst` (scores: geohashes, or distances

@@ -10,66 +10,164 @@ use ember_store::types::hash::Hash;
 use ember_store::{Db, Value};
 
 use crate::client::Out;
-use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is};
 use crate::commands::common::{command_rng, parse_count, parse_cursor, reply_scan, ScanOpts};
 use crate::commands::strings::long_double::Ld;
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
 use crate::server::Shared;
-
-const H: u32 = acl::HASH;
-const K1: (i32, i32, i32) = (1, 1, 1);
 
 /// Hash-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("hset", -4, WRITE | DENYOOM | FAST, H, K1, "hash", "2.0.0", "Creates or modifies the value of a field in a hash.", hset)
-        .syntax("key field value [field value ...]")
-        .complexity("O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs."),
-    CommandSpec::new("hsetnx", 4, WRITE | DENYOOM | FAST, H, K1, "hash", "2.0.0", "Sets the value of a field in a hash only when the field doesn't exist.", hsetnx)
-        .syntax("key field value")
-        .complexity("O(1)"),
-    CommandSpec::new("hmset", -4, WRITE | DENYOOM | FAST, H, K1, "hash", "2.0.0", "Sets the values of multiple fields.", hmset)
-        .syntax("key field value [field value ...]")
-        .complexity("O(N) where N is the number of fields being set."),
-    CommandSpec::new("hget", 3, READONLY | FAST, H, K1, "hash", "2.0.0", "Returns the value of a field in a hash.", hget)
-        .syntax("key field")
-        .complexity("O(1)"),
-    CommandSpec::new("hmget", -3, READONLY | FAST, H, K1, "hash", "2.0.0", "Returns the values of all fields in a hash.", hmget)
-        .syntax("key field [field ...]")
-        .complexity("O(N) where N is the number of fields being requested."),
-    CommandSpec::new("hgetall", 2, READONLY, H, K1, "hash", "2.0.0", "Returns all fields and values in a hash.", hgetall)
-        .syntax("key")
-        .complexity("O(N) where N is the size of the hash."),
-    CommandSpec::new("hdel", -3, WRITE | FAST, H, K1, "hash", "2.0.0", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", hdel)
-        .syntax("key field [field ...]")
-        .complexity("O(N) where N is the number of fields to be removed."),
-    CommandSpec::new("hexists", 3, READONLY | FAST, H, K1, "hash", "2.0.0", "Determines whether a field exists in a hash.", hexists)
-        .syntax("key field")
-        .complexity("O(1)"),
-    CommandSpec::new("hlen", 2, READONLY | FAST, H, K1, "hash", "2.0.0", "Returns the number of fields in a hash.", hlen)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("hkeys", 2, READONLY, H, K1, "hash", "2.0.0", "Returns all fields in a hash.", hkeys)
-        .syntax("key")
-        .complexity("O(N) where N is the size of the hash."),
-    CommandSpec::new("hvals", 2, READONLY, H, K1, "hash", "2.0.0", "Returns all values in a hash.", hvals)
-        .syntax("key")
-        .complexity("O(N) where N is the size of the hash."),
-    CommandSpec::new("hstrlen", 3, READONLY | FAST, H, K1, "hash", "3.2.0", "Returns the length of the value of a field.", hstrlen)
-        .syntax("key field")
-        .complexity("O(1)"),
-    CommandSpec::new("hincrby", 4, WRITE | DENYOOM | FAST, H, K1, "hash", "2.0.0", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", hincrby)
-        .syntax("key field increment")
-        .complexity("O(1)"),
-    CommandSpec::new("hincrbyfloat", 4, WRITE | DENYOOM | FAST, H, K1, "hash", "2.6.0", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", hincrbyfloat)
-        .syntax("key field increment")
-        .complexity("O(1)"),
-    CommandSpec::new("hrandfield", -2, READONLY, H, K1, "hash", "6.2.0", "Returns one or more random fields from a hash.", hrandfield)
-        .syntax("key [count [WITHVALUES]]")
-        .complexity("O(N) where N is the number of fields returned"),
-    CommandSpec::new("hscan", -3, READONLY, H, K1, "hash", "2.8.0", "Iterates over fields and values of a hash.", hscan)
-        .syntax("key cursor [MATCH pattern] [COUNT count]")
-        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
+    CommandSpec::new("hset", -4, hset)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc(
+            "hash",
+            "Set the string value of a hash field",
+            "2.0.0",
+            "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
+        )
+        .history(&[("4.0.0", "Accepts multiple `field` and `value` arguments.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple(),
+        ]),
+    CommandSpec::new("hsetnx", 4, hsetnx)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc("hash", "Set the value of a hash field, only if the field does not exist", "2.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("field"), arg::string("value")]),
+    CommandSpec::new("hmset", -4, hmset)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc(
+            "hash",
+            "Set multiple hash fields to multiple values",
+            "2.0.0",
+            "O(N) where N is the number of fields being set.",
+        )
+        .deprecated("4.0.0", "`HSET` with multiple field-value pairs")
+        .args(&[
+            arg::key("key", 0),
+            arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple(),
+        ]),
+    CommandSpec::new("hget", 3, hget)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("hash", "Get the value of a hash field", "2.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("field")]),
+    CommandSpec::new("hmget", -3, hmget)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "hash",
+            "Get the values of all the given hash fields",
+            "2.0.0",
+            "O(N) where N is the number of fields being requested.",
+        )
+        .args(&[arg::key("key", 0), arg::string("field").multiple()]),
+    CommandSpec::new("hgetall", 2, hgetall)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output_order"])
+        .doc("hash", "Get all the fields and values in a hash", "2.0.0", "O(N) where N is the size of the hash.")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("hdel", -3, hdel)
+        .flags(WRITE | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc("hash", "Delete one or more hash fields", "2.0.0", "O(N) where N is the number of fields to be removed.")
+        .history(&[("2.4.0", "Accepts multiple `field` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("field").multiple()]),
+    CommandSpec::new("hexists", 3, hexists)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("hash", "Determine if a hash field exists", "2.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("field")]),
+    CommandSpec::new("hlen", 2, hlen)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("hash", "Get the number of fields in a hash", "2.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("hkeys", 2, hkeys)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output_order"])
+        .doc("hash", "Get all the fields in a hash", "2.0.0", "O(N) where N is the size of the hash.")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("hvals", 2, hvals)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output_order"])
+        .doc("hash", "Get all the values in a hash", "2.0.0", "O(N) where N is the size of the hash.")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("hstrlen", 3, hstrlen)
+        .flags(READONLY | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("hash", "Get the length of the value of a hash field", "3.2.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("field")]),
+    CommandSpec::new("hincrby", 4, hincrby)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("hash", "Increment the integer value of a hash field by the given number", "2.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("field"), arg::integer("increment")]),
+    CommandSpec::new("hincrbyfloat", 4, hincrbyfloat)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("hash", "Increment the float value of a hash field by the given amount", "2.6.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("field"), arg::double("increment")]),
+    CommandSpec::new("hrandfield", -2, hrandfield)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "hash",
+            "Get one or multiple random fields from a hash",
+            "6.2.0",
+            "O(N) where N is the number of fields returned",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::block(
+                "options",
+                &[
+                    arg::integer("count"),
+                    arg::token("withvalues", "WITHVALUES").optional(),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("hscan", -3, hscan)
+        .flags(READONLY)
+        .acl(acl::HASH)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "hash",
+            "Incrementally iterate hash fields and associated values",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 /// The hash at `key` for reading: `Ok(None)` if missing, WRONGTYPE for
@@ -133,19 +231,19 @@ fn hset_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, name: &'static str) -> Res
     Ok(added)
 }
 
-fn hset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let added = hset_generic(ctx, cmd, "hset")?;
     ctx.out().int(added as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn hmset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hmset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     hset_generic(ctx, cmd, "hmset")?;
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn hsetnx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hsetnx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
     let h = hash_or_create(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
@@ -155,19 +253,19 @@ fn hsetnx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::HASH, "hset", cmd.arg(1));
     }
     ctx.out().int(i64::from(set));
-    Ok(())
+    Ok(Replied)
 }
 
-fn hget(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let v = read_hash(ctx.srv, ctx.client.db, cmd.arg(1), ctx.now_ms)?.and_then(|h| h.get(cmd.arg(2)));
     match v {
         Some(v) => ctx.client.out.bulk(v),
         None => ctx.client.out.null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn hmget(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hmget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let h = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     let out = &mut ctx.client.out;
@@ -178,10 +276,10 @@ fn hmget(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             None => out.null(),
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn hgetall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hgetall(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let h = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     let out = &mut ctx.client.out;
@@ -195,10 +293,10 @@ fn hgetall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn hkeys_or_vals(ctx: &mut Ctx<'_>, cmd: &Command<'_>, keys: bool) -> CmdResult {
+fn hkeys_or_vals(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, keys: bool) -> CmdResult {
     let now = ctx.now_ms;
     let h = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     let out = &mut ctx.client.out;
@@ -211,24 +309,24 @@ fn hkeys_or_vals(ctx: &mut Ctx<'_>, cmd: &Command<'_>, keys: bool) -> CmdResult 
             }
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn hkeys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hkeys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     hkeys_or_vals(ctx, cmd, true)
 }
 
-fn hvals(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hvals(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     hkeys_or_vals(ctx, cmd, false)
 }
 
-fn hdel(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hdel(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(h) = lookup_hash(db, key, now)? else {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let mut deleted = 0;
     for f in cmd.iter().skip(2) {
@@ -249,32 +347,32 @@ fn hdel(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.out().int(deleted);
-    Ok(())
+    Ok(Replied)
 }
 
-fn hexists(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hexists(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let found = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.is_some_and(|h| h.contains(cmd.arg(2)));
     ctx.out().int(i64::from(found));
-    Ok(())
+    Ok(Replied)
 }
 
-fn hlen(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hlen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let n = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |h| h.len());
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn hstrlen(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hstrlen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let h = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     let n = h.and_then(|h| h.get(cmd.arg(2))).map_or(0, <[u8]>::len);
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn hincrby(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hincrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let by = int_arg(cmd.arg(3))?;
     let cfg = ctx.srv.config.encodings();
@@ -291,10 +389,10 @@ fn hincrby(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.dirty(1);
     ctx.notify(ev::HASH, "hincrby", key);
     ctx.out().int(new);
-    Ok(())
+    Ok(Replied)
 }
 
-fn hincrbyfloat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hincrbyfloat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let by = Ld::parse(cmd.arg(3)).ok_or(CmdError::NotFloat)?;
     if by.is_inf() {
@@ -316,7 +414,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.dirty(1);
     ctx.notify(ev::HASH, "hincrbyfloat", key);
     ctx.out().bulk(text.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
 /// Writes HRANDFIELD's pairs: flat in RESP2, `[field, value]` arrays in RESP3.
@@ -338,7 +436,7 @@ fn reply_pairs(out: &mut Out, pairs: &[(&[u8], &[u8])], with_values: bool) {
     }
 }
 
-fn hrandfield(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hrandfield(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if cmd.len() == 2 {
         let mut rng = command_rng();
         let f = read_hash(ctx.srv, ctx.client.db, cmd.arg(1), ctx.now_ms)?
@@ -348,7 +446,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             Some(f) => ctx.client.out.bulk(f),
             None => ctx.client.out.null(),
         }
-        return Ok(());
+        return Ok(Replied);
     }
     let count = parse_count(cmd.arg(2))?;
     let with_values = match cmd.len() {
@@ -364,7 +462,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let out = &mut ctx.client.out;
     let Some(h) = h else {
         out.array(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let pairs = if count >= 0 {
         h.sample_distinct(count as usize, &mut rng)
@@ -372,15 +470,15 @@ fn hrandfield(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         h.sample_with_repeats(count.unsigned_abs() as usize, &mut rng)
     };
     reply_pairs(out, &pairs, with_values);
-    Ok(())
+    Ok(Replied)
 }
 
-fn hscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn hscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let cursor = parse_cursor(cmd.arg(2))?;
     let Some(h) = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
         reply_scan(&mut ctx.client.out, 0, &[]);
-        return Ok(());
+        return Ok(Replied);
     };
     let opts = ScanOpts::parse(cmd, 3)?;
     let mut items = Vec::new();
@@ -391,5 +489,5 @@ fn hscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     });
     reply_scan(&mut ctx.client.out, next, &items);
-    Ok(())
+    Ok(Replied)
 }

@@ -32,28 +32,54 @@
 //! three opcodes, then merge equal adjacent `VAL`s near the change), so the
 //! same PFADDs produce the same bytes in both servers.
 
-use std::borrow::Cow;
-
-use ember_resp::Command;
 use ember_store::{StrValue, Value};
 
-use crate::command::{acl, flags::*, CommandSpec, Ctx};
+use crate::command::prelude::*;
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const H: u32 = acl::HYPERLOGLOG;
 
 /// HyperLogLog-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("pfadd", -2, WRITE | DENYOOM | FAST, H, (1, 1, 1), "hyperloglog", "2.8.9", "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", pfadd)
-        .syntax("key [element [element ...]]")
-        .complexity("O(1) to add every element."),
-    CommandSpec::new("pfcount", -2, READONLY, H, (1, -1, 1), "hyperloglog", "2.8.9", "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", pfcount)
-        .syntax("key [key ...]")
-        .complexity("O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys."),
-    CommandSpec::new("pfmerge", -2, WRITE | DENYOOM, H, (1, -1, 1), "hyperloglog", "2.8.9", "Merges one or more HyperLogLog values into a single key.", pfmerge)
-        .syntax("destkey [sourcekey [sourcekey ...]]")
-        .complexity("O(N) to merge N HyperLogLogs, but with high constant times."),
+    CommandSpec::new("pfadd", -2, pfadd)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::HYPERLOGLOG)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc(
+            "hyperloglog",
+            "Adds the specified elements to the specified HyperLogLog.",
+            "2.8.9",
+            "O(1) to add every element.",
+        )
+        .args(&[arg::key("key", 0), arg::string("element").optional().multiple()]),
+    CommandSpec::new("pfcount", -2, pfcount)
+        .flags(READONLY | MAY_REPLICATE)
+        .acl(acl::HYPERLOGLOG)
+        .keys(&[
+            KeySpec::index(1)
+                .range(-1, 1, 0)
+                .flags(ks::RW | ks::ACCESS)
+                .notes("RW because it may change the internal representation of the key, and propagate to replicas"),
+        ])
+        .doc(
+            "hyperloglog",
+            "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+            "2.8.9",
+            "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("pfmerge", -2, pfmerge)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::HYPERLOGLOG)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::INSERT),
+            KeySpec::index(2).range(-1, 1, 0).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "hyperloglog",
+            "Merge N different HyperLogLogs into a single one.",
+            "2.8.9",
+            "O(N) to merge N HyperLogLogs, but with high constant times.",
+        )
+        .args(&[arg::key("destkey", 0), arg::key("sourcekey", 1).multiple()]),
 ];
 
 /// Index bits: 2^P registers.
@@ -82,11 +108,11 @@ const SEED: u64 = 0xadc8_3b19;
 const ALPHA_INF: f64 = 0.721_347_520_444_481_7;
 
 fn not_hll() -> CmdError {
-    CmdError::Other(Cow::Borrowed("WRONGTYPE Key is not a valid HyperLogLog string value."))
+    CmdError::coded("WRONGTYPE", "Key is not a valid HyperLogLog string value.")
 }
 
 fn corrupt() -> CmdError {
-    CmdError::Other(Cow::Borrowed("INVALIDOBJ Corrupted HLL object detected"))
+    CmdError::coded("INVALIDOBJ", "Corrupted HLL object detected")
 }
 
 /// The sparse registers ran past 16384 or stopped short of it.
@@ -541,7 +567,7 @@ fn hll_value<'a>(ctx: &'a mut Ctx<'_>, key: &[u8]) -> &'a mut StrValue {
     }
 }
 
-fn pfadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn pfadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let key = cmd.arg(1);
     let max_bytes = usize::try_from(ctx.srv.config.hll_sparse_max_bytes).unwrap_or(usize::MAX);
     let mut updated = 0u64;
@@ -587,10 +613,10 @@ fn pfadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::STRING, "pfadd", key);
     }
     ctx.out().int(i64::from(updated > 0));
-    Ok(())
+    Ok(Replied)
 }
 
-fn pfcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn pfcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if cmd.len() > 2 {
         // Several keys: count the union without touching the inputs.
         let mut max = vec![0u8; REGISTERS];
@@ -609,13 +635,13 @@ fn pfcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
         let n = estimate(&histo);
         ctx.out().int(n as i64);
-        return Ok(());
+        return Ok(Replied);
     }
     let key = cmd.arg(1);
     if !check_key(ctx, key)? {
         ctx.srv.stats.keyspace_misses += 1;
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     }
     ctx.srv.stats.keyspace_hits += 1;
     let s = hll_value(ctx, key);
@@ -632,10 +658,10 @@ fn pfcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     };
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn pfmerge(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn pfmerge(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut max = vec![0u8; REGISTERS];
     let mut any_dense = false;
     for key in cmd.iter().skip(1) {
@@ -676,7 +702,7 @@ fn pfmerge(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.dirty(1);
     ctx.notify(ev::STRING, "pfadd", dest);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
 #[cfg(test)]

@@ -4,30 +4,20 @@
 
 use std::fmt::Write as _;
 
-use ember_resp::Command;
-
 use crate::alloc::{rss_bytes, used_memory};
-use crate::command::{acl, flags::*, lossy, registry, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{lossy, registry};
 use crate::commands::common::REDIS_VERSION;
-use crate::error::CmdResult;
 use crate::server::{unix_ms, unix_us, Shared};
 
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-
 /// INFO.
-pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new(
-    "info",
-    -1,
-    LOADING | STALE,
-    acl::DANGEROUS,
-    NOKEYS,
-    "server",
-    "1.0.0",
-    "Returns information and statistics about the server.",
-    info,
-)
-.syntax("[section [section ...]]")
-.complexity("O(1)")];
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("info", -1, info)
+    .flags(LOADING | STALE)
+    .acl(acl::DANGEROUS)
+    .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
+    .doc("server", "Get information and statistics about the server", "1.0.0", "O(1)")
+    .history(&[("7.0.0", "Added support for taking multiple section arguments.")])
+    .args(&[arg::string("section").optional().multiple()])];
 
 /// Sections INFO prints with no argument (and with `default`).
 const DEFAULT_SECTIONS: &[&str] = &[
@@ -401,7 +391,7 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
     false
 }
 
-fn info(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn info(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut wanted: Vec<String> = Vec::new();
     let add = |name: &str, wanted: &mut Vec<String>| {
         if !wanted.iter().any(|w| w == name) {
@@ -434,5 +424,5 @@ fn info(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.out().verbatim(text.as_bytes());
-    Ok(())
+    Ok(Replied)
 }

@@ -2,159 +2,135 @@
 //! INFO, DOCS, LIST, GETKEYS, HELP), generated from the command table;
 //! TIME; MONITOR.
 
-use ember_resp::Command;
 use ember_store::glob_match;
 
 use crate::client::Out;
-use crate::command::{acl, flags, flags::*, is, registry, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{flags, is, keys, registry};
 use crate::commands::common::help;
-use crate::error::{CmdError, CmdResult};
 use crate::server::unix_us;
-
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-const CONN: u32 = acl::CONNECTION;
 
 /// COMMAND, TIME, MONITOR.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("time", 1, LOADING | STALE | FAST, 0, NOKEYS, "server", "2.6.0", "Returns the server time.", time)
-        .complexity("O(1)"),
-    CommandSpec::new(
-        "monitor",
-        1,
-        ADMIN | NOSCRIPT | LOADING | STALE,
-        0,
-        NOKEYS,
+    CommandSpec::new("time", 1, time).flags(LOADING | STALE | FAST).tips(&["nondeterministic_output"]).doc(
         "server",
-        "1.0.0",
-        "Listens for all requests received by the server in real-time.",
-        monitor,
+        "Return the current server time",
+        "2.6.0",
+        "O(1)",
     ),
-    CommandSpec::new(
-        "command",
-        -1,
-        LOADING | STALE,
-        CONN,
-        NOKEYS,
+    CommandSpec::new("monitor", 1, monitor).flags(ADMIN | NOSCRIPT | LOADING | STALE).doc(
         "server",
-        "2.8.13",
-        "Returns detailed information about all commands.",
-        command_all,
-    )
-    .complexity("O(N) where N is the total number of Redis commands")
-    .subcommands(COMMAND_SUBCOMMANDS),
+        "Listen for all requests received by the server in real time",
+        "1.0.0",
+        "",
+    ),
+    CommandSpec::new("command", -1, command_all)
+        .flags(LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            "server",
+            "Get array of Redis command details",
+            "2.8.13",
+            "O(N) where N is the total number of Redis commands",
+        )
+        .subcommands(COMMAND_SUBCOMMANDS),
 ];
 
 static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "count",
-        2,
-        LOADING | STALE,
-        CONN,
-        NOKEYS,
+    CommandSpec::new("command|count", 2, command_count).flags(LOADING | STALE).acl(acl::CONNECTION).doc(
         "server",
+        "Get total number of Redis commands",
         "2.8.13",
-        "Returns a count of commands.",
-        command_count,
-    )
-    .sub("command|count")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "info",
-        -2,
-        LOADING | STALE,
-        CONN,
-        NOKEYS,
+        "O(1)",
+    ),
+    CommandSpec::new("command|info", -2, command_info)
+        .flags(LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            "server",
+            "Get array of specific Redis command details, or all when no argument is given.",
+            "2.8.13",
+            "O(N) where N is the number of commands to look up",
+        )
+        .history(&[("7.0.0", "Allowed to be called with no argument to get info on all commands.")])
+        .args(&[arg::string("command-name").optional().multiple()]),
+    CommandSpec::new("command|docs", -2, command_docs)
+        .flags(LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            "server",
+            "Get array of specific Redis command documentation",
+            "7.0.0",
+            "O(N) where N is the number of commands to look up",
+        )
+        .args(&[arg::string("command-name").optional().multiple()]),
+    CommandSpec::new("command|list", -2, command_list)
+        .flags(LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            "server",
+            "Get an array of Redis command names",
+            "7.0.0",
+            "O(N) where N is the total number of Redis commands",
+        )
+        .args(&[arg::oneof(
+            "filterby",
+            &[
+                arg::string("module-name").token("MODULE"),
+                arg::string("category").token("ACLCAT"),
+                arg::pattern("pattern").token("PATTERN"),
+            ],
+        )
+        .token("FILTERBY")
+        .optional()]),
+    CommandSpec::new("command|getkeys", -4, command_getkeys).flags(LOADING | STALE).acl(acl::CONNECTION).doc(
         "server",
+        "Extract keys given a full Redis command",
         "2.8.13",
-        "Returns information about one, multiple or all commands.",
-        command_info,
-    )
-    .sub("command|info")
-    .syntax("[command-name [command-name ...]]")
-    .complexity("O(N) where N is the number of commands to look up"),
-    CommandSpec::new(
-        "docs",
-        -2,
-        LOADING | STALE,
-        CONN,
-        NOKEYS,
+        "O(N) where N is the number of arguments to the command",
+    ),
+    CommandSpec::new("command|getkeysandflags", -4, command_getkeysandflags)
+        .flags(LOADING | STALE)
+        .acl(acl::CONNECTION)
+        .doc(
+            "server",
+            "Extract keys and access flags given a full Redis command",
+            "7.0.0",
+            "O(N) where N is the number of arguments to the command",
+        ),
+    CommandSpec::new("command|help", 2, command_help).flags(LOADING | STALE).acl(acl::CONNECTION).doc(
         "server",
-        "7.0.0",
-        "Returns documentary information about one, multiple or all commands.",
-        command_docs,
-    )
-    .sub("command|docs")
-    .syntax("[command-name [command-name ...]]")
-    .complexity("O(N) where N is the number of commands to look up"),
-    CommandSpec::new(
-        "list",
-        -2,
-        LOADING | STALE,
-        CONN,
-        NOKEYS,
-        "server",
-        "7.0.0",
-        "Returns a list of command names.",
-        command_list,
-    )
-    .sub("command|list")
-    .syntax("[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]")
-    .complexity("O(N) where N is the total number of Redis commands"),
-    CommandSpec::new(
-        "getkeys",
-        -4,
-        LOADING | STALE,
-        CONN,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Extracts the key names from an arbitrary command.",
-        command_getkeys,
-    )
-    .sub("command|getkeys")
-    .syntax("command [arg [arg ...]]")
-    .complexity("O(N) where N is the number of arguments to the command"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        CONN,
-        NOKEYS,
-        "server",
+        "Show helpful text about the different subcommands",
         "5.0.0",
-        "Returns helpful text about the different subcommands.",
-        command_help,
-    )
-    .sub("command|help")
-    .complexity("O(1)"),
+        "O(1)",
+    ),
 ];
 
-fn time(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn time(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let us = unix_us();
     let out = ctx.out();
     out.array(2);
     out.bulk((us / 1_000_000).to_string().as_bytes());
     out.bulk((us % 1_000_000).to_string().as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
-fn monitor(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn monitor(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     if !ctx.client.monitor {
         ctx.client.monitor = true;
         ctx.srv.monitors.push(ctx.client.id);
     }
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn write_flags(out: &mut Out, spec: &CommandSpec) {
-    let mut f = spec.flags;
-    if spec.first_key > 0 && spec.last_key < 0 && spec.key_step > 1 {
-        // no movable keys for fixed patterns
-        f &= !flags::MOVABLE_KEYS;
-    }
-    let names: Vec<&str> = flags::NAMES.iter().filter(|(b, _)| f & b != 0).map(|(_, n)| *n).collect();
-    out.set(names.len());
+/// A set of status strings (COMMAND's flags and categories).
+fn write_names<'n>(out: &mut Out, names: impl Iterator<Item = &'n str> + Clone) {
+    out.set(names.clone().count());
     for n in names {
         out.simple(n);
     }
@@ -164,51 +140,73 @@ fn write_acl(out: &mut Out, spec: &CommandSpec) {
     let cats = spec.acl_categories();
     let names: Vec<String> =
         acl::NAMES.iter().enumerate().filter(|(i, _)| cats & (1 << i) != 0).map(|(_, n)| format!("@{n}")).collect();
-    out.set(names.len());
-    for n in &names {
-        out.simple(n);
-    }
+    write_names(out, names.iter().map(String::as_str));
 }
 
-fn write_key_specs(out: &mut Out, spec: &CommandSpec) {
-    if spec.first_key <= 0 {
-        out.set(0);
-        return;
+/// A key spec as COMMAND INFO shows it.
+fn write_key_spec(out: &mut Out, ks: &KeySpec) {
+    use crate::command::spec::{BeginSearch, FindKeys};
+    out.map(3 + usize::from(!ks.notes.is_empty()));
+    if !ks.notes.is_empty() {
+        out.bulk(b"notes");
+        out.bulk(ks.notes.as_bytes());
     }
-    let write = spec.flags & flags::WRITE != 0;
-    out.set(1);
-    out.map(3);
     out.bulk(b"flags");
-    if spec.flags & flags::PUBSUB != 0 {
-        // Shard channels sit in key positions (for cluster routing) but
-        // are not keys.
-        out.set(1);
-        out.simple("not_key");
-    } else {
-        out.set(2);
-        out.simple(if write { "RW" } else { "RO" });
-        out.simple(if write { "update" } else { "access" });
-    }
+    write_names(out, ks::NAMES.iter().filter(|(bit, _)| ks.flags & bit != 0).map(|(_, n)| *n));
     out.bulk(b"begin_search");
     out.map(2);
     out.bulk(b"type");
-    out.bulk(b"index");
-    out.bulk(b"spec");
-    out.map(1);
-    out.bulk(b"index");
-    out.int(i64::from(spec.first_key));
+    match ks.begin {
+        BeginSearch::Index(i) => {
+            out.bulk(b"index");
+            out.bulk(b"spec");
+            out.map(1);
+            out.bulk(b"index");
+            out.int(i64::from(i));
+        }
+        BeginSearch::Keyword { keyword, startfrom } => {
+            out.bulk(b"keyword");
+            out.bulk(b"spec");
+            out.map(2);
+            out.bulk(b"keyword");
+            out.bulk(keyword.as_bytes());
+            out.bulk(b"startfrom");
+            out.int(i64::from(startfrom));
+        }
+        BeginSearch::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+        }
+    }
     out.bulk(b"find_keys");
     out.map(2);
     out.bulk(b"type");
-    out.bulk(b"range");
-    out.bulk(b"spec");
-    out.map(3);
-    out.bulk(b"lastkey");
-    out.int(if spec.last_key < 0 { i64::from(spec.last_key) } else { i64::from(spec.last_key - spec.first_key) });
-    out.bulk(b"keystep");
-    out.int(i64::from(spec.key_step));
-    out.bulk(b"limit");
-    out.int(0);
+    match ks.find {
+        FindKeys::Range { lastkey, keystep, limit } => {
+            out.bulk(b"range");
+            out.bulk(b"spec");
+            out.map(3);
+            for (name, v) in [("lastkey", lastkey), ("keystep", keystep), ("limit", limit)] {
+                out.bulk(name.as_bytes());
+                out.int(i64::from(v));
+            }
+        }
+        FindKeys::Keynum { keynumidx, firstkey, keystep } => {
+            out.bulk(b"keynum");
+            out.bulk(b"spec");
+            out.map(3);
+            for (name, v) in [("keynumidx", keynumidx), ("firstkey", firstkey), ("keystep", keystep)] {
+                out.bulk(name.as_bytes());
+                out.int(i64::from(v));
+            }
+        }
+        FindKeys::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+        }
+    }
 }
 
 /// One COMMAND INFO entry.
@@ -216,13 +214,21 @@ fn write_info(out: &mut Out, spec: &CommandSpec) {
     out.array(10);
     out.bulk(spec.fullname.as_bytes());
     out.int(i64::from(spec.arity));
-    write_flags(out, spec);
-    out.int(i64::from(spec.first_key));
-    out.int(i64::from(spec.last_key));
-    out.int(i64::from(spec.key_step));
+    let shown = spec.flags_shown();
+    write_names(out, flags::NAMES.iter().filter(|(bit, _)| shown & bit != 0).map(|(_, n)| *n));
+    let (first, last, step) = spec.legacy_range();
+    out.int(i64::from(first));
+    out.int(i64::from(last));
+    out.int(i64::from(step));
     write_acl(out, spec);
-    out.set(0);
-    write_key_specs(out, spec);
+    out.set(spec.tips.len());
+    for t in spec.tips {
+        out.bulk(t.as_bytes());
+    }
+    out.set(spec.key_specs.len());
+    for ks in spec.key_specs {
+        write_key_spec(out, ks);
+    }
     // Redis sends an empty set, or an array of subcommands.
     if spec.subcommands.is_empty() {
         out.set(0);
@@ -234,28 +240,92 @@ fn write_info(out: &mut Out, spec: &CommandSpec) {
     }
 }
 
+/// An argument tree as COMMAND DOCS shows it.
+fn write_args(out: &mut Out, args: &[arg::Arg]) {
+    out.array(args.len());
+    for a in args {
+        let fields = 2
+            + usize::from(a.key_spec_index.is_some())
+            + usize::from(a.token.is_some())
+            + usize::from(!a.since.is_empty())
+            + usize::from(!a.deprecated_since.is_empty())
+            + usize::from(a.flags != 0)
+            + usize::from(!a.args.is_empty());
+        out.map(fields);
+        out.bulk(b"name");
+        out.bulk(a.name.as_bytes());
+        out.bulk(b"type");
+        out.bulk(a.kind.name().as_bytes());
+        if let Some(i) = a.key_spec_index {
+            out.bulk(b"key_spec_index");
+            out.int(i64::from(i));
+        }
+        if let Some(t) = a.token {
+            out.bulk(b"token");
+            out.bulk(t.as_bytes());
+        }
+        if !a.since.is_empty() {
+            out.bulk(b"since");
+            out.bulk(a.since.as_bytes());
+        }
+        if !a.deprecated_since.is_empty() {
+            out.bulk(b"deprecated_since");
+            out.bulk(a.deprecated_since.as_bytes());
+        }
+        if a.flags != 0 {
+            out.bulk(b"flags");
+            let names =
+                [(arg::OPTIONAL, "optional"), (arg::MULTIPLE, "multiple"), (arg::MULTIPLE_TOKEN, "multiple_token")];
+            write_names(out, names.iter().filter(|(bit, _)| a.flags & bit != 0).map(|(_, n)| *n));
+        }
+        if !a.args.is_empty() {
+            out.bulk(b"arguments");
+            write_args(out, a.args);
+        }
+    }
+}
+
 /// One COMMAND DOCS entry (the map after the name).
 fn write_docs(out: &mut Out, spec: &CommandSpec) {
-    let args = crate::commands::syntax::parse(spec.syntax);
-    let mut fields = 4;
-    if !args.is_empty() {
-        fields += 1;
-    }
-    if !spec.subcommands.is_empty() {
-        fields += 1;
-    }
+    use crate::command::spec::doc_flags;
+    let d = &spec.doc;
+    let fields = 4
+        + usize::from(d.doc_flags != 0)
+        + usize::from(!d.deprecated_since.is_empty())
+        + usize::from(!d.replaced_by.is_empty())
+        + usize::from(!d.history.is_empty())
+        + usize::from(!d.args.is_empty())
+        + usize::from(!spec.subcommands.is_empty());
     out.map(fields);
-    out.bulk(b"summary");
-    out.bulk(spec.summary.as_bytes());
-    out.bulk(b"since");
-    out.bulk(spec.since.as_bytes());
-    out.bulk(b"group");
-    out.bulk(spec.group.as_bytes());
-    out.bulk(b"complexity");
-    out.bulk(spec.complexity.as_bytes());
-    if !args.is_empty() {
+    for (name, v) in [("summary", d.summary), ("since", d.since), ("group", d.group), ("complexity", d.complexity)] {
+        out.bulk(name.as_bytes());
+        out.bulk(v.as_bytes());
+    }
+    if d.doc_flags != 0 {
+        out.bulk(b"doc_flags");
+        let names = [(doc_flags::DEPRECATED, "deprecated"), (doc_flags::SYSCMD, "syscmd")];
+        write_names(out, names.iter().filter(|(bit, _)| d.doc_flags & bit != 0).map(|(_, n)| *n));
+    }
+    if !d.deprecated_since.is_empty() {
+        out.bulk(b"deprecated_since");
+        out.bulk(d.deprecated_since.as_bytes());
+    }
+    if !d.replaced_by.is_empty() {
+        out.bulk(b"replaced_by");
+        out.bulk(d.replaced_by.as_bytes());
+    }
+    if !d.history.is_empty() {
+        out.bulk(b"history");
+        out.set(d.history.len());
+        for (version, change) in d.history {
+            out.array(2);
+            out.bulk(version.as_bytes());
+            out.bulk(change.as_bytes());
+        }
+    }
+    if !d.args.is_empty() {
         out.bulk(b"arguments");
-        crate::commands::syntax::write_args(out, &args);
+        write_args(out, d.args);
     }
     if !spec.subcommands.is_empty() {
         out.bulk(b"subcommands");
@@ -267,7 +337,7 @@ fn write_docs(out: &mut Out, spec: &CommandSpec) {
     }
 }
 
-fn command_all(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn command_all(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let reg = registry();
     let top: Vec<_> = reg.top_level().collect();
     let out = ctx.out();
@@ -275,16 +345,16 @@ fn command_all(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     for spec in top {
         write_info(out, spec);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn command_count(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn command_count(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let n = registry().top_level().count();
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn command_info(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn command_info(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let reg = registry();
     if cmd.len() == 2 {
         return command_all(ctx, cmd);
@@ -297,10 +367,10 @@ fn command_info(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             None => out.null(),
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn command_docs(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn command_docs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let reg = registry();
     let specs: Vec<&CommandSpec> = if cmd.len() == 2 {
         reg.top_level().collect()
@@ -313,10 +383,10 @@ fn command_docs(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.bulk(spec.fullname.as_bytes());
         write_docs(out, spec);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn command_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn command_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let reg = registry();
     let filter: Box<dyn Fn(&CommandSpec) -> bool> = match cmd.len() {
         2 => Box::new(|_| true),
@@ -341,10 +411,12 @@ fn command_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     for n in names {
         out.bulk(n.as_bytes());
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+/// The command COMMAND GETKEYS / GETKEYSANDFLAGS was given (from argument
+/// 2 on) and its keys, with Redis's errors.
+fn keys_of_given(cmd: &Args<'_>) -> Result<Option<Vec<keys::Key>>, CmdError> {
     let reg = registry();
     let Some(mut idx) = reg.lookup(cmd.arg(2)) else {
         return Err(CmdError::err("Invalid command specified"));
@@ -356,27 +428,43 @@ fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     let spec = reg.specs[idx];
+    let has_keys = spec.keys_fn.is_some() || spec.key_specs.iter().any(|s| s.flags & ks::NOT_KEY == 0);
+    if !has_keys {
+        return Err(CmdError::err("The command has no key arguments"));
+    }
     if !spec.arity_ok(argc) {
         return Err(CmdError::err("Invalid number of arguments specified for command"));
     }
-    let positions = spec.keys_in(argc, |i| cmd.get(i + 2));
-    if positions.is_empty() && spec.flags & crate::command::flags::NO_MANDATORY_KEYS != 0 {
-        // EVAL with numkeys 0: keys are optional, none were given.
-        ctx.out().array(0);
-        return Ok(());
+    match keys::keys(spec, argc, &|i| cmd.get(i + 2)) {
+        Ok(found) if !found.is_empty() => Ok(Some(found)),
+        _ if spec.has(NO_MANDATORY_KEYS) => Ok(None),
+        _ => Err(CmdError::err("Invalid arguments specified for command")),
     }
-    if positions.is_empty() || spec.flags & flags::PUBSUB != 0 {
-        return Err(CmdError::err("The command has no key arguments"));
-    }
-    let out = ctx.out();
-    out.array(positions.len());
-    for p in positions {
-        out.bulk(cmd.arg(p + 2));
-    }
-    Ok(())
 }
 
-fn command_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+    let found = keys_of_given(cmd)?.unwrap_or_default();
+    let out = ctx.out();
+    out.array(found.len());
+    for k in found {
+        out.bulk(cmd.arg(k.pos + 2));
+    }
+    Ok(Replied)
+}
+
+fn command_getkeysandflags(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+    let found = keys_of_given(cmd)?.unwrap_or_default();
+    let out = ctx.out();
+    out.array(found.len());
+    for k in found {
+        out.array(2);
+        out.bulk(cmd.arg(k.pos + 2));
+        write_names(out, ks::NAMES.iter().filter(|(bit, _)| k.flags & bit != 0).map(|(_, n)| *n));
+    }
+    Ok(Replied)
+}
+
+fn command_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "COMMAND",
@@ -397,7 +485,9 @@ fn command_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }

@@ -5,177 +5,390 @@
 use ember_resp::Command;
 use ember_store::glob_match;
 
-use crate::command::{acl, flags::*, int_arg, is, lossy, parse_i64, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is, lossy, parse_i64};
 use crate::commands::common::{container, help, parse_cursor};
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const KS: u32 = acl::KEYSPACE;
-const K1: (i32, i32, i32) = (1, 1, 1);
-const K2: (i32, i32, i32) = (1, 2, 1);
-const ALL: (i32, i32, i32) = (1, -1, 1);
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-const EXPIRE_SYNTAX: &str = "key seconds [NX | XX | GT | LT]";
 
 /// Key-space commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("del", -2, WRITE, KS, ALL, "generic", "1.0.0", "Deletes one or more keys.", del)
-        .syntax("key [key ...]")
-        .complexity("O(N) where N is the number of keys that will be removed."),
-    CommandSpec::new("unlink", -2, WRITE | FAST, KS, ALL, "generic", "4.0.0", "Asynchronously deletes one or more keys.", del)
-        .syntax("key [key ...]")
-        .complexity("O(1) for each key removed regardless of its size."),
-    CommandSpec::new("exists", -2, READONLY | FAST, KS, ALL, "generic", "1.0.0", "Determines whether one or more keys exist.", exists)
-        .syntax("key [key ...]")
-        .complexity("O(N) where N is the number of keys to check."),
-    CommandSpec::new("touch", -2, READONLY | FAST, KS, ALL, "generic", "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", touch)
-        .syntax("key [key ...]")
-        .complexity("O(N) where N is the number of keys that will be touched."),
-    CommandSpec::new("type", 2, READONLY | FAST, KS, K1, "generic", "1.0.0", "Determines the type of value stored at a key.", type_)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("rename", 3, WRITE, KS, K2, "generic", "1.0.0", "Renames a key and overwrites the destination.", rename)
-        .syntax("key newkey")
-        .complexity("O(1)"),
-    CommandSpec::new("renamenx", 3, WRITE | FAST, KS, K2, "generic", "1.0.0", "Renames a key only when the target key name doesn't exist.", renamenx)
-        .syntax("key newkey")
-        .complexity("O(1)"),
-    CommandSpec::new("copy", -3, WRITE | DENYOOM, KS, K2, "generic", "6.2.0", "Copies the value of a key to a new key.", copy)
-        .syntax("source destination [DB destination-db] [REPLACE]")
-        .complexity("O(N) worst case for collections, where N is the number of nested items. O(1) for string values."),
-    CommandSpec::new("move", 3, WRITE | FAST, KS, K1, "generic", "1.0.0", "Moves a key to another database.", move_)
-        .syntax("key db")
-        .complexity("O(1)"),
-    CommandSpec::new("swapdb", 3, WRITE | FAST, KS | acl::DANGEROUS, NOKEYS, "server", "4.0.0", "Swaps two Redis databases.", swapdb)
-        .syntax("index1 index2")
-        .complexity("O(N) where N is the count of clients watching or blocking on keys from both databases."),
-    CommandSpec::new("keys", 2, READONLY, KS | acl::DANGEROUS, NOKEYS, "generic", "1.0.0", "Returns all key names that match a pattern.", keys)
-        .syntax("pattern")
-        .complexity("O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length."),
-    CommandSpec::new("scan", -2, READONLY, KS, NOKEYS, "generic", "2.8.0", "Iterates over the key names in the database.", scan)
-        .syntax("cursor [MATCH pattern] [COUNT count] [TYPE type]")
-        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
-    CommandSpec::new("randomkey", 1, READONLY, KS, NOKEYS, "generic", "1.0.0", "Returns a random key name from the database.", randomkey)
-        .complexity("O(1)"),
-    CommandSpec::new("dbsize", 1, READONLY | FAST, KS, NOKEYS, "server", "1.0.0", "Returns the number of keys in the database.", dbsize)
-        .complexity("O(1)"),
-    CommandSpec::new("flushdb", -1, WRITE, KS | acl::DANGEROUS, NOKEYS, "server", "1.0.0", "Removes all keys from the current database.", flushdb)
-        .syntax("[ASYNC | SYNC]")
-        .complexity("O(N) where N is the number of keys in the selected database"),
-    CommandSpec::new("flushall", -1, WRITE, KS | acl::DANGEROUS, NOKEYS, "server", "1.0.0", "Removes all keys from all databases.", flushall)
-        .syntax("[ASYNC | SYNC]")
-        .complexity("O(N) where N is the total number of keys in all databases"),
-    CommandSpec::new("expire", -3, WRITE | FAST, KS, K1, "generic", "1.0.0", "Sets the expiration time of a key in seconds.", expire)
-        .syntax(EXPIRE_SYNTAX)
-        .complexity("O(1)"),
-    CommandSpec::new("pexpire", -3, WRITE | FAST, KS, K1, "generic", "2.6.0", "Sets the expiration time of a key in milliseconds.", pexpire)
-        .syntax("key milliseconds [NX | XX | GT | LT]")
-        .complexity("O(1)"),
-    CommandSpec::new("expireat", -3, WRITE | FAST, KS, K1, "generic", "1.2.0", "Sets the expiration time of a key to a Unix timestamp.", expireat)
-        .syntax("key unix-time-seconds [NX | XX | GT | LT]")
-        .complexity("O(1)"),
-    CommandSpec::new("pexpireat", -3, WRITE | FAST, KS, K1, "generic", "2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.", pexpireat)
-        .syntax("key unix-time-milliseconds [NX | XX | GT | LT]")
-        .complexity("O(1)"),
-    CommandSpec::new("ttl", 2, READONLY | FAST, KS, K1, "generic", "1.0.0", "Returns the expiration time in seconds of a key.", ttl)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("pttl", 2, READONLY | FAST, KS, K1, "generic", "2.6.0", "Returns the expiration time in milliseconds of a key.", pttl)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("expiretime", 2, READONLY | FAST, KS, K1, "generic", "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", expiretime)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("pexpiretime", 2, READONLY | FAST, KS, K1, "generic", "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", pexpiretime)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("dump", 2, READONLY, KS, K1, "generic", "2.6.0", "Returns a serialized representation of the value stored at a key.", dump)
-        .syntax("key")
-        .complexity("O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size."),
-    CommandSpec::new("restore", -4, WRITE | DENYOOM, KS, K1, "generic", "2.6.0", "Creates a key from the serialized representation of a value.", restore)
-        .syntax("key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]")
-        .complexity("O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size."),
-    CommandSpec::new("persist", 2, WRITE | FAST, KS, K1, "generic", "2.2.0", "Removes the expiration time of a key.", persist)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("object", -2, 0, 0, NOKEYS, "generic", "2.2.3", "A container for object introspection commands.", container)
-        .complexity("Depends on subcommand.")
+    CommandSpec::new("del", -2, del)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RM | ks::DELETE)])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .doc(
+            "generic",
+            "Delete a key",
+            "1.0.0",
+            "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("unlink", -2, del)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RM | ks::DELETE)])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .doc(
+            "generic",
+            "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+            "4.0.0",
+            "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("exists", -2, exists)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RO)])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .doc("generic", "Determine if a key exists", "1.0.0", "O(N) where N is the number of keys to check.")
+        .history(&[("3.0.3", "Accepts multiple `key` arguments.")])
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("touch", -2, touch)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RO)])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .doc(
+            "generic",
+            "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+            "3.2.1",
+            "O(N) where N is the number of keys that will be touched.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("type", 2, type_)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("generic", "Determine the type stored at key", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("rename", 3, rename)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+        ])
+        .doc("generic", "Rename a key", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::key("newkey", 1)]),
+    CommandSpec::new("renamenx", 3, renamenx)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::OW | ks::INSERT),
+        ])
+        .doc("generic", "Rename a key, only if the new key does not exist", "1.0.0", "O(1)")
+        .history(&[("3.2.0", "The command no longer returns an error when source and destination names are the same.")])
+        .args(&[arg::key("key", 0), arg::key("newkey", 1)]),
+    CommandSpec::new("copy", -3, copy)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::KEYSPACE)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+        ])
+        .doc(
+            "generic",
+            "Copy a key",
+            "6.2.0",
+            "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+        )
+        .args(&[
+            arg::key("source", 0),
+            arg::key("destination", 1),
+            arg::integer("destination-db").token("DB").optional(),
+            arg::token("replace", "REPLACE").optional(),
+        ]),
+    CommandSpec::new("move", 3, move_)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("generic", "Move a key to another database", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::integer("db")]),
+    CommandSpec::new("swapdb", 3, swapdb)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .doc(
+            "server",
+            "Swaps two Redis databases",
+            "4.0.0",
+            "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+        )
+        .args(&[arg::integer("index1"), arg::integer("index2")]),
+    CommandSpec::new("keys", 2, keys)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&["request_policy:all_shards", "nondeterministic_output_order"])
+        .doc(
+            "generic",
+            "Find all keys matching the given pattern",
+            "1.0.0",
+            "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+        )
+        .args(&[arg::pattern("pattern")]),
+    CommandSpec::new("scan", -2, scan)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .tips(&["nondeterministic_output", "request_policy:special"])
+        .doc(
+            "generic",
+            "Incrementally iterate the keys space",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+        )
+        .history(&[("6.0.0", "Added the `TYPE` subcommand.")])
+        .args(&[
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+            arg::string("type").token("TYPE").since("6.0.0").optional(),
+        ]),
+    CommandSpec::new("randomkey", 1, randomkey)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .tips(&["request_policy:all_shards", "nondeterministic_output"])
+        .doc("generic", "Return a random key from the keyspace", "1.0.0", "O(1)"),
+    CommandSpec::new("dbsize", 1, dbsize)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .tips(&["request_policy:all_shards", "response_policy:agg_sum"])
+        .doc("server", "Return the number of keys in the selected database", "1.0.0", "O(1)"),
+    CommandSpec::new("flushdb", -1, flushdb)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(
+            "server",
+            "Remove all keys from the current database",
+            "1.0.0",
+            "O(N) where N is the number of keys in the selected database",
+        )
+        .history(&[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ])
+        .args(&[
+            arg::oneof(
+                "async",
+                &[
+                    arg::token("async", "ASYNC").since("4.0.0"),
+                    arg::token("sync", "SYNC").since("6.2.0"),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("flushall", -1, flushall)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(
+            "server",
+            "Remove all keys from all databases",
+            "1.0.0",
+            "O(N) where N is the total number of keys in all databases",
+        )
+        .history(&[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ])
+        .args(&[
+            arg::oneof(
+                "async",
+                &[
+                    arg::token("async", "ASYNC").since("4.0.0"),
+                    arg::token("sync", "SYNC").since("6.2.0"),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("expire", -3, expire)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc("generic", "Set a key's time to live in seconds", "1.0.0", "O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("seconds"),
+            arg::oneof(
+                "condition",
+                &[
+                    arg::token("nx", "NX"),
+                    arg::token("xx", "XX"),
+                    arg::token("gt", "GT"),
+                    arg::token("lt", "LT"),
+                ],
+            ).since("7.0.0").optional(),
+        ]),
+    CommandSpec::new("pexpire", -3, pexpire)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc("generic", "Set a key's time to live in milliseconds", "2.6.0", "O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("milliseconds"),
+            arg::oneof(
+                "condition",
+                &[
+                    arg::token("nx", "NX"),
+                    arg::token("xx", "XX"),
+                    arg::token("gt", "GT"),
+                    arg::token("lt", "LT"),
+                ],
+            ).since("7.0.0").optional(),
+        ]),
+    CommandSpec::new("expireat", -3, expireat)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc("generic", "Set the expiration for a key as a UNIX timestamp", "1.2.0", "O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::unix_time("unix-time-seconds"),
+            arg::oneof(
+                "condition",
+                &[
+                    arg::token("nx", "NX"),
+                    arg::token("xx", "XX"),
+                    arg::token("gt", "GT"),
+                    arg::token("lt", "LT"),
+                ],
+            ).since("7.0.0").optional(),
+        ]),
+    CommandSpec::new("pexpireat", -3, pexpireat)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc("generic", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0", "O(1)")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::unix_time("unix-time-milliseconds"),
+            arg::oneof(
+                "condition",
+                &[
+                    arg::token("nx", "NX"),
+                    arg::token("xx", "XX"),
+                    arg::token("gt", "GT"),
+                    arg::token("lt", "LT"),
+                ],
+            ).since("7.0.0").optional(),
+        ]),
+    CommandSpec::new("ttl", 2, ttl)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc("generic", "Get the time to live for a key in seconds", "1.0.0", "O(1)")
+        .history(&[("2.8.0", "Added the -2 reply.")])
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("pttl", 2, pttl)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc("generic", "Get the time to live for a key in milliseconds", "2.6.0", "O(1)")
+        .history(&[("2.8.0", "Added the -2 reply.")])
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("expiretime", 2, expiretime)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("generic", "Get the expiration Unix timestamp for a key", "7.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("pexpiretime", 2, pexpiretime)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("generic", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("dump", 2, dump)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "generic",
+            "Return a serialized version of the value stored at the specified key.",
+            "2.6.0",
+            "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+        )
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("restore", -4, restore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE)])
+        .doc(
+            "generic",
+            "Create a key using the provided serialized value, previously obtained using DUMP.",
+            "2.6.0",
+            "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+        )
+        .history(&[
+            ("3.0.0", "Added the `REPLACE` modifier."),
+            ("5.0.0", "Added the `ABSTTL` modifier."),
+            ("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("ttl"),
+            arg::string("serialized-value"),
+            arg::token("replace", "REPLACE").since("3.0.0").optional(),
+            arg::token("absttl", "ABSTTL").since("5.0.0").optional(),
+            arg::integer("seconds").token("IDLETIME").since("5.0.0").optional(),
+            arg::integer("frequency").token("FREQ").since("5.0.0").optional(),
+        ]),
+    CommandSpec::new("persist", 2, persist)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc("generic", "Remove the expiration from a key", "2.2.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("object", -2, container)
+        .doc("generic", "A container for object introspection commands", "2.2.3", "Depends on subcommand.")
         .subcommands(OBJECT_SUBCOMMANDS),
 ];
 
 static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "encoding",
-        3,
-        READONLY,
-        KS,
-        (2, 2, 1),
+    CommandSpec::new("object|encoding", 3, object_encoding)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RO)])
+        .tips(&["nondeterministic_output"])
+        .doc("generic", "Inspect the internal encoding of a Redis object", "2.2.3", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("object|idletime", 3, object_idletime)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RO)])
+        .tips(&["nondeterministic_output"])
+        .doc("generic", "Get the time since a Redis object was last accessed", "2.2.3", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("object|freq", 3, object_freq)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RO)])
+        .tips(&["nondeterministic_output"])
+        .doc("generic", "Get the logarithmic access frequency counter of a Redis object", "4.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("object|refcount", 3, object_refcount)
+        .flags(READONLY)
+        .acl(acl::KEYSPACE)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RO)])
+        .tips(&["nondeterministic_output"])
+        .doc("generic", "Get the number of references to the value of the key", "2.2.3", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("object|help", 2, object_help).flags(LOADING | STALE).acl(acl::KEYSPACE).doc(
         "generic",
-        "2.2.3",
-        "Returns the internal encoding of a Redis object.",
-        object_encoding,
-    )
-    .sub("object|encoding")
-    .syntax("key")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "idletime",
-        3,
-        READONLY,
-        KS,
-        (2, 2, 1),
-        "generic",
-        "2.2.3",
-        "Returns the time since the last access to a Redis object.",
-        object_idletime,
-    )
-    .sub("object|idletime")
-    .syntax("key")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "freq",
-        3,
-        READONLY,
-        KS,
-        (2, 2, 1),
-        "generic",
-        "4.0.0",
-        "Returns the logarithmic access frequency counter of a Redis object.",
-        object_freq,
-    )
-    .sub("object|freq")
-    .syntax("key")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "refcount",
-        3,
-        READONLY,
-        KS,
-        (2, 2, 1),
-        "generic",
-        "2.2.3",
-        "Returns the reference count of a value of a key.",
-        object_refcount,
-    )
-    .sub("object|refcount")
-    .syntax("key")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        KS,
-        NOKEYS,
-        "generic",
+        "Show helpful text about the different subcommands",
         "6.2.0",
-        "Returns helpful text about the different subcommands.",
-        object_help,
-    )
-    .sub("object|help")
-    .complexity("O(1)"),
+        "O(1)",
+    ),
 ];
 
-fn del(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn del(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let mut n = 0;
     for key in cmd.iter().skip(1) {
@@ -187,33 +400,33 @@ fn del(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.dirty(n);
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn exists(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn exists(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let n = cmd.iter().skip(1).filter(|k| db.peek(k, now).is_some()).count();
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn touch(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn touch(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let n = cmd.iter().skip(1).filter(|k| db.get(k, now).is_some()).count();
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn type_(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn type_(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let name = ctx.srv.store.db(ctx.client.db).peek(cmd.arg(1), now).map_or("none", |e| e.value().type_name());
     ctx.out().simple(name);
-    Ok(())
+    Ok(Replied)
 }
 
-fn rename_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
+fn rename_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, nx: bool) -> CmdResult {
     let now = ctx.now_ms;
     let (from, to) = (cmd.arg(1), cmd.arg(2));
     let db = ctx.srv.store.db(ctx.client.db);
@@ -226,11 +439,11 @@ fn rename_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
         } else {
             ctx.out().ok();
         }
-        return Ok(());
+        return Ok(Replied);
     }
     if nx && db.peek(to, now).is_some() {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     }
     if let Some(old) = db.remove(to, now) {
         ctx.srv.drop_value(old);
@@ -244,14 +457,14 @@ fn rename_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
     } else {
         ctx.out().ok();
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn rename(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn rename(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     rename_generic(ctx, cmd, false)
 }
 
-fn renamenx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn renamenx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     rename_generic(ctx, cmd, true)
 }
 
@@ -264,7 +477,7 @@ fn db_index(ctx: &Ctx<'_>, arg: &[u8]) -> Result<usize, CmdError> {
     Ok(idx as usize)
 }
 
-fn copy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn copy(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let (src, dst) = (cmd.arg(1), cmd.arg(2));
     let mut target = ctx.client.db;
@@ -287,13 +500,13 @@ fn copy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     let Some(entry) = ctx.srv.store.db(ctx.client.db).peek(src, now).cloned() else {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let tdb = ctx.srv.store.db(target);
     if tdb.peek(dst, now).is_some() {
         if !replace {
             ctx.out().int(0);
-            return Ok(());
+            return Ok(Replied);
         }
         if let Some(old) = tdb.remove(dst, now) {
             ctx.srv.drop_value(old);
@@ -304,10 +517,10 @@ fn copy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.dirty(1);
     ctx.notify_db(ev::GENERIC, "copy_to", dst, target);
     ctx.out().int(1);
-    Ok(())
+    Ok(Replied)
 }
 
-fn move_(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn move_(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let target = db_index(ctx, cmd.arg(2))?;
@@ -317,7 +530,7 @@ fn move_(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let (src, dst) = ctx.srv.store.db_pair(ctx.client.db, target);
     if src.peek(key, now).is_none() || dst.peek(key, now).is_some() {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     }
     if let Some(entry) = src.take_entry(key, now) {
         dst.put_entry(key, entry, now);
@@ -327,10 +540,10 @@ fn move_(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.notify(ev::GENERIC, "move_from", key);
     ctx.notify_db(ev::GENERIC, "move_to", key, target);
     ctx.out().int(1);
-    Ok(())
+    Ok(Replied)
 }
 
-fn swapdb(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn swapdb(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let a = parse_i64(cmd.arg(1)).ok_or_else(|| CmdError::err("invalid first DB index"))?;
     let b = parse_i64(cmd.arg(2)).ok_or_else(|| CmdError::err("invalid second DB index"))?;
     let n = ctx.srv.store.databases() as i64;
@@ -342,10 +555,10 @@ fn swapdb(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.srv.events.touched_db(b as usize);
     ctx.dirty(1);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn keys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn keys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let pattern = cmd.arg(1);
     let all = pattern == b"*";
@@ -360,10 +573,10 @@ fn keys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     for k in &found {
         out.bulk(k);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn scan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn scan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let cursor = parse_cursor(cmd.arg(1))?;
     let mut pattern: Option<&[u8]> = None;
@@ -405,22 +618,22 @@ fn scan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     for k in &found {
         out.bulk(k);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn randomkey(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn randomkey(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     match ctx.srv.store.db(ctx.client.db).random_key(now) {
         Some(k) => ctx.out().bulk(&k),
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn dbsize(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn dbsize(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let n = ctx.srv.store.db(ctx.client.db).len();
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 /// Parses FLUSHDB/FLUSHALL's optional mode: true for ASYNC.
@@ -433,7 +646,7 @@ fn flush_mode(ctx: &Ctx<'_>, cmd: &Command<'_>) -> Result<bool, CmdError> {
     }
 }
 
-fn flushdb(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn flushdb(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let lazy = flush_mode(ctx, cmd)?;
     let old = ctx.srv.store.db(ctx.client.db).clear();
     ctx.srv.events.touched_db(ctx.client.db);
@@ -444,10 +657,10 @@ fn flushdb(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         drop(old);
     }
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn flushall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn flushall(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let lazy = flush_mode(ctx, cmd)?;
     let old = ctx.srv.store.flush_all();
     for db in 0..old.len() {
@@ -468,12 +681,18 @@ fn flushall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.dirty(1);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
 /// EXPIRE-family core: `unit_ms` scales the argument, `absolute` means a
 /// Unix time rather than a delay.
-fn expire_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit_ms: i64, absolute: bool, name: &'static str) -> CmdResult {
+fn expire_generic(
+    ctx: &mut Ctx<'_>,
+    cmd: &mut Args<'_>,
+    unit_ms: i64,
+    absolute: bool,
+    name: &'static str,
+) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
@@ -506,7 +725,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit_ms: i64, absolute: 
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(current) = db.expire_at(key, now) else {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let allowed = match current {
         None => !(xx || gt),
@@ -514,7 +733,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit_ms: i64, absolute: 
     };
     if !allowed {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     }
     let event = if when <= now as i64 {
         if let Some(v) = db.remove(key, now) {
@@ -528,27 +747,27 @@ fn expire_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit_ms: i64, absolute: 
     ctx.dirty(1);
     ctx.notify(ev::GENERIC, event, key);
     ctx.out().int(1);
-    Ok(())
+    Ok(Replied)
 }
 
-fn expire(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn expire(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     expire_generic(ctx, cmd, 1000, false, "expire")
 }
 
-fn pexpire(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn pexpire(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     expire_generic(ctx, cmd, 1, false, "pexpire")
 }
 
-fn expireat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn expireat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     expire_generic(ctx, cmd, 1000, true, "expireat")
 }
 
-fn pexpireat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn pexpireat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     expire_generic(ctx, cmd, 1, true, "pexpireat")
 }
 
 /// TTL-family core: -2 missing, -1 persistent, else `f(deadline, now)`.
-fn ttl_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, f: fn(u64, u64) -> i64) -> CmdResult {
+fn ttl_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, f: fn(u64, u64) -> i64) -> CmdResult {
     let now = ctx.now_ms;
     let reply = match ctx.srv.store.db(ctx.client.db).expire_at(cmd.arg(1), now) {
         None => -2,
@@ -556,26 +775,26 @@ fn ttl_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, f: fn(u64, u64) -> i64) -> 
         Some(Some(at)) => f(at, now),
     };
     ctx.out().int(reply);
-    Ok(())
+    Ok(Replied)
 }
 
-fn ttl(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn ttl(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     ttl_generic(ctx, cmd, |at, now| (at.saturating_sub(now) as i64 + 500) / 1000)
 }
 
-fn pttl(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn pttl(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     ttl_generic(ctx, cmd, |at, now| at.saturating_sub(now) as i64)
 }
 
-fn expiretime(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn expiretime(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     ttl_generic(ctx, cmd, |at, _| (at / 1000) as i64)
 }
 
-fn pexpiretime(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn pexpiretime(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     ttl_generic(ctx, cmd, |at, _| at as i64)
 }
 
-fn persist(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn persist(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let had = matches!(db.expire_at(cmd.arg(1), now), Some(Some(_)));
@@ -585,22 +804,22 @@ fn persist(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::GENERIC, "persist", cmd.arg(1));
     }
     ctx.out().int(i64::from(had));
-    Ok(())
+    Ok(Replied)
 }
 
-fn dump(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn dump(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let Some(entry) = ctx.srv.store.db(ctx.client.db).peek(cmd.arg(1), now) else {
         ctx.out().null();
-        return Ok(());
+        return Ok(Replied);
     };
     let payload = ember_rdb::dump_payload(&crate::glue::to_rdb(entry.value()))
         .map_err(|e| CmdError::err(format!("DUMP failed: {e}")))?;
     ctx.out().bulk(&payload);
-    Ok(())
+    Ok(Replied)
 }
 
-fn restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn restore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let (mut replace, mut absttl, mut idle, mut freq) = (false, false, None, None);
@@ -635,7 +854,7 @@ fn restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         return Err(CmdError::err("Invalid TTL value, must be >= 0"));
     }
     if !replace && ctx.srv.store.db(ctx.client.db).peek(key, now).is_some() {
-        return Err(CmdError::Other("BUSYKEY Target key name already exists.".into()));
+        return Err(CmdError::coded("BUSYKEY", "Target key name already exists."));
     }
     let value = ember_rdb::parse_dump_payload(cmd.arg(3))
         .map_err(|_| CmdError::err("DUMP payload version or checksum are wrong"))?;
@@ -672,10 +891,10 @@ fn restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.dirty(1);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn object_encoding(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn object_encoding(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     match ctx.srv.store.db(ctx.client.db).peek(cmd.arg(2), now) {
         Some(e) => {
@@ -684,14 +903,14 @@ fn object_encoding(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
 fn lfu_policy(ctx: &Ctx<'_>) -> bool {
     ctx.srv.config.maxmemory_policy.contains("lfu")
 }
 
-fn object_idletime(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn object_idletime(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     if lfu_policy(ctx) {
         return Err(CmdError::err(
@@ -702,10 +921,10 @@ fn object_idletime(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Some(ms) => ctx.out().int((ms / 1000) as i64),
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn object_freq(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn object_freq(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     if !lfu_policy(ctx) {
         return Err(CmdError::err(
@@ -716,10 +935,10 @@ fn object_freq(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Some(f) => ctx.out().int(i64::from(f)),
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn object_refcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn object_refcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let found = ctx.srv.store.db(ctx.client.db).peek(cmd.arg(2), now).map(|e| {
         // Redis shares the integers 0..9999 and reports them as immortal.
@@ -732,10 +951,10 @@ fn object_refcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Some(n) => ctx.out().int(n),
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn object_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn object_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "OBJECT",
@@ -754,5 +973,5 @@ fn object_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    <key>.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }

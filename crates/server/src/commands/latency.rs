@@ -4,129 +4,58 @@
 
 use std::fmt::Write as _;
 
-use ember_resp::Command;
-
-use crate::command::{flags::*, registry, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::registry;
 use crate::commands::common::{container, help};
-use crate::error::{CmdError, CmdResult};
-
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-const SUB_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
 
 /// LATENCY and its subcommands.
-pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new(
-    "latency",
-    -2,
-    0,
-    0,
-    NOKEYS,
-    "server",
-    "2.8.13",
-    "A container for latency diagnostics commands.",
-    container,
-)
-.complexity("Depends on subcommand.")
-.subcommands(SUBCOMMANDS)];
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("latency", -2, container)
+    .doc("server", "A container for latency diagnostics commands", "2.8.13", "Depends on subcommand.")
+    .subcommands(SUBCOMMANDS)];
 
 static SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "doctor",
-        2,
-        SUB_FLAGS,
-        0,
-        NOKEYS,
+    CommandSpec::new("latency|doctor", 2, doctor)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+        .doc("server", "Return a human readable latency analysis report.", "2.8.13", "O(1)"),
+    CommandSpec::new("latency|graph", 3, graph)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+        .doc("server", "Return a latency graph for the event.", "2.8.13", "O(1)")
+        .args(&[arg::string("event")]),
+    CommandSpec::new("latency|histogram", -2, histogram)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+        .doc(
+            "server",
+            "Return the cumulative distribution of latencies of a subset of commands or all.",
+            "7.0.0",
+            "O(N) where N is the number of commands with latency information being retrieved.",
+        )
+        .args(&[arg::string("command").optional().multiple()]),
+    CommandSpec::new("latency|history", 3, history)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+        .doc("server", "Return timestamp-latency samples for the event.", "2.8.13", "O(1)")
+        .args(&[arg::string("event")]),
+    CommandSpec::new("latency|latest", 2, latest)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+        .doc("server", "Return the latest latency samples for all events.", "2.8.13", "O(1)"),
+    CommandSpec::new("latency|reset", -2, reset)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+        .doc("server", "Reset latency data for one or more events.", "2.8.13", "O(1)")
+        .args(&[arg::string("event").optional().multiple()]),
+    CommandSpec::new("latency|help", 2, latency_help).flags(LOADING | STALE).doc(
         "server",
+        "Show helpful text about the different subcommands.",
         "2.8.13",
-        "Returns a human-readable latency analysis report.",
-        doctor,
-    )
-    .sub("latency|doctor")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "graph",
-        3,
-        SUB_FLAGS,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Returns a latency graph for an event.",
-        graph,
-    )
-    .sub("latency|graph")
-    .syntax("event")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "histogram",
-        -2,
-        SUB_FLAGS,
-        0,
-        NOKEYS,
-        "server",
-        "7.0.0",
-        "Returns the cumulative distribution of latencies of a subset or all commands.",
-        histogram,
-    )
-    .sub("latency|histogram")
-    .syntax("[command [command ...]]")
-    .complexity("O(N) where N is the number of commands with latency information being retrieved."),
-    CommandSpec::new(
-        "history",
-        3,
-        SUB_FLAGS,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Returns timestamp-latency samples for an event.",
-        history,
-    )
-    .sub("latency|history")
-    .syntax("event")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "latest",
-        2,
-        SUB_FLAGS,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Returns the latest latency samples for all events.",
-        latest,
-    )
-    .sub("latency|latest")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "reset",
-        -2,
-        SUB_FLAGS,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Resets the latency data for one or more events.",
-        reset,
-    )
-    .sub("latency|reset")
-    .syntax("[event [event ...]]")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "2.8.13",
-        "Returns helpful text about the different subcommands.",
-        latency_help,
-    )
-    .sub("latency|help")
-    .complexity("O(1)"),
+        "O(1)",
+    ),
 ];
 
-fn latest(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn latest(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let rows = ctx.srv.latency.latest();
     let out = ctx.out();
     out.array(rows.len());
@@ -137,10 +66,10 @@ fn latest(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
         out.int(ms as i64);
         out.int(max as i64);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn history(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn history(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let samples = ctx.srv.latency.history(cmd.arg(2));
     let out = ctx.out();
     out.array(samples.len());
@@ -149,14 +78,14 @@ fn history(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.int(time as i64);
         out.int(ms as i64);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn reset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn reset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let names: Vec<&[u8]> = cmd.iter().skip(2).collect();
     let n = ctx.srv.latency.reset(&names);
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 /// Rows of the spike chart GRAPH draws.
@@ -164,7 +93,7 @@ const GRAPH_ROWS: u64 = 4;
 /// Samples GRAPH draws (the most recent).
 const GRAPH_COLUMNS: usize = 80;
 
-fn graph(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn graph(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let event = cmd.arg(2);
     let samples = ctx.srv.latency.history(event);
     if samples.is_empty() {
@@ -172,7 +101,7 @@ fn graph(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     let text = draw_graph(&String::from_utf8_lossy(event), &samples, ctx.srv.latency.max(event), ctx.now_ms / 1000);
     ctx.out().verbatim(text.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
 /// The header Redis prints, then one column per sample (the newest
@@ -225,11 +154,11 @@ fn draw_graph(event: &str, samples: &[(u64, u64)], all_time: u64, now_s: u64) ->
     s
 }
 
-fn doctor(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn doctor(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let threshold = ctx.srv.config.latency_monitor_threshold;
     let report = doctor_report(&ctx.srv.latency, threshold, ctx.srv.config.slowlog_log_slower_than);
     ctx.out().verbatim(report.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
 fn doctor_report(monitor: &crate::latency::Monitor, threshold_ms: u64, slowlog_us: i64) -> String {
@@ -279,7 +208,7 @@ fn doctor_report(monitor: &crate::latency::Monitor, threshold_ms: u64, slowlog_u
     s
 }
 
-fn histogram(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn histogram(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let reg = registry();
     let wanted: Vec<usize> = if cmd.len() > 2 {
         let mut v: Vec<usize> = cmd.iter().skip(2).filter_map(|name| reg.lookup_full(name)).collect();
@@ -306,10 +235,10 @@ fn histogram(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             out.int(count as i64);
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn latency_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn latency_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "LATENCY",
@@ -330,7 +259,7 @@ fn latency_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    If no commands are specified then all histograms are replied.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }
 
 #[cfg(test)]

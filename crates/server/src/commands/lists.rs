@@ -15,89 +15,295 @@ use ember_store::{Db, Value};
 
 use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
-use crate::command::{acl, flags::*, int_arg, is, parse_i64, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is, parse_i64};
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const L: u32 = acl::LIST;
-const K1: (i32, i32, i32) = (1, 1, 1);
-const K2: (i32, i32, i32) = (1, 2, 1);
-const BKEYS: (i32, i32, i32) = (1, -2, 1);
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-
-const PUSH_COMPLEXITY: &str =
-    "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.";
 
 /// List-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("lpush", -3, WRITE | DENYOOM | FAST, L, K1, "list", "1.0.0", "Prepends one or more elements to a list. Creates the key if it doesn't exist.", lpush)
-        .syntax("key element [element ...]")
-        .complexity(PUSH_COMPLEXITY),
-    CommandSpec::new("rpush", -3, WRITE | DENYOOM | FAST, L, K1, "list", "1.0.0", "Appends one or more elements to a list. Creates the key if it doesn't exist.", rpush)
-        .syntax("key element [element ...]")
-        .complexity(PUSH_COMPLEXITY),
-    CommandSpec::new("lpushx", -3, WRITE | DENYOOM | FAST, L, K1, "list", "2.2.0", "Prepends one or more elements to a list only when the list exists.", lpushx)
-        .syntax("key element [element ...]")
-        .complexity(PUSH_COMPLEXITY),
-    CommandSpec::new("rpushx", -3, WRITE | DENYOOM | FAST, L, K1, "list", "2.2.0", "Appends one or more elements to a list only when the list exists.", rpushx)
-        .syntax("key element [element ...]")
-        .complexity(PUSH_COMPLEXITY),
-    CommandSpec::new("lpop", -2, WRITE | FAST, L, K1, "list", "1.0.0", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", lpop)
-        .syntax("key [count]")
-        .complexity("O(N) where N is the number of elements returned"),
-    CommandSpec::new("rpop", -2, WRITE | FAST, L, K1, "list", "1.0.0", "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", rpop)
-        .syntax("key [count]")
-        .complexity("O(N) where N is the number of elements returned"),
-    CommandSpec::new("llen", 2, READONLY | FAST, L, K1, "list", "1.0.0", "Returns the length of a list.", llen)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("lrange", 4, READONLY, L, K1, "list", "1.0.0", "Returns a range of elements from a list.", lrange)
-        .syntax("key start stop")
-        .complexity("O(S+N) where S is the distance of start offset from the nearest end of the list and N is the number of elements in the specified range."),
-    CommandSpec::new("lindex", 3, READONLY, L, K1, "list", "1.0.0", "Returns an element from a list by its index.", lindex)
-        .syntax("key index")
-        .complexity("O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."),
-    CommandSpec::new("lset", 4, WRITE | DENYOOM, L, K1, "list", "1.0.0", "Sets the value of an element in a list by its index.", lset)
-        .syntax("key index element")
-        .complexity("O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."),
-    CommandSpec::new("linsert", 5, WRITE | DENYOOM, L, K1, "list", "2.2.0", "Inserts an element before or after another element in a list.", linsert)
-        .syntax("key <BEFORE | AFTER> pivot element")
-        .complexity("O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."),
-    CommandSpec::new("lrem", 4, WRITE, L, K1, "list", "1.0.0", "Removes elements from a list. Deletes the list if the last element was removed.", lrem)
-        .syntax("key count element")
-        .complexity("O(N+M) where N is the length of the list and M is the number of elements removed."),
-    CommandSpec::new("ltrim", 4, WRITE, L, K1, "list", "1.0.0", "Removes elements from both ends of a list. Deletes the list if all elements were trimmed.", ltrim)
-        .syntax("key start stop")
-        .complexity("O(N) where N is the number of elements to be removed by the operation."),
-    CommandSpec::new("lpos", -3, READONLY, L, K1, "list", "6.0.6", "Returns the index of matching elements in a list.", lpos)
-        .syntax("key element [RANK rank] [COUNT num-matches] [MAXLEN len]")
-        .complexity("O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."),
-    CommandSpec::new("lmove", 5, WRITE | DENYOOM, L, K2, "list", "6.2.0", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", lmove)
-        .syntax("source destination <LEFT | RIGHT> <LEFT | RIGHT>")
-        .complexity("O(1)"),
-    CommandSpec::new("rpoplpush", 3, WRITE | DENYOOM, L, K2, "list", "1.2.0", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", rpoplpush)
-        .syntax("source destination")
-        .complexity("O(1)"),
-    CommandSpec::new("lmpop", -4, WRITE | MOVABLE_KEYS, L, NOKEYS, "list", "7.0.0", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", lmpop)
-        .numkeys_at(1)
-        .syntax("numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
-        .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
-    CommandSpec::new("blpop", -3, WRITE | NOSCRIPT | BLOCKING, L, BKEYS, "list", "2.0.0", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blpop)
-        .syntax("key [key ...] timeout")
-        .complexity("O(N) where N is the number of provided keys."),
-    CommandSpec::new("brpop", -3, WRITE | NOSCRIPT | BLOCKING, L, BKEYS, "list", "2.0.0", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", brpop)
-        .syntax("key [key ...] timeout")
-        .complexity("O(N) where N is the number of provided keys."),
-    CommandSpec::new("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, L, K2, "list", "6.2.0", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", blmove)
-        .syntax("source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout")
-        .complexity("O(1)"),
-    CommandSpec::new("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, L, K2, "list", "2.2.0", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", brpoplpush)
-        .syntax("source destination timeout")
-        .complexity("O(1)"),
-    CommandSpec::new("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, L, NOKEYS, "list", "7.0.0", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blmpop)
-        .numkeys_at(2)
-        .syntax("timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
-        .complexity("O(N+M) where N is the number of provided keys and M is the number of elements returned."),
+    CommandSpec::new("lpush", -3, lpush)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc(
+            "list",
+            "Prepend one or multiple elements to a list",
+            "1.0.0",
+            "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        )
+        .history(&[("2.4.0", "Accepts multiple `element` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("element").multiple()]),
+    CommandSpec::new("rpush", -3, rpush)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc(
+            "list",
+            "Append one or multiple elements to a list",
+            "1.0.0",
+            "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        )
+        .history(&[("2.4.0", "Accepts multiple `element` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("element").multiple()]),
+    CommandSpec::new("lpushx", -3, lpushx)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc(
+            "list",
+            "Prepend an element to a list, only if the list exists",
+            "2.2.0",
+            "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        )
+        .history(&[("4.0.0", "Accepts multiple `element` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("element").multiple()]),
+    CommandSpec::new("rpushx", -3, rpushx)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc(
+            "list",
+            "Append an element to a list, only if the list exists",
+            "2.2.0",
+            "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        )
+        .history(&[("4.0.0", "Accepts multiple `element` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("element").multiple()]),
+    CommandSpec::new("lpop", -2, lpop)
+        .flags(WRITE | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "list",
+            "Remove and get the first elements in a list",
+            "1.0.0",
+            "O(N) where N is the number of elements returned",
+        )
+        .history(&[("6.2.0", "Added the `count` argument.")])
+        .args(&[arg::key("key", 0), arg::integer("count").since("6.2.0").optional()]),
+    CommandSpec::new("rpop", -2, rpop)
+        .flags(WRITE | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "list",
+            "Remove and get the last elements in a list",
+            "1.0.0",
+            "O(N) where N is the number of elements returned",
+        )
+        .history(&[("6.2.0", "Added the `count` argument.")])
+        .args(&[arg::key("key", 0), arg::integer("count").since("6.2.0").optional()]),
+    CommandSpec::new("llen", 2, llen)
+        .flags(READONLY | FAST)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("list", "Get the length of a list", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("lrange", 4, lrange)
+        .flags(READONLY)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "list",
+            "Get a range of elements from a list",
+            "1.0.0",
+            "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("stop")]),
+    CommandSpec::new("lindex", 3, lindex)
+        .flags(READONLY)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "list",
+            "Get an element from a list by its index",
+            "1.0.0",
+            "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
+        )
+        .args(&[arg::key("key", 0), arg::integer("index")]),
+    CommandSpec::new("lset", 4, lset)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc(
+            "list",
+            "Set the value of an element in a list by its index",
+            "1.0.0",
+            "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).",
+        )
+        .args(&[arg::key("key", 0), arg::integer("index"), arg::string("element")]),
+    CommandSpec::new("linsert", 5, linsert)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc(
+            "list",
+            "Insert an element before or after another element in a list",
+            "2.2.0",
+            "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof("where", &[arg::token("before", "BEFORE"), arg::token("after", "AFTER")]),
+            arg::string("pivot"),
+            arg::string("element"),
+        ]),
+    CommandSpec::new("lrem", 4, lrem)
+        .flags(WRITE)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "list",
+            "Remove elements from a list",
+            "1.0.0",
+            "O(N+M) where N is the length of the list and M is the number of elements removed.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("count"), arg::string("element")]),
+    CommandSpec::new("ltrim", 4, ltrim)
+        .flags(WRITE)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "list",
+            "Trim a list to the specified range",
+            "1.0.0",
+            "O(N) where N is the number of elements to be removed by the operation.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("stop")]),
+    CommandSpec::new("lpos", -3, lpos)
+        .flags(READONLY)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "list",
+            "Return the index of matching elements on a list",
+            "6.0.6",
+            "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::string("element"),
+            arg::integer("rank").token("RANK").optional(),
+            arg::integer("num-matches").token("COUNT").optional(),
+            arg::integer("len").token("MAXLEN").optional(),
+        ]),
+    CommandSpec::new("lmove", 5, lmove)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::LIST)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
+        ])
+        .doc("list", "Pop an element from a list, push it to another list and return it", "6.2.0", "O(1)")
+        .args(&[
+            arg::key("source", 0),
+            arg::key("destination", 1),
+            arg::oneof("wherefrom", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+            arg::oneof("whereto", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+        ]),
+    CommandSpec::new("rpoplpush", 3, rpoplpush)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::LIST)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
+        ])
+        .doc("list", "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "O(1)")
+        .deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments")
+        .args(&[arg::key("source", 0), arg::key("destination", 1)]),
+    CommandSpec::new("lmpop", -4, lmpop)
+        .flags(WRITE)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "list",
+            "Pop elements from a list",
+            "7.0.0",
+            "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+    CommandSpec::new("blpop", -3, blpop)
+        .flags(WRITE | NOSCRIPT | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(-2, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "list",
+            "Remove and get the first element in a list, or block until one is available",
+            "2.0.0",
+            "O(N) where N is the number of provided keys.",
+        )
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
+    CommandSpec::new("brpop", -3, brpop)
+        .flags(WRITE | NOSCRIPT | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(1).range(-2, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "list",
+            "Remove and get the last element in a list, or block until one is available",
+            "2.0.0",
+            "O(N) where N is the number of provided keys.",
+        )
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
+    CommandSpec::new("blmove", 6, blmove)
+        .flags(WRITE | DENYOOM | NOSCRIPT | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
+        ])
+        .doc(
+            "list",
+            "Pop an element from a list, push it to another list and return it; or block until one is available",
+            "6.2.0",
+            "O(1)",
+        )
+        .args(&[
+            arg::key("source", 0),
+            arg::key("destination", 1),
+            arg::oneof("wherefrom", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+            arg::oneof("whereto", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+            arg::double("timeout"),
+        ]),
+    CommandSpec::new("brpoplpush", 4, brpoplpush)
+        .flags(WRITE | DENYOOM | NOSCRIPT | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
+        ])
+        .doc(
+            "list",
+            "Pop an element from a list, push it to another list and return it; or block until one is available",
+            "2.2.0",
+            "O(1)",
+        )
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .deprecated("6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments")
+        .args(&[arg::key("source", 0), arg::key("destination", 1), arg::double("timeout")]),
+    CommandSpec::new("blmpop", -5, blmpop)
+        .flags(WRITE | BLOCKING)
+        .acl(acl::LIST)
+        .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "list",
+            "Pop elements from a list, or block until one is available",
+            "7.0.0",
+            "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+        )
+        .args(&[
+            arg::double("timeout"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 /// The list at `key`: `Ok(None)` if missing, WRONGTYPE for other types.
@@ -159,14 +365,16 @@ fn pop_owned(l: &mut List, end: End) -> Option<Vec<u8>> {
 
 /// Parks the client on `keys` if it may block; otherwise replies with the
 /// null array (inside MULTI, blocking commands do not block).
-fn block_or_null(ctx: &mut Ctx<'_>, keys: Vec<Vec<u8>>, deadline: Option<u64>, null_bulk: bool) {
+fn block_or_null(ctx: &mut Ctx<'_>, keys: Vec<Vec<u8>>, deadline: Option<u64>, null_bulk: bool) -> CmdResult {
     if ctx.may_block() {
-        ctx.block = Some(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray });
-    } else if null_bulk {
+        return Ok(Outcome::Block(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray }));
+    }
+    if null_bulk {
         ctx.client.out.null();
     } else {
         ctx.client.out.null_array();
     }
+    Ok(Replied)
 }
 
 /// Whether this run is the re-run of a blocked client's command.
@@ -176,7 +384,7 @@ fn is_rerun(ctx: &Ctx<'_>) -> bool {
 
 // ---- pushes -----------------------------------------------------------------
 
-fn push_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, only_existing: bool) -> CmdResult {
+fn push_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End, only_existing: bool) -> CmdResult {
     let now = ctx.now_ms;
     let fill = ctx.srv.config.list_max_listpack_size;
     let key = cmd.arg(1);
@@ -190,7 +398,7 @@ fn push_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, only_existing: b
         }
         None if only_existing => {
             ctx.client.out.int(0);
-            return Ok(());
+            return Ok(Replied);
         }
         None => {
             let mut l = List::new(fill);
@@ -205,7 +413,7 @@ fn push_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, only_existing: b
     ctx.dirty(cmd.len() as u64 - 2);
     ctx.notify(ev::LIST, push_event(end), key);
     ctx.client.out.int(len as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 fn push_event(end: End) -> &'static str {
@@ -230,25 +438,25 @@ fn notify_pop(ctx: &mut Ctx<'_>, end: End, key: &[u8], emptied: bool) {
     }
 }
 
-fn lpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lpush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     push_generic(ctx, cmd, End::Left, false)
 }
 
-fn rpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn rpush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     push_generic(ctx, cmd, End::Right, false)
 }
 
-fn lpushx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lpushx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     push_generic(ctx, cmd, End::Left, true)
 }
 
-fn rpushx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn rpushx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     push_generic(ctx, cmd, End::Right, true)
 }
 
 // ---- pops -------------------------------------------------------------------
 
-fn pop_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, name: &'static str) -> CmdResult {
+fn pop_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End, name: &'static str) -> CmdResult {
     if cmd.len() > 3 {
         return Err(CmdError::Arity(name.into()));
     }
@@ -267,7 +475,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, name: &'static st
             Some(_) => ctx.client.out.null_array(),
             None => ctx.client.out.null(),
         }
-        return Ok(());
+        return Ok(Replied);
     };
     let out = &mut ctx.client.out;
     let popped = match count {
@@ -292,20 +500,20 @@ fn pop_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End, name: &'static st
         ctx.dirty(popped as u64);
         notify_pop(ctx, end, key, emptied);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn lpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     pop_generic(ctx, cmd, End::Left, "lpop")
 }
 
-fn rpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn rpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     pop_generic(ctx, cmd, End::Right, "rpop")
 }
 
 // ---- reads ------------------------------------------------------------------
 
-fn llen(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn llen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let len = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map(|l| l.len());
     match len {
@@ -313,7 +521,7 @@ fn llen(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => ctx.srv.stats.keyspace_misses += 1,
     }
     ctx.client.out.int(len.unwrap_or(0) as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 /// Clamps Redis's inclusive `start..=stop` (negative from the end) to
@@ -334,7 +542,7 @@ fn clamp_range(len: usize, start: i64, stop: i64) -> (usize, usize) {
     (start as usize, (stop - start + 1) as usize)
 }
 
-fn lrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let start = int_arg(cmd.arg(2))?;
     let stop = int_arg(cmd.arg(3))?;
     let now = ctx.now_ms;
@@ -343,7 +551,7 @@ fn lrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let Some(l) = found else {
         ctx.srv.stats.keyspace_misses += 1;
         out.array(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let (first, count) = clamp_range(l.len(), start, stop);
     // One reservation for the whole reply: payload plus at most 16 bytes of
@@ -354,17 +562,17 @@ fn lrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.bulk(e);
     }
     ctx.srv.stats.keyspace_hits += 1;
-    Ok(())
+    Ok(Replied)
 }
 
-fn lindex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lindex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let found = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     let out = &mut ctx.client.out;
     let Some(l) = found else {
         ctx.srv.stats.keyspace_misses += 1;
         out.null();
-        return Ok(());
+        return Ok(Replied);
     };
     // Like Redis, the index is parsed only once the key is known to hold a list.
     let index = int_arg(cmd.arg(2))?;
@@ -373,7 +581,7 @@ fn lindex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => out.null(),
     }
     ctx.srv.stats.keyspace_hits += 1;
-    Ok(())
+    Ok(Replied)
 }
 
 /// LPOS options.
@@ -418,7 +626,7 @@ fn lpos_options(cmd: &Command<'_>) -> Result<LposOptions, CmdError> {
     Ok(o)
 }
 
-fn lpos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lpos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let o = lpos_options(cmd)?;
     let now = ctx.now_ms;
     let found = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
@@ -429,7 +637,7 @@ fn lpos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             Some(_) => out.array(0),
             None => out.null(),
         }
-        return Ok(());
+        return Ok(Replied);
     };
     let needle = cmd.arg(2);
     let len = l.len();
@@ -483,12 +691,12 @@ fn lpos(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         },
     }
     ctx.srv.stats.keyspace_hits += 1;
-    Ok(())
+    Ok(Replied)
 }
 
 // ---- in-place changes -------------------------------------------------------
 
-fn lset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(l) = lookup_list(db, cmd.arg(1), now)? else { return Err(CmdError::NoSuchKey) };
@@ -502,10 +710,10 @@ fn lset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.dirty(1);
     ctx.notify(ev::LIST, "lset", cmd.arg(1));
     ctx.client.out.ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn linsert(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn linsert(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let after = if is(cmd.arg(2), "AFTER") {
         true
     } else if is(cmd.arg(2), "BEFORE") {
@@ -517,29 +725,29 @@ fn linsert(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(l) = lookup_list(db, cmd.arg(1), now)? else {
         ctx.client.out.int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let pivot = cmd.arg(3);
     let Some(pos) = l.iter().position(|e| e == pivot) else {
         ctx.client.out.int(-1);
-        return Ok(());
+        return Ok(Replied);
     };
     l.insert(pos + usize::from(after), cmd.arg(4));
     let len = l.len();
     ctx.dirty(1);
     ctx.notify(ev::LIST, "linsert", cmd.arg(1));
     ctx.client.out.int(len as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn lrem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lrem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let count = int_arg(cmd.arg(2))?;
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(l) = lookup_list(db, key, now)? else {
         ctx.client.out.int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let removed = l.remove_matching(cmd.arg(3), limit, count < 0);
@@ -555,10 +763,10 @@ fn lrem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.client.out.int(removed as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn ltrim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn ltrim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let start = int_arg(cmd.arg(2))?;
     let stop = int_arg(cmd.arg(3))?;
     let now = ctx.now_ms;
@@ -586,7 +794,7 @@ fn ltrim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.client.out.ok();
-    Ok(())
+    Ok(Replied)
 }
 
 // ---- moves ------------------------------------------------------------------
@@ -629,42 +837,42 @@ fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
     Ok(true)
 }
 
-fn lmove(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lmove(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let from = end_arg(cmd.arg(3))?;
     let to = end_arg(cmd.arg(4))?;
     if !move_element(ctx, cmd.arg(1), cmd.arg(2), from, to)? {
         ctx.client.out.null();
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn rpoplpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn rpoplpush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if !move_element(ctx, cmd.arg(1), cmd.arg(2), End::Right, End::Left)? {
         ctx.client.out.null();
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn blmove_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, from: End, to: End, timeout: &[u8]) -> CmdResult {
+fn blmove_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, from: End, to: End, timeout: &[u8]) -> CmdResult {
     let deadline = timeout_arg(timeout, ctx.now_ms)?;
     let src = cmd.arg(1);
     let now = ctx.now_ms;
     if is_rerun(ctx) && holds_other_type(ctx.srv.store.db(ctx.client.db), src, now) {
-        return Ok(()); // keep waiting, as Redis 7.0 does
+        return Ok(Replied); // keep waiting, as Redis 7.0 does
     }
     if !move_element(ctx, src, cmd.arg(2), from, to)? {
-        block_or_null(ctx, vec![src.to_vec()], deadline, true);
+        return block_or_null(ctx, vec![src.to_vec()], deadline, true);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn blmove(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn blmove(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let from = end_arg(cmd.arg(3))?;
     let to = end_arg(cmd.arg(4))?;
     blmove_generic(ctx, cmd, from, to, cmd.arg(5))
 }
 
-fn brpoplpush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn brpoplpush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     blmove_generic(ctx, cmd, End::Right, End::Left, cmd.arg(3))
 }
 
@@ -722,21 +930,21 @@ fn pop_first_nonempty<'k>(
     Ok(false)
 }
 
-fn bpop_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, end: End) -> CmdResult {
+fn bpop_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End) -> CmdResult {
     let deadline = timeout_arg(cmd.arg(cmd.len() - 1), ctx.now_ms)?;
     let keys = (1..cmd.len() - 1).map(|i| cmd.arg(i));
     if !pop_first_nonempty(ctx, keys, end, None)? {
         let keys = (1..cmd.len() - 1).map(|i| cmd.arg(i).to_vec()).collect();
-        block_or_null(ctx, keys, deadline, false);
+        return block_or_null(ctx, keys, deadline, false);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn blpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn blpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     bpop_generic(ctx, cmd, End::Left)
 }
 
-fn brpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn brpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     bpop_generic(ctx, cmd, End::Right)
 }
 
@@ -769,23 +977,23 @@ fn mpop_args(cmd: &Command<'_>, at: usize) -> Result<(usize, usize, End, usize),
     Ok((at + 1, numkeys as usize, end, count.unwrap_or(1)))
 }
 
-fn lmpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (first, n, end, count) = mpop_args(cmd, 1)?;
     if !pop_first_nonempty(ctx, (first..first + n).map(|i| cmd.arg(i)), end, Some(count))? {
         ctx.client.out.null_array();
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn blmpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn blmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     // Redis checks the timeout after the other arguments.
     let (first, n, end, count) = mpop_args(cmd, 2)?;
     let deadline = timeout_arg(cmd.arg(1), ctx.now_ms)?;
     if !pop_first_nonempty(ctx, (first..first + n).map(|i| cmd.arg(i)), end, Some(count))? {
         let keys = (first..first + n).map(|i| cmd.arg(i).to_vec()).collect();
-        block_or_null(ctx, keys, deadline, false);
+        return block_or_null(ctx, keys, deadline, false);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 #[cfg(test)]

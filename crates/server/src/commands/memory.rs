@@ -9,86 +9,56 @@
 
 use std::fmt::Write as _;
 
-use ember_resp::Command;
-
 use crate::alloc::{rss_bytes, used_memory};
-use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is};
 use crate::commands::common::{container, help};
-use crate::error::{CmdError, CmdResult};
-
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 
 /// MEMORY and its subcommands.
-pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new(
-    "memory",
-    -2,
-    0,
-    0,
-    NOKEYS,
-    "server",
-    "4.0.0",
-    "A container for memory diagnostics commands.",
-    container,
-)
-.complexity("Depends on subcommand.")
-.subcommands(SUBCOMMANDS)];
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("memory", -2, container)
+    .doc("server", "A container for memory diagnostics commands", "4.0.0", "Depends on subcommand.")
+    .subcommands(SUBCOMMANDS)];
 
 static SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("doctor", 2, 0, 0, NOKEYS, "server", "4.0.0", "Outputs a memory problems report.", doctor)
-        .sub("memory|doctor")
-        .complexity("O(1)"),
-    CommandSpec::new(
-        "malloc-stats",
-        2,
-        0,
-        0,
-        NOKEYS,
+    CommandSpec::new("memory|doctor", 2, doctor)
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
+        .doc("server", "Outputs memory problems report", "4.0.0", "O(1)"),
+    CommandSpec::new("memory|malloc-stats", 2, malloc_stats)
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
+        .doc(
+            "server",
+            "Show allocator internal stats",
+            "4.0.0",
+            "Depends on how much memory is allocated, could be slow",
+        ),
+    CommandSpec::new("memory|purge", 2, purge)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(
+            "server",
+            "Ask the allocator to release memory",
+            "4.0.0",
+            "Depends on how much memory is allocated, could be slow",
+        ),
+    CommandSpec::new("memory|stats", 2, stats)
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
+        .doc("server", "Show memory usage details", "4.0.0", "O(1)"),
+    CommandSpec::new("memory|usage", -3, usage)
+        .flags(READONLY)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RO)])
+        .doc("server", "Estimate the memory usage of a key", "4.0.0", "O(N) where N is the number of samples.")
+        .args(&[arg::key("key", 0), arg::integer("count").token("SAMPLES").optional()]),
+    CommandSpec::new("memory|help", 2, memory_help).flags(LOADING | STALE).doc(
         "server",
+        "Show helpful text about the different subcommands",
         "4.0.0",
-        "Returns the allocator statistics.",
-        malloc_stats,
-    )
-    .sub("memory|malloc-stats")
-    .complexity("Depends on how much memory is allocated, could be slow"),
-    CommandSpec::new("purge", 2, 0, 0, NOKEYS, "server", "4.0.0", "Asks the allocator to release memory.", purge)
-        .sub("memory|purge")
-        .complexity("Depends on how much memory is allocated, could be slow"),
-    CommandSpec::new("stats", 2, 0, 0, NOKEYS, "server", "4.0.0", "Returns details about memory usage.", stats)
-        .sub("memory|stats")
-        .complexity("O(1)"),
-    CommandSpec::new(
-        "usage",
-        -3,
-        READONLY,
-        acl::KEYSPACE,
-        (2, 2, 1),
-        "server",
-        "4.0.0",
-        "Estimates the memory usage of a key.",
-        usage,
-    )
-    .sub("memory|usage")
-    .syntax("key [SAMPLES count]")
-    .complexity("O(N) where N is the number of samples."),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "4.0.0",
-        "Returns helpful text about the different subcommands.",
-        memory_help,
-    )
-    .sub("memory|help")
-    .complexity("O(1)"),
+        "O(1)",
+    ),
 ];
 
 /// Elements of a large collection MEMORY USAGE measures by default.
 const DEFAULT_SAMPLES: usize = 5;
 
-fn usage(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn usage(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut samples = DEFAULT_SAMPLES;
     let mut i = 3;
     while i < cmd.len() {
@@ -108,7 +78,7 @@ fn usage(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Some(bytes) => ctx.out().int(bytes as i64),
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// The figures behind STATS and DOCTOR.
@@ -155,7 +125,7 @@ fn figures(ctx: &mut Ctx<'_>) -> Figures {
     }
 }
 
-fn stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn stats(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let f = figures(ctx);
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let dataset = f.total.saturating_sub(f.overhead);
@@ -208,7 +178,7 @@ fn stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     ] {
         field(out, name, v);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// A MEMORY STATS value.
@@ -229,11 +199,11 @@ fn field(out: &mut crate::client::Out, name: &str, v: Num) {
 /// judge, as Redis's does.
 const DOCTOR_MIN_BYTES: u64 = 5 << 20;
 
-fn doctor(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn doctor(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let f = figures(ctx);
     let report = doctor_report(&f, ctx.srv.clients.len() + 1);
     ctx.out().verbatim(report.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
 fn doctor_report(f: &Figures, clients: usize) -> String {
@@ -267,10 +237,10 @@ fn doctor_report(f: &Figures, clients: usize) -> String {
 }
 
 /// glibc's own statistics (`malloc_info`, an XML report).
-fn malloc_stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn malloc_stats(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let report = malloc_info().unwrap_or_else(|| "Stats not supported for the current allocator".into());
     ctx.out().verbatim(report.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
 fn malloc_info() -> Option<String> {
@@ -298,16 +268,16 @@ fn malloc_info() -> Option<String> {
 
 /// Returns free memory at the top of the heap and in free chunks to the
 /// kernel (glibc's `malloc_trim`).
-fn purge(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn purge(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     // SAFETY: malloc_trim only walks the allocator's own free lists.
     unsafe {
         nix::libc::malloc_trim(0);
     }
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn memory_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn memory_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "MEMORY",
@@ -325,7 +295,7 @@ fn memory_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    sampled up to <count> times (default: 5, 0 means sample all).",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }
 
 #[cfg(test)]

@@ -2,71 +2,46 @@
 //! before exiting unless told not to); the work is done by
 //! [`crate::persistence`].
 
-use ember_resp::Command;
-
-use crate::command::{flags::*, is, CommandSpec, Ctx};
-use crate::error::{CmdError, CmdResult};
+use crate::command::is;
+use crate::command::prelude::*;
 use crate::server::{SaveOnExit, Shutdown};
-
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 
 /// SAVE, BGSAVE, LASTSAVE, SHUTDOWN.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "save",
-        1,
-        ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
-        0,
-        NOKEYS,
+    CommandSpec::new("save", 1, save).flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI).doc(
         "server",
+        "Synchronously save the dataset to disk",
         "1.0.0",
-        "Synchronously saves the database(s) to disk.",
-        save,
-    )
-    .complexity("O(N) where N is the total number of keys in all databases"),
-    CommandSpec::new(
-        "bgsave",
-        -1,
-        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
-        0,
-        NOKEYS,
-        "server",
-        "1.0.0",
-        "Asynchronously saves the database(s) to disk.",
-        bgsave,
-    )
-    .syntax("[SCHEDULE]")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "lastsave",
-        1,
-        LOADING | STALE | FAST,
-        0,
-        NOKEYS,
-        "server",
-        "1.0.0",
-        "Returns the Unix timestamp of the last successful save to disk.",
-        lastsave,
-    )
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "shutdown",
-        -1,
-        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
-        0,
-        NOKEYS,
-        "server",
-        "1.0.0",
-        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-        shutdown,
-    )
-    .syntax("[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]")
-    .complexity(
-        "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+        "O(N) where N is the total number of keys in all databases",
     ),
+    CommandSpec::new("bgsave", -1, bgsave)
+        .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
+        .doc("server", "Asynchronously save the dataset to disk", "1.0.0", "O(1)")
+        .history(&[("3.2.2", "Added the `SCHEDULE` option.")])
+        .args(&[arg::token("schedule", "SCHEDULE").since("3.2.2").optional()]),
+    CommandSpec::new("lastsave", 1, lastsave)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::ADMIN | acl::DANGEROUS)
+        .tips(&["nondeterministic_output"])
+        .doc("server", "Get the UNIX time stamp of the last successful save to disk", "1.0.0", "O(1)"),
+    CommandSpec::new("shutdown", -1, shutdown)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)
+        .doc(
+            "server",
+            "Synchronously save the dataset to disk and then shut down the server",
+            "1.0.0",
+            "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+        )
+        .history(&[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")])
+        .args(&[
+            arg::oneof("nosave_save", &[arg::token("nosave", "NOSAVE"), arg::token("save", "SAVE")]).optional(),
+            arg::token("now", "NOW").since("7.0.0").optional(),
+            arg::token("force", "FORCE").since("7.0.0").optional(),
+            arg::token("abort", "ABORT").since("7.0.0").optional(),
+        ]),
 ];
 
-fn shutdown(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn shutdown(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (mut nosave, mut save, mut force) = (false, false, false);
     for opt in cmd.iter().skip(1) {
         if is(opt, "NOSAVE") {
@@ -98,16 +73,16 @@ fn shutdown(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.srv.shutdown = Some(Shutdown { save: SaveOnExit::Never, force: false });
     // Redis closes the connection without a reply on success.
     ctx.client.close_after_reply = true;
-    Ok(())
+    Ok(Replied)
 }
 
-fn save(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    crate::persistence::save(ctx.srv).map_err(|e| CmdError::Other(e.into()))?;
+fn save(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+    crate::persistence::save(ctx.srv).map_err(|e| CmdError::from_line(e))?;
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn bgsave(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bgsave(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let schedule = match cmd.get(1) {
         None => false,
         Some(a) if is(a, "SCHEDULE") && cmd.len() == 2 => true,
@@ -117,17 +92,17 @@ fn bgsave(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         if schedule {
             ctx.srv.persistence.scheduled = true;
             ctx.out().simple("Background saving scheduled");
-            return Ok(());
+            return Ok(Replied);
         }
         return Err(CmdError::err("Background save already in progress"));
     }
-    crate::persistence::bgsave(ctx.srv).map_err(|e| CmdError::Other(e.into()))?;
+    crate::persistence::bgsave(ctx.srv).map_err(|e| CmdError::from_line(e))?;
     ctx.out().simple("Background saving started");
-    Ok(())
+    Ok(Replied)
 }
 
-fn lastsave(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn lastsave(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let t = ctx.srv.persistence.last_save as i64;
     ctx.out().int(t);
-    Ok(())
+    Ok(Replied)
 }

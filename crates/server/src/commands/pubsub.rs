@@ -6,163 +6,137 @@
 //! per channel, each with the client's count after it: channels plus
 //! patterns, or shard channels for SSUBSCRIBE / SUNSUBSCRIBE.
 
-use ember_resp::Command;
 use ember_store::glob_match;
 
-use crate::command::{acl, flags::*, lossy, CommandSpec, Ctx};
-use crate::error::{CmdError, CmdResult};
+use crate::command::lossy;
+use crate::command::prelude::*;
 use crate::pubsub::{publish as deliver, Kind};
-
-const PS: u32 = acl::PUBSUB;
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-const SUB_FLAGS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
 /// Pub/Sub commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "subscribe",
-        -2,
-        SUB_FLAGS,
-        PS,
-        NOKEYS,
-        "pubsub",
-        "2.0.0",
-        "Listens for messages published to channels.",
-        subscribe,
-    )
-    .syntax("channel [channel ...]")
-    .complexity("O(N) where N is the number of channels to subscribe to."),
-    CommandSpec::new(
-        "unsubscribe",
-        -1,
-        SUB_FLAGS,
-        PS,
-        NOKEYS,
-        "pubsub",
-        "2.0.0",
-        "Stops listening to messages posted to channels.",
-        unsubscribe,
-    )
-    .syntax("[channel [channel ...]]")
-    .complexity("O(N) where N is the number of clients already subscribed to a channel."),
-    CommandSpec::new(
-        "psubscribe",
-        -2,
-        SUB_FLAGS,
-        PS,
-        NOKEYS,
-        "pubsub",
-        "2.0.0",
-        "Listens for messages published to channels that match one or more patterns.",
-        psubscribe,
-    )
-    .syntax("pattern [pattern ...]")
-    .complexity("O(N) where N is the number of patterns to subscribe to."),
-    CommandSpec::new(
-        "punsubscribe",
-        -1,
-        SUB_FLAGS,
-        PS,
-        NOKEYS,
-        "pubsub",
-        "2.0.0",
-        "Stops listening to messages published to channels that match one or more patterns.",
-        punsubscribe,
-    )
-    .syntax("[pattern [pattern ...]]")
-    .complexity("O(N) where N is the number of patterns to unsubscribe."),
-    CommandSpec::new(
-        "publish",
-        3,
-        PUBSUB | LOADING | STALE | FAST,
-        PS,
-        NOKEYS,
-        "pubsub",
-        "2.0.0",
-        "Posts a message to a channel.",
-        publish,
-    )
-    .syntax("channel message")
-    .complexity("O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client)."),
-    CommandSpec::new(
-        "ssubscribe",
-        -2,
-        SUB_FLAGS,
-        PS,
-        (1, -1, 1),
-        "pubsub",
-        "7.0.0",
-        "Listens for messages published to shard channels.",
-        ssubscribe,
-    )
-    .syntax("shardchannel [shardchannel ...]")
-    .complexity("O(N) where N is the number of shard channels to subscribe to."),
-    CommandSpec::new(
-        "sunsubscribe",
-        -1,
-        SUB_FLAGS,
-        PS,
-        (1, -1, 1),
-        "pubsub",
-        "7.0.0",
-        "Stops listening to messages posted to shard channels.",
-        sunsubscribe,
-    )
-    .syntax("[shardchannel [shardchannel ...]]")
-    .complexity("O(N) where N is the number of shard channels to unsubscribe."),
-    CommandSpec::new(
-        "spublish",
-        3,
-        PUBSUB | LOADING | STALE | FAST,
-        PS,
-        (1, 1, 1),
-        "pubsub",
-        "7.0.0",
-        "Post a message to a shard channel",
-        spublish,
-    )
-    .syntax("shardchannel message")
-    .complexity("O(N) where N is the number of clients subscribed to the receiving shard channel."),
-    CommandSpec::new(
-        "pubsub",
-        -2,
-        0,
-        0,
-        NOKEYS,
-        "pubsub",
-        "2.8.0",
-        "A container for Pub/Sub commands.",
-        crate::commands::common::container,
-    )
-    .complexity("Depends on subcommand.")
-    .subcommands(PUBSUB_SUBCOMMANDS),
+    CommandSpec::new("subscribe", -2, subscribe)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .doc(
+            "pubsub",
+            "Listen for messages published to the given channels",
+            "2.0.0",
+            "O(N) where N is the number of channels to subscribe to.",
+        )
+        .args(&[arg::string("channel").multiple()]),
+    CommandSpec::new("unsubscribe", -1, unsubscribe)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .doc(
+            "pubsub",
+            "Stop listening for messages posted to the given channels",
+            "2.0.0",
+            "O(N) where N is the number of clients already subscribed to a channel.",
+        )
+        .args(&[arg::string("channel").optional().multiple()]),
+    CommandSpec::new("psubscribe", -2, psubscribe)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .doc(
+            "pubsub",
+            "Listen for messages published to channels matching the given patterns",
+            "2.0.0",
+            "O(N) where N is the number of patterns the client is already subscribed to.",
+        )
+        .args(&[arg::block("pattern", &[arg::pattern("pattern")]).multiple()]),
+    CommandSpec::new("punsubscribe", -1, punsubscribe)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .doc(
+            "pubsub",
+            "Stop listening for messages posted to channels matching the given patterns",
+            "2.0.0",
+            "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
+        )
+        .args(&[arg::pattern("pattern").optional().multiple()]),
+    CommandSpec::new("publish", 3, publish)
+        .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
+        .doc(
+            "pubsub",
+            "Post a message to a channel",
+            "2.0.0",
+            "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+        )
+        .args(&[arg::string("channel"), arg::string("message")]),
+    CommandSpec::new("ssubscribe", -2, ssubscribe)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::NOT_KEY)])
+        .doc(
+            "pubsub",
+            "Listen for messages published to the given shard channels",
+            "7.0.0",
+            "O(N) where N is the number of shard channels to subscribe to.",
+        )
+        .args(&[arg::string("shardchannel").multiple()]),
+    CommandSpec::new("sunsubscribe", -1, sunsubscribe)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::NOT_KEY)])
+        .doc(
+            "pubsub",
+            "Stop listening for messages posted to the given shard channels",
+            "7.0.0",
+            "O(N) where N is the number of clients already subscribed to a shard channel.",
+        )
+        .args(&[arg::string("shardchannel").optional().multiple()]),
+    CommandSpec::new("spublish", 3, spublish)
+        .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::NOT_KEY)])
+        .doc(
+            "pubsub",
+            "Post a message to a shard channel",
+            "7.0.0",
+            "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+        )
+        .args(&[arg::string("shardchannel"), arg::string("message")]),
+    CommandSpec::new("pubsub", -2, crate::commands::common::container)
+        .doc("pubsub", "A container for Pub/Sub commands", "2.8.0", "Depends on subcommand.")
+        .subcommands(PUBSUB_SUBCOMMANDS),
 ];
 
-const INTROSPECT: u32 = PUBSUB | LOADING | STALE;
-
 static PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("channels", -2, INTROSPECT, PS, NOKEYS, "pubsub", "2.8.0", "Returns the active channels.", channels)
-        .sub("pubsub|channels")
-        .syntax("[pattern]")
-        .complexity("O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)"),
-    CommandSpec::new("numpat", 2, INTROSPECT, PS, NOKEYS, "pubsub", "2.8.0", "Returns a count of unique pattern subscriptions.", numpat)
-        .sub("pubsub|numpat")
-        .complexity("O(1)"),
-    CommandSpec::new("numsub", -2, INTROSPECT, PS, NOKEYS, "pubsub", "2.8.0", "Returns a count of subscribers to channels.", numsub)
-        .sub("pubsub|numsub")
-        .syntax("[channel [channel ...]]")
-        .complexity("O(N) for the NUMSUB subcommand, where N is the number of requested channels"),
-    CommandSpec::new("shardchannels", -2, INTROSPECT, PS, NOKEYS, "pubsub", "7.0.0", "Returns the active shard channels.", shardchannels)
-        .sub("pubsub|shardchannels")
-        .syntax("[pattern]")
-        .complexity("O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels)."),
-    CommandSpec::new("shardnumsub", -2, INTROSPECT, PS, NOKEYS, "pubsub", "7.0.0", "Returns the count of subscribers of shard channels.", shardnumsub)
-        .sub("pubsub|shardnumsub")
-        .syntax("[shardchannel [shardchannel ...]]")
-        .complexity("O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels"),
-    CommandSpec::new("help", 2, LOADING | STALE, 0, NOKEYS, "pubsub", "6.2.0", "Returns helpful text about the different subcommands.", pubsub_help)
-        .sub("pubsub|help")
-        .complexity("O(1)"),
+    CommandSpec::new("pubsub|channels", -2, channels)
+        .flags(PUBSUB | LOADING | STALE)
+        .doc(
+            "pubsub",
+            "List active channels",
+            "2.8.0",
+            "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
+        )
+        .args(&[arg::pattern("pattern").optional()]),
+    CommandSpec::new("pubsub|numpat", 2, numpat)
+        .flags(PUBSUB | LOADING | STALE)
+        .doc("pubsub", "Get the count of unique patterns pattern subscriptions", "2.8.0", "O(1)"),
+    CommandSpec::new("pubsub|numsub", -2, numsub)
+        .flags(PUBSUB | LOADING | STALE)
+        .doc(
+            "pubsub",
+            "Get the count of subscribers for channels",
+            "2.8.0",
+            "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+        )
+        .args(&[arg::string("channel").optional().multiple()]),
+    CommandSpec::new("pubsub|shardchannels", -2, shardchannels)
+        .flags(PUBSUB | LOADING | STALE)
+        .doc(
+            "pubsub",
+            "List active shard channels",
+            "7.0.0",
+            "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
+        )
+        .args(&[arg::pattern("pattern").optional()]),
+    CommandSpec::new("pubsub|shardnumsub", -2, shardnumsub)
+        .flags(PUBSUB | LOADING | STALE)
+        .doc(
+            "pubsub",
+            "Get the count of subscribers for shard channels",
+            "7.0.0",
+            "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+        )
+        .args(&[arg::string("shardchannel").optional().multiple()]),
+    CommandSpec::new("pubsub|help", 2, pubsub_help)
+        .flags(LOADING | STALE)
+        .doc("pubsub", "Show helpful text about the different subcommands", "6.2.0", "O(1)"),
 ];
 
 /// The reply names of each kind.
@@ -194,23 +168,23 @@ fn reply(ctx: &mut Ctx<'_>, what: &[u8], name: Option<&[u8]>, kind: Kind) {
     out.int(n);
 }
 
-fn sub_many(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult {
+fn sub_many(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, kind: Kind) -> CmdResult {
     let idx = (ctx.client.token & 0xffff_ffff) as usize;
     for name in cmd.iter().skip(1) {
         ctx.srv.pubsub.subscribe(ctx.client, idx, kind, name);
         reply(ctx, names(kind).0, Some(name), kind);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn unsub_many(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult {
+fn unsub_many(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, kind: Kind) -> CmdResult {
     let what = names(kind).1;
     if cmd.len() > 1 {
         for name in cmd.iter().skip(1) {
             ctx.srv.pubsub.unsubscribe(ctx.client, kind, name);
             reply(ctx, what, Some(name), kind);
         }
-        return Ok(());
+        return Ok(Replied);
     }
     let all: Vec<Box<[u8]>> = match ctx.client.subs.as_deref() {
         Some(s) => match kind {
@@ -227,26 +201,26 @@ fn unsub_many(ctx: &mut Ctx<'_>, cmd: &Command<'_>, kind: Kind) -> CmdResult {
         ctx.srv.pubsub.unsubscribe(ctx.client, kind, &name);
         reply(ctx, what, Some(&name), kind);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn subscribe(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn subscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     sub_many(ctx, cmd, Kind::Channel)
 }
 
-fn unsubscribe(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn unsubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     unsub_many(ctx, cmd, Kind::Channel)
 }
 
-fn psubscribe(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn psubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     sub_many(ctx, cmd, Kind::Pattern)
 }
 
-fn punsubscribe(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn punsubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     unsub_many(ctx, cmd, Kind::Pattern)
 }
 
-fn ssubscribe(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn ssubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     // Redis 7.0 refuses it inside MULTI/EXEC (a "deny blocking" context),
     // unlike SUBSCRIBE.
     if ctx.client.in_exec {
@@ -255,24 +229,24 @@ fn ssubscribe(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     sub_many(ctx, cmd, Kind::Shard)
 }
 
-fn sunsubscribe(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sunsubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     unsub_many(ctx, cmd, Kind::Shard)
 }
 
-fn publish(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn publish(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let n = deliver(ctx.srv, Some(ctx.client), cmd.arg(1), cmd.arg(2), false);
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn spublish(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn spublish(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let n = deliver(ctx.srv, Some(ctx.client), cmd.arg(1), cmd.arg(2), true);
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 /// PUBSUB CHANNELS / SHARDCHANNELS take at most one pattern.
-fn list_channels(ctx: &mut Ctx<'_>, cmd: &Command<'_>, shard: bool) -> CmdResult {
+fn list_channels(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, shard: bool) -> CmdResult {
     if cmd.len() > 3 {
         return Err(CmdError::err(format!(
             "unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
@@ -288,18 +262,18 @@ fn list_channels(ctx: &mut Ctx<'_>, cmd: &Command<'_>, shard: bool) -> CmdResult
     for ch in found {
         out.bulk(ch);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn channels(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn channels(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     list_channels(ctx, cmd, false)
 }
 
-fn shardchannels(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn shardchannels(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     list_channels(ctx, cmd, true)
 }
 
-fn count_subs(ctx: &mut Ctx<'_>, cmd: &Command<'_>, shard: bool) -> CmdResult {
+fn count_subs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, shard: bool) -> CmdResult {
     let pubsub = &ctx.srv.pubsub;
     let out = &mut ctx.client.out;
     out.array((cmd.len() - 2) * 2);
@@ -307,24 +281,24 @@ fn count_subs(ctx: &mut Ctx<'_>, cmd: &Command<'_>, shard: bool) -> CmdResult {
         out.bulk(ch);
         out.int(pubsub.numsub(shard, ch) as i64);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn numsub(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn numsub(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     count_subs(ctx, cmd, false)
 }
 
-fn shardnumsub(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn shardnumsub(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     count_subs(ctx, cmd, true)
 }
 
-fn numpat(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn numpat(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let n = ctx.srv.pubsub.patterns.len() as i64;
     ctx.out().int(n);
-    Ok(())
+    Ok(Replied)
 }
 
-fn pubsub_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn pubsub_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     crate::commands::common::help(
         ctx,
         "PUBSUB",
@@ -342,7 +316,7 @@ fn pubsub_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Return the number of subscribers for the specified shard level channel(s)",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }
 
 /// Whether a RESP2 client subscribed to something may run this command

@@ -3,344 +3,262 @@
 //! FCALL_RO and FUNCTION (LOAD, DELETE, FLUSH, LIST, STATS, KILL, DUMP,
 //! RESTORE, HELP). The engine is `crate::scripting`.
 
-use ember_resp::Command;
-
-use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is};
 use crate::commands::common::{container, help};
-use crate::error::{CmdError, CmdResult};
 use crate::scripting::Scripting;
-
-const SC: u32 = acl::SCRIPTING;
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-const EVAL_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLE_KEYS;
 
 /// Scripting commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "eval",
-        -3,
-        EVAL_FLAGS,
-        SC,
-        NOKEYS,
-        "scripting",
-        "2.6.0",
-        "Executes a server-side Lua script.",
-        eval,
-    )
-    .numkeys_at(2)
-    .syntax("script numkeys [key [key ...]] [arg [arg ...]]")
-    .complexity("Depends on the script that is executed."),
-    CommandSpec::new(
-        "evalsha",
-        -3,
-        EVAL_FLAGS,
-        SC,
-        NOKEYS,
-        "scripting",
-        "2.6.0",
-        "Executes a server-side Lua script by SHA1 digest.",
-        evalsha,
-    )
-    .numkeys_at(2)
-    .syntax("sha1 numkeys [key [key ...]] [arg [arg ...]]")
-    .complexity("Depends on the script that is executed."),
-    CommandSpec::new(
-        "eval_ro",
-        -3,
-        READONLY | EVAL_FLAGS,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Executes a read-only server-side Lua script.",
-        eval_ro,
-    )
-    .numkeys_at(2)
-    .syntax("script numkeys [key [key ...]] [arg [arg ...]]")
-    .complexity("Depends on the script that is executed."),
-    CommandSpec::new(
-        "evalsha_ro",
-        -3,
-        READONLY | EVAL_FLAGS,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Executes a read-only server-side Lua script by SHA1 digest.",
-        evalsha_ro,
-    )
-    .numkeys_at(2)
-    .syntax("sha1 numkeys [key [key ...]] [arg [arg ...]]")
-    .complexity("Depends on the script that is executed."),
-    CommandSpec::new("fcall", -3, EVAL_FLAGS, SC, NOKEYS, "scripting", "7.0.0", "Invokes a function.", fcall)
-        .numkeys_at(2)
-        .syntax("function numkeys [key [key ...]] [arg [arg ...]]")
-        .complexity("Depends on the function that is executed."),
-    CommandSpec::new(
-        "fcall_ro",
-        -3,
-        READONLY | EVAL_FLAGS,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Invokes a read-only function.",
-        fcall_ro,
-    )
-    .numkeys_at(2)
-    .syntax("function numkeys [key [key ...]] [arg [arg ...]]")
-    .complexity("Depends on the function that is executed."),
-    CommandSpec::new(
-        "function",
-        -2,
-        0,
-        0,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "A container for function commands.",
-        container,
-    )
-    .complexity("Depends on subcommand.")
-    .subcommands(FUNCTION_SUBCOMMANDS),
-    CommandSpec::new(
-        "script",
-        -2,
-        0,
-        0,
-        NOKEYS,
-        "scripting",
-        "2.6.0",
-        "A container for Lua scripts management commands.",
-        container,
-    )
-    .complexity("Depends on subcommand.")
-    .subcommands(SCRIPT_SUBCOMMANDS),
+    CommandSpec::new("eval", -3, eval)
+        .flags(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .keys(&[KeySpec::index(2)
+            .keynum(0, 1, 1)
+            .flags(ks::RW | ks::ACCESS | ks::UPDATE)
+            .notes("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+        .doc("scripting", "Execute a Lua script server side", "2.6.0", "Depends on the script that is executed.")
+        .args(&[
+            arg::string("script"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).optional().multiple(),
+            arg::string("arg").optional().multiple(),
+        ]),
+    CommandSpec::new("evalsha", -3, evalsha)
+        .flags(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("scripting", "Execute a Lua script server side", "2.6.0", "Depends on the script that is executed.")
+        .args(&[
+            arg::string("sha1"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).optional().multiple(),
+            arg::string("arg").optional().multiple(),
+        ]),
+    CommandSpec::new("eval_ro", -3, eval_ro)
+        .flags(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT)
+        .acl(acl::SCRIPTING)
+        .keys(&[KeySpec::index(2)
+            .keynum(0, 1, 1)
+            .flags(ks::RO | ks::ACCESS)
+            .notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+        .doc(
+            "scripting",
+            "Execute a read-only Lua script server side",
+            "7.0.0",
+            "Depends on the script that is executed.",
+        )
+        .args(&[
+            arg::string("script"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).optional().multiple(),
+            arg::string("arg").optional().multiple(),
+        ]),
+    CommandSpec::new("evalsha_ro", -3, evalsha_ro)
+        .flags(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT)
+        .acl(acl::SCRIPTING)
+        .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "scripting",
+            "Execute a read-only Lua script server side",
+            "7.0.0",
+            "Depends on the script that is executed.",
+        )
+        .args(&[
+            arg::string("sha1"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).optional().multiple(),
+            arg::string("arg").optional().multiple(),
+        ]),
+    CommandSpec::new("fcall", -3, fcall)
+        .flags(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .keys(&[KeySpec::index(2)
+            .keynum(0, 1, 1)
+            .flags(ks::RW | ks::ACCESS | ks::UPDATE)
+            .notes("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+        .doc("scripting", "Invoke a function", "7.0.0", "Depends on the function that is executed.")
+        .args(&[
+            arg::string("function"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).optional().multiple(),
+            arg::string("arg").optional().multiple(),
+        ]),
+    CommandSpec::new("fcall_ro", -3, fcall_ro)
+        .flags(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT)
+        .acl(acl::SCRIPTING)
+        .keys(&[KeySpec::index(2)
+            .keynum(0, 1, 1)
+            .flags(ks::RO | ks::ACCESS)
+            .notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+        .doc("scripting", "Invoke a read-only function", "7.0.0", "Depends on the function that is executed.")
+        .args(&[
+            arg::string("function"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).optional().multiple(),
+            arg::string("arg").optional().multiple(),
+        ]),
+    CommandSpec::new("function", -2, container)
+        .doc("scripting", "A container for function commands", "7.0.0", "Depends on subcommand.")
+        .subcommands(FUNCTION_SUBCOMMANDS),
+    CommandSpec::new("script", -2, container)
+        .doc("scripting", "A container for Lua scripts management commands", "2.6.0", "Depends on subcommand.")
+        .subcommands(SCRIPT_SUBCOMMANDS),
 ];
 
 static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "debug",
-        3,
-        NOSCRIPT,
-        SC,
-        NOKEYS,
+    CommandSpec::new("script|debug", 3, script_debug)
+        .flags(NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .doc("scripting", "Set the debug mode for executed scripts.", "3.2.0", "O(1)")
+        .args(&[arg::oneof("mode", &[arg::token("yes", "YES"), arg::token("sync", "SYNC"), arg::token("no", "NO")])]),
+    CommandSpec::new("script|exists", -3, script_exists)
+        .flags(NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:agg_logical_and"])
+        .doc(
+            "scripting",
+            "Check existence of scripts in the script cache.",
+            "2.6.0",
+            "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+        )
+        .args(&[arg::string("sha1").multiple()]),
+    CommandSpec::new("script|flush", -2, script_flush)
+        .flags(NOSCRIPT | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+        .doc(
+            "scripting",
+            "Remove all the scripts from the script cache.",
+            "2.6.0",
+            "O(N) with N being the number of scripts in cache",
+        )
+        .history(&[("6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers.")])
+        .args(&[arg::oneof("async", &[arg::token("async", "ASYNC"), arg::token("sync", "SYNC")])
+            .since("6.2.0")
+            .optional()]),
+    CommandSpec::new("script|help", 2, script_help).flags(LOADING | STALE).acl(acl::SCRIPTING).doc(
         "scripting",
-        "3.2.0",
-        "Sets the debug mode of server-side Lua scripts.",
-        script_debug,
-    )
-    .sub("script|debug")
-    .syntax("<YES | SYNC | NO>")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "exists",
-        -3,
-        NOSCRIPT,
-        SC,
-        NOKEYS,
-        "scripting",
-        "2.6.0",
-        "Determines whether server-side Lua scripts exist in the script cache.",
-        script_exists,
-    )
-    .sub("script|exists")
-    .syntax("sha1 [sha1 ...]")
-    .complexity("O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation)."),
-    CommandSpec::new(
-        "flush",
-        -2,
-        NOSCRIPT,
-        SC,
-        NOKEYS,
-        "scripting",
-        "2.6.0",
-        "Removes all server-side Lua scripts from the script cache.",
-        script_flush,
-    )
-    .sub("script|flush")
-    .syntax("[ASYNC | SYNC]")
-    .complexity("O(N) with N being the number of scripts in cache"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        SC,
-        NOKEYS,
-        "scripting",
+        "Show helpful text about the different subcommands",
         "5.0.0",
-        "Returns helpful text about the different subcommands.",
-        script_help,
-    )
-    .sub("script|help")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "kill",
-        2,
-        NOSCRIPT | ALLOW_BUSY,
-        SC,
-        NOKEYS,
-        "scripting",
-        "2.6.0",
-        "Terminates a server-side Lua script during execution.",
-        script_kill,
-    )
-    .sub("script|kill")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "load",
-        3,
-        NOSCRIPT | STALE,
-        SC,
-        NOKEYS,
-        "scripting",
-        "2.6.0",
-        "Loads a server-side Lua script to the script cache.",
-        script_load,
-    )
-    .sub("script|load")
-    .syntax("script")
-    .complexity("O(N) with N being the length in bytes of the script body."),
+        "O(1)",
+    ),
+    CommandSpec::new("script|kill", 2, script_kill)
+        .flags(NOSCRIPT | ALLOW_BUSY)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:one_succeeded"])
+        .doc("scripting", "Kill the script currently in execution.", "2.6.0", "O(1)"),
+    CommandSpec::new("script|load", 3, script_load)
+        .flags(NOSCRIPT | STALE | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+        .doc(
+            "scripting",
+            "Load the specified Lua script into the script cache.",
+            "2.6.0",
+            "O(N) with N being the length in bytes of the script body.",
+        )
+        .args(&[arg::string("script")]),
 ];
 
 static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "delete",
-        3,
-        WRITE | NOSCRIPT,
-        SC,
-        NOKEYS,
+    CommandSpec::new("function|delete", 3, function_delete)
+        .flags(WRITE | NOSCRIPT | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc("scripting", "Delete a function by name", "7.0.0", "O(1)")
+        .args(&[arg::string("library-name")]),
+    CommandSpec::new("function|dump", 2, function_dump).flags(NOSCRIPT).acl(acl::SCRIPTING).doc(
         "scripting",
+        "Dump all functions into a serialized binary payload",
         "7.0.0",
-        "Deletes a library and its functions.",
-        function_delete,
-    )
-    .sub("function|delete")
-    .syntax("library-name")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "dump",
-        2,
-        NOSCRIPT,
-        SC,
-        NOKEYS,
+        "O(N) where N is the number of functions",
+    ),
+    CommandSpec::new("function|flush", -2, function_flush)
+        .flags(WRITE | NOSCRIPT | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc("scripting", "Deleting all functions", "7.0.0", "O(N) where N is the number of functions deleted")
+        .args(&[arg::oneof("async", &[arg::token("async", "ASYNC"), arg::token("sync", "SYNC")]).optional()]),
+    CommandSpec::new("function|help", 2, function_help).flags(LOADING | STALE).acl(acl::SCRIPTING).doc(
         "scripting",
+        "Show helpful text about the different subcommands",
         "7.0.0",
-        "Dumps all libraries into a serialized binary payload.",
-        function_dump,
-    )
-    .sub("function|dump")
-    .complexity("O(N) where N is the number of functions"),
-    CommandSpec::new(
-        "flush",
-        -2,
-        WRITE | NOSCRIPT,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Deletes all libraries and functions.",
-        function_flush,
-    )
-    .sub("function|flush")
-    .syntax("[ASYNC | SYNC]")
-    .complexity("O(N) where N is the number of functions deleted"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Returns helpful text about the different subcommands.",
-        function_help,
-    )
-    .sub("function|help")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "kill",
-        2,
-        NOSCRIPT | ALLOW_BUSY,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Terminates a function during execution.",
-        function_kill,
-    )
-    .sub("function|kill")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "list",
-        -2,
-        NOSCRIPT,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Returns information about all libraries.",
-        function_list,
-    )
-    .sub("function|list")
-    .syntax("[LIBRARYNAME library-name-pattern] [WITHCODE]")
-    .complexity("O(N) where N is the number of functions"),
-    CommandSpec::new(
-        "load",
-        -3,
-        WRITE | DENYOOM | NOSCRIPT,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Creates a library.",
-        function_load,
-    )
-    .sub("function|load")
-    .syntax("[REPLACE] function-code")
-    .complexity("O(1) (considering compilation time is redundant)"),
-    CommandSpec::new(
-        "restore",
-        -3,
-        WRITE | DENYOOM | NOSCRIPT,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Restores all libraries from a payload.",
-        function_restore,
-    )
-    .sub("function|restore")
-    .syntax("serialized-value [FLUSH | APPEND | REPLACE]")
-    .complexity("O(N) where N is the number of functions on the payload"),
-    CommandSpec::new(
-        "stats",
-        2,
-        NOSCRIPT | ALLOW_BUSY,
-        SC,
-        NOKEYS,
-        "scripting",
-        "7.0.0",
-        "Returns information about a function during execution.",
-        function_stats,
-    )
-    .sub("function|stats")
-    .complexity("O(1)"),
+        "O(1)",
+    ),
+    CommandSpec::new("function|kill", 2, function_kill)
+        .flags(NOSCRIPT | ALLOW_BUSY)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:one_succeeded"])
+        .doc("scripting", "Kill the function currently in execution.", "7.0.0", "O(1)"),
+    CommandSpec::new("function|list", -2, function_list)
+        .flags(NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            "scripting",
+            "List information about all the functions",
+            "7.0.0",
+            "O(N) where N is the number of functions",
+        )
+        .args(&[
+            arg::string("library-name-pattern").token("LIBRARYNAME").optional(),
+            arg::token("withcode", "WITHCODE").optional(),
+        ]),
+    CommandSpec::new("function|load", -3, function_load)
+        .flags(WRITE | DENYOOM | NOSCRIPT | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(
+            "scripting",
+            "Create a function with the given arguments (name, code, description)",
+            "7.0.0",
+            "O(1) (considering compilation time is redundant)",
+        )
+        .args(&[arg::token("replace", "REPLACE").optional(), arg::string("function-code")]),
+    CommandSpec::new("function|restore", -3, function_restore)
+        .flags(WRITE | DENYOOM | NOSCRIPT | MAY_REPLICATE)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(
+            "scripting",
+            "Restore all the functions on the given payload",
+            "7.0.0",
+            "O(N) where N is the number of functions on the payload",
+        )
+        .args(&[
+            arg::string("serialized-value"),
+            arg::oneof(
+                "policy",
+                &[arg::token("flush", "FLUSH"), arg::token("append", "APPEND"), arg::token("replace", "REPLACE")],
+            )
+            .optional(),
+        ]),
+    CommandSpec::new("function|stats", 2, function_stats)
+        .flags(NOSCRIPT | ALLOW_BUSY)
+        .acl(acl::SCRIPTING)
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
+        .doc(
+            "scripting",
+            "Return information about the function currently running (name, description, duration)",
+            "7.0.0",
+            "O(1)",
+        ),
 ];
 
-fn eval(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn eval(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     eval_generic(ctx, cmd, false, false)
 }
 
-fn evalsha(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn evalsha(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     eval_generic(ctx, cmd, true, false)
 }
 
-fn eval_ro(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn eval_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     eval_generic(ctx, cmd, false, true)
 }
 
-fn evalsha_ro(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn evalsha_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     eval_generic(ctx, cmd, true, true)
 }
 
@@ -352,7 +270,7 @@ fn engine(ctx: &mut Ctx<'_>) -> Result<Box<Scripting>, CmdError> {
     }
 }
 
-fn eval_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, by_sha: bool, read_only: bool) -> CmdResult {
+fn eval_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, by_sha: bool, read_only: bool) -> CmdResult {
     let numkeys = int_arg(cmd.arg(2))?;
     let rest = cmd.len() - 3;
     if numkeys > rest as i64 {
@@ -362,7 +280,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, by_sha: bool, read_only: b
         return Err(CmdError::err("Number of keys can't be negative"));
     }
     if by_sha && cmd.arg(1).len() != 40 {
-        return Err(CmdError::Other(NOSCRIPT_ERR.into()));
+        return Err(noscript());
     }
     let mut eng = engine(ctx)?;
     let result = run(ctx, &mut eng, cmd, by_sha, read_only, numkeys as usize);
@@ -370,21 +288,24 @@ fn eval_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, by_sha: bool, read_only: b
     result
 }
 
-const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
+/// EVALSHA of a script the cache does not hold.
+fn noscript() -> CmdError {
+    CmdError::coded("NOSCRIPT", "No matching script. Please use EVAL.")
+}
 
 fn run(
     ctx: &mut Ctx<'_>,
     eng: &mut Scripting,
-    cmd: &Command<'_>,
+    cmd: &mut Args<'_>,
     by_sha: bool,
     read_only: bool,
     numkeys: usize,
 ) -> CmdResult {
     let sha = if by_sha {
-        let mut sha: [u8; 40] = cmd.arg(1).try_into().map_err(|_| CmdError::Other(NOSCRIPT_ERR.into()))?;
+        let mut sha: [u8; 40] = cmd.arg(1).try_into().map_err(|_| noscript())?;
         sha.make_ascii_lowercase();
         if !eng.exists(&sha) {
-            return Err(CmdError::Other(NOSCRIPT_ERR.into()));
+            return Err(noscript());
         }
         sha
     } else {
@@ -418,18 +339,18 @@ fn run(
     let result = eng.run(ctx.srv, &sha, db, read_only, key_list, arg_list, now, &mut ctx.client.out);
     // The inner commands chained their own timings; EVAL's covers the whole script.
     ctx.srv.cmd_start_us = start_us;
-    result
+    result.map(|()| Replied)
 }
 
-fn fcall(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn fcall(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     fcall_generic(ctx, cmd, false)
 }
 
-fn fcall_ro(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn fcall_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     fcall_generic(ctx, cmd, true)
 }
 
-fn fcall_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only: bool) -> CmdResult {
+fn fcall_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only: bool) -> CmdResult {
     let numkeys = crate::command::parse_i64(cmd.arg(2)).ok_or_else(|| CmdError::err("Bad number of keys provided"))?;
     let rest = cmd.len() - 3;
     if numkeys > rest as i64 {
@@ -449,10 +370,10 @@ fn fcall_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only: bool) -> CmdRe
     let result = eng.fcall(ctx.srv, cmd.arg(1), db, read_only, &keys, &args, now, &mut ctx.client.out);
     ctx.srv.cmd_start_us = start_us;
     ctx.srv.scripting = Some(eng);
-    result
+    result.map(|()| Replied)
 }
 
-fn function_load(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn function_load(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut replace = false;
     for i in 2..cmd.len() - 1 {
         if is(cmd.arg(i), "replace") {
@@ -467,20 +388,20 @@ fn function_load(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let name = result?;
     ctx.dirty(1);
     ctx.out().bulk(name.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
-fn function_delete(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn function_delete(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let name = String::from_utf8_lossy(cmd.arg(2));
     if !ctx.srv.scripting.as_mut().is_some_and(|e| e.delete_library(&name)) {
         return Err(CmdError::err("Library not found"));
     }
     ctx.dirty(1);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn function_flush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn function_flush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if cmd.len() > 3 || (cmd.len() == 3 && !is(cmd.arg(2), "sync") && !is(cmd.arg(2), "async")) {
         return Err(CmdError::err("FUNCTION FLUSH only supports SYNC|ASYNC option"));
     }
@@ -489,14 +410,14 @@ fn function_flush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.dirty(1);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn function_kill(_ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
-    Err(CmdError::Other("NOTBUSY No scripts in execution right now.".into()))
+fn function_kill(_ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+    Err(CmdError::coded("NOTBUSY", "No scripts in execution right now."))
 }
 
-fn function_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn function_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (mut pattern, mut with_code) = (None, false);
     let mut i = 2;
     while i < cmd.len() {
@@ -516,7 +437,7 @@ fn function_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     let Some(eng) = ctx.srv.scripting.take() else {
         ctx.out().array(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let libs: Vec<&crate::scripting::Library> = eng
         .libraries()
@@ -554,10 +475,10 @@ fn function_list(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.srv.scripting = Some(eng);
-    Ok(())
+    Ok(Replied)
 }
 
-fn function_stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn function_stats(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let (libs, funcs) = ctx.srv.scripting.as_ref().map_or((0, 0), |e| (e.libraries().count(), e.function_count()));
     let out = ctx.out();
     out.map(2);
@@ -571,18 +492,18 @@ fn function_stats(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     out.int(libs as i64);
     out.bulk(b"functions_count");
     out.int(funcs as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn function_dump(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn function_dump(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let codes: Vec<Vec<u8>> =
         ctx.srv.scripting.as_ref().map(|e| e.libraries().map(|l| l.code.clone()).collect()).unwrap_or_default();
     let payload = ember_rdb::dump_functions(&codes).map_err(|e| CmdError::err(e.to_string()))?;
     ctx.out().bulk(&payload);
-    Ok(())
+    Ok(Replied)
 }
 
-fn function_restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn function_restore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (flush, replace) = match cmd.len() {
         3 => (false, false),
         4 if is(cmd.arg(3), "flush") => (true, false),
@@ -599,12 +520,12 @@ fn function_restore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     result?;
     ctx.dirty(1);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
 /// Loads `codes` as FUNCTION RESTORE does: all or nothing (on a failure the
 /// libraries there before are loaded back).
-fn restore_into(eng: &mut Scripting, codes: &[Vec<u8>], flush: bool, replace: bool) -> CmdResult {
+fn restore_into(eng: &mut Scripting, codes: &[Vec<u8>], flush: bool, replace: bool) -> Result<(), CmdError> {
     let saved: Vec<Vec<u8>> = eng.libraries().map(|l| l.code.clone()).collect();
     if flush {
         eng.flush_functions();
@@ -629,7 +550,7 @@ fn restore_into(eng: &mut Scripting, codes: &[Vec<u8>], flush: bool, replace: bo
     Ok(())
 }
 
-fn function_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn function_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "FUNCTION",
@@ -673,19 +594,19 @@ fn function_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "      in case of functions name collision with another library).",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }
 
-fn script_load(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn script_load(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut eng = engine(ctx)?;
     let result = eng.load(cmd.arg(2));
     ctx.srv.scripting = Some(eng);
     let sha = result?;
     ctx.out().bulk(&sha);
-    Ok(())
+    Ok(Replied)
 }
 
-fn script_exists(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn script_exists(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let n = cmd.len() - 2;
     let found: Vec<bool> =
         (0..n).map(|i| ctx.srv.scripting.as_ref().is_some_and(|e| e.exists(cmd.arg(2 + i)))).collect();
@@ -694,10 +615,10 @@ fn script_exists(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     for f in found {
         out.int(i64::from(f));
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn script_flush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn script_flush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if cmd.len() > 3 || (cmd.len() == 3 && !is(cmd.arg(2), "sync") && !is(cmd.arg(2), "async")) {
         return Err(CmdError::err("SCRIPT FLUSH only support SYNC|ASYNC option"));
     }
@@ -707,20 +628,20 @@ fn script_flush(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         e.flush_scripts();
     }
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn script_kill(_ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn script_kill(_ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     // Scripts run to completion inside one command; none is ever running
     // while another client's command is served.
-    Err(CmdError::Other("NOTBUSY No scripts in execution right now.".into()))
+    Err(CmdError::coded("NOTBUSY", "No scripts in execution right now."))
 }
 
-fn script_debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn script_debug(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mode = cmd.arg(2);
     if is(mode, "no") {
         ctx.out().ok();
-        Ok(())
+        Ok(Replied)
     } else if is(mode, "yes") || is(mode, "sync") {
         Err(CmdError::err("SCRIPT DEBUG is not supported by this server (no Lua debugger)"))
     } else {
@@ -728,7 +649,7 @@ fn script_debug(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
 }
 
-fn script_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn script_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "SCRIPT",
@@ -749,5 +670,5 @@ fn script_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Load a script into the scripts cache without executing it.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }

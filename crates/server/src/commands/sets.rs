@@ -12,69 +12,207 @@ use ember_store::types::set::{Member, Set};
 use ember_store::{Db, EncodingConfig, Value};
 
 use crate::client::Out;
-use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{is, parse_i64};
 use crate::commands::common::{command_rng, parse_count, parse_cursor, reply_scan, ScanOpts};
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const S: u32 = acl::SET;
-const K1: (i32, i32, i32) = (1, 1, 1);
-const ALL: (i32, i32, i32) = (1, -1, 1);
 
 /// Set-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("sadd", -3, WRITE | DENYOOM | FAST, S, K1, "set", "1.0.0", "Adds one or more members to a set. Creates the key if it doesn't exist.", sadd)
-        .syntax("key member [member ...]")
-        .complexity("O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments."),
-    CommandSpec::new("srem", -3, WRITE | FAST, S, K1, "set", "1.0.0", "Removes one or more members from a set. Deletes the set if the last member was removed.", srem)
-        .syntax("key member [member ...]")
-        .complexity("O(N) where N is the number of members to be removed."),
-    CommandSpec::new("smembers", 2, READONLY, S, K1, "set", "1.0.0", "Returns all members of a set.", smembers)
-        .syntax("key")
-        .complexity("O(N) where N is the set cardinality."),
-    CommandSpec::new("sismember", 3, READONLY | FAST, S, K1, "set", "1.0.0", "Determines whether a member belongs to a set.", sismember)
-        .syntax("key member")
-        .complexity("O(1)"),
-    CommandSpec::new("smismember", -3, READONLY | FAST, S, K1, "set", "6.2.0", "Determines whether multiple members belong to a set.", smismember)
-        .syntax("key member [member ...]")
-        .complexity("O(N) where N is the number of elements being checked for membership"),
-    CommandSpec::new("scard", 2, READONLY | FAST, S, K1, "set", "1.0.0", "Returns the number of members in a set.", scard)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("spop", -2, WRITE | FAST, S, K1, "set", "1.0.0", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", spop)
-        .syntax("key [count]")
-        .complexity("Without the count argument O(1), otherwise O(N) where N is the value of the passed count."),
-    CommandSpec::new("srandmember", -2, READONLY, S, K1, "set", "1.0.0", "Get one or multiple random members from a set", srandmember)
-        .syntax("key [count]")
-        .complexity("Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count."),
-    CommandSpec::new("smove", 4, WRITE | FAST, S, (1, 2, 1), "set", "1.0.0", "Moves a member from one set to another.", smove)
-        .syntax("source destination member")
-        .complexity("O(1)"),
-    CommandSpec::new("sinter", -2, READONLY, S, ALL, "set", "1.0.0", "Returns the intersect of multiple sets.", sinter)
-        .syntax("key [key ...]")
-        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
-    CommandSpec::new("sinterstore", -3, WRITE | DENYOOM, S, ALL, "set", "1.0.0", "Stores the intersect of multiple sets in a key.", sinterstore)
-        .syntax("destination key [key ...]")
-        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
-    CommandSpec::new("sintercard", -3, READONLY | MOVABLE_KEYS, S, (0, 0, 0), "set", "7.0.0", "Returns the number of members of the intersect of multiple sets.", sintercard)
-        .numkeys_at(1)
-        .syntax("numkeys key [key ...] [LIMIT limit]")
-        .complexity("O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."),
-    CommandSpec::new("sunion", -2, READONLY, S, ALL, "set", "1.0.0", "Returns the union of multiple sets.", sunion)
-        .syntax("key [key ...]")
-        .complexity("O(N) where N is the total number of elements in all given sets."),
-    CommandSpec::new("sunionstore", -3, WRITE | DENYOOM, S, ALL, "set", "1.0.0", "Stores the union of multiple sets in a key.", sunionstore)
-        .syntax("destination key [key ...]")
-        .complexity("O(N) where N is the total number of elements in all given sets."),
-    CommandSpec::new("sdiff", -2, READONLY, S, ALL, "set", "1.0.0", "Returns the difference of multiple sets.", sdiff)
-        .syntax("key [key ...]")
-        .complexity("O(N) where N is the total number of elements in all given sets."),
-    CommandSpec::new("sdiffstore", -3, WRITE | DENYOOM, S, ALL, "set", "1.0.0", "Stores the difference of multiple sets in a key.", sdiffstore)
-        .syntax("destination key [key ...]")
-        .complexity("O(N) where N is the total number of elements in all given sets."),
-    CommandSpec::new("sscan", -3, READONLY, S, K1, "set", "2.8.0", "Iterates over members of a set.", sscan)
-        .syntax("key cursor [MATCH pattern] [COUNT count]")
-        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
+    CommandSpec::new("sadd", -3, sadd)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc(
+            "set",
+            "Add one or more members to a set",
+            "1.0.0",
+            "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        )
+        .history(&[("2.4.0", "Accepts multiple `member` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("srem", -3, srem)
+        .flags(WRITE | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "set",
+            "Remove one or more members from a set",
+            "1.0.0",
+            "O(N) where N is the number of members to be removed.",
+        )
+        .history(&[("2.4.0", "Accepts multiple `member` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("smembers", 2, smembers)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output_order"])
+        .doc("set", "Get all the members in a set", "1.0.0", "O(N) where N is the set cardinality.")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("sismember", 3, sismember)
+        .flags(READONLY | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("set", "Determine if a given value is a member of a set", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("member")]),
+    CommandSpec::new("smismember", -3, smismember)
+        .flags(READONLY | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "set",
+            "Returns the membership associated with the given elements for a set",
+            "6.2.0",
+            "O(N) where N is the number of elements being checked for membership",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("scard", 2, scard)
+        .flags(READONLY | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("set", "Get the number of members in a set", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("spop", -2, spop)
+        .flags(WRITE | FAST)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "set",
+            "Remove and return one or multiple random members from a set",
+            "1.0.0",
+            "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+        )
+        .history(&[("3.2.0", "Added the `count` argument.")])
+        .args(&[arg::key("key", 0), arg::integer("count").since("3.2.0").optional()]),
+    CommandSpec::new("srandmember", -2, srandmember)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "set",
+            "Get one or multiple random members from a set",
+            "1.0.0",
+            "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
+        )
+        .history(&[("2.6.0", "Added the optional `count` argument.")])
+        .args(&[arg::key("key", 0), arg::integer("count").since("2.6.0").optional()]),
+    CommandSpec::new("smove", 4, smove)
+        .flags(WRITE | FAST)
+        .acl(acl::SET)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
+        ])
+        .doc("set", "Move a member from one set to another", "1.0.0", "O(1)")
+        .args(&[arg::key("source", 0), arg::key("destination", 1), arg::string("member")]),
+    CommandSpec::new("sinter", -2, sinter)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            "set",
+            "Intersect multiple sets",
+            "1.0.0",
+            "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("sinterstore", -3, sinterstore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SET)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE),
+            KeySpec::index(2).range(-1, 1, 0).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "set",
+            "Intersect multiple sets and store the resulting set in a key",
+            "1.0.0",
+            "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        )
+        .args(&[arg::key("destination", 0), arg::key("key", 1).multiple()]),
+    CommandSpec::new("sintercard", -3, sintercard)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "set",
+            "Intersect multiple sets and return the cardinality of the result",
+            "7.0.0",
+            "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::integer("limit").token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("sunion", -2, sunion)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output_order"])
+        .doc("set", "Add multiple sets", "1.0.0", "O(N) where N is the total number of elements in all given sets.")
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("sunionstore", -3, sunionstore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SET)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::index(2).range(-1, 1, 0).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "set",
+            "Add multiple sets and store the resulting set in a key",
+            "1.0.0",
+            "O(N) where N is the total number of elements in all given sets.",
+        )
+        .args(&[arg::key("destination", 0), arg::key("key", 1).multiple()]),
+    CommandSpec::new("sdiff", -2, sdiff)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            "set",
+            "Subtract multiple sets",
+            "1.0.0",
+            "O(N) where N is the total number of elements in all given sets.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("sdiffstore", -3, sdiffstore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SET)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::index(2).range(-1, 1, 0).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "set",
+            "Subtract multiple sets and store the resulting set in a key",
+            "1.0.0",
+            "O(N) where N is the total number of elements in all given sets.",
+        )
+        .args(&[arg::key("destination", 0), arg::key("key", 1).multiple()]),
+    CommandSpec::new("sscan", -3, sscan)
+        .flags(READONLY)
+        .acl(acl::SET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "set",
+            "Incrementally iterate Set elements",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 /// The set at `key`: `Ok(None)` if missing, WRONGTYPE for other types.
@@ -102,7 +240,7 @@ fn bulk_member(out: &mut Out, m: Member<'_>) {
     out.bulk(m.bytes(&mut scratch));
 }
 
-fn sadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
     let key = cmd.arg(1);
@@ -121,16 +259,16 @@ fn sadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::SET, "sadd", key);
     }
     ctx.out().int(added);
-    Ok(())
+    Ok(Replied)
 }
 
-fn srem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn srem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(s) = lookup_set(db, key, now)? else {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let mut removed = 0;
     for m in cmd.iter().skip(2) {
@@ -151,10 +289,10 @@ fn srem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.out().int(removed);
-    Ok(())
+    Ok(Replied)
 }
 
-fn smembers(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn smembers(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let s = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     let out = &mut ctx.client.out;
@@ -167,17 +305,17 @@ fn smembers(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn sismember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sismember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let found = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.is_some_and(|s| s.contains(cmd.arg(2)));
     ctx.out().int(i64::from(found));
-    Ok(())
+    Ok(Replied)
 }
 
-fn smismember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn smismember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let s = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     let out = &mut ctx.client.out;
@@ -185,17 +323,17 @@ fn smismember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     for m in cmd.iter().skip(2) {
         out.int(i64::from(s.as_ref().is_some_and(|s| s.contains(m))));
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn scard(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn scard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let n = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |s| s.len());
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn spop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn spop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let count = match cmd.len() {
@@ -215,7 +353,7 @@ fn spop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             None => ctx.out().null(),
             Some(_) => ctx.out().set(0),
         }
-        return Ok(());
+        return Ok(Replied);
     };
     // Only once there is something to pop from (a miss is common).
     let cfg = ctx.srv.config.encodings();
@@ -248,10 +386,10 @@ fn spop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn srandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn srandmember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let count = match cmd.len() {
         2 => None,
@@ -266,7 +404,7 @@ fn srandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             None => out.null(),
             Some(_) => out.array(0),
         }
-        return Ok(());
+        return Ok(Replied);
     };
     match count {
         None => match s.random_member(&mut rng) {
@@ -291,27 +429,27 @@ fn srandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn smove(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn smove(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let (src, dst, member) = (cmd.arg(1), cmd.arg(2), cmd.arg(3));
     let cfg = ctx.srv.config.encodings();
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(src_set) = peek_set(db, src, now)? else {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let src_has = src_set.contains(member);
     let dst_exists = peek_set(db, dst, now)?.is_some();
     if src == dst {
         ctx.out().int(i64::from(src_has));
-        return Ok(());
+        return Ok(Replied);
     }
     if !src_has {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     }
     let mut emptied = false;
     if let Some(s) = lookup_set(db, src, now)? {
@@ -334,7 +472,7 @@ fn smove(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::SET, "sadd", dst);
     }
     ctx.out().int(1);
-    Ok(())
+    Ok(Replied)
 }
 
 /// The sets named by `keys` (every key type-checked); `Ok(None)` for an
@@ -434,7 +572,7 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], members: &[Vec<u8>], cfg: &Encodi
     ctx.out().int(members.len() as i64);
 }
 
-fn sinter(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sinter(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let keys = keys_from(cmd, 1);
     let db = ctx.srv.store.db(ctx.client.db);
@@ -449,10 +587,10 @@ fn sinter(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn sinterstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sinterstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
     let keys = keys_from(cmd, 2);
@@ -462,10 +600,10 @@ fn sinterstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Some(sets) => intersect(sets, 0).into_iter().map(|m| m.to_vec()).collect(),
     };
     store_result(ctx, cmd.arg(1), &members, &cfg, "sinterstore");
-    Ok(())
+    Ok(Replied)
 }
 
-fn sintercard(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sintercard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let numkeys = match parse_i64(cmd.arg(1)) {
         Some(n) if n >= 1 => n as usize,
@@ -494,10 +632,10 @@ fn sintercard(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Some(sets) => intersect(sets, limit).len(),
     };
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn sunion_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, diff: bool, store: bool) -> CmdResult {
+fn sunion_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, diff: bool, store: bool) -> CmdResult {
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
     let keys = keys_from(cmd, if store { 2 } else { 1 });
@@ -508,31 +646,31 @@ fn sunion_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, diff: bool, store: bool)
     } else {
         reply_members(&mut ctx.client.out, &members);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn sunion(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sunion(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     sunion_generic(ctx, cmd, false, false)
 }
 
-fn sunionstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sunionstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     sunion_generic(ctx, cmd, false, true)
 }
 
-fn sdiff(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sdiff(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     sunion_generic(ctx, cmd, true, false)
 }
 
-fn sdiffstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sdiffstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     sunion_generic(ctx, cmd, true, true)
 }
 
-fn sscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let cursor = parse_cursor(cmd.arg(2))?;
     let Some(s) = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
         reply_scan(&mut ctx.client.out, 0, &[]);
-        return Ok(());
+        return Ok(Replied);
     };
     let opts = ScanOpts::parse(cmd, 3)?;
     let mut items = Vec::new();
@@ -544,5 +682,5 @@ fn sscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     });
     reply_scan(&mut ctx.client.out, next, &items);
-    Ok(())
+    Ok(Replied)
 }

@@ -1,86 +1,43 @@
 //! SLOWLOG GET / LEN / RESET / HELP over the log kept in
 //! [`crate::slowlog`].
 
-use ember_resp::Command;
-
-use crate::command::{flags::*, CommandSpec, Ctx};
+use crate::command::prelude::*;
 use crate::commands::common::{container, help};
-use crate::error::{CmdError, CmdResult};
-
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 
 /// SLOWLOG and its subcommands.
-pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new(
-    "slowlog",
-    -2,
-    0,
-    0,
-    NOKEYS,
-    "server",
-    "2.2.12",
-    "A container for slow log commands.",
-    container,
-)
-.complexity("Depends on subcommand.")
-.subcommands(SLOWLOG_SUBCOMMANDS)];
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("slowlog", -2, container)
+    .doc("server", "A container for slow log commands", "2.2.12", "Depends on subcommand.")
+    .subcommands(SLOWLOG_SUBCOMMANDS)];
 
 static SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "get",
-        -2,
-        ADMIN | LOADING | STALE,
-        0,
-        NOKEYS,
+    CommandSpec::new("slowlog|get", -2, slowlog_get)
+        .flags(ADMIN | LOADING | STALE)
+        .tips(&["request_policy:all_nodes", "nondeterministic_output"])
+        .doc("server", "Get the slow log's entries", "2.2.12", "O(N) where N is the number of entries returned")
+        .history(&[("4.0.0", "Added client IP address, port and name to the reply.")])
+        .args(&[arg::integer("count").optional()]),
+    CommandSpec::new("slowlog|len", 2, slowlog_len)
+        .flags(ADMIN | LOADING | STALE)
+        .tips(&["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"])
+        .doc("server", "Get the slow log's length", "2.2.12", "O(1)"),
+    CommandSpec::new("slowlog|reset", 2, slowlog_reset)
+        .flags(ADMIN | LOADING | STALE)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+        .doc(
+            "server",
+            "Clear all entries from the slow log",
+            "2.2.12",
+            "O(N) where N is the number of entries in the slowlog",
+        ),
+    CommandSpec::new("slowlog|help", 2, slowlog_help).flags(LOADING | STALE).doc(
         "server",
-        "2.2.12",
-        "Returns the slow log's entries.",
-        slowlog_get,
-    )
-    .sub("slowlog|get")
-    .syntax("[count]")
-    .complexity("O(N) where N is the number of entries returned"),
-    CommandSpec::new(
-        "len",
-        2,
-        ADMIN | LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "2.2.12",
-        "Returns the number of entries in the slow log.",
-        slowlog_len,
-    )
-    .sub("slowlog|len")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "reset",
-        2,
-        ADMIN | LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "2.2.12",
-        "Clears all entries from the slow log.",
-        slowlog_reset,
-    )
-    .sub("slowlog|reset")
-    .complexity("O(N) where N is the number of entries in the slowlog"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        0,
-        NOKEYS,
-        "server",
-        "6.2.0",
         "Show helpful text about the different subcommands",
-        slowlog_help,
-    )
-    .sub("slowlog|help")
-    .complexity("O(1)"),
+        "6.2.0",
+        "O(1)",
+    ),
 ];
 
-fn slowlog_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn slowlog_get(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let count = match cmd.get(2) {
         None => 10,
         Some(a) => {
@@ -113,22 +70,22 @@ fn slowlog_get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.bulk(e.addr.as_bytes());
         out.bulk(&e.name);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn slowlog_len(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn slowlog_len(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let n = ctx.srv.slowlog.entries.len();
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn slowlog_reset(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn slowlog_reset(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     ctx.srv.slowlog.reset();
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn slowlog_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn slowlog_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "SLOWLOG",
@@ -144,5 +101,5 @@ fn slowlog_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Reset the slowlog.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }

@@ -17,52 +17,71 @@ use ember_resp::Command;
 use ember_store::types::list::List;
 use ember_store::{Db, Value};
 
-use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is};
 use crate::commands::zsets::strtod;
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const SORT_ACL: u32 = acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS;
-const SORT_SYNTAX: &str =
-    "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]";
-const SORT_COMPLEXITY: &str = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).";
 
 /// SORT and SORT_RO.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "sort",
-        -2,
-        WRITE | DENYOOM | MOVABLE_KEYS,
-        SORT_ACL,
-        (1, 1, 1),
-        "generic",
-        "1.0.0",
-        "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.",
-        sort,
-    )
-    .keys_fn(sort_keys)
-    .syntax(SORT_SYNTAX)
-    .complexity(SORT_COMPLEXITY),
-    CommandSpec::new(
-        "sort_ro",
-        -2,
-        READONLY | MOVABLE_KEYS,
-        SORT_ACL,
-        (1, 1, 1),
-        "generic",
-        "7.0.0",
-        "Returns the sorted elements of a list, a set, or a sorted set.",
-        sort_ro,
-    )
-    .syntax("key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]")
-    .complexity(SORT_COMPLEXITY),
+    CommandSpec::new("sort", -2, sort)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS),
+            KeySpec::unknown()
+                .flags(ks::RO | ks::ACCESS)
+                .notes("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"),
+            KeySpec::unknown()
+                .flags(ks::OW | ks::UPDATE)
+                .notes("For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"),
+        ])
+        .doc(
+            "generic",
+            "Sort the elements in a list, set or sorted set",
+            "1.0.0",
+            "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::pattern("pattern").key_spec(1).token("BY").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+            arg::pattern("pattern").key_spec(1).token("GET").optional().multiple().multiple_token(),
+            arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional(),
+            arg::token("sorting", "ALPHA").optional(),
+            arg::key("destination", 2).token("STORE").optional(),
+        ])
+        .keys_fn(sort_keys),
+    CommandSpec::new("sort_ro", -2, sort_ro)
+        .flags(READONLY)
+        .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS),
+            KeySpec::unknown()
+                .flags(ks::RO | ks::ACCESS)
+                .notes("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"),
+        ])
+        .doc(
+            "generic",
+            "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+            "7.0.0",
+            "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::pattern("pattern").key_spec(1).token("BY").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+            arg::pattern("pattern").key_spec(1).token("GET").optional().multiple().multiple_token(),
+            arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional(),
+            arg::token("sorting", "ALPHA").optional(),
+        ]),
 ];
 
-/// SORT's keys: the sorted key, and the `STORE` destination (the last one
-/// given, as the command takes it). `BY`/`GET` keys are not declared, as in
-/// Redis.
-fn sort_keys<'a>(argc: usize, arg: &dyn Fn(usize) -> Option<&'a [u8]>) -> Vec<usize> {
-    let mut keys = vec![1];
+/// SORT's keys: the sorted key (read), and the `STORE` destination (the
+/// last one given, as the command takes it; overwritten). `BY`/`GET` keys
+/// are not declared, as in Redis.
+fn sort_keys<'a>(argc: usize, arg: &dyn Fn(usize) -> Option<&'a [u8]>) -> Vec<(usize, u32)> {
+    let mut keys = vec![(1, ks::RO | ks::ACCESS)];
     let mut store = None;
     let mut i = 2;
     while i < argc {
@@ -81,7 +100,7 @@ fn sort_keys<'a>(argc: usize, arg: &dyn Fn(usize) -> Option<&'a [u8]>) -> Vec<us
         };
         i += 1 + skip;
     }
-    keys.extend(store);
+    keys.extend(store.map(|at| (at, ks::OW | ks::UPDATE)));
     keys
 }
 
@@ -133,11 +152,11 @@ fn parse<'a>(cmd: &'a Command<'_>, read_only: bool) -> Result<Options<'a>, CmdEr
     Ok(o)
 }
 
-fn sort(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sort(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     sort_generic(ctx, cmd, false)
 }
 
-fn sort_ro(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn sort_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     sort_generic(ctx, cmd, true)
 }
 
@@ -150,7 +169,7 @@ struct Item {
     by_value: Option<Vec<u8>>,
 }
 
-fn sort_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only: bool) -> CmdResult {
+fn sort_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only: bool) -> CmdResult {
     let mut o = parse(cmd, read_only)?;
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
@@ -304,7 +323,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, read_only: bool) -> CmdRes
             ctx.out().int(n as i64);
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
 fn value_len(v: &Value) -> usize {
@@ -423,8 +442,9 @@ mod tests {
     fn keys_include_the_last_store_destination() {
         let args: Vec<&[u8]> =
             vec![b"sort", b"l", b"BY", b"store", b"STORE", b"d1", b"LIMIT", b"0", b"1", b"store", b"d2"];
-        assert_eq!(sort_keys(args.len(), &|i| args.get(i).copied()), vec![1, 10]);
+        let read = ks::RO | ks::ACCESS;
+        assert_eq!(sort_keys(args.len(), &|i| args.get(i).copied()), vec![(1, read), (10, ks::OW | ks::UPDATE)]);
         let args: Vec<&[u8]> = vec![b"sort", b"l", b"STORE"];
-        assert_eq!(sort_keys(args.len(), &|i| args.get(i).copied()), vec![1]);
+        assert_eq!(sort_keys(args.len(), &|i| args.get(i).copied()), vec![(1, read)]);
     }
 }

@@ -16,224 +16,349 @@ use ember_store::{Db, Value};
 
 use crate::blocking::{BlockRequest, TimeoutReply};
 use crate::client::Out;
-use crate::command::{acl, flags::*, is, parse_i64, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{is, parse_i64};
 use crate::commands::common::{container, help};
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const S: u32 = acl::STREAM;
-const K1: (i32, i32, i32) = (1, 1, 1);
-const K2: (i32, i32, i32) = (2, 2, 1);
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
 
 /// Stream-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("xadd", -5, WRITE | DENYOOM | FAST, S, K1, "stream", "5.0.0", "Appends a new message to a stream. Creates the key if it doesn't exist.", xadd)
-        .syntax("key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]")
-        .complexity("O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted."),
-    CommandSpec::new("xlen", 2, READONLY | FAST, S, K1, "stream", "5.0.0", "Return the number of messages in a stream.", xlen)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("xrange", -4, READONLY, S, K1, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs.", xrange)
-        .syntax("key start end [COUNT count]")
-        .complexity("O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1)."),
-    CommandSpec::new("xrevrange", -4, READONLY, S, K1, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs in reverse order.", xrevrange)
-        .syntax("key end start [COUNT count]")
-        .complexity("O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1)."),
-    CommandSpec::new("xdel", -3, WRITE | FAST, S, K1, "stream", "5.0.0", "Returns the number of messages after removing them from a stream.", xdel)
-        .syntax("key id [id ...]")
-        .complexity("O(1) for each single item to delete in the stream, regardless of the stream size."),
-    CommandSpec::new("xtrim", -4, WRITE, S, K1, "stream", "5.0.0", "Deletes messages from the beginning of a stream.", xtrim)
-        .syntax("key <MAXLEN | MINID> [= | ~] threshold [LIMIT count]")
-        .complexity("O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation."),
-    CommandSpec::new("xread", -4, READONLY | BLOCKING | MOVABLE_KEYS, S, NOKEYS, "stream", "5.0.0", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", xread)
-        .keys_fn(read_keys)
-        .syntax("[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]")
-        .complexity("For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data."),
-    CommandSpec::new("xreadgroup", -7, WRITE | BLOCKING | MOVABLE_KEYS, S, NOKEYS, "stream", "5.0.0", "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", xreadgroup)
-        .keys_fn(read_keys)
-        .syntax("GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]")
-        .complexity("For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data."),
-    CommandSpec::new("xack", -4, WRITE | FAST, S, K1, "stream", "5.0.0", "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", xack)
-        .syntax("key group id [id ...]")
-        .complexity("O(1) for each message ID processed."),
-    CommandSpec::new("xpending", -3, READONLY, S, K1, "stream", "5.0.0", "Returns the information and entries from a stream consumer group's pending entries list.", xpending)
-        .syntax("key group [[IDLE min-idle-time] start end count [consumer]]")
-        .complexity("O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer."),
-    CommandSpec::new("xclaim", -6, WRITE | FAST, S, K1, "stream", "5.0.0", "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", xclaim)
-        .syntax("key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]")
-        .complexity("O(log N) with N being the number of messages in the PEL of the consumer group."),
-    CommandSpec::new("xautoclaim", -6, WRITE | FAST, S, K1, "stream", "6.2.0", "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", xautoclaim)
-        .syntax("key group consumer min-idle-time start [COUNT count] [JUSTID]")
-        .complexity("O(1) if COUNT is small."),
-    CommandSpec::new("xsetid", -3, WRITE | DENYOOM | FAST, S, K1, "stream", "5.0.0", "An internal command for replicating stream values.", xsetid)
-        .syntax("key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]")
-        .complexity("O(1)"),
-    CommandSpec::new("xgroup", -2, 0, 0, NOKEYS, "stream", "5.0.0", "A container for consumer groups commands.", container)
-        .complexity("Depends on subcommand.")
+    CommandSpec::new("xadd", -5, xadd)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STREAM)
+        .keys(&[
+            KeySpec::index(1)
+                .range(0, 1, 0)
+                .flags(ks::RW | ks::UPDATE)
+                .notes("UPDATE instead of INSERT because of the optional trimming feature"),
+        ])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "stream",
+            "Appends a new entry to a stream",
+            "5.0.0",
+            "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
+        )
+        .history(&[
+            ("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."),
+            ("7.0.0", "Added support for the `<ms>-*` explicit ID form."),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::token("nomkstream", "NOMKSTREAM").since("6.2.0").optional(),
+            arg::block(
+                "trim",
+                &[
+                    arg::oneof("strategy", &[arg::token("maxlen", "MAXLEN"), arg::token("minid", "MINID").since("6.2.0")]),
+                    arg::oneof("operator", &[arg::token("equal", "="), arg::token("approximately", "~")]).optional(),
+                    arg::string("threshold"),
+                    arg::integer("count").token("LIMIT").since("6.2.0").optional(),
+                ],
+            ).optional(),
+            arg::oneof("id_or_auto", &[arg::token("auto_id", "*"), arg::string("id")]),
+            arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple(),
+        ]),
+    CommandSpec::new("xlen", 2, xlen)
+        .flags(READONLY | FAST)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("stream", "Return the number of entries in a stream", "5.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("xrange", -4, xrange)
+        .flags(READONLY)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "stream",
+            "Return a range of elements in a stream, with IDs matching the specified IDs interval",
+            "5.0.0",
+            "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+        )
+        .history(&[("6.2.0", "Added exclusive ranges.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("start"),
+            arg::string("end"),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+    CommandSpec::new("xrevrange", -4, xrevrange)
+        .flags(READONLY)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "stream",
+            "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+            "5.0.0",
+            "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+        )
+        .history(&[("6.2.0", "Added exclusive ranges.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("end"),
+            arg::string("start"),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+    CommandSpec::new("xdel", -3, xdel)
+        .flags(WRITE | FAST)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "stream",
+            "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
+            "5.0.0",
+            "O(1) for each single item to delete in the stream, regardless of the stream size.",
+        )
+        .args(&[arg::key("key", 0), arg::string("id").multiple()]),
+    CommandSpec::new("xtrim", -4, xtrim)
+        .flags(WRITE)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "stream",
+            "Trims the stream to (approximately if '~' is passed) a certain size",
+            "5.0.0",
+            "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
+        )
+        .history(&[("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::block(
+                "trim",
+                &[
+                    arg::oneof("strategy", &[arg::token("maxlen", "MAXLEN"), arg::token("minid", "MINID").since("6.2.0")]),
+                    arg::oneof("operator", &[arg::token("equal", "="), arg::token("approximately", "~")]).optional(),
+                    arg::string("threshold"),
+                    arg::integer("count").token("LIMIT").since("6.2.0").optional(),
+                ],
+            ),
+        ]),
+    CommandSpec::new("xread", -4, xread)
+        .flags(READONLY | BLOCKING)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::keyword("STREAMS", 1).range(-1, 1, 2).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "stream",
+            "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
+            "5.0.0",
+            "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
+        )
+        .args(&[
+            arg::integer("count").token("COUNT").optional(),
+            arg::integer("milliseconds").token("BLOCK").optional(),
+            arg::block("streams", &[arg::key("key", 0).multiple(), arg::string("id").multiple()]).token("STREAMS"),
+        ]),
+    CommandSpec::new("xreadgroup", -7, xreadgroup)
+        .flags(WRITE | BLOCKING)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::keyword("STREAMS", 4).range(-1, 1, 2).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "stream",
+            "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
+            "5.0.0",
+            "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
+        )
+        .args(&[
+            arg::block("group_consumer", &[arg::string("group"), arg::string("consumer")]).token("GROUP"),
+            arg::integer("count").token("COUNT").optional(),
+            arg::integer("milliseconds").token("BLOCK").optional(),
+            arg::token("noack", "NOACK").optional(),
+            arg::block("streams", &[arg::key("key", 0).multiple(), arg::string("id").multiple()]).token("STREAMS"),
+        ]),
+    CommandSpec::new("xack", -4, xack)
+        .flags(WRITE | FAST)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc(
+            "stream",
+            "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
+            "5.0.0",
+            "O(1) for each message ID processed.",
+        )
+        .args(&[arg::key("key", 0), arg::string("group"), arg::string("id").multiple()]),
+    CommandSpec::new("xpending", -3, xpending)
+        .flags(READONLY)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "stream",
+            "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
+            "5.0.0",
+            "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.",
+        )
+        .history(&[("6.2.0", "Added the `IDLE` option and exclusive range intervals.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("group"),
+            arg::block(
+                "filters",
+                &[
+                    arg::integer("min-idle-time").token("IDLE").since("6.2.0").optional(),
+                    arg::string("start"),
+                    arg::string("end"),
+                    arg::integer("count"),
+                    arg::string("consumer").optional(),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("xclaim", -6, xclaim)
+        .flags(WRITE | FAST)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "stream",
+            "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
+            "5.0.0",
+            "O(log N) with N being the number of messages in the PEL of the consumer group.",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::string("group"),
+            arg::string("consumer"),
+            arg::string("min-idle-time"),
+            arg::string("id").multiple(),
+            arg::integer("ms").token("IDLE").optional(),
+            arg::unix_time("unix-time-milliseconds").token("TIME").optional(),
+            arg::integer("count").token("RETRYCOUNT").optional(),
+            arg::token("force", "FORCE").optional(),
+            arg::token("justid", "JUSTID").optional(),
+            arg::string("id").token("LASTID").optional(),
+        ]),
+    CommandSpec::new("xautoclaim", -6, xautoclaim)
+        .flags(WRITE | FAST)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "stream",
+            "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
+            "6.2.0",
+            "O(1) if COUNT is small.",
+        )
+        .history(&[
+            ("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL"),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("group"),
+            arg::string("consumer"),
+            arg::string("min-idle-time"),
+            arg::string("start"),
+            arg::integer("count").token("COUNT").optional(),
+            arg::token("justid", "JUSTID").optional(),
+        ]),
+    CommandSpec::new("xsetid", -3, xsetid)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc("stream", "An internal command for replicating stream values", "5.0.0", "O(1)")
+        .history(&[("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("last-id"),
+            arg::integer("entries_added").token("ENTRIESADDED").since("7.0.0").optional(),
+            arg::string("max_deleted_entry_id").token("MAXDELETEDID").since("7.0.0").optional(),
+        ]),
+    CommandSpec::new("xgroup", -2, container)
+        .doc("stream", "A container for consumer groups commands", "5.0.0", "Depends on subcommand.")
         .subcommands(XGROUP_SUBCOMMANDS),
-    CommandSpec::new("xinfo", -2, 0, 0, NOKEYS, "stream", "5.0.0", "A container for stream introspection commands.", container)
-        .complexity("Depends on subcommand.")
+    CommandSpec::new("xinfo", -2, container)
+        .doc("stream", "A container for stream introspection commands", "5.0.0", "Depends on subcommand.")
         .subcommands(XINFO_SUBCOMMANDS),
 ];
 
 static XGROUP_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "create",
-        -5,
-        WRITE | DENYOOM,
-        S,
-        K2,
+    CommandSpec::new("xgroup|create", -5, xgroup_create)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc("stream", "Create a consumer group.", "5.0.0", "O(1)")
+        .history(&[("7.0.0", "Added the `entries_read` named argument.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("groupname"),
+            arg::oneof("id", &[arg::string("id"), arg::token("new_id", "$")]),
+            arg::token("mkstream", "MKSTREAM").optional(),
+            arg::integer("entries_read").token("ENTRIESREAD").optional(),
+        ]),
+    CommandSpec::new("xgroup|setid", -5, xgroup_setid)
+        .flags(WRITE)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc("stream", "Set a consumer group to an arbitrary last delivered ID value.", "5.0.0", "O(1)")
+        .history(&[("7.0.0", "Added the optional `entries_read` argument.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("groupname"),
+            arg::oneof("id", &[arg::string("id"), arg::token("new_id", "$")]),
+            arg::integer("entries_read").token("ENTRIESREAD").optional(),
+        ]),
+    CommandSpec::new("xgroup|destroy", 4, xgroup_destroy)
+        .flags(WRITE)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "stream",
+            "Destroy a consumer group.",
+            "5.0.0",
+            "O(N) where N is the number of entries in the group's pending entries list (PEL).",
+        )
+        .args(&[arg::key("key", 0), arg::string("groupname")]),
+    CommandSpec::new("xgroup|createconsumer", 5, xgroup_createconsumer)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc("stream", "Create a consumer in a consumer group.", "6.2.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("groupname"), arg::string("consumername")]),
+    CommandSpec::new("xgroup|delconsumer", 5, xgroup_delconsumer)
+        .flags(WRITE)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc("stream", "Delete a consumer from a consumer group.", "5.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("groupname"), arg::string("consumername")]),
+    CommandSpec::new("xgroup|help", 2, xgroup_help).flags(LOADING | STALE).acl(acl::STREAM).doc(
         "stream",
+        "Show helpful text about the different subcommands",
         "5.0.0",
-        "Creates a consumer group.",
-        xgroup_create,
-    )
-    .sub("xgroup|create")
-    .syntax("key group <id | $> [MKSTREAM] [ENTRIESREAD entries-read]")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "setid",
-        -5,
-        WRITE,
-        S,
-        K2,
-        "stream",
-        "5.0.0",
-        "Sets the last-delivered ID of a consumer group.",
-        xgroup_setid,
-    )
-    .sub("xgroup|setid")
-    .syntax("key group <id | $> [ENTRIESREAD entries-read]")
-    .complexity("O(1)"),
-    CommandSpec::new("destroy", 4, WRITE, S, K2, "stream", "5.0.0", "Destroys a consumer group.", xgroup_destroy)
-        .sub("xgroup|destroy")
-        .syntax("key group")
-        .complexity("O(N) where N is the number of entries in the group's pending entries list (PEL)."),
-    CommandSpec::new(
-        "createconsumer",
-        5,
-        WRITE | DENYOOM,
-        S,
-        K2,
-        "stream",
-        "6.2.0",
-        "Creates a consumer in a consumer group.",
-        xgroup_createconsumer,
-    )
-    .sub("xgroup|createconsumer")
-    .syntax("key group consumer")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "delconsumer",
-        5,
-        WRITE,
-        S,
-        K2,
-        "stream",
-        "5.0.0",
-        "Deletes a consumer from a consumer group.",
-        xgroup_delconsumer,
-    )
-    .sub("xgroup|delconsumer")
-    .syntax("key group consumer")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        S,
-        NOKEYS,
-        "stream",
-        "5.0.0",
-        "Returns helpful text about the different subcommands.",
-        xgroup_help,
-    )
-    .sub("xgroup|help")
-    .complexity("O(1)"),
+        "O(1)",
+    ),
 ];
 
 static XINFO_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "consumers",
-        4,
-        READONLY,
-        S,
-        K2,
-        "stream",
-        "5.0.0",
-        "Returns a list of the consumers in a consumer group.",
-        xinfo_consumers,
-    )
-    .sub("xinfo|consumers")
-    .syntax("key group")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "groups",
-        3,
-        READONLY,
-        S,
-        K2,
-        "stream",
-        "5.0.0",
-        "Returns a list of the consumer groups of a stream.",
-        xinfo_groups,
-    )
-    .sub("xinfo|groups")
-    .syntax("key")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "stream",
-        -3,
-        READONLY,
-        S,
-        K2,
-        "stream",
-        "5.0.0",
-        "Returns information about a stream.",
-        xinfo_stream,
-    )
-    .sub("xinfo|stream")
-    .syntax("key [FULL [COUNT count]]")
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "help",
-        2,
-        LOADING | STALE,
-        S,
-        NOKEYS,
-        "stream",
-        "5.0.0",
-        "Returns helpful text about the different subcommands.",
-        xinfo_help,
-    )
-    .sub("xinfo|help")
-    .complexity("O(1)"),
+    CommandSpec::new("xinfo|consumers", 4, xinfo_consumers)
+        .flags(READONLY)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc("stream", "List the consumers in a consumer group", "5.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("groupname")]),
+    CommandSpec::new("xinfo|groups", 3, xinfo_groups)
+        .flags(READONLY)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("stream", "List the consumer groups of a stream", "5.0.0", "O(1)")
+        .history(&[("7.0.0", "Added the `entries-read` and `lag` fields")])
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("xinfo|stream", -3, xinfo_stream)
+        .flags(READONLY)
+        .acl(acl::STREAM)
+        .keys(&[KeySpec::index(2).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("stream", "Get information about a stream", "5.0.0", "O(1)")
+        .history(&[
+            ("6.0.0", "Added the `FULL` modifier."),
+            ("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields"),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::block("full", &[arg::integer("count").token("COUNT").optional()]).token("FULL").optional(),
+        ]),
+    CommandSpec::new("xinfo|help", 2, xinfo_help)
+        .flags(LOADING | STALE)
+        .acl(acl::STREAM)
+        .doc("stream", "Show helpful text about the different subcommands", "5.0.0", "O(1)"),
 ];
-
-/// XREAD / XREADGROUP keys: the first half of the arguments after
-/// `STREAMS`, found by skipping the options (nothing when there is no
-/// `STREAMS`).
-fn read_keys<'a>(argc: usize, arg: &dyn Fn(usize) -> Option<&'a [u8]>) -> Vec<usize> {
-    let mut i = 1;
-    while i < argc {
-        let a = arg(i).unwrap_or_default();
-        if is(a, "block") || is(a, "count") {
-            i += 2;
-        } else if is(a, "group") {
-            i += 3;
-        } else if is(a, "noack") {
-            i += 1;
-        } else if is(a, "streams") {
-            // Redis's key spec: half of what follows (rounded down).
-            let rest = argc - i - 1;
-            return (i + 1..i + 1 + rest / 2).collect();
-        } else {
-            break;
-        }
-    }
-    Vec::new()
-}
 
 // ---- ids and replies ----------------------------------------------------------
 
@@ -398,13 +523,13 @@ fn reply_range(out: &mut Out, s: &Stream, start: StreamId, end: StreamId, count:
 }
 
 fn nogroup_key(key: &[u8], group: &[u8]) -> CmdError {
-    CmdError::Other(
+    CmdError::coded(
+        "NOGROUP",
         format!(
-            "NOGROUP No such key '{}' or consumer group '{}'",
+            "No such key '{}' or consumer group '{}'",
             String::from_utf8_lossy(key),
             String::from_utf8_lossy(group)
-        )
-        .into(),
+        ),
     )
 }
 
@@ -508,7 +633,7 @@ fn parse_trim_args(cmd: &Command<'_>, xadd: bool, node_entries: i64) -> Result<T
     Ok(a)
 }
 
-fn xadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let args = parse_trim_args(cmd, true, ctx.srv.config.stream_node_max_entries)?;
     let field_pos = args.id_at + 1;
     if args.id_at >= cmd.len() || (cmd.len() - field_pos) < 2 || (cmd.len() - field_pos) % 2 == 1 {
@@ -529,7 +654,7 @@ fn xadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         Some(s) => s,
         None if args.nomkstream => {
             ctx.out().null();
-            return Ok(());
+            return Ok(Replied);
         }
         None => {
             db.insert(key, Value::Stream(Box::default()), None, now);
@@ -573,16 +698,16 @@ fn xadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if trimmed > 0 {
         ctx.notify(ev::STREAM, "xtrim", cmd.arg(1));
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn xtrim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xtrim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let args = parse_trim_args(cmd, false, ctx.srv.config.stream_node_max_entries)?;
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(s) = lookup_stream(db, cmd.arg(1), now)? else {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let n = s.trim(args.how.expect("checked"), args.approx, args.limit);
     ctx.out().int(n as i64);
@@ -590,19 +715,19 @@ fn xtrim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if n > 0 {
         ctx.notify(ev::STREAM, "xtrim", cmd.arg(1));
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---- XLEN / XRANGE / XDEL -------------------------------------------------------------
 
-fn xlen(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xlen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let n = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |s| s.len());
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn range_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, rev: bool) -> CmdResult {
+fn range_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, rev: bool) -> CmdResult {
     let (start_arg, end_arg) = if rev { (cmd.arg(3), cmd.arg(2)) } else { (cmd.arg(2), cmd.arg(3)) };
     let start = range_start(start_arg)?;
     let end = range_end(end_arg)?;
@@ -619,30 +744,30 @@ fn range_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, rev: bool) -> CmdResult {
     let now = ctx.now_ms;
     let Some(s) = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
         ctx.client.out.array(0);
-        return Ok(());
+        return Ok(Replied);
     };
     if count == 0 {
         ctx.client.out.null_array();
     } else {
         reply_range(&mut ctx.client.out, s, start, end, count.max(0) as usize, rev);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn xrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     range_generic(ctx, cmd, false)
 }
 
-fn xrevrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xrevrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     range_generic(ctx, cmd, true)
 }
 
-fn xdel(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xdel(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(s) = lookup_stream(db, cmd.arg(1), now)? else {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let ids = (2..cmd.len()).map(|i| strict_id(cmd.arg(i))).collect::<Result<Vec<_>, _>>()?;
     let n = s.delete(&ids);
@@ -651,7 +776,7 @@ fn xdel(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if n > 0 {
         ctx.notify(ev::STREAM, "xdel", cmd.arg(1));
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---- XREAD / XREADGROUP ------------------------------------------------------------
@@ -671,7 +796,7 @@ struct ReadArgs<'c> {
     n: usize,
 }
 
-fn parse_read_args<'c>(ctx: &Ctx<'_>, cmd: &'c Command<'_>, group: bool) -> Result<ReadArgs<'c>, CmdError> {
+fn parse_read_args<'c>(ctx: &Ctx<'_>, cmd: &Command<'c>, group: bool) -> Result<ReadArgs<'c>, CmdError> {
     let mut a = ReadArgs { count: 0, block: None, noack: false, group: None, streams_at: 0, n: 0 };
     let mut i = 1;
     while i < cmd.len() {
@@ -801,15 +926,15 @@ fn read_group(
     created
 }
 
-fn xread(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xread(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     read_generic(ctx, cmd, false)
 }
 
-fn xreadgroup(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xreadgroup(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     read_generic(ctx, cmd, true)
 }
 
-fn read_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, is_group: bool) -> CmdResult {
+fn read_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, is_group: bool) -> CmdResult {
     let a = parse_read_args(ctx, cmd, is_group)?;
     let rerun = ctx.client.blocked.is_some();
     if rerun {
@@ -828,13 +953,13 @@ fn read_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, is_group: bool) -> CmdResu
         let s = lookup_stream(db, key, now)?;
         if let Some((g, _)) = a.group {
             if s.as_ref().and_then(|s| s.group(g)).is_none() {
-                return Err(CmdError::Other(
+                return Err(CmdError::coded(
+                    "NOGROUP",
                     format!(
-                        "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
+                        "No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
                         String::from_utf8_lossy(key),
                         String::from_utf8_lossy(g)
-                    )
-                    .into(),
+                    ),
                 ));
             }
         }
@@ -906,23 +1031,23 @@ fn read_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, is_group: bool) -> CmdResu
                 ctx.srv.events.touched(dbi, key);
             }
         }
-        return Ok(());
+        return Ok(Replied);
     }
     match a.block {
         Some(deadline) if ctx.may_block() => {
             ctx.client.xread_ids = ids;
             let keys = (0..a.n).map(|i| cmd.arg(keys_at + i).to_vec()).collect();
-            ctx.block = Some(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray });
+            return Ok(Outcome::Block(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray }));
         }
         _ => ctx.client.out.null_array(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// A blocked XREAD / XREADGROUP re-run after a write touched one of its
 /// keys: serves the first stream with entries past the id it waits for,
 /// as a one-key reply (Redis wakes a client for one key at a time).
-fn serve_woken(ctx: &mut Ctx<'_>, cmd: &Command<'_>, a: &ReadArgs<'_>) -> CmdResult {
+fn serve_woken(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, a: &ReadArgs<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let dbi = ctx.client.db;
     for i in 0..a.n {
@@ -931,15 +1056,16 @@ fn serve_woken(ctx: &mut Ctx<'_>, cmd: &Command<'_>, a: &ReadArgs<'_>) -> CmdRes
         let gt = ctx.client.xread_ids.get(i).copied().unwrap_or(StreamId::MAX);
         let s = match db.get(key, now).map(|e| e.value_mut()) {
             Some(Value::Stream(s)) => s,
-            _ if a.group.is_some() => return Err(CmdError::Other("UNBLOCKED the stream key no longer exists".into())),
+            _ if a.group.is_some() => return Err(CmdError::coded("UNBLOCKED", "the stream key no longer exists")),
             _ => continue,
         };
         let gt = match a.group {
             Some((g, _)) => match s.group(g) {
                 Some(g) => g.last_id,
                 None => {
-                    return Err(CmdError::Other(
-                        "NOGROUP the consumer group this client was blocked on no longer exists".into(),
+                    return Err(CmdError::coded(
+                        "NOGROUP",
+                        "the consumer group this client was blocked on no longer exists",
                     ))
                 }
             },
@@ -972,11 +1098,10 @@ fn serve_woken(ctx: &mut Ctx<'_>, cmd: &Command<'_>, a: &ReadArgs<'_>) -> CmdRes
                 reply_range(out, s, start, StreamId::MAX, count, false);
             }
         }
-        return Ok(());
+        return Ok(Replied);
     }
     // Still nothing: keep waiting (the block request is already in place).
-    ctx.block = Some(BlockRequest { keys: Vec::new(), deadline: None, on_timeout: TimeoutReply::NullArray });
-    Ok(())
+    Ok(Outcome::Block(BlockRequest { keys: Vec::new(), deadline: None, on_timeout: TimeoutReply::NullArray }))
 }
 
 // ---- consumer groups ----------------------------------------------------------------
@@ -1001,17 +1126,17 @@ fn require_key() -> CmdError {
 }
 
 fn no_group_for_key(group: &[u8], key: &[u8]) -> CmdError {
-    CmdError::Other(
+    CmdError::coded(
+        "NOGROUP",
         format!(
-            "NOGROUP No such consumer group '{}' for key name '{}'",
+            "No such consumer group '{}' for key name '{}'",
             String::from_utf8_lossy(group),
             String::from_utf8_lossy(key)
-        )
-        .into(),
+        ),
     )
 }
 
-fn xgroup_create(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xgroup_create(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut mkstream = false;
     let mut entries_read = ENTRIES_READ_INVALID;
     let mut i = 5;
@@ -1049,13 +1174,13 @@ fn xgroup_create(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         if !exists {
             ctx.dirty(1);
         }
-        return Err(CmdError::Other("BUSYGROUP Consumer Group name already exists".into()));
+        return Err(CmdError::coded("BUSYGROUP", "Consumer Group name already exists"));
     }
     s.groups_mut().insert(group.into(), Group::new(id, entries_read));
     ctx.out().ok();
     ctx.dirty(1);
     ctx.notify(ev::STREAM, "xgroup-create", key);
-    Ok(())
+    Ok(Replied)
 }
 
 /// The group of an XGROUP subcommand that needs one (key and group checks
@@ -1069,7 +1194,7 @@ fn group_of<'a>(db: &'a mut Db, cmd: &Command<'_>, now: u64) -> Result<&'a mut S
     Ok(s)
 }
 
-fn xgroup_setid(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xgroup_setid(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut entries_read = ENTRIES_READ_INVALID;
     let mut i = 5;
     while i < cmd.len() {
@@ -1092,10 +1217,10 @@ fn xgroup_setid(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.out().ok();
     ctx.dirty(1);
     ctx.notify(ev::STREAM, "xgroup-setid", cmd.arg(2));
-    Ok(())
+    Ok(Replied)
 }
 
-fn xgroup_destroy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xgroup_destroy(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(2), now)?.ok_or_else(require_key)?;
     if s.groups_mut().remove(cmd.arg(3)).is_some() {
@@ -1105,10 +1230,10 @@ fn xgroup_destroy(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     } else {
         ctx.out().int(0);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn xgroup_createconsumer(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xgroup_createconsumer(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let s = group_of(ctx.srv.store.db(ctx.client.db), cmd, now)?;
     let g = s.group_mut(cmd.arg(3)).expect("checked");
@@ -1119,10 +1244,10 @@ fn xgroup_createconsumer(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(2));
     }
     ctx.out().int(i64::from(created));
-    Ok(())
+    Ok(Replied)
 }
 
-fn xgroup_delconsumer(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xgroup_delconsumer(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let s = group_of(ctx.srv.store.db(ctx.client.db), cmd, now)?;
     let g = s.group_mut(cmd.arg(3)).expect("checked");
@@ -1135,10 +1260,10 @@ fn xgroup_delconsumer(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => 0,
     };
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn xgroup_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn xgroup_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "XGROUP",
@@ -1159,25 +1284,25 @@ fn xgroup_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Set the current group ID and entries_read counter.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }
 
-fn xack(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xack(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     // No key or no group: nothing to acknowledge, whatever the IDs say.
     let Some(g) = s.and_then(|s| s.group_mut(cmd.arg(2))) else {
         ctx.out().int(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let ids = (3..cmd.len()).map(|i| strict_id(cmd.arg(i))).collect::<Result<Vec<_>, _>>()?;
     let n = ids.iter().filter(|&&id| g.ack(id)).count();
     ctx.out().int(n as i64);
     ctx.dirty(n as u64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn xpending(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xpending(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let argc = cmd.len();
     if argc != 3 && !(6..=9).contains(&argc) {
         return Err(CmdError::Syntax);
@@ -1229,7 +1354,7 @@ fn xpending(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
                 out.null_array();
             }
         }
-        return Ok(());
+        return Ok(Replied);
     };
     let ids: Vec<StreamId> = match consumer {
         Some(name) => match g.consumers.get(name) {
@@ -1242,7 +1367,7 @@ fn xpending(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
             None => {
                 out.array(0);
-                return Ok(());
+                return Ok(Replied);
             }
         },
         None if start > end => Vec::new(),
@@ -1268,10 +1393,10 @@ fn xpending(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.int((now as i64 - p.delivery_time as i64).max(0));
         out.int(p.delivery_count as i64);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn xclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xclaim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let dbi = ctx.client.db;
     {
@@ -1397,10 +1522,10 @@ fn xclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if new_consumer {
         ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(1));
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let minidle =
         parse_i64(cmd.arg(4)).ok_or_else(|| CmdError::err("Invalid min-idle-time argument for XAUTOCLAIM"))?.max(0);
     let start = range_start(cmd.arg(5))?;
@@ -1498,12 +1623,12 @@ fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if new_consumer {
         ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(1));
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---- XSETID ------------------------------------------------------------------------
 
-fn xsetid(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xsetid(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let id = strict_id(cmd.arg(2))?;
     let mut entries_added: i64 = -1;
     let mut max_xdel = StreamId::MIN;
@@ -1553,7 +1678,7 @@ fn xsetid(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.out().ok();
     ctx.dirty(1);
     ctx.notify(ev::STREAM, "xsetid", cmd.arg(1));
-    Ok(())
+    Ok(Replied)
 }
 
 // ---- XINFO ---------------------------------------------------------------------------
@@ -1573,7 +1698,7 @@ fn entries_read(out: &mut Out, g: &Group) {
     }
 }
 
-fn xinfo_consumers(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xinfo_consumers(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(2), now)?.ok_or(CmdError::NoSuchKey)?;
     let Some(g) = s.group(cmd.arg(3)) else {
@@ -1590,10 +1715,10 @@ fn xinfo_consumers(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.bulk(b"idle");
         out.int((now as i64 - c.seen_time as i64).max(0));
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn xinfo_groups(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xinfo_groups(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(2), now)?.ok_or(CmdError::NoSuchKey)?;
     let out = &mut ctx.client.out;
@@ -1613,10 +1738,10 @@ fn xinfo_groups(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.bulk(b"lag");
         lag(out, s, g);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn xinfo_stream(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn xinfo_stream(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let mut full = false;
     let mut count: i64 = 10;
     if cmd.len() >= 4 {
@@ -1666,7 +1791,7 @@ fn xinfo_stream(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
                 None => out.null(),
             }
         }
-        return Ok(());
+        return Ok(Replied);
     }
     let count = count as usize;
     let limit = if count == 0 { usize::MAX } else { count };
@@ -1718,10 +1843,10 @@ fn xinfo_stream(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn xinfo_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn xinfo_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "XINFO",
@@ -1734,7 +1859,7 @@ fn xinfo_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
             "    Show information about the stream.",
         ],
     );
-    Ok(())
+    Ok(Replied)
 }
 
 #[cfg(test)]

@@ -4,87 +4,238 @@ use ember_resp::Command;
 use ember_store::{Db, StrValue, Value};
 
 use crate::client::Out;
-use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is};
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const S: u32 = acl::STRING;
-const K1: (i32, i32, i32) = (1, 1, 1);
-const ALL: (i32, i32, i32) = (1, -1, 1);
-const PAIRS: (i32, i32, i32) = (1, -1, 2);
 
 /// String-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("get", 2, READONLY | FAST, S, K1, "string", "1.0.0", "Returns the string value of a key.", get)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("set", -3, WRITE | DENYOOM, S, K1, "string", "1.0.0", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", set)
-        .syntax("key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]")
-        .complexity("O(1)"),
-    CommandSpec::new("setnx", 3, WRITE | DENYOOM | FAST, S, K1, "string", "1.0.0", "Set the string value of a key only when the key doesn't exist.", setnx)
-        .syntax("key value")
-        .complexity("O(1)"),
-    CommandSpec::new("setex", 4, WRITE | DENYOOM, S, K1, "string", "2.0.0", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", setex)
-        .syntax("key seconds value")
-        .complexity("O(1)"),
-    CommandSpec::new("psetex", 4, WRITE | DENYOOM, S, K1, "string", "2.6.0", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", psetex)
-        .syntax("key milliseconds value")
-        .complexity("O(1)"),
-    CommandSpec::new("getset", 3, WRITE | DENYOOM | FAST, S, K1, "string", "1.0.0", "Returns the previous string value of a key after setting it to a new value.", getset)
-        .syntax("key value")
-        .complexity("O(1)"),
-    CommandSpec::new("getdel", 2, WRITE | FAST, S, K1, "string", "6.2.0", "Returns the string value of a key after deleting the key.", getdel)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("getex", -2, WRITE | FAST, S, K1, "string", "6.2.0", "Returns the string value of a key after setting its expiration time.", getex)
-        .syntax("key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]")
-        .complexity("O(1)"),
-    CommandSpec::new("mget", -2, READONLY | FAST, S, ALL, "string", "1.0.0", "Atomically returns the string values of one or more keys.", mget)
-        .syntax("key [key ...]")
-        .complexity("O(N) where N is the number of keys to retrieve."),
-    CommandSpec::new("mset", -3, WRITE | DENYOOM, S, PAIRS, "string", "1.0.1", "Atomically creates or modifies the string values of one or more keys.", mset)
-        .syntax("key value [key value ...]")
-        .complexity("O(N) where N is the number of keys to set."),
-    CommandSpec::new("msetnx", -3, WRITE | DENYOOM, S, PAIRS, "string", "1.0.1", "Atomically modifies the string values of one or more keys only when all keys don't exist.", msetnx)
-        .syntax("key value [key value ...]")
-        .complexity("O(N) where N is the number of keys to set."),
-    CommandSpec::new("append", 3, WRITE | DENYOOM | FAST, S, K1, "string", "2.0.0", "Appends a string to the value of a key. Creates the key if it doesn't exist.", append)
-        .syntax("key value")
-        .complexity("O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation."),
-    CommandSpec::new("strlen", 2, READONLY | FAST, S, K1, "string", "2.2.0", "Returns the length of a string value.", strlen)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("incr", 2, WRITE | DENYOOM | FAST, S, K1, "string", "1.0.0", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", incr)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("decr", 2, WRITE | DENYOOM | FAST, S, K1, "string", "1.0.0", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", decr)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("incrby", 3, WRITE | DENYOOM | FAST, S, K1, "string", "1.0.0", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", incrby)
-        .syntax("key increment")
-        .complexity("O(1)"),
-    CommandSpec::new("decrby", 3, WRITE | DENYOOM | FAST, S, K1, "string", "1.0.0", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", decrby)
-        .syntax("key decrement")
-        .complexity("O(1)"),
-    CommandSpec::new("incrbyfloat", 3, WRITE | DENYOOM | FAST, S, K1, "string", "2.6.0", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", incrbyfloat)
-        .syntax("key increment")
-        .complexity("O(1)"),
-    CommandSpec::new("getrange", 4, READONLY, S, K1, "string", "2.4.0", "Returns a substring of the string stored at a key.", getrange)
-        .syntax("key start end")
-        .complexity("O(N) where N is the length of the returned string."),
-    CommandSpec::new("substr", 4, READONLY, S, K1, "string", "1.0.0", "Returns a substring from a string value.", getrange)
-        .syntax("key start end")
-        .complexity("O(N) where N is the length of the returned string."),
-    CommandSpec::new("setrange", 4, WRITE | DENYOOM, S, K1, "string", "2.2.0", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", setrange)
-        .syntax("key offset value")
-        .complexity("O(1), not counting the time taken to copy the new string in place."),
-    CommandSpec::new("lcs", -3, READONLY, S, (1, 2, 1), "string", "7.0.0", "Finds the longest common substring.", lcs)
-        .syntax("key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]")
-        .complexity("O(N*M) where N and M are the lengths of s1 and s2, respectively"),
+    CommandSpec::new("get", 2, get)
+        .flags(READONLY | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("string", "Get the value of a key", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("set", -3, set)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[
+            KeySpec::index(1)
+                .range(0, 1, 0)
+                .flags(ks::RW | ks::ACCESS | ks::UPDATE | ks::VARIABLE_FLAGS)
+                .notes("RW and ACCESS due to the optional `GET` argument"),
+        ])
+        .doc("string", "Set the string value of a key", "1.0.0", "O(1)")
+        .history(&[
+            ("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."),
+            ("6.0.0", "Added the `KEEPTTL` option."),
+            ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."),
+            ("7.0.0", "Allowed the `NX` and `GET` options to be used together."),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("value"),
+            arg::oneof("condition", &[arg::token("nx", "NX"), arg::token("xx", "XX")]).since("2.6.12").optional(),
+            arg::token("get", "GET").since("6.2.0").optional(),
+            arg::oneof(
+                "expiration",
+                &[
+                    arg::integer("seconds").token("EX").since("2.6.12"),
+                    arg::integer("milliseconds").token("PX").since("2.6.12"),
+                    arg::unix_time("unix-time-seconds").token("EXAT").since("6.2.0"),
+                    arg::unix_time("unix-time-milliseconds").token("PXAT").since("6.2.0"),
+                    arg::token("keepttl", "KEEPTTL").since("6.0.0"),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("setnx", 3, setnx)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::INSERT)])
+        .doc("string", "Set the value of a key, only if the key does not exist", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("value")]),
+    CommandSpec::new("setex", 4, setex)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE)])
+        .doc("string", "Set the value and expiration of a key", "2.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::integer("seconds"), arg::string("value")]),
+    CommandSpec::new("psetex", 4, psetex)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE)])
+        .doc("string", "Set the value and expiration in milliseconds of a key", "2.6.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::integer("milliseconds"), arg::string("value")]),
+    CommandSpec::new("getset", 3, getset)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("string", "Set the string value of a key and return its old value", "1.0.0", "O(1)")
+        .deprecated("6.2.0", "`SET` with the `!GET` argument")
+        .args(&[arg::key("key", 0), arg::string("value")]),
+    CommandSpec::new("getdel", 2, getdel)
+        .flags(WRITE | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc("string", "Get the value of a key and delete the key", "6.2.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("getex", -2, getex)
+        .flags(WRITE | FAST)
+        .acl(acl::STRING)
+        .keys(&[
+            KeySpec::index(1)
+                .range(0, 1, 0)
+                .flags(ks::RW | ks::ACCESS | ks::UPDATE)
+                .notes("RW and UPDATE because it changes the TTL"),
+        ])
+        .doc("string", "Get the value of a key and optionally set its expiration", "6.2.0", "O(1)")
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof(
+                "expiration",
+                &[
+                    arg::integer("seconds").token("EX"),
+                    arg::integer("milliseconds").token("PX"),
+                    arg::unix_time("unix-time-seconds").token("EXAT"),
+                    arg::unix_time("unix-time-milliseconds").token("PXAT"),
+                    arg::token("persist", "PERSIST"),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("mget", -2, mget)
+        .flags(READONLY | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["request_policy:multi_shard"])
+        .doc(
+            "string",
+            "Get the values of all the given keys",
+            "1.0.0",
+            "O(N) where N is the number of keys to retrieve.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("mset", -3, mset)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(-1, 2, 0).flags(ks::OW | ks::UPDATE)])
+        .tips(&["request_policy:multi_shard", "response_policy:all_succeeded"])
+        .doc("string", "Set multiple keys to multiple values", "1.0.1", "O(N) where N is the number of keys to set.")
+        .args(&[arg::block("key_value", &[arg::key("key", 0), arg::string("value")]).multiple()]),
+    CommandSpec::new("msetnx", -3, msetnx)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(-1, 2, 0).flags(ks::OW | ks::INSERT)])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_min"])
+        .doc(
+            "string",
+            "Set multiple keys to multiple values, only if none of the keys exist",
+            "1.0.1",
+            "O(N) where N is the number of keys to set.",
+        )
+        .args(&[arg::block("key_value", &[arg::key("key", 0), arg::string("value")]).multiple()]),
+    CommandSpec::new("append", 3, append)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::INSERT)])
+        .doc(
+            "string",
+            "Append a value to a key",
+            "2.0.0",
+            "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+        )
+        .args(&[arg::key("key", 0), arg::string("value")]),
+    CommandSpec::new("strlen", 2, strlen)
+        .flags(READONLY | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("string", "Get the length of the value stored in a key", "2.2.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("incr", 2, incr)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("string", "Increment the integer value of a key by one", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("decr", 2, decr)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("string", "Decrement the integer value of a key by one", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("incrby", 3, incrby)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("string", "Increment the integer value of a key by the given amount", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::integer("increment")]),
+    CommandSpec::new("decrby", 3, decrby)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("string", "Decrement the integer value of a key by the given number", "1.0.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::integer("decrement")]),
+    CommandSpec::new("incrbyfloat", 3, incrbyfloat)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc("string", "Increment the float value of a key by the given amount", "2.6.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::double("increment")]),
+    CommandSpec::new("getrange", 4, getrange)
+        .flags(READONLY)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "string",
+            "Get a substring of the string stored at a key",
+            "2.4.0",
+            "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("end")]),
+    CommandSpec::new("substr", 4, getrange)
+        .flags(READONLY)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "string",
+            "Get a substring of the string stored at a key",
+            "1.0.0",
+            "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        )
+        .deprecated("2.0.0", "`GETRANGE`")
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("end")]),
+    CommandSpec::new("setrange", 4, setrange)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc(
+            "string",
+            "Overwrite part of a string at key starting at the specified offset",
+            "2.2.0",
+            "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("offset"), arg::string("value")]),
+    CommandSpec::new("lcs", -3, lcs)
+        .flags(READONLY)
+        .acl(acl::STRING)
+        .keys(&[KeySpec::index(1).range(1, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "string",
+            "Find longest common substring",
+            "7.0.0",
+            "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+        )
+        .args(&[
+            arg::key("key1", 0),
+            arg::key("key2", 0),
+            arg::token("len", "LEN").optional(),
+            arg::token("idx", "IDX").optional(),
+            arg::integer("len").token("MINMATCHLEN").optional(),
+            arg::token("withmatchlen", "WITHMATCHLEN").optional(),
+        ]),
 ];
 
 /// Largest string a write may produce (Redis: proto-max-bulk-len).
-fn check_size(ctx: &Ctx<'_>, len: u64) -> CmdResult {
+fn check_size(ctx: &Ctx<'_>, len: u64) -> Result<(), CmdError> {
     if len > ctx.srv.config.proto_max_bulk_len {
         return Err(CmdError::err("string exceeds maximum allowed size (proto-max-bulk-len)"));
     }
@@ -109,7 +260,7 @@ pub fn reply_str(out: &mut Out, s: &StrValue) {
     out.bulk(s.as_bytes(&mut scratch));
 }
 
-fn get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn get(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let found = lookup_str(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     match found {
@@ -122,7 +273,7 @@ fn get(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             ctx.client.out.null();
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// Expiry options shared by SET and GETEX.
@@ -224,7 +375,7 @@ fn store_string(db: &mut Db, key: &[u8], value: &[u8], ttl: Option<u64>, now: u6
     }
 }
 
-fn set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn set(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let opts = ExtOptions::parse(cmd, 3, true)?;
     let (nx, xx, get) = (opts.nx, opts.xx, opts.get);
@@ -257,7 +408,7 @@ fn set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         if !get {
             ctx.client.out.null();
         }
-        return Ok(());
+        return Ok(Replied);
     }
     let db = ctx.srv.store.db(ctx.client.db);
     let deadline = match ttl {
@@ -271,7 +422,7 @@ fn set(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     if !get {
         ctx.client.out.ok();
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// `set` and, for a new deadline, `expire` (or `del` when the deadline had
@@ -283,7 +434,7 @@ fn notify_set(ctx: &mut Ctx<'_>, key: &[u8], expire: bool) {
     }
 }
 
-fn setnx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn setnx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     if db.contains(cmd.arg(1), now) {
@@ -294,28 +445,28 @@ fn setnx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::STRING, "set", cmd.arg(1));
         ctx.client.out.int(1);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn setex_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, unit: u64, name: &'static str) -> CmdResult {
+fn setex_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, unit: u64, name: &'static str) -> CmdResult {
     let now = ctx.now_ms;
     let d = deadline(cmd.arg(2), unit, false, now, name)?;
     store_string(ctx.srv.store.db(ctx.client.db), cmd.arg(1), cmd.arg(3), Some(d), now);
     ctx.dirty(1);
     notify_set(ctx, cmd.arg(1), true);
     ctx.client.out.ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn setex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn setex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     setex_generic(ctx, cmd, 1000, "setex")
 }
 
-fn psetex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn psetex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     setex_generic(ctx, cmd, 1, "psetex")
 }
 
-fn getset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn getset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     match lookup_str(db, cmd.arg(1), now)? {
@@ -325,33 +476,33 @@ fn getset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.srv.store.db(ctx.client.db).insert(cmd.arg(1), Value::string(cmd.arg(2)), None, now);
     ctx.dirty(1);
     ctx.notify(ev::STRING, "set", cmd.arg(1));
-    Ok(())
+    Ok(Replied)
 }
 
-fn getdel(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn getdel(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     match lookup_str(db, cmd.arg(1), now)? {
         Some(s) => reply_str(&mut ctx.client.out, s),
         None => {
             ctx.client.out.null();
-            return Ok(());
+            return Ok(Replied);
         }
     }
     ctx.srv.store.db(ctx.client.db).remove(cmd.arg(1), now);
     ctx.dirty(1);
     ctx.notify(ev::GENERIC, "del", cmd.arg(1));
-    Ok(())
+    Ok(Replied)
 }
 
-fn getex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn getex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let opts = ExtOptions::parse(cmd, 2, false)?;
     let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     if lookup_str(db, key, now)?.is_none() {
         ctx.client.out.null();
-        return Ok(());
+        return Ok(Replied);
     }
     // Like Redis, the expire value is checked only once the key is known to
     // exist (`GETEX nokey EX 0` is a null reply, not an error).
@@ -383,10 +534,10 @@ fn getex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
         _ => {}
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn mget(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn mget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     ctx.client.out.array(cmd.len() - 1);
     let db = ctx.srv.store.db(ctx.client.db);
@@ -402,10 +553,10 @@ fn mget(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             }
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn mset_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
+fn mset_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, nx: bool) -> CmdResult {
     if cmd.len() % 2 == 0 {
         return Err(CmdError::Arity(if nx { "msetnx" } else { "mset" }.into()));
     }
@@ -413,7 +564,7 @@ fn mset_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
     let db = ctx.srv.store.db(ctx.client.db);
     if nx && (1..cmd.len()).step_by(2).any(|i| db.contains(cmd.arg(i), now)) {
         ctx.client.out.int(0);
-        return Ok(());
+        return Ok(Replied);
     }
     for i in (1..cmd.len()).step_by(2) {
         ctx.srv.store.db(ctx.client.db).insert(cmd.arg(i), Value::string(cmd.arg(i + 1)), None, now);
@@ -426,18 +577,18 @@ fn mset_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, nx: bool) -> CmdResult {
     } else {
         ctx.client.out.ok();
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn mset(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn mset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     mset_generic(ctx, cmd, false)
 }
 
-fn msetnx(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn msetnx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     mset_generic(ctx, cmd, true)
 }
 
-fn append(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn append(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let (key, data) = (cmd.arg(1), cmd.arg(2));
     let max = ctx.srv.config.proto_max_bulk_len;
@@ -460,14 +611,14 @@ fn append(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.dirty(1);
     ctx.notify(ev::STRING, "append", key);
     ctx.client.out.int(len as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn strlen(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn strlen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let len = lookup_str(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |s| s.len());
     ctx.client.out.int(len as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
@@ -488,23 +639,23 @@ fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
     ctx.dirty(1);
     ctx.notify(ev::STRING, "incrby", key);
     ctx.client.out.int(new);
-    Ok(())
+    Ok(Replied)
 }
 
-fn incr(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn incr(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     incr_generic(ctx, cmd.arg(1), 1)
 }
 
-fn decr(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn decr(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     incr_generic(ctx, cmd.arg(1), -1)
 }
 
-fn incrby(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn incrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let by = int_arg(cmd.arg(2))?;
     incr_generic(ctx, cmd.arg(1), by)
 }
 
-fn decrby(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn decrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let by = int_arg(cmd.arg(2))?;
     let neg = by.checked_neg().ok_or_else(|| CmdError::err("decrement would overflow"))?;
     incr_generic(ctx, cmd.arg(1), neg)
@@ -531,7 +682,7 @@ pub fn format_human_float(v: f64) -> String {
     s
 }
 
-fn incrbyfloat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn incrbyfloat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     use long_double::Ld;
     let now = ctx.now_ms;
     let key = cmd.arg(1);
@@ -560,10 +711,10 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     ctx.dirty(1);
     ctx.notify(ev::STRING, "incrbyfloat", key);
     ctx.client.out.bulk(text.as_bytes());
-    Ok(())
+    Ok(Replied)
 }
 
-fn getrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn getrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let start = int_arg(cmd.arg(2))?;
     let end = int_arg(cmd.arg(3))?;
@@ -575,10 +726,10 @@ fn getrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
         None => ctx.client.out.bulk(b""),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn setrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn setrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let (key, data) = (cmd.arg(1), cmd.arg(3));
     let offset = int_arg(cmd.arg(2))?;
@@ -602,7 +753,7 @@ fn setrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => {
             if data.is_empty() {
                 ctx.client.out.int(0);
-                return Ok(());
+                return Ok(Replied);
             }
             check_size(ctx, offset + data.len() as u64)?;
             let mut v = StrValue::raw(b"");
@@ -616,10 +767,10 @@ fn setrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         ctx.notify(ev::STRING, "setrange", key);
     }
     ctx.client.out.int(len as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn lcs(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn lcs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let (mut want_len, mut want_idx, mut with_len) = (false, false, false);
     let mut min_len: i64 = 0;
@@ -728,7 +879,7 @@ fn lcs(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     } else {
         out.bulk(&seq);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 #[cfg(test)]

@@ -5,103 +5,75 @@
 //! replies with an array of their replies. WATCHed keys that change before
 //! EXEC make it reply with a null array.
 
-use ember_resp::{Command, CommandDecoder, Limits};
+use ember_resp::{CommandDecoder, Limits};
 
 use crate::client::Multi;
-use crate::command::{acl, flags::*, CommandSpec, Ctx};
+use crate::command::prelude::*;
 use crate::commands::common::unwatch_all;
-use crate::error::{CmdError, CmdResult};
-use crate::server::execute;
-
-const TX: u32 = acl::TRANSACTION;
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
+use crate::dispatch::execute;
 
 /// Transaction commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new(
-        "multi",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
-        TX,
-        NOKEYS,
-        "transactions",
-        "1.2.0",
-        "Starts a transaction.",
-        multi,
-    )
-    .complexity("O(1)"),
-    CommandSpec::new(
-        "exec",
-        1,
-        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG,
-        TX,
-        NOKEYS,
-        "transactions",
-        "1.2.0",
-        "Executes all commands in a transaction.",
-        exec,
-    )
-    .complexity("Depends on commands in the transaction"),
-    CommandSpec::new(
-        "discard",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
-        TX,
-        NOKEYS,
-        "transactions",
-        "2.0.0",
-        "Discards a transaction.",
-        discard,
-    )
-    .complexity("O(N), when N is the number of queued commands"),
-    CommandSpec::new(
-        "watch",
-        -2,
-        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
-        TX,
-        (1, -1, 1),
-        "transactions",
-        "2.2.0",
-        "Monitors changes to keys to determine the execution of a transaction.",
-        watch,
-    )
-    .syntax("key [key ...]")
-    .complexity("O(1) for every key."),
-    CommandSpec::new(
-        "unwatch",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
-        TX,
-        NOKEYS,
-        "transactions",
-        "2.2.0",
-        "Forgets about watched keys of a transaction.",
-        unwatch,
-    )
-    .complexity("O(1)"),
+    CommandSpec::new("multi", 1, multi)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY | TXN_CONTROL)
+        .acl(acl::TRANSACTION)
+        .doc("transactions", "Mark the start of a transaction block", "1.2.0", "O(1)"),
+    CommandSpec::new("exec", 1, exec)
+        .flags(NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG | TXN_CONTROL | TXN_END | RUNS_QUEUED)
+        .acl(acl::TRANSACTION)
+        .doc(
+            "transactions",
+            "Execute all commands issued after MULTI",
+            "1.2.0",
+            "Depends on commands in the transaction",
+        ),
+    CommandSpec::new("discard", 1, discard)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY | TXN_CONTROL | TXN_END)
+        .acl(acl::TRANSACTION)
+        .doc(
+            "transactions",
+            "Discard all commands issued after MULTI",
+            "2.0.0",
+            "O(N), when N is the number of queued commands",
+        ),
+    CommandSpec::new("watch", -2, watch)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY | TXN_CONTROL)
+        .acl(acl::TRANSACTION)
+        .keys(&[KeySpec::index(1).range(-1, 1, 0).flags(ks::RO)])
+        .doc(
+            "transactions",
+            "Watch the given keys to determine execution of the MULTI/EXEC block",
+            "2.2.0",
+            "O(1) for every key.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("unwatch", 1, unwatch)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY)
+        .acl(acl::TRANSACTION)
+        .doc("transactions", "Forget about all watched keys", "2.2.0", "O(1)"),
 ];
 
-fn multi(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn multi(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     if ctx.client.multi.is_some() {
         return Err(CmdError::err("MULTI calls can not be nested"));
     }
     ctx.client.multi = Some(Multi::default());
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn exec(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn exec(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     let Some(tx) = ctx.client.multi.take() else {
         return Err(CmdError::err("EXEC without MULTI"));
     };
     let dirty = ctx.srv.events.is_dirty(ctx.client.id);
     unwatch_all(ctx);
     if tx.aborted {
-        return Err(CmdError::Other("EXECABORT Transaction discarded because of previous errors.".into()));
+        return Err(CmdError::ExecAbortPrevious);
     }
     if dirty {
         ctx.out().null_array();
-        return Ok(());
+        return Ok(Replied);
     }
     ctx.out().array(tx.queued.len());
     ctx.client.in_exec = true;
@@ -113,19 +85,19 @@ fn exec(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
         decoder.reset();
     }
     ctx.client.in_exec = false;
-    Ok(())
+    Ok(Replied)
 }
 
-fn discard(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn discard(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     if ctx.client.multi.take().is_none() {
         return Err(CmdError::err("DISCARD without MULTI"));
     }
     unwatch_all(ctx);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn watch(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn watch(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if ctx.client.multi.is_some() {
         return Err(CmdError::err("WATCH inside MULTI is not allowed"));
     }
@@ -137,11 +109,11 @@ fn watch(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         }
     }
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }
 
-fn unwatch(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
+fn unwatch(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     unwatch_all(ctx);
     ctx.out().ok();
-    Ok(())
+    Ok(Replied)
 }

@@ -18,131 +18,560 @@ use ember_store::{glob_match, Db, Value};
 
 use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
-use crate::command::{acl, flags::*, int_arg, is, parse_i64, CommandSpec, Ctx};
+use crate::command::prelude::*;
+use crate::command::{int_arg, is, parse_i64};
 use crate::commands::common::parse_cursor;
 use crate::config::notify as ev;
-use crate::error::{CmdError, CmdResult};
-
-const Z: u32 = acl::SORTEDSET;
-const K1: (i32, i32, i32) = (1, 1, 1);
-const MOVABLE: (i32, i32, i32) = (0, 0, 0);
 
 /// Sorted-set commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("zadd", -4, WRITE | DENYOOM | FAST, Z, K1, "sorted_set", "1.2.0", "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", zadd)
-        .syntax("key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]")
-        .complexity("O(log(N)) for each item added, where N is the number of elements in the sorted set."),
-    CommandSpec::new("zincrby", 4, WRITE | DENYOOM | FAST, Z, K1, "sorted_set", "1.2.0", "Increments the score of a member in a sorted set.", zincrby)
-        .syntax("key increment member")
-        .complexity("O(log(N)) where N is the number of elements in the sorted set."),
-    CommandSpec::new("zscore", 3, READONLY | FAST, Z, K1, "sorted_set", "1.2.0", "Returns the score of a member in a sorted set.", zscore)
-        .syntax("key member")
-        .complexity("O(1)"),
-    CommandSpec::new("zmscore", -3, READONLY | FAST, Z, K1, "sorted_set", "6.2.0", "Returns the score of one or more members in a sorted set.", zmscore)
-        .syntax("key member [member ...]")
-        .complexity("O(N) where N is the number of members being requested."),
-    CommandSpec::new("zcard", 2, READONLY | FAST, Z, K1, "sorted_set", "1.2.0", "Returns the number of members in a sorted set.", zcard)
-        .syntax("key")
-        .complexity("O(1)"),
-    CommandSpec::new("zcount", 4, READONLY | FAST, Z, K1, "sorted_set", "2.0.0", "Returns the count of members in a sorted set that have scores within a range.", zcount)
-        .syntax("key min max")
-        .complexity("O(log(N)) with N being the number of elements in the sorted set."),
-    CommandSpec::new("zlexcount", 4, READONLY | FAST, Z, K1, "sorted_set", "2.8.9", "Returns the number of members in a sorted set within a lexicographical range.", zlexcount)
-        .syntax("key min max")
-        .complexity("O(log(N)) with N being the number of elements in the sorted set."),
-    CommandSpec::new("zrank", -3, READONLY | FAST, Z, K1, "sorted_set", "2.0.0", "Returns the index of a member in a sorted set ordered by ascending scores.", zrank)
-        .syntax("key member [WITHSCORE]")
-        .complexity("O(log(N))"),
-    CommandSpec::new("zrevrank", -3, READONLY | FAST, Z, K1, "sorted_set", "2.0.0", "Returns the index of a member in a sorted set ordered by descending scores.", zrevrank)
-        .syntax("key member [WITHSCORE]")
-        .complexity("O(log(N))"),
-    CommandSpec::new("zrange", -4, READONLY, Z, K1, "sorted_set", "1.2.0", "Returns members in a sorted set within a range of indexes.", zrange)
-        .syntax("key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),
-    CommandSpec::new("zrangestore", -5, WRITE | DENYOOM, Z, (1, 2, 1), "sorted_set", "6.2.0", "Stores a range of members from sorted set in a key.", zrangestore)
-        .syntax("dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key."),
-    CommandSpec::new("zrevrange", -4, READONLY, Z, K1, "sorted_set", "1.2.0", "Returns members in a sorted set within a range of indexes in reverse order.", zrevrange)
-        .syntax("key start stop [WITHSCORES]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned."),
-    CommandSpec::new("zrangebyscore", -4, READONLY, Z, K1, "sorted_set", "1.0.5", "Returns members in a sorted set within a range of scores.", zrangebyscore)
-        .syntax("key min max [WITHSCORES] [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned."),
-    CommandSpec::new("zrevrangebyscore", -4, READONLY, Z, K1, "sorted_set", "2.2.0", "Returns members in a sorted set within a range of scores in reverse order.", zrevrangebyscore)
-        .syntax("key max min [WITHSCORES] [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned."),
-    CommandSpec::new("zrangebylex", -4, READONLY, Z, K1, "sorted_set", "2.8.9", "Returns members in a sorted set within a lexicographical range.", zrangebylex)
-        .syntax("key min max [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned."),
-    CommandSpec::new("zrevrangebylex", -4, READONLY, Z, K1, "sorted_set", "2.8.9", "Returns members in a sorted set within a lexicographical range in reverse order.", zrevrangebylex)
-        .syntax("key max min [LIMIT offset count]")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned."),
-    CommandSpec::new("zrem", -3, WRITE | FAST, Z, K1, "sorted_set", "1.2.0", "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", zrem)
-        .syntax("key member [member ...]")
-        .complexity("O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."),
-    CommandSpec::new("zremrangebyrank", 4, WRITE, Z, K1, "sorted_set", "2.0.0", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", zremrangebyrank)
-        .syntax("key start stop")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
-    CommandSpec::new("zremrangebyscore", 4, WRITE, Z, K1, "sorted_set", "1.2.0", "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", zremrangebyscore)
-        .syntax("key min max")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
-    CommandSpec::new("zremrangebylex", 4, WRITE, Z, K1, "sorted_set", "2.8.9", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", zremrangebylex)
-        .syntax("key min max")
-        .complexity("O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation."),
-    CommandSpec::new("zpopmin", -2, WRITE | FAST, Z, K1, "sorted_set", "5.0.0", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", zpopmin)
-        .syntax("key [count]")
-        .complexity("O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
-    CommandSpec::new("zpopmax", -2, WRITE | FAST, Z, K1, "sorted_set", "5.0.0", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", zpopmax)
-        .syntax("key [count]")
-        .complexity("O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped."),
-    CommandSpec::new("bzpopmin", -3, WRITE | NOSCRIPT | BLOCKING | FAST, Z, (1, -2, 1), "sorted_set", "5.0.0", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", bzpopmin)
-        .syntax("key [key ...] timeout")
-        .complexity("O(log(N)) with N being the number of elements in the sorted set."),
-    CommandSpec::new("bzpopmax", -3, WRITE | NOSCRIPT | BLOCKING | FAST, Z, (1, -2, 1), "sorted_set", "5.0.0", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", bzpopmax)
-        .syntax("key [key ...] timeout")
-        .complexity("O(log(N)) with N being the number of elements in the sorted set."),
-    CommandSpec::new("zmpop", -4, WRITE | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "7.0.0", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", zmpop)
-        .numkeys_at(1)
-        .syntax("numkeys key [key ...] <MIN | MAX> [COUNT count]")
-        .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
-    CommandSpec::new("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "7.0.0", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", bzmpop)
-        .numkeys_at(2)
-        .syntax("timeout numkeys key [key ...] <MIN | MAX> [COUNT count]")
-        .complexity("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."),
-    CommandSpec::new("zrandmember", -2, READONLY, Z, K1, "sorted_set", "6.2.0", "Returns one or more random members from a sorted set.", zrandmember)
-        .syntax("key [count [WITHSCORES]]")
-        .complexity("O(N) where N is the number of members returned"),
-    CommandSpec::new("zunion", -3, READONLY | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "6.2.0", "Returns the union of multiple sorted sets.", zunion)
-        .numkeys_at(1)
-        .syntax("numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]")
-        .complexity("O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
-    CommandSpec::new("zinter", -3, READONLY | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "6.2.0", "Returns the intersect of multiple sorted sets.", zinter)
-        .numkeys_at(1)
-        .syntax("numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>] [WITHSCORES]")
-        .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
-    CommandSpec::new("zdiff", -3, READONLY | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "6.2.0", "Returns the difference between multiple sorted sets.", zdiff)
-        .numkeys_at(1)
-        .syntax("numkeys key [key ...] [WITHSCORES]")
-        .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
-    CommandSpec::new("zunionstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, Z, K1, "sorted_set", "2.0.0", "Stores the union of multiple sorted sets in a key.", zunionstore)
-        .numkeys_at(2)
-        .syntax("destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]")
-        .complexity("O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set."),
-    CommandSpec::new("zinterstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, Z, K1, "sorted_set", "2.0.0", "Stores the intersect of multiple sorted sets in a key.", zinterstore)
-        .numkeys_at(2)
-        .syntax("destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE <SUM | MIN | MAX>]")
-        .complexity("O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set."),
-    CommandSpec::new("zdiffstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, Z, K1, "sorted_set", "6.2.0", "Stores the difference of multiple sorted sets in a key.", zdiffstore)
-        .numkeys_at(2)
-        .syntax("destination numkeys key [key ...]")
-        .complexity("O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."),
-    CommandSpec::new("zintercard", -3, READONLY | MOVABLE_KEYS, Z, MOVABLE, "sorted_set", "7.0.0", "Returns the number of members of the intersect of multiple sorted sets.", zintercard)
-        .numkeys_at(1)
-        .syntax("numkeys key [key ...] [LIMIT limit]")
-        .complexity("O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."),
-    CommandSpec::new("zscan", -3, READONLY, Z, K1, "sorted_set", "2.8.0", "Iterates over members and scores of a sorted set.", zscan)
-        .syntax("key cursor [MATCH pattern] [COUNT count]")
-        .complexity("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."),
+    CommandSpec::new("zadd", -4, zadd)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::UPDATE)])
+        .doc(
+            "sorted-set",
+            "Add one or more members to a sorted set, or update its score if it already exists",
+            "1.2.0",
+            "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+        )
+        .history(&[
+            ("2.4.0", "Accepts multiple elements."),
+            ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."),
+            ("6.2.0", "Added the `GT` and `LT` options."),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof("condition", &[arg::token("nx", "NX"), arg::token("xx", "XX")]).since("3.0.2").optional(),
+            arg::oneof("comparison", &[arg::token("gt", "GT"), arg::token("lt", "LT")]).since("6.2.0").optional(),
+            arg::token("change", "CH").since("3.0.2").optional(),
+            arg::token("increment", "INCR").since("3.0.2").optional(),
+            arg::block("score_member", &[arg::double("score"), arg::string("member")]).multiple(),
+        ]),
+    CommandSpec::new("zincrby", 4, zincrby)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .doc(
+            "sorted-set",
+            "Increment the score of a member in a sorted set",
+            "1.2.0",
+            "O(log(N)) where N is the number of elements in the sorted set.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("increment"), arg::string("member")]),
+    CommandSpec::new("zscore", 3, zscore)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("sorted-set", "Get the score associated with the given member in a sorted set", "1.2.0", "O(1)")
+        .args(&[arg::key("key", 0), arg::string("member")]),
+    CommandSpec::new("zmscore", -3, zmscore)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Get the score associated with the given members in a sorted set",
+            "6.2.0",
+            "O(N) where N is the number of members being requested.",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("zcard", 2, zcard)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO)])
+        .doc("sorted-set", "Get the number of members in a sorted set", "1.2.0", "O(1)")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("zcount", 4, zcount)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Count the members in a sorted set with scores within the given values",
+            "2.0.0",
+            "O(log(N)) with N being the number of elements in the sorted set.",
+        )
+        .args(&[arg::key("key", 0), arg::double("min"), arg::double("max")]),
+    CommandSpec::new("zlexcount", 4, zlexcount)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Count the number of members in a sorted set between a given lexicographical range",
+            "2.8.9",
+            "O(log(N)) with N being the number of elements in the sorted set.",
+        )
+        .args(&[arg::key("key", 0), arg::string("min"), arg::string("max")]),
+    CommandSpec::new("zrank", 3, zrank)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc("sorted-set", "Determine the index of a member in a sorted set", "2.0.0", "O(log(N))")
+        .args(&[arg::key("key", 0), arg::string("member")]),
+    CommandSpec::new("zrevrank", 3, zrevrank)
+        .flags(READONLY | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Determine the index of a member in a sorted set, with scores ordered from high to low",
+            "2.0.0",
+            "O(log(N))",
+        )
+        .args(&[arg::key("key", 0), arg::string("member")]),
+    CommandSpec::new("zrange", -4, zrange)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Return a range of members in a sorted set",
+            "1.2.0",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+        )
+        .history(&[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("start"),
+            arg::string("stop"),
+            arg::oneof(
+                "sortby",
+                &[
+                    arg::token("byscore", "BYSCORE"),
+                    arg::token("bylex", "BYLEX"),
+                ],
+            ).since("6.2.0").optional(),
+            arg::token("rev", "REV").since("6.2.0").optional(),
+            arg::block(
+                "offset_count",
+                &[
+                    arg::integer("offset"),
+                    arg::integer("count"),
+                ],
+            ).token("LIMIT").since("6.2.0").optional(),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zrangestore", -5, zrangestore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SORTEDSET)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::index(2).range(0, 1, 0).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "sorted-set",
+            "Store a range of members from sorted set into another key",
+            "6.2.0",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.",
+        )
+        .args(&[
+            arg::key("dst", 0),
+            arg::key("src", 1),
+            arg::string("min"),
+            arg::string("max"),
+            arg::oneof("sortby", &[arg::token("byscore", "BYSCORE"), arg::token("bylex", "BYLEX")]).optional(),
+            arg::token("rev", "REV").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("zrevrange", -4, zrevrange)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Return a range of members in a sorted set, by index, with scores ordered from high to low",
+            "1.2.0",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.",
+        )
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` argument")
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("start"),
+            arg::integer("stop"),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zrangebyscore", -4, zrangebyscore)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Return a range of members in a sorted set, by score",
+            "1.0.5",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+        )
+        .history(&[("2.0.0", "Added the `WITHSCORES` modifier.")])
+        .deprecated("6.2.0", "`ZRANGE` with the `BYSCORE` argument")
+        .args(&[
+            arg::key("key", 0),
+            arg::double("min"),
+            arg::double("max"),
+            arg::token("withscores", "WITHSCORES").since("2.0.0").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("zrevrangebyscore", -4, zrevrangebyscore)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Return a range of members in a sorted set, by score, with scores ordered from high to low",
+            "2.2.0",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+        )
+        .history(&[("2.1.6", "`min` and `max` can be exclusive.")])
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments")
+        .args(&[
+            arg::key("key", 0),
+            arg::double("max"),
+            arg::double("min"),
+            arg::token("withscores", "WITHSCORES").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("zrangebylex", -4, zrangebylex)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Return a range of members in a sorted set, by lexicographical range",
+            "2.8.9",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+        )
+        .deprecated("6.2.0", "`ZRANGE` with the `BYLEX` argument")
+        .args(&[
+            arg::key("key", 0),
+            arg::string("min"),
+            arg::string("max"),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("zrevrangebylex", -4, zrevrangebylex)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
+            "2.8.9",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).",
+        )
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments")
+        .args(&[
+            arg::key("key", 0),
+            arg::string("max"),
+            arg::string("min"),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("zrem", -3, zrem)
+        .flags(WRITE | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove one or more members from a sorted set",
+            "1.2.0",
+            "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.",
+        )
+        .history(&[("2.4.0", "Accepts multiple elements.")])
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("zremrangebyrank", 4, zremrangebyrank)
+        .flags(WRITE)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove all members in a sorted set within the given indexes",
+            "2.0.0",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("stop")]),
+    CommandSpec::new("zremrangebyscore", 4, zremrangebyscore)
+        .flags(WRITE)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove all members in a sorted set within the given scores",
+            "1.2.0",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+        )
+        .args(&[arg::key("key", 0), arg::double("min"), arg::double("max")]),
+    CommandSpec::new("zremrangebylex", 4, zremrangebylex)
+        .flags(WRITE)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove all members in a sorted set between the given lexicographical range",
+            "2.8.9",
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.",
+        )
+        .args(&[arg::key("key", 0), arg::string("min"), arg::string("max")]),
+    CommandSpec::new("zpopmin", -2, zpopmin)
+        .flags(WRITE | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove and return members with the lowest scores in a sorted set",
+            "5.0.0",
+            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("count").optional()]),
+    CommandSpec::new("zpopmax", -2, zpopmax)
+        .flags(WRITE | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove and return members with the highest scores in a sorted set",
+            "5.0.0",
+            "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
+        )
+        .args(&[arg::key("key", 0), arg::integer("count").optional()]),
+    CommandSpec::new("bzpopmin", -3, bzpopmin)
+        .flags(WRITE | NOSCRIPT | BLOCKING | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(-2, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+            "5.0.0",
+            "O(log(N)) with N being the number of elements in the sorted set.",
+        )
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
+    CommandSpec::new("bzpopmax", -3, bzpopmax)
+        .flags(WRITE | NOSCRIPT | BLOCKING | FAST)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(-2, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+            "5.0.0",
+            "O(log(N)) with N being the number of elements in the sorted set.",
+        )
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
+    CommandSpec::new("zmpop", -4, zmpop)
+        .flags(WRITE)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove and return members with scores in a sorted set",
+            "7.0.0",
+            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("min", "MIN"), arg::token("max", "MAX")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+    CommandSpec::new("bzmpop", -5, bzmpop)
+        .flags(WRITE | BLOCKING)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .doc(
+            "sorted-set",
+            "Remove and return members with scores in a sorted set or block until one is available",
+            "7.0.0",
+            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+        )
+        .args(&[
+            arg::double("timeout"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("min", "MIN"), arg::token("max", "MAX")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+    CommandSpec::new("zrandmember", -2, zrandmember)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "sorted-set",
+            "Get one or multiple random elements from a sorted set",
+            "6.2.0",
+            "O(N) where N is the number of elements returned",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::block(
+                "options",
+                &[
+                    arg::integer("count"),
+                    arg::token("withscores", "WITHSCORES").optional(),
+                ],
+            ).optional(),
+        ]),
+    CommandSpec::new("zunion", -3, zunion)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Add multiple sorted sets",
+            "6.2.0",
+            "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            arg::oneof(
+                "aggregate",
+                &[
+                    arg::token("sum", "SUM"),
+                    arg::token("min", "MIN"),
+                    arg::token("max", "MAX"),
+                ],
+            ).token("AGGREGATE").optional(),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zinter", -3, zinter)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Intersect multiple sorted sets",
+            "6.2.0",
+            "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            arg::oneof(
+                "aggregate",
+                &[
+                    arg::token("sum", "SUM"),
+                    arg::token("min", "MIN"),
+                    arg::token("max", "MAX"),
+                ],
+            ).token("AGGREGATE").optional(),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zdiff", -3, zdiff)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Subtract multiple sorted sets",
+            "6.2.0",
+            "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zunionstore", -4, zunionstore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SORTEDSET)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "sorted-set",
+            "Add multiple sorted sets and store the resulting sorted set in a new key",
+            "2.0.0",
+            "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+        )
+        .args(&[
+            arg::key("destination", 0),
+            arg::integer("numkeys"),
+            arg::key("key", 1).multiple(),
+            arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            arg::oneof(
+                "aggregate",
+                &[
+                    arg::token("sum", "SUM"),
+                    arg::token("min", "MIN"),
+                    arg::token("max", "MAX"),
+                ],
+            ).token("AGGREGATE").optional(),
+        ]),
+    CommandSpec::new("zinterstore", -4, zinterstore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SORTEDSET)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "sorted-set",
+            "Intersect multiple sorted sets and store the resulting sorted set in a new key",
+            "2.0.0",
+            "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+        )
+        .args(&[
+            arg::key("destination", 0),
+            arg::integer("numkeys"),
+            arg::key("key", 1).multiple(),
+            arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            arg::oneof(
+                "aggregate",
+                &[
+                    arg::token("sum", "SUM"),
+                    arg::token("min", "MIN"),
+                    arg::token("max", "MAX"),
+                ],
+            ).token("AGGREGATE").optional(),
+        ]),
+    CommandSpec::new("zdiffstore", -4, zdiffstore)
+        .flags(WRITE | DENYOOM)
+        .acl(acl::SORTEDSET)
+        .keys(&[
+            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+            KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
+        ])
+        .doc(
+            "sorted-set",
+            "Subtract multiple sorted sets and store the resulting sorted set in a new key",
+            "6.2.0",
+            "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+        )
+        .args(&[arg::key("destination", 0), arg::integer("numkeys"), arg::key("key", 1).multiple()]),
+    CommandSpec::new("zintercard", -3, zintercard)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .doc(
+            "sorted-set",
+            "Intersect multiple sorted sets and return the cardinality of the result",
+            "7.0.0",
+            "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::integer("limit").token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("zscan", -3, zscan)
+        .flags(READONLY)
+        .acl(acl::SORTEDSET)
+        .keys(&[KeySpec::index(1).range(0, 1, 0).flags(ks::RO | ks::ACCESS)])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "sorted-set",
+            "Incrementally iterate sorted sets elements and associated scores",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 // ---------------------------------------------------------------------------
@@ -667,15 +1096,15 @@ fn random_below(n: usize) -> usize {
 // ZADD, ZINCRBY
 // ---------------------------------------------------------------------------
 
-fn zadd(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zadd_generic(ctx, cmd, false)
 }
 
-fn zincrby(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zincrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zadd_generic(ctx, cmd, true)
 }
 
-fn zadd_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, zincrby: bool) -> CmdResult {
+fn zadd_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, zincrby: bool) -> CmdResult {
     let (mut nx, mut xx, mut ch, mut incr, mut gt, mut lt) = (false, false, false, zincrby, false, false);
     let mut i = 2;
     while i < cmd.len() {
@@ -774,24 +1203,24 @@ fn zadd_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, zincrby: bool) -> CmdResul
     } else {
         out.int((if ch { added + updated } else { added }) as i64);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---------------------------------------------------------------------------
 // Reads of single members
 // ---------------------------------------------------------------------------
 
-fn zscore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let score = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.and_then(|z| z.score(cmd.arg(2)));
     match score {
         Some(s) => reply_score(ctx.out(), s),
         None => ctx.out().null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn zmscore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zmscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let z = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
     let out = &mut ctx.client.out;
@@ -802,17 +1231,17 @@ fn zmscore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             None => out.null(),
         }
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn zcard(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zcard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let n = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |z| z.len());
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn zcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (min, max) = score_range_args(cmd.arg(2), cmd.arg(3))?;
     let now = ctx.now_ms;
     let n = match lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? {
@@ -823,10 +1252,10 @@ fn zcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => 0,
     };
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn zlexcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zlexcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (min, max) = lex_range_args(cmd.arg(2), cmd.arg(3))?;
     let now = ctx.now_ms;
     let n = match lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? {
@@ -837,19 +1266,19 @@ fn zlexcount(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         None => 0,
     };
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn zrank(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrank(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrank_generic(ctx, cmd, false)
 }
 
-fn zrevrank(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrevrank(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrank_generic(ctx, cmd, true)
 }
 
 /// ZRANK / ZREVRANK, with Redis 7.2's WITHSCORE option.
-fn zrank_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, rev: bool) -> CmdResult {
+fn zrank_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, rev: bool) -> CmdResult {
     if cmd.len() > 4 {
         return Err(CmdError::Arity(if rev { "zrevrank" } else { "zrank" }.into()));
     }
@@ -874,7 +1303,7 @@ fn zrank_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, rev: bool) -> CmdResult {
         None if withscore => out.null_array(),
         None => out.null(),
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---------------------------------------------------------------------------
@@ -923,31 +1352,31 @@ fn limit_span(s: usize, e: usize, rev: bool, offset: i64, limit: i64) -> (usize,
     }
 }
 
-fn zrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrange_generic(ctx, cmd, 1, false, RangeKind::Auto, None)
 }
 
-fn zrangestore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrangestore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrange_generic(ctx, cmd, 2, true, RangeKind::Auto, None)
 }
 
-fn zrevrange(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrevrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrange_generic(ctx, cmd, 1, false, RangeKind::Rank, Some(true))
 }
 
-fn zrangebyscore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrangebyscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrange_generic(ctx, cmd, 1, false, RangeKind::Score, Some(false))
 }
 
-fn zrevrangebyscore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrevrangebyscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrange_generic(ctx, cmd, 1, false, RangeKind::Score, Some(true))
 }
 
-fn zrangebylex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrangebylex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrange_generic(ctx, cmd, 1, false, RangeKind::Lex, Some(false))
 }
 
-fn zrevrangebylex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrevrangebylex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zrange_generic(ctx, cmd, 1, false, RangeKind::Lex, Some(true))
 }
 
@@ -955,7 +1384,7 @@ fn zrevrangebylex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 /// follow it); with `store`, argument 1 is the destination.
 fn zrange_generic(
     ctx: &mut Ctx<'_>,
-    cmd: &Command<'_>,
+    cmd: &mut Args<'_>,
     src: usize,
     store: bool,
     mut kind: RangeKind,
@@ -1023,7 +1452,7 @@ fn zrange_generic(
         } else {
             ctx.out().array(0);
         }
-        return Ok(());
+        return Ok(Replied);
     };
     let (s, e) = match parsed {
         Parsed::Rank(a, b) => {
@@ -1050,19 +1479,19 @@ fn zrange_generic(
         z.for_range(s, e, rev, |m, sc| elems.push((m.to_vec(), sc)));
         let how = if kind == RangeKind::Rank { StoreAs::RankHint } else { StoreAs::Listpack };
         store_result(ctx, cmd.arg(1), elems, how, "zrangestore");
-        return Ok(());
+        return Ok(Replied);
     }
     let out = &mut ctx.client.out;
     reply_elems_header(out, n, withscores);
     z.for_range(s, e, rev, |m, sc| reply_elem(out, m, sc, withscores));
-    Ok(())
+    Ok(Replied)
 }
 
 // ---------------------------------------------------------------------------
 // Removal
 // ---------------------------------------------------------------------------
 
-fn zrem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
@@ -1083,27 +1512,27 @@ fn zrem(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     ctx.dirty(n);
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
-fn zremrangebyrank(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zremrangebyrank(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (a, b) = (int_arg(cmd.arg(2))?, int_arg(cmd.arg(3))?);
     zremrange(ctx, cmd, "zremrangebyrank", |z| rank_span(z.len(), a, b).unwrap_or((0, 0)))
 }
 
-fn zremrangebyscore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zremrangebyscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (min, max) = score_range_args(cmd.arg(2), cmd.arg(3))?;
     zremrange(ctx, cmd, "zremrangebyscore", |z| z.score_range(min, max))
 }
 
-fn zremrangebylex(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zremrangebylex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (min, max) = lex_range_args(cmd.arg(2), cmd.arg(3))?;
     zremrange(ctx, cmd, "zremrangebylex", |z| z.lex_range(&min, &max))
 }
 
 fn zremrange(
     ctx: &mut Ctx<'_>,
-    cmd: &Command<'_>,
+    cmd: &mut Args<'_>,
     event: &str,
     span: impl FnOnce(&ZSet) -> (usize, usize),
 ) -> CmdResult {
@@ -1121,7 +1550,7 @@ fn zremrange(
     }
     ctx.dirty(n as u64);
     ctx.out().int(n as i64);
-    Ok(())
+    Ok(Replied)
 }
 
 // ---------------------------------------------------------------------------
@@ -1200,11 +1629,11 @@ fn pop_from(ctx: &mut Ctx<'_>, keys: &[&[u8]], max: bool, count: usize, shape: P
     Ok(true)
 }
 
-fn zpopmin(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zpopmin(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zpop(ctx, cmd, false)
 }
 
-fn zpopmax(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zpopmax(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zpop(ctx, cmd, true)
 }
 
@@ -1215,7 +1644,7 @@ fn positive_count(arg: &[u8]) -> Result<usize, CmdError> {
     }
 }
 
-fn zpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>, max: bool) -> CmdResult {
+fn zpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, max: bool) -> CmdResult {
     if cmd.len() > 3 {
         return Err(CmdError::Syntax);
     }
@@ -1229,42 +1658,42 @@ fn zpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>, max: bool) -> CmdResult {
         let now = ctx.now_ms;
         lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
         ctx.out().array(0);
-        return Ok(());
+        return Ok(Replied);
     }
     if !pop_from(ctx, &[cmd.arg(1)], max, count.unwrap_or(1), PopReply::Plain { nested })? {
         ctx.out().array(0);
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn bzpopmin(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bzpopmin(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     bzpop(ctx, cmd, false)
 }
 
-fn bzpopmax(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bzpopmax(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     bzpop(ctx, cmd, true)
 }
 
 /// Blocks the client on `keys` (or answers a null array when it may not block).
-fn block_on(ctx: &mut Ctx<'_>, keys: &[&[u8]], deadline: Option<u64>) {
+fn block_on(ctx: &mut Ctx<'_>, keys: &[&[u8]], deadline: Option<u64>) -> CmdResult {
     if !ctx.may_block() {
         ctx.out().null_array();
-        return;
+        return Ok(Replied);
     }
-    ctx.block = Some(BlockRequest {
+    Ok(Outcome::Block(BlockRequest {
         keys: keys.iter().map(|k| k.to_vec()).collect(),
         deadline,
         on_timeout: TimeoutReply::NullArray,
-    });
+    }))
 }
 
-fn bzpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>, max: bool) -> CmdResult {
+fn bzpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, max: bool) -> CmdResult {
     let deadline = timeout_arg(cmd.arg(cmd.len() - 1), ctx.now_ms)?;
     let keys: Vec<&[u8]> = (1..cmd.len() - 1).map(|i| cmd.arg(i)).collect();
     if !pop_from(ctx, &keys, max, 1, PopReply::KeyFlat)? {
-        block_on(ctx, &keys, deadline);
+        return block_on(ctx, &keys, deadline);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 /// Parses `numkeys key... MIN|MAX [COUNT count]` starting at `at`.
@@ -1299,28 +1728,28 @@ fn mpop_args<'a>(cmd: &Command<'a>, at: usize) -> Result<(Vec<&'a [u8]>, bool, u
     Ok((keys, max, count.unwrap_or(1)))
 }
 
-fn zmpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (keys, max, count) = mpop_args(cmd, 1)?;
     if !pop_from(ctx, &keys, max, count, PopReply::KeyNested)? {
         ctx.out().null_array();
     }
-    Ok(())
+    Ok(Replied)
 }
 
-fn bzmpop(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn bzmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let (keys, max, count) = mpop_args(cmd, 2)?;
     let deadline = timeout_arg(cmd.arg(1), ctx.now_ms)?;
     if !pop_from(ctx, &keys, max, count, PopReply::KeyNested)? {
-        block_on(ctx, &keys, deadline);
+        return block_on(ctx, &keys, deadline);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---------------------------------------------------------------------------
 // ZRANDMEMBER
 // ---------------------------------------------------------------------------
 
-fn zrandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zrandmember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let Some(count_arg) = cmd.get(2) else {
         let z = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
@@ -1328,7 +1757,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             Some((m, _)) => ctx.client.out.bulk(m),
             None => ctx.client.out.null(),
         }
-        return Ok(());
+        return Ok(Replied);
     };
     let l = match parse_i64(count_arg) {
         Some(i64::MIN) => {
@@ -1349,14 +1778,14 @@ fn zrandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     }
     let Some(z) = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
         ctx.out().array(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let out = &mut ctx.client.out;
     let size = z.len();
     let count = l.unsigned_abs();
     if count == 0 {
         out.array(0);
-        return Ok(());
+        return Ok(Replied);
     }
     if l < 0 || count == 1 {
         // With repetitions (or a single pick). The reply can be huge:
@@ -1367,13 +1796,13 @@ fn zrandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
             let (m, s) = z.get(random_below(size)).expect("rank in range");
             reply_elem(out, m, s, withscores);
         }
-        return Ok(());
+        return Ok(Replied);
     }
     if count >= size as u64 {
         // The whole set, highest first (Redis walks it from the tail).
         reply_elems_header(out, size, withscores);
         z.for_range(0, size, true, |m, s| reply_elem(out, m, s, withscores));
-        return Ok(());
+        return Ok(Replied);
     }
     // Distinct picks: a partial Fisher-Yates over the ranks.
     let count = count as usize;
@@ -1387,7 +1816,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         let (m, s) = z.get(at_j).expect("rank in range");
         reply_elem(out, m, s, withscores);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---------------------------------------------------------------------------
@@ -1467,32 +1896,32 @@ impl Src<'_> {
     }
 }
 
-fn zunion(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zunion(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zsetop(ctx, cmd, SetOp::Union, false, false)
 }
-fn zinter(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zinter(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zsetop(ctx, cmd, SetOp::Inter, false, false)
 }
-fn zdiff(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zdiff(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zsetop(ctx, cmd, SetOp::Diff, false, false)
 }
-fn zunionstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zunionstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zsetop(ctx, cmd, SetOp::Union, true, false)
 }
-fn zinterstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zinterstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zsetop(ctx, cmd, SetOp::Inter, true, false)
 }
-fn zdiffstore(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zdiffstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zsetop(ctx, cmd, SetOp::Diff, true, false)
 }
-fn zintercard(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zintercard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     zsetop(ctx, cmd, SetOp::Inter, false, true)
 }
 
 /// The result of a set operation, in no particular order.
 type Elems = Vec<(Vec<u8>, f64)>;
 
-fn zsetop(ctx: &mut Ctx<'_>, cmd: &Command<'_>, op: SetOp, store: bool, card_only: bool) -> CmdResult {
+fn zsetop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, op: SetOp, store: bool, card_only: bool) -> CmdResult {
     let numkeys_at = if store { 2 } else { 1 };
     let setnum = int_arg(cmd.arg(numkeys_at))?;
     if setnum < 1 {
@@ -1631,7 +2060,7 @@ fn zsetop(ctx: &mut Ctx<'_>, cmd: &Command<'_>, op: SetOp, store: bool, card_onl
     drop(srcs);
     if card_only {
         ctx.out().int(card as i64);
-        return Ok(());
+        return Ok(Replied);
     }
     result.sort_by(|a, b| match a.1.partial_cmp(&b.1) {
         Some(std::cmp::Ordering::Equal) | None => a.0.cmp(&b.0),
@@ -1644,21 +2073,21 @@ fn zsetop(ctx: &mut Ctx<'_>, cmd: &Command<'_>, op: SetOp, store: bool, card_onl
             SetOp::Diff => "zdiffstore",
         };
         store_result(ctx, cmd.arg(1), result, StoreAs::Fitted, event);
-        return Ok(());
+        return Ok(Replied);
     }
     let out = &mut ctx.client.out;
     reply_elems_header(out, result.len(), withscores);
     for (m, s) in &result {
         reply_elem(out, m, *s, withscores);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 // ---------------------------------------------------------------------------
 // ZSCAN
 // ---------------------------------------------------------------------------
 
-fn zscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
+fn zscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let cursor = parse_cursor(cmd.arg(2))?;
     let now = ctx.now_ms;
     let Some(z) = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
@@ -1666,7 +2095,7 @@ fn zscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         out.array(2);
         out.bulk(b"0");
         out.array(0);
-        return Ok(());
+        return Ok(Replied);
     };
     let mut pattern: Option<&[u8]> = None;
     let mut count = 10usize;
@@ -1705,7 +2134,7 @@ fn zscan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
         let n = if compact { fmt_d2string(*s, &mut buf) } else { fmt_g17(*s, &mut buf) };
         out.bulk(&buf[..n]);
     }
-    Ok(())
+    Ok(Replied)
 }
 
 #[cfg(test)]

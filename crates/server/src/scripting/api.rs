@@ -90,7 +90,7 @@ fn call_checked(lua: &Lua, run: &mut Run, cmd: &Command<'_>, raw: &[u8]) -> mlua
     let srv = unsafe { &mut *run.srv };
     run.client.out.proto = if run.resp3 { Protocol::Resp3 } else { Protocol::Resp2 };
     srv.cmd_start_us = srv.clock.mono_us();
-    crate::server::execute(srv, &mut run.client, cmd, raw, run.now_ms);
+    crate::dispatch::execute(srv, &mut run.client, cmd, raw, run.now_ms);
     let reply = std::mem::take(&mut run.client.out.buf);
     let mut pos = 0;
     let failed = reply.first() == Some(&b'-');

@@ -13,7 +13,7 @@ use crate::error::CmdError;
 
 /// `ERR` + message.
 pub(super) fn err(msg: impl Into<String>) -> CmdError {
-    CmdError::Other(msg.into().into())
+    CmdError::from_line(msg.into())
 }
 
 /// Lua's message for a failed compile (`user_script:1: ...`).
@@ -48,7 +48,7 @@ pub(super) fn script_error(value: &Value, sha: &[u8]) -> CmdError {
     if let (Some(source), Some(line)) = (source, line) {
         let _ = write!(text, " script: {}, on {}:{line}.", String::from_utf8_lossy(sha), source.to_string_lossy());
     }
-    CmdError::Other(text.into())
+    CmdError::from_line(text)
 }
 
 /// The `msgh` of every script call: turns what was raised into Redis's
