@@ -92,9 +92,8 @@ fn call_checked(lua: &Lua, run: &mut Run, cmd: &Command<'_>, raw: &[u8]) -> mlua
     srv.cmd_start_us = srv.clock.mono_us();
     crate::dispatch::execute(srv, &mut run.client, cmd, raw, run.now_ms);
     let reply = std::mem::take(&mut run.client.out.buf);
-    let mut pos = 0;
     let failed = reply.first() == Some(&b'-');
-    let value = reply_to_lua(lua, &reply, &mut pos);
+    let value = reply_to_lua(lua, &reply);
     run.client.out.buf = reply;
     run.client.out.buf.clear();
     Ok((value?, failed))

@@ -3,135 +3,84 @@
 //! script's result into the caller's reply (bounded in depth, cycles and
 //! repeated shared tables); and numbers as C formats them.
 
-use ember_resp::{encode, Protocol};
+use ember_resp::{encode, Item, Limits, Protocol, Walk};
 use mlua::{Lua, Table, Value};
 
 use crate::client::Out;
 
-/// One line of a reply starting at `*pos` (without CRLF); advances past it.
-fn line<'a>(buf: &'a [u8], pos: &mut usize) -> &'a [u8] {
-    let start = *pos;
-    let end = memchr::memchr(b'\r', &buf[start..]).map_or(buf.len(), |i| start + i);
-    *pos = (end + 2).min(buf.len());
-    &buf[start..end]
+/// What a walk over a command's reply accepts: anything the server writes
+/// (its replies are whole and valid; no size is capped).
+fn reply_limits() -> Limits {
+    Limits { max_bulk_len: u64::MAX, max_multibulk_len: u64::MAX, max_inline_len: usize::MAX / 2, ..Limits::default() }
 }
 
-fn line_int(buf: &[u8], pos: &mut usize) -> i64 {
-    crate::command::parse_i64(line(buf, pos)).unwrap_or(0)
+/// Converts the reply a command wrote (the RESP frame at the start of
+/// `buf`, read in place by ember-resp's [`Walk`]) into Lua, as Redis does:
+/// integer → number, bulk → string, null bulk / null array → false, array
+/// (and push) → table, status → `{ok=}`, error → `{err=}`; RESP3: map →
+/// `{map={}}`, set → `{set={}}`, null → nil, boolean, double → `{double=}`,
+/// big number → `{big_number=}`, verbatim → `{verbatim_string={format=,
+/// string=}}`, an attributed value → the value. Nothing is left of a frame
+/// that ends early or is not RESP: the rest reads as nil.
+pub(super) fn reply_to_lua(lua: &Lua, buf: &[u8]) -> mlua::Result<Value> {
+    item_to_lua(lua, &mut Walk::new(buf, reply_limits()))
 }
 
-/// Converts one RESP reply (as a command wrote it) into Lua, as Redis does:
-/// integer → number, bulk → string, null bulk / null array → false, array →
-/// table, status → `{ok=}`, error → `{err=}`; RESP3: map → `{map={}}`, set
-/// → `{set={}}`, null → nil, boolean, double → `{double=}`, big number →
-/// `{big_number=}`, verbatim → `{verbatim_string={format=,string=}}`.
-pub(super) fn reply_to_lua(lua: &Lua, buf: &[u8], pos: &mut usize) -> mlua::Result<Value> {
-    let Some(&kind) = buf.get(*pos) else { return Ok(Value::Nil) };
-    *pos += 1;
-    Ok(match kind {
-        b':' => Value::Number(line_int(buf, pos) as f64),
-        b'$' => {
-            let n = line_int(buf, pos);
-            if n < 0 {
-                Value::Boolean(false)
-            } else {
-                let start = *pos;
-                let end = (start + n as usize).min(buf.len());
-                *pos = (end + 2).min(buf.len());
-                Value::String(lua.create_string(&buf[start..end])?)
+/// The next value of `walk` as a Lua value (see [`reply_to_lua`]).
+fn item_to_lua(lua: &Lua, walk: &mut Walk<'_>) -> mlua::Result<Value> {
+    let Ok(Some(item)) = walk.next_item() else { return Ok(Value::Nil) };
+    let tagged = |key: &str, value: Value| -> mlua::Result<Value> {
+        let t = lua.create_table()?;
+        t.raw_set(key, value)?;
+        Ok(Value::Table(t))
+    };
+    Ok(match item {
+        Item::Integer(n) => Value::Number(n as f64),
+        Item::Bulk(b) => Value::String(lua.create_string(b)?),
+        Item::NullBulk | Item::NullArray => Value::Boolean(false),
+        Item::Simple(s) => tagged("ok", Value::String(lua.create_string(s)?))?,
+        Item::Error(s) | Item::BlobError(s) => tagged("err", Value::String(lua.create_string(s)?))?,
+        Item::Array(n) | Item::Push(n) => {
+            let t = lua.create_table_with_capacity(n as usize, 0)?;
+            for i in 0..n as usize {
+                t.raw_set(i + 1, item_to_lua(lua, walk)?)?;
             }
-        }
-        b'+' => {
-            let t = lua.create_table()?;
-            t.raw_set("ok", lua.create_string(line(buf, pos))?)?;
             Value::Table(t)
         }
-        b'-' => {
-            let t = lua.create_table()?;
-            t.raw_set("err", lua.create_string(line(buf, pos))?)?;
-            Value::Table(t)
-        }
-        b'*' | b'>' => {
-            let n = line_int(buf, pos);
-            if n < 0 {
-                Value::Boolean(false)
-            } else {
-                let t = lua.create_table_with_capacity(n as usize, 0)?;
-                for i in 0..n as usize {
-                    t.raw_set(i + 1, reply_to_lua(lua, buf, pos)?)?;
-                }
-                Value::Table(t)
-            }
-        }
-        b'%' => {
-            let n = line_int(buf, pos).max(0) as usize;
-            let m = lua.create_table_with_capacity(0, n)?;
+        Item::Map(n) => {
+            let m = lua.create_table_with_capacity(0, n as usize)?;
             for _ in 0..n {
-                let k = reply_to_lua(lua, buf, pos)?;
-                let v = reply_to_lua(lua, buf, pos)?;
+                let k = item_to_lua(lua, walk)?;
+                let v = item_to_lua(lua, walk)?;
                 m.raw_set(k, v)?;
             }
-            let t = lua.create_table()?;
-            t.raw_set("map", m)?;
-            Value::Table(t)
+            tagged("map", Value::Table(m))?
         }
-        b'~' => {
-            let n = line_int(buf, pos).max(0) as usize;
-            let s = lua.create_table_with_capacity(0, n)?;
+        Item::Set(n) => {
+            let s = lua.create_table_with_capacity(0, n as usize)?;
             for _ in 0..n {
-                let k = reply_to_lua(lua, buf, pos)?;
+                let k = item_to_lua(lua, walk)?;
                 s.raw_set(k, true)?;
             }
-            let t = lua.create_table()?;
-            t.raw_set("set", s)?;
-            Value::Table(t)
+            tagged("set", Value::Table(s))?
         }
-        b'_' => {
-            line(buf, pos);
-            Value::Nil
-        }
-        b'#' => Value::Boolean(line(buf, pos) == b"t"),
-        b',' => {
-            let text = line(buf, pos);
-            let d = match text {
-                b"inf" => f64::INFINITY,
-                b"-inf" => f64::NEG_INFINITY,
-                b"nan" => f64::NAN,
-                _ => std::str::from_utf8(text).ok().and_then(|s| s.parse().ok()).unwrap_or(0.0),
-            };
-            let t = lua.create_table()?;
-            t.raw_set("double", d)?;
-            Value::Table(t)
-        }
-        b'(' => {
-            let t = lua.create_table()?;
-            t.raw_set("big_number", lua.create_string(line(buf, pos))?)?;
-            Value::Table(t)
-        }
-        b'=' => {
-            let n = line_int(buf, pos).max(0) as usize;
-            let start = *pos;
-            let end = (start + n).min(buf.len());
-            *pos = (end + 2).min(buf.len());
-            let body = &buf[start..end];
-            let (format, text) = if body.len() >= 4 { (&body[..3], &body[4..]) } else { (&b"txt"[..], body) };
+        Item::Null => Value::Nil,
+        Item::Boolean(b) => Value::Boolean(b),
+        Item::Double(d) => tagged("double", Value::Number(d))?,
+        Item::BigNumber(digits) => tagged("big_number", Value::String(lua.create_string(digits)?))?,
+        Item::Verbatim { format, data } => {
             let v = lua.create_table()?;
             v.raw_set("format", lua.create_string(format)?)?;
-            v.raw_set("string", lua.create_string(text)?)?;
-            let t = lua.create_table()?;
-            t.raw_set("verbatim_string", v)?;
-            Value::Table(t)
+            v.raw_set("string", lua.create_string(data)?)?;
+            tagged("verbatim_string", Value::Table(v))?
         }
-        b'|' => {
-            let n = line_int(buf, pos).max(0) as usize;
-            for _ in 0..2 * n {
-                reply_to_lua(lua, buf, pos)?;
+        Item::Attribute(n) => {
+            for _ in 0..n.saturating_mul(2) {
+                if !matches!(walk.skip(), Ok(true)) {
+                    return Ok(Value::Nil);
+                }
             }
-            reply_to_lua(lua, buf, pos)?
-        }
-        _ => {
-            line(buf, pos);
-            Value::Nil
+            item_to_lua(lua, walk)?
         }
     })
 }
@@ -417,6 +366,61 @@ pub(super) fn c_format<'a>(buf: &'a mut [u8; 64], fmt: &std::ffi::CStr, v: f64) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reply converted to Lua, shown by a Lua function with sorted keys.
+    fn shown(lua: &Lua, reply: &[u8]) -> String {
+        let show: mlua::Function = lua
+            .load(
+                r#"
+                local function show(v)
+                  if type(v) ~= 'table' then return type(v) .. ':' .. tostring(v) end
+                  local keys = {}
+                  for k in pairs(v) do keys[#keys + 1] = k end
+                  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+                  local parts = {}
+                  for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. '=' .. show(v[k]) end
+                  return '{' .. table.concat(parts, ' ') .. '}'
+                end
+                return show
+                "#,
+            )
+            .eval()
+            .unwrap();
+        show.call(reply_to_lua(lua, reply).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn replies_convert_like_redis() {
+        let lua = Lua::new();
+        for (reply, want) in [
+            (&b":-5\r\n"[..], "number:-5"),
+            (b"$3\r\na\r\n\r\n", "string:a\r\n"),
+            (b"$-1\r\n", "boolean:false"),
+            (b"*-1\r\n", "boolean:false"),
+            (b"_\r\n", "nil:nil"),
+            (b"+OK\r\n", "{ok=string:OK}"),
+            (b"-WRONGTYPE no\r\n", "{err=string:WRONGTYPE no}"),
+            (b"*3\r\n:1\r\n*1\r\n$1\r\nx\r\n#t\r\n", "{1=number:1 2={1=string:x} 3=boolean:true}"),
+            (b">2\r\n$1\r\na\r\n#f\r\n", "{1=string:a 2=boolean:false}"),
+            (b"%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n,2.5\r\n", "{map={a=number:1 b={double=number:2.5}}}"),
+            (b"~2\r\n$1\r\na\r\n$1\r\nb\r\n", "{set={a=boolean:true b=boolean:true}}"),
+            (b",inf\r\n", "{double=number:inf}"),
+            (b",-inf\r\n", "{double=number:-inf}"),
+            (b"(-12345678901234567890\r\n", "{big_number=string:-12345678901234567890}"),
+            (b"=8\r\nmkd:a\r\nb\r\n", "{verbatim_string={format=string:mkd string=string:a\r\nb}}"),
+            (b"|1\r\n+key\r\n*1\r\n:1\r\n:7\r\n", "number:7"),
+            (b"!5\r\nERR x\r\n", "{err=string:ERR x}"),
+            // Not a whole reply: what is missing reads as nil.
+            (b"*2\r\n:1\r\n", "{1=number:1}"),
+            (b"", "nil:nil"),
+            (b"?\r\n", "nil:nil"),
+        ] {
+            assert_eq!(shown(&lua, reply), want, "{:?}", String::from_utf8_lossy(reply));
+        }
+        // No line or length is too long for a reply the server wrote.
+        let long = format!("-ERR {}\r\n", "x".repeat(100_000));
+        assert_eq!(shown(&lua, long.as_bytes()).len(), "{err=string:ERR }".len() + 100_000);
+    }
 
     #[test]
     fn numbers_convert_like_c() {
