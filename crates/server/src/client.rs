@@ -259,6 +259,9 @@ pub struct Client {
     pub multi: Option<Multi>,
     /// Running the commands of EXEC (blocking commands do not block).
     pub in_exec: bool,
+    /// Blocking commands never block for this client (an in-process
+    /// engine's default session): they answer as inside MULTI.
+    pub never_blocks: bool,
     /// WATCHed keys.
     pub watched: Vec<(usize, Vec<u8>)>,
     /// Waiting in a blocking command.
@@ -345,6 +348,7 @@ impl Client {
             token: 0,
             multi: None,
             in_exec: false,
+            never_blocks: false,
             watched: Vec::new(),
             blocked: None,
             subs: None,

@@ -29,6 +29,9 @@ enum Source {
     /// The time-stamp counter: `offset_us + (tsc - base) * mult / 2^32`.
     #[cfg(target_arch = "x86_64")]
     Tsc { base: u64, mult: u64, offset_us: u64 },
+    /// Set by hand: an in-process engine's clock, which moves only when it
+    /// is told to (`unix_ms` is the wall clock at `us == 0`).
+    Manual { unix_ms: u64, us: u64 },
 }
 
 /// A TSC reading paired with the `Instant` taken around it, for calibration.
@@ -69,11 +72,34 @@ impl Clock {
         clock
     }
 
+    /// A clock that shows `unix_ms` and moves only with
+    /// [`Clock::advance_manual`].
+    pub fn manual(unix_ms: u64) -> Clock {
+        let mut clock = Clock {
+            base: Instant::now(),
+            source: Source::Manual { unix_ms, us: 0 },
+            calibrating: None,
+            turn_unix_ms: 0,
+            turn_us: 0,
+        };
+        clock.start_turn();
+        clock
+    }
+
+    /// Moves a manual clock forward (a running clock ignores it).
+    pub fn advance_manual(&mut self, us: u64) {
+        if let Source::Manual { us: now, .. } = &mut self.source {
+            *now += us;
+            self.start_turn();
+        }
+    }
+
     /// Monotonic microseconds since the clock was made.
     #[inline]
     pub fn mono_us(&self) -> u64 {
         match self.source {
             Source::Instant => self.base.elapsed().as_micros() as u64,
+            Source::Manual { us, .. } => us,
             #[cfg(target_arch = "x86_64")]
             Source::Tsc { base, mult, offset_us } => tsc_us(rdtsc(), base, mult, offset_us),
         }
@@ -81,8 +107,11 @@ impl Clock {
 
     /// Starts a loop turn: reads the wall clock once.
     pub fn start_turn(&mut self) {
-        self.turn_unix_ms = crate::server::unix_ms();
         self.turn_us = self.mono_us();
+        self.turn_unix_ms = match self.source {
+            Source::Manual { unix_ms, us } => unix_ms + us / 1000,
+            _ => crate::state::unix_ms(),
+        };
     }
 
     /// Wall-clock milliseconds at monotonic time `us` (a reading taken during

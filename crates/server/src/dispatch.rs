@@ -24,9 +24,9 @@ use crate::server::{unix_us, Shared};
 /// The command's duration is `srv.cmd_start_us` (set by the caller when a
 /// batch starts, and by each command as it ends) to one clock reading here.
 pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[u8], now_ms: u64) {
-    let (idx, spec, first_arg) = match lookup(cmd) {
+    let Found { idx, spec, first_arg } = match lookup(cmd) {
         Ok(found) => found,
-        Err((idx, spec, e)) => return reject(srv, client, idx, spec, e),
+        Err(Refused { idx, spec, err }) => return reject(srv, client, idx, spec, err),
     };
     if let Err(e) = gate(srv, client, spec, now_ms) {
         return reject(srv, client, Some(idx), Some(spec), e);
@@ -37,36 +37,54 @@ pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[
     run(srv, client, idx, spec, cmd, first_arg, raw, now_ms);
 }
 
+/// The command a request names.
+struct Found {
+    /// Its index in the table (for its stats).
+    idx: usize,
+    spec: &'static CommandSpec,
+    /// Where its own arguments start (after a subcommand's name).
+    first_arg: usize,
+}
+
+/// A request the table refuses, naming the command when there is one (for
+/// its stats and for EXEC's abort).
+struct Refused {
+    idx: Option<usize>,
+    spec: Option<&'static CommandSpec>,
+    err: CmdError,
+}
+
 /// Finds the spec for a command (descending into a container's
-/// subcommands), checks its arity, and tells where its arguments start.
-/// A refusal names the spec when there is one (for its stats and for
-/// EXEC's abort).
+/// subcommands) and checks its arity.
 #[inline]
-fn lookup(
-    cmd: &Command<'_>,
-) -> Result<(usize, &'static CommandSpec, usize), (Option<usize>, Option<&'static CommandSpec>, CmdError)> {
+fn lookup(cmd: &Command<'_>) -> Result<Found, Refused> {
     let reg = registry();
     let Some(idx) = reg.lookup(cmd.arg(0)) else {
-        return Err((None, None, unknown_command(cmd)));
+        return Err(Refused { idx: None, spec: None, err: unknown_command(cmd) });
     };
     let spec = reg.specs[idx];
+    let arity = |idx, spec: &'static CommandSpec| Refused {
+        idx: Some(idx),
+        spec: Some(spec),
+        err: CmdError::Arity(spec.fullname.into()),
+    };
     if spec.subcommands.is_empty() || (cmd.len() < 2 && spec.arity_ok(1)) {
         if !spec.arity_ok(cmd.len()) {
-            return Err((Some(idx), Some(spec), CmdError::Arity(spec.fullname.into())));
+            return Err(arity(idx, spec));
         }
-        return Ok((idx, spec, 1));
+        return Ok(Found { idx, spec, first_arg: 1 });
     }
     if cmd.len() < 2 {
-        return Err((Some(idx), Some(spec), CmdError::Arity(spec.fullname.into())));
+        return Err(arity(idx, spec));
     }
     let Some(sub) = reg.lookup_sub(idx, cmd.arg(1)) else {
-        return Err((None, None, unknown_subcommand(cmd)));
+        return Err(Refused { idx: None, spec: None, err: unknown_subcommand(cmd) });
     };
     let spec = reg.specs[sub];
     if !spec.arity_ok(cmd.len()) {
-        return Err((Some(sub), Some(spec), CmdError::Arity(spec.fullname.into())));
+        return Err(arity(sub, spec));
     }
-    Ok((sub, spec, 2))
+    Ok(Found { idx: sub, spec, first_arg: 2 })
 }
 
 /// The refusals, in Redis 7.0's order (processCommand): protected commands,
@@ -89,10 +107,8 @@ fn gate(srv: &mut Shared, client: &Client, spec: &'static CommandSpec, now_ms: u
     if srv.config.maxmemory != 0 && !client.in_exec && client.blocked.is_none() {
         check_memory(srv, client, spec, flags, now_ms)?;
     }
-    if flags & WRITE != 0 || spec.has(HEALTH_CHECK) {
-        if crate::persistence::writes_refused(srv) {
-            return Err(CmdError::Misconf);
-        }
+    if (flags & WRITE != 0 || spec.has(HEALTH_CHECK)) && crate::persistence::writes_refused(srv) {
+        return Err(CmdError::Misconf);
     }
     if client.subs.is_some() && !spec.has(SUBSCRIBED_OK) && client.out.proto == Protocol::Resp2 && !client.in_exec {
         return Err(CmdError::SubscribedContext(spec.fullname));
@@ -391,4 +407,70 @@ fn feed_monitor(srv: &mut Shared, client: &Client, cmd: &Command<'_>) {
     }
     line.push_str("\r\n");
     srv.monitor_feed.extend_from_slice(line.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use ember_resp::Frame;
+
+    use crate::{Config, Engine};
+
+    fn simple(s: &str) -> Frame {
+        Frame::Simple(s.to_string().into())
+    }
+    fn error(s: &str) -> Frame {
+        Frame::Error(s.to_string().into())
+    }
+
+    /// Subcommands of containers are queued inside MULTI like any command
+    /// (the gate decides from flags, not from the container's name).
+    #[test]
+    fn container_subcommands_queue_inside_multi() {
+        let mut e = Engine::new(Config::default());
+        assert_eq!(e.call(&["MULTI"]), simple("OK"));
+        assert_eq!(e.call(&["SLOWLOG", "RESET"]), simple("QUEUED"));
+        assert_eq!(e.call(&["LATENCY", "RESET"]), simple("QUEUED"));
+        assert_eq!(e.call(&["EXEC"]), Frame::Array(vec![simple("OK"), Frame::Integer(0)]));
+    }
+
+    #[test]
+    fn unknown_subcommands_name_their_container() {
+        let mut e = Engine::new(Config::default());
+        assert_eq!(e.call(&["FUNCTION", "FOO"]), error("ERR unknown subcommand 'FOO'. Try FUNCTION HELP."));
+        assert_eq!(e.call(&["CoNfIg", "foo"]), error("ERR unknown subcommand 'foo'. Try CONFIG HELP."));
+        assert_eq!(e.call(&["CONFIG"]), error("ERR wrong number of arguments for 'config' command"));
+    }
+
+    /// Every refusal goes through one path: counted as rejected, and it
+    /// aborts an open transaction; a refused EXEC discards it.
+    #[test]
+    fn refusals_abort_the_transaction() {
+        let mut e = Engine::new(Config::default());
+        assert_eq!(e.call(&["MULTI"]), simple("OK"));
+        assert_eq!(e.call(&["GET"]), error("ERR wrong number of arguments for 'get' command"));
+        assert_eq!(e.call(&["nosuch"]), error("ERR unknown command 'nosuch', with args beginning with: "));
+        assert_eq!(e.call(&["EXEC"]), error("EXECABORT Transaction discarded because of previous errors."));
+        assert_eq!(e.call(&["MULTI"]), simple("OK"));
+        assert_eq!(
+            e.call(&["EXEC", "x"]),
+            error("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
+        );
+        assert_eq!(e.call(&["EXEC"]), error("ERR EXEC without MULTI"));
+        assert_eq!(e.call(&["MULTI"]), simple("OK"));
+        assert_eq!(e.call(&["WATCH", "k"]), error("ERR WATCH inside MULTI is not allowed"));
+        assert_eq!(e.call(&["EXEC"]), Frame::Array(vec![]), "a command's own error does not abort");
+        let stats = e.call(&["INFO", "commandstats"]);
+        let text = match &stats {
+            Frame::Verbatim { data, .. } | Frame::Bulk(data) => String::from_utf8_lossy(data).into_owned(),
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            text.contains("cmdstat_get:calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cmdstat_exec:calls=3,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=2"),
+            "{text}"
+        );
+    }
 }

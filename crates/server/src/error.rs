@@ -142,6 +142,10 @@ impl CmdError {
             CmdError::Oom => "command not allowed when used memory > 'maxmemory'.",
             CmdError::Misconf => MISCONF,
             CmdError::ExecAbortPrevious => "Transaction discarded because of previous errors.",
+            // The inner error as Redis words it: an `ERR` code is dropped.
+            CmdError::ExecAbort(inner) if inner.code() == "ERR" => {
+                return format!("Transaction discarded because of: {}", inner.message()).into()
+            }
             CmdError::ExecAbort(inner) => return format!("Transaction discarded because of: {inner}").into(),
             CmdError::Coded { msg, .. } => return Cow::Borrowed(msg),
         };

@@ -14,7 +14,7 @@
 //! Only when nothing is left to evict (or the policy is `noeviction`) is
 //! the server "out of memory": commands flagged `denyoom`, and inside MULTI
 //! every command but EXEC, DISCARD, QUIT and RESET, are refused with
-//! [`OOM_ERROR`].
+//! `CmdError::Oom`.
 //!
 //! An evicted value is freed like a deleted one: right away when small, on
 //! the lazyfree thread when big (free effort over 64 allocations). Redis
@@ -33,9 +33,6 @@ use ember_store::{Evictor, LfuParams, Policy};
 use crate::alloc::used_memory;
 use crate::log;
 use crate::server::Shared;
-
-/// The reply to a command refused for lack of memory.
-pub const OOM_ERROR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 
 /// What [`perform`] achieved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -26,12 +26,14 @@
 pub mod alloc;
 pub mod blocking;
 pub mod client;
+pub mod clients;
 pub mod clock;
 pub mod command;
 pub mod commands;
 pub mod config;
 pub mod dispatch;
 pub mod docs;
+pub mod engine;
 pub mod error;
 pub mod evict;
 pub mod glue;
@@ -45,6 +47,9 @@ pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod slowlog;
+pub mod state;
 
 pub use config::Config;
+pub use ember_resp::Frame;
+pub use engine::{Engine, Session};
 pub use server::{run, Server};

@@ -131,8 +131,9 @@ fn bind_listener(addr: SocketAddr, backlog: i64) -> io::Result<TcpListener> {
 /// The listening sockets, each in a fixed slot (its epoll token is
 /// `LISTENER_BASE + slot`).
 pub struct Listeners {
-    /// A duplicate of the event loop's epoll descriptor.
-    epoll: Epoll,
+    /// A duplicate of the event loop's epoll descriptor (`None` for an
+    /// in-process engine, which listens nowhere).
+    epoll: Option<Epoll>,
     slots: Vec<Option<(TcpListener, SocketAddr)>>,
     /// The slots in use, in `bind` order.
     order: Vec<usize>,
@@ -146,12 +147,18 @@ impl Listeners {
     /// No sockets yet; `epoll` is the event loop's epoll set.
     pub fn new(epoll: &Epoll) -> io::Result<Listeners> {
         Ok(Listeners {
-            epoll: Epoll(epoll.0.try_clone()?),
+            epoll: Some(Epoll(epoll.0.try_clone()?)),
             slots: (0..SLOTS).map(|_| None).collect(),
             order: Vec::new(),
             addrs: Vec::new(),
             unix: None,
         })
+    }
+
+    /// No sockets, ever: an in-process engine's. A re-bind succeeds and
+    /// opens nothing.
+    pub fn none() -> Listeners {
+        Listeners { epoll: None, slots: Vec::new(), order: Vec::new(), addrs: Vec::new(), unix: None }
     }
 
     /// Listens on the Unix socket `path` (a file left there by an earlier
@@ -166,7 +173,8 @@ impl Listeners {
         if perm != 0 {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm))?;
         }
-        self.epoll.add(listener.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, UNIX_LISTENER_TOKEN))?;
+        let Some(epoll) = &self.epoll else { return Ok(()) };
+        epoll.add(listener.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, UNIX_LISTENER_TOKEN))?;
         self.unix = Some((listener, Arc::from(path)));
         Ok(())
     }
@@ -209,6 +217,9 @@ impl Listeners {
     /// (short of an old address being taken in that instant, which is
     /// logged).
     pub fn rebind(&mut self, bind: &[String], port: u16, backlog: i64) -> Result<(), ListenError> {
+        if self.epoll.is_none() {
+            return Ok(());
+        }
         let mut targets = Vec::new();
         if port != 0 {
             for spec in bind {
@@ -296,7 +307,9 @@ impl Listeners {
         let sock = bind_listener(addr, backlog).map_err(failed)?;
         let bound = sock.local_addr().map_err(failed)?;
         let token = LISTENER_BASE + slot as u64;
-        self.epoll.add(sock.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token)).map_err(|e| failed(e.into()))?;
+        if let Some(epoll) = &self.epoll {
+            epoll.add(sock.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token)).map_err(|e| failed(e.into()))?;
+        }
         self.slots[slot] = Some((sock, bound));
         Ok(slot)
     }
@@ -315,7 +328,9 @@ impl Listeners {
 
     fn close(&mut self, slot: usize) {
         if let Some((sock, _)) = self.slots[slot].take() {
-            let _ = self.epoll.delete(sock.as_fd());
+            if let Some(epoll) = &self.epoll {
+                let _ = epoll.delete(sock.as_fd());
+            }
         }
     }
 }

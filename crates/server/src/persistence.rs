@@ -316,9 +316,6 @@ pub fn writes_refused(srv: &Shared) -> bool {
     srv.config.stop_writes_on_bgsave_error && !srv.config.save.is_empty() && !srv.persistence.last_bgsave_ok
 }
 
-/// The MISCONF error text.
-pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
-
 /// Loads `path` into `store` (which should be empty), and the code of the
 /// function libraries it holds into `functions`. Keys already expired are
 /// dropped. Returns (keys loaded, keys expired).

@@ -6,37 +6,30 @@
 //! has pending output directly. EPOLLOUT is registered only for a client whose
 //! kernel send buffer filled up, and removed once its output drained.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, BytesMut};
 use ember_resp::{CommandDecoder, Limits};
-use ember_store::Store;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
-use crate::blocking::KeyEvents;
 use crate::client::{Addr, Client, Input, Slot, Stream, READ_CHUNK};
+pub use crate::clients::Clients;
 use crate::clock::Clock;
-use crate::command::registry;
 use crate::config::Config;
-use crate::error::CmdError;
-use crate::lazyfree::LazyFree;
 use crate::listen::{ListenError, Listeners, LISTENER_BASE, UNIX_LISTENER_TOKEN};
 use crate::log;
-use crate::slowlog::SlowLog;
+pub use crate::state::{unix_ms, unix_us, CmdStat, SaveOnExit, Shared, Shutdown, Stats};
 
 const SIGNAL_TOKEN: u64 = u64::MAX;
 /// The expiry pacing timer's token.
 const EXPIRE_TIMER_TOKEN: u64 = u64::MAX - 1;
-/// Stop running a client's commands while this much output waits for it.
-const OUTPUT_BACKPRESSURE: usize = 64 << 20;
 /// Read at most this much from one client per loop turn (unless a large
 /// bulk string is in progress), so one busy client cannot starve the rest.
 const READ_BUDGET: usize = 1 << 20;
@@ -46,283 +39,6 @@ const EXPIRE_SLICE: Duration = Duration::from_micros(200);
 /// takes at most half the CPU, and the loop sleeps in between (see
 /// `Server::active_expire`).
 const EXPIRE_PAUSE: Duration = Duration::from_micros(200);
-
-/// Server-wide counters reported by INFO stats.
-#[derive(Default, Debug)]
-pub struct Stats {
-    /// Connections accepted.
-    pub total_connections_received: u64,
-    /// Commands run.
-    pub total_commands_processed: u64,
-    /// Connections refused (maxclients).
-    pub rejected_connections: u64,
-    /// Keys removed because their TTL passed.
-    pub expired_keys: u64,
-    /// Keys removed by eviction.
-    pub evicted_keys: u64,
-    /// Successful key lookups.
-    pub keyspace_hits: u64,
-    /// Failed key lookups.
-    pub keyspace_misses: u64,
-    /// Bytes read from clients.
-    pub net_input_bytes: u64,
-    /// Bytes written to clients.
-    pub net_output_bytes: u64,
-    /// Error replies sent.
-    pub total_error_replies: u64,
-    /// Commands refused before running.
-    pub unexpected_error_replies: u64,
-    /// Clients closed because their query buffer was too large.
-    pub client_qbuf_limit_disconnections: u64,
-    /// Clients closed for overcoming `client-output-buffer-limit`.
-    pub client_output_buffer_limit_disconnections: u64,
-    /// Ops/sec samples (commands, input bytes, output bytes) per cron tick.
-    pub samples: Vec<(u64, u64, u64, u64)>,
-}
-
-/// Per-command counters for INFO commandstats and latencystats.
-#[derive(Default, Clone, Debug)]
-pub struct CmdStat {
-    /// Calls that ran.
-    pub calls: u64,
-    /// Microseconds spent.
-    pub usec: u64,
-    /// Refused before running (arity, auth, ...).
-    pub rejected_calls: u64,
-    /// Ran and returned an error.
-    pub failed_calls: u64,
-    /// Durations (when `latency-tracking` is on).
-    pub latency: crate::latency::Histogram,
-}
-
-/// A request to stop the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shutdown {
-    /// Whether to save before exiting.
-    pub save: SaveOnExit,
-    /// Exit even if that save fails.
-    pub force: bool,
-}
-
-/// The final save of a shutdown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SaveOnExit {
-    /// When save points are configured (`default`).
-    IfSavePoints,
-    /// Always (`save`).
-    Always,
-    /// Never (`nosave`).
-    Never,
-}
-
-impl Shutdown {
-    /// The shutdown a signal asks for, from `shutdown-on-sigint` /
-    /// `shutdown-on-sigterm` (`default`, or `save`/`nosave`, `now`,
-    /// `force`).
-    pub fn from_flags(flags: &str) -> Shutdown {
-        let has = |f: &str| flags.split_whitespace().any(|w| w.eq_ignore_ascii_case(f));
-        let save = if has("save") {
-            SaveOnExit::Always
-        } else if has("nosave") {
-            SaveOnExit::Never
-        } else {
-            SaveOnExit::IfSavePoints
-        };
-        Shutdown { save, force: has("force") }
-    }
-}
-
-/// The client slab: stable indexes, reused through a free list; tokens carry
-/// a generation so a stale event for a reused slot is ignored.
-#[derive(Default)]
-pub struct Clients {
-    slots: Vec<Option<Box<Slot>>>,
-    generations: Vec<u32>,
-    free: Vec<usize>,
-    count: usize,
-    by_id: std::collections::HashMap<u64, usize>,
-}
-
-impl Clients {
-    /// Connected clients (including one taken out while it runs a command).
-    pub fn len(&self) -> usize {
-        self.count
-    }
-    /// No clients.
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-    fn insert(&mut self, slot: Box<Slot>) -> (usize, u64) {
-        let idx = self.free.pop().unwrap_or_else(|| {
-            self.slots.push(None);
-            self.generations.push(0);
-            self.slots.len() - 1
-        });
-        self.generations[idx] = self.generations[idx].wrapping_add(1);
-        let token = (u64::from(self.generations[idx]) << 32) | idx as u64;
-        self.by_id.insert(slot.client.id, idx);
-        self.slots[idx] = Some(slot);
-        self.count += 1;
-        (idx, token)
-    }
-    fn index_of(&self, token: u64) -> Option<usize> {
-        let idx = (token & 0xffff_ffff) as usize;
-        (self.generations.get(idx).copied() == Some((token >> 32) as u32)).then_some(idx)
-    }
-    fn take(&mut self, idx: usize) -> Option<Box<Slot>> {
-        self.slots.get_mut(idx)?.take()
-    }
-    fn put(&mut self, idx: usize, slot: Box<Slot>) {
-        self.slots[idx] = Some(slot);
-    }
-    fn remove(&mut self, idx: usize, id: u64) {
-        self.by_id.remove(&id);
-        self.free.push(idx);
-        self.count -= 1;
-    }
-    /// Slab index of the client with this CLIENT ID.
-    pub fn index_of_id(&self, id: u64) -> Option<usize> {
-        self.by_id.get(&id).copied()
-    }
-    /// The client with this id, if it is in the slab.
-    pub fn get_by_id_mut(&mut self, id: u64) -> Option<&mut Slot> {
-        let idx = self.index_of_id(id)?;
-        self.slots.get_mut(idx)?.as_deref_mut()
-    }
-    /// Clients currently in the slab (the one running a command is not).
-    pub fn iter(&self) -> impl Iterator<Item = &Slot> {
-        self.slots.iter().filter_map(|s| s.as_deref())
-    }
-    /// The client at a slab index, if it is in the slab.
-    #[inline]
-    pub fn slot_mut(&mut self, idx: usize) -> Option<&mut Slot> {
-        self.slots.get_mut(idx)?.as_deref_mut()
-    }
-    /// Mutable access to every client in the slab.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Slot> {
-        self.slots.iter_mut().filter_map(|s| s.as_deref_mut())
-    }
-}
-
-/// Everything the server owns apart from the event loop's own handles.
-/// Commands get `&mut Shared` plus the calling client.
-pub struct Shared {
-    /// Live configuration.
-    pub config: Config,
-    /// The keyspace.
-    pub store: Store,
-    /// Connected clients (the caller of the running command is taken out).
-    pub clients: Clients,
-    /// INFO stats.
-    pub stats: Stats,
-    /// Per-command stats, indexed like `registry().specs`.
-    pub cmd_stats: Vec<CmdStat>,
-    /// Error replies by code.
-    pub error_stats: BTreeMap<String, u64>,
-    /// SLOWLOG.
-    pub slowlog: SlowLog,
-    /// The latency monitor's spikes (LATENCY).
-    pub latency: crate::latency::Monitor,
-    /// Start time.
-    pub started: Instant,
-    /// Start time, ms since the epoch.
-    pub started_unix_ms: u64,
-    /// 40 hex characters, new per process.
-    pub run_id: String,
-    /// Next CLIENT ID.
-    pub next_client_id: u64,
-    /// Changes since the last save.
-    pub dirty: u64,
-    /// Set when the server should stop.
-    pub shutdown: Option<Shutdown>,
-    /// Clients in MONITOR mode (their ids).
-    pub monitors: Vec<u64>,
-    /// Pending MONITOR lines.
-    pub monitor_feed: Vec<u8>,
-    /// Indexes of clients with output to write before sleeping.
-    pub pending_writes: Vec<usize>,
-    /// Drops large values off the loop thread.
-    pub lazyfree: LazyFree,
-    /// The listening sockets (CONFIG SET port / bind re-binds them).
-    pub listeners: Listeners,
-    /// Last cron time (ms).
-    pub last_cron_ms: u64,
-    /// Active expiry on (DEBUG SET-ACTIVE-EXPIRE 0 turns it off for tests).
-    pub active_expire_enabled: bool,
-    /// Blocked clients and WATCHed keys.
-    pub events: KeyEvents,
-    /// Clients unblocked this turn whose pending input must run.
-    pub unblocked: Vec<u64>,
-    /// SAVE/BGSAVE state.
-    pub persistence: crate::persistence::Persistence,
-    /// The loop's clock (wall clock once per turn, cheap monotonic µs).
-    pub clock: Clock,
-    /// Monotonic µs at which the next command starts: the end of the previous
-    /// one in the same batch, or the start of the batch. Chaining the
-    /// readings makes timing a command cost one clock read, not two.
-    pub cmd_start_us: u64,
-    /// Channel, pattern and shard channel subscriptions.
-    pub pubsub: crate::pubsub::PubSub,
-    /// Output size above which a client's `client-output-buffer-limit` is
-    /// checked after a command (`usize::MAX`: no normal or pubsub limit).
-    pub obuf_check_at: usize,
-    /// The Lua engine and script cache, created on first use (taken out
-    /// while a script runs: see `scripting::Scripting::run`).
-    pub scripting: Option<Box<crate::scripting::Scripting>>,
-    /// maxmemory eviction state and statistics.
-    pub evict: crate::evict::Eviction,
-    /// Highest used memory seen (INFO used_memory_peak).
-    pub mem_peak: u64,
-    /// Used memory when the server was ready (INFO used_memory_startup).
-    pub mem_startup: u64,
-    /// The keyspace notification classes that publish (see
-    /// `pubsub::notify_mask`): 0 while notifications are off, so a write
-    /// command pays one test.
-    pub notify_mask: u32,
-}
-
-/// Values whose free effort exceeds this are freed on the lazyfree thread
-/// (Redis's LAZYFREE_THRESHOLD).
-const LAZYFREE_THRESHOLD: usize = 64;
-
-impl Shared {
-    /// Records a reading of used memory for the peak.
-    #[inline]
-    pub fn note_memory(&mut self, used: u64) {
-        if used > self.mem_peak {
-            self.mem_peak = used;
-        }
-    }
-
-    /// Drops a removed value: large collections on the lazyfree thread, so
-    /// DEL of a huge key never stalls the loop; small values right here
-    /// (handing them to a thread would cost more than freeing them).
-    pub fn drop_value(&self, v: ember_store::Value) {
-        if v.free_effort() > LAZYFREE_THRESHOLD {
-            self.lazyfree.free(v);
-        }
-    }
-
-    /// Counts an error reply sent to a client.
-    pub fn count_error(&mut self, e: &CmdError) {
-        self.stats.total_error_replies += 1;
-        if let Some(n) = self.error_stats.get_mut(e.code()) {
-            *n += 1;
-        } else {
-            self.error_stats.insert(e.code().to_string(), 1);
-        }
-    }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
-/// Microseconds since the Unix epoch.
-pub fn unix_us() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
-}
 
 /// The running server.
 pub struct Server {
@@ -337,19 +53,6 @@ pub struct Server {
     pending_spare: Vec<usize>,
     /// State shared with commands.
     pub shared: Shared,
-}
-
-fn random_hex(n: usize) -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    let mut s = String::with_capacity(n);
-    while s.len() < n {
-        let mut h = RandomState::new().build_hasher();
-        h.write_u64(unix_us());
-        s.push_str(&format!("{:016x}", h.finish()));
-    }
-    s.truncate(n);
-    s
 }
 
 impl Server {
@@ -389,46 +92,7 @@ impl Server {
         if listeners.addrs().is_empty() && unixsocket.is_empty() {
             return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, "Configured to not listen anywhere, exiting."));
         }
-        let now = unix_ms();
-        let mut store = Store::new(config.databases);
-        crate::pubsub::record_key_events(&mut store, config.notify_keyspace_events);
-        let shared = Shared {
-            store,
-            clients: Clients::default(),
-            stats: Stats::default(),
-            cmd_stats: vec![CmdStat::default(); registry().specs.len()],
-            error_stats: BTreeMap::new(),
-            slowlog: SlowLog::default(),
-            latency: Default::default(),
-            started: Instant::now(),
-            started_unix_ms: now,
-            run_id: random_hex(40),
-            next_client_id: 1,
-            dirty: 0,
-            shutdown: None,
-            monitors: Vec::new(),
-            monitor_feed: Vec::new(),
-            pending_writes: Vec::new(),
-            lazyfree: LazyFree::start(config.value("bio_cpulist").unwrap_or_default()),
-            listeners,
-            last_cron_ms: now,
-            active_expire_enabled: true,
-            events: KeyEvents::default(),
-            unblocked: Vec::new(),
-            persistence: crate::persistence::Persistence::new(),
-            clock: Clock::new(),
-            cmd_start_us: 0,
-            pubsub: Default::default(),
-            obuf_check_at: crate::pubsub::output_check_threshold(&config.client_output_buffer_limit),
-            scripting: None,
-            evict: crate::evict::Eviction::default(),
-            mem_peak: 0,
-            mem_startup: 0,
-            notify_mask: crate::pubsub::notify_mask(config.notify_keyspace_events),
-            config,
-        };
-        let mut shared = shared;
-        crate::evict::sync_config(&mut shared);
+        let shared = Shared::new(config, listeners, Clock::new());
         Ok(Server { epoll, signals, expire_timer, expire_resume: None, pending_spare: Vec::new(), shared })
     }
 
@@ -483,8 +147,8 @@ impl Server {
             // This turn's commands are answered (blocked clients served
             // first) before any background work, so a reply never waits
             // for an expiry slice.
-            self.serve_blocked();
-            self.flush_monitors();
+            crate::engine::serve_blocked(&mut self.shared);
+            crate::engine::flush_monitors(&mut self.shared);
             self.handle_pending_writes();
             let now = self.shared.clock.now_ms();
             if now.wrapping_sub(self.shared.last_cron_ms) >= self.cron_period_ms() {
@@ -504,7 +168,7 @@ impl Server {
             if let Some(deadline) = self.shared.events.next_deadline() {
                 let now = self.shared.clock.now_ms();
                 if deadline <= now {
-                    self.expire_blocked(now);
+                    crate::engine::expire_blocked(&mut self.shared, now);
                     self.handle_pending_writes();
                 }
             }
@@ -739,145 +403,10 @@ impl Server {
             self.close_client(idx);
             return;
         }
-        self.process_input(idx, &mut slot);
+        crate::engine::process_input(&mut self.shared, idx, &mut slot);
         self.shared.clients.put(idx, slot);
         self.after_command(idx);
-        self.serve_blocked();
-    }
-
-    /// Runs again the command of every client blocked on a key that became
-    /// ready, in FIFO order per key, then the pending input of the clients
-    /// that were served. Repeats while serving made more keys ready (a
-    /// BLMOVE into a key another client waits on).
-    #[inline]
-    fn serve_blocked(&mut self) {
-        if self.shared.events.has_ready() || !self.shared.unblocked.is_empty() {
-            self.serve_blocked_now();
-        }
-    }
-
-    #[inline(never)]
-    fn serve_blocked_now(&mut self) {
-        while self.shared.events.has_ready() || !self.shared.unblocked.is_empty() {
-            for (db, key) in self.shared.events.take_ready() {
-                for id in self.shared.events.waiters(db, &key) {
-                    let Some(idx) = self.shared.clients.index_of_id(id) else { continue };
-                    let Some(mut slot) = self.shared.clients.take(idx) else { continue };
-                    self.rerun_blocked(idx, &mut slot);
-                    self.shared.clients.put(idx, slot);
-                }
-            }
-            for id in std::mem::take(&mut self.shared.unblocked) {
-                let Some(idx) = self.shared.clients.index_of_id(id) else { continue };
-                let Some(mut slot) = self.shared.clients.take(idx) else { continue };
-                self.process_input(idx, &mut slot);
-                self.shared.clients.put(idx, slot);
-            }
-        }
-    }
-
-    fn rerun_blocked(&mut self, idx: usize, slot: &mut Slot) {
-        let Some(raw): Option<Vec<u8>> = slot.client.blocked.as_ref().map(|b| b.raw.clone()) else { return };
-        let mut decoder = CommandDecoder::new(Limits { max_bulk_len: u64::MAX, ..Limits::default() });
-        let Ok(Some(cmd)) = decoder.decode(&raw) else { return };
-        let start = self.shared.clock.mono_us();
-        self.shared.cmd_start_us = start;
-        let now = self.shared.clock.unix_ms_at(start);
-        crate::dispatch::execute(&mut self.shared, &mut slot.client, &cmd, &raw, now);
-        if slot.client.blocked.is_none() {
-            self.finish_unblock(idx, &mut slot.client);
-        }
-    }
-
-    fn finish_unblock(&mut self, idx: usize, client: &mut Client) {
-        self.shared.unblocked.push(client.id);
-        if !client.pending_write {
-            client.pending_write = true;
-            self.shared.pending_writes.push(idx);
-        }
-    }
-
-    /// Replies to blocked clients whose timeout passed.
-    fn expire_blocked(&mut self, now: u64) {
-        for id in self.shared.events.timed_out(now) {
-            let Some(idx) = self.shared.clients.index_of_id(id) else { continue };
-            let Some(mut slot) = self.shared.clients.take(idx) else { continue };
-            if let Some(state) = slot.client.blocked.take() {
-                self.shared.events.unblock(id, &state);
-                state.req.on_timeout.write(&mut slot.client.out);
-                self.finish_unblock(idx, &mut slot.client);
-            }
-            self.shared.clients.put(idx, slot);
-        }
-        if !self.shared.unblocked.is_empty() {
-            self.serve_blocked();
-        }
-    }
-
-    /// Runs every complete command in the client's buffer.
-    fn process_input(&mut self, idx: usize, slot: &mut Slot) {
-        let Slot { client, input } = slot;
-        let start = self.shared.clock.mono_us();
-        self.shared.cmd_start_us = start;
-        let now = self.shared.clock.unix_ms_at(start);
-        let mut consumed = 0;
-        loop {
-            if client.close_after_reply
-                || client.close_asap
-                || client.blocked.is_some()
-                || client.out.buf.len() > OUTPUT_BACKPRESSURE
-            {
-                break;
-            }
-            match input.decoder.decode(&input.rbuf[consumed..]) {
-                Ok(None) => break,
-                Ok(Some(cmd)) => {
-                    let n = cmd.consumed();
-                    if !cmd.is_empty() {
-                        client.last_interaction_ms = now;
-                        let raw = &input.rbuf[consumed..consumed + n];
-                        crate::dispatch::execute(&mut self.shared, client, &cmd, raw, now);
-                        if client.out.buf.len() >= self.shared.obuf_check_at {
-                            self.check_output_limit(client, now);
-                        }
-                    }
-                    consumed += n;
-                }
-                Err(e) => {
-                    log!(Verbose, "Protocol error ({e}) from client: id={} addr={}", client.id, client.addr);
-                    let mut text = b"ERR ".to_vec();
-                    text.extend_from_slice(&e.message());
-                    ember_resp::encode::error(&mut client.out.buf, &text);
-                    self.shared.stats.total_error_replies += 1;
-                    client.close_after_reply = true;
-                    consumed = input.rbuf.len();
-                    break;
-                }
-            }
-        }
-        if consumed == input.rbuf.len() {
-            // Keeps the whole allocation in front of the next read (advance
-            // would move the start forward and the next reserve copy back).
-            input.rbuf.clear();
-            if input.rbuf.capacity() > 4 * READ_CHUNK {
-                input.rbuf = BytesMut::new();
-            }
-        } else {
-            input.rbuf.advance(consumed);
-        }
-        if (!client.out.buf.is_empty() || client.close_after_reply) && !client.pending_write {
-            client.pending_write = true;
-            self.shared.pending_writes.push(idx);
-        }
-    }
-
-    /// `client-output-buffer-limit` for a client whose replies grew past the
-    /// smallest limit.
-    #[cold]
-    fn check_output_limit(&mut self, client: &mut Client, now: u64) {
-        if crate::pubsub::check_output_limit(client, &self.shared.config.client_output_buffer_limit, now) {
-            self.shared.stats.client_output_buffer_limit_disconnections += 1;
-        }
+        crate::engine::serve_blocked(&mut self.shared);
     }
 
     /// Housekeeping after a client ran commands: a client that changed the
@@ -961,7 +490,7 @@ impl Server {
         // Commands held back by output backpressure can run again.
         if drained && !slot.input.rbuf.is_empty() && slot.input.rbuf.len() >= slot.input.decoder.bytes_needed() {
             if let Some(mut slot) = self.shared.clients.take(idx) {
-                self.process_input(idx, &mut slot);
+                crate::engine::process_input(&mut self.shared, idx, &mut slot);
                 self.shared.clients.put(idx, slot);
             }
         }
@@ -996,17 +525,8 @@ impl Server {
         // SAFETY: the fd is still open: the stream is dropped below.
         let bfd = unsafe { BorrowedFd::borrow_raw(slot.client.fd()) };
         let _ = self.epoll.delete(bfd);
-        if slot.client.monitor {
-            self.shared.monitors.retain(|&id| id != slot.client.id);
-        }
-        if let Some(state) = &slot.client.blocked {
-            self.shared.events.unblock(slot.client.id, state);
-        }
-        if !slot.client.watched.is_empty() {
-            self.shared.events.unwatch(slot.client.id, &slot.client.watched);
-        }
         let mut slot = slot;
-        self.shared.pubsub.drop_client(&mut slot.client);
+        crate::state::forget_client(&mut self.shared, &mut slot.client);
         log!(Verbose, "Client closed connection id={} addr={}", slot.client.id, slot.client.addr);
         self.shared.clients.remove(idx, slot.client.id);
         drop(slot);
@@ -1066,12 +586,7 @@ impl Server {
         let start = Instant::now();
         let mut more = true;
         while more {
-            let n = self.shared.store.active_expire(now, 64);
-            self.shared.stats.expired_keys += n as u64;
-            if self.shared.notify_mask & crate::config::notify::EXPIRED != 0 {
-                crate::pubsub::notify_key_events(&mut self.shared, None);
-            }
-            more = n == 64;
+            more = crate::engine::expire_keys(&mut self.shared, now, 64);
             if start.elapsed() >= EXPIRE_SLICE {
                 break;
             }
@@ -1084,33 +599,6 @@ impl Server {
             if self.expire_timer.set(spec, TimerSetTimeFlags::empty()).is_err() {
                 // Without the timer the loop polls (1 ms epoll timeout).
                 log!(Warning, "expiry pacing timer failed");
-            }
-        }
-    }
-
-    fn flush_monitors(&mut self) {
-        if self.shared.monitor_feed.is_empty() {
-            return;
-        }
-        let feed = std::mem::take(&mut self.shared.monitor_feed);
-        let ids = self.shared.monitors.clone();
-        for (idx, slot) in self.shared.clients.slots.iter_mut().enumerate() {
-            if let Some(s) = slot.as_deref_mut() {
-                if ids.contains(&s.client.id) && !s.client.close_asap {
-                    s.client.out.buf.extend_from_slice(&feed);
-                    let now = self.shared.clock.now_ms();
-                    if crate::pubsub::check_output_limit(
-                        &mut s.client,
-                        &self.shared.config.client_output_buffer_limit,
-                        now,
-                    ) {
-                        self.shared.stats.client_output_buffer_limit_disconnections += 1;
-                    }
-                    if !s.client.pending_write {
-                        s.client.pending_write = true;
-                        self.shared.pending_writes.push(idx);
-                    }
-                }
             }
         }
     }

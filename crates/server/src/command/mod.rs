@@ -75,10 +75,11 @@ impl Ctx<'_> {
             crate::pubsub::notify(self.srv, Some(&mut *self.client), class, event, key, db);
         }
     }
-    /// Whether this command may block (not inside MULTI/EXEC or a script).
+    /// Whether this command may block (not inside MULTI/EXEC or a script,
+    /// nor for a client that never blocks).
     #[inline]
     pub fn may_block(&self) -> bool {
-        !self.client.in_exec
+        !self.client.in_exec && !self.client.never_blocks
     }
 }
 

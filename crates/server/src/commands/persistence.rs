@@ -77,7 +77,7 @@ fn shutdown(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 }
 
 fn save(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
-    crate::persistence::save(ctx.srv).map_err(|e| CmdError::from_line(e))?;
+    crate::persistence::save(ctx.srv).map_err(CmdError::from_line)?;
     ctx.out().ok();
     Ok(Replied)
 }
@@ -96,7 +96,7 @@ fn bgsave(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         }
         return Err(CmdError::err("Background save already in progress"));
     }
-    crate::persistence::bgsave(ctx.srv).map_err(|e| CmdError::from_line(e))?;
+    crate::persistence::bgsave(ctx.srv).map_err(CmdError::from_line)?;
     ctx.out().simple("Background saving started");
     Ok(Replied)
 }
