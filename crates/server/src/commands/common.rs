@@ -1,12 +1,12 @@
 //! Helpers that several command families share, kept here so that no
 //! family imports another: the handler of container commands and the HELP
 //! reply layout, the Redis version ember reports, the SCAN family's cursor,
-//! options and reply, the count of HRANDFIELD / SRANDMEMBER, the PRNG for
-//! random replies, and forgetting a client's WATCHed keys.
+//! options and reply, the counts of HRANDFIELD / SRANDMEMBER / ZRANDMEMBER
+//! and of the pops, the PRNG for random replies, and forgetting a client's
+//! WATCHed keys.
 
 use std::cell::Cell;
 
-use ember_resp::Command;
 use ember_store::glob_match;
 use ember_store::types::dict::Rng;
 
@@ -69,24 +69,23 @@ pub struct ScanOpts<'a> {
 }
 
 impl<'a> ScanOpts<'a> {
-    /// Parses the options from argument `start` on, as Redis does.
-    pub fn parse(cmd: &Command<'a>, start: usize) -> Result<ScanOpts<'a>, CmdError> {
+    /// Parses the options that are left in `args`, as Redis does: every
+    /// option takes a value, a later one wins.
+    pub fn parse(args: &mut Args<'a>) -> Result<ScanOpts<'a>, CmdError> {
         let mut o = ScanOpts { pattern: None, count: 10 };
-        let mut i = start;
-        while i < cmd.len() {
-            let Some(val) = cmd.get(i + 1) else { return Err(CmdError::Syntax) };
-            if is(cmd.arg(i), "COUNT") {
+        while let Some(opt) = args.next() {
+            let val = args.next_bytes()?;
+            if is(opt, "COUNT") {
                 let n = int_arg(val)?;
                 if n < 1 {
                     return Err(CmdError::Syntax);
                 }
                 o.count = n as usize;
-            } else if is(cmd.arg(i), "MATCH") {
+            } else if is(opt, "MATCH") {
                 o.pattern = (val != b"*").then_some(val);
             } else {
                 return Err(CmdError::Syntax);
             }
-            i += 2;
         }
         Ok(o)
     }
@@ -120,8 +119,8 @@ fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     }
 }
 
-/// Parses the count of HRANDFIELD / SRANDMEMBER: an integer in
-/// `-i64::MAX..=i64::MAX`, with Redis's errors.
+/// Parses the count of HRANDFIELD / SRANDMEMBER / ZRANDMEMBER: an integer
+/// in `-i64::MAX..=i64::MAX`, with Redis's errors.
 pub fn parse_count(arg: &[u8]) -> Result<i64, CmdError> {
     let n = int_arg(arg)?;
     if n == i64::MIN {
@@ -130,6 +129,31 @@ pub fn parse_count(arg: &[u8]) -> Result<i64, CmdError> {
         ));
     }
     Ok(n)
+}
+
+/// HRANDFIELD's / ZRANDMEMBER's `[count [<with>]]` (`with`: WITHVALUES,
+/// WITHSCORES), read from `args`: `None` without a count, else the count
+/// and whether `with` was given. The count is checked first; with `with`
+/// it must fit twice in an i64 (the reply holds two items per pick).
+pub fn random_count_args(args: &mut Args<'_>, with: &str) -> Result<Option<(i64, bool)>, CmdError> {
+    let Some(count) = args.next() else { return Ok(None) };
+    let count = parse_count(count)?;
+    let with = args.eat(with);
+    args.finish()?;
+    if with && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return Err(CmdError::err("value is out of range"));
+    }
+    Ok(Some((count, with)))
+}
+
+/// Parses the optional count of LPOP / RPOP / SPOP / ZPOPMIN / ZPOPMAX: a
+/// non-negative integer, with Redis's one message for a negative count and
+/// for one that is not an integer.
+pub fn positive_count(arg: &[u8]) -> Result<usize, CmdError> {
+    match crate::command::parse_i64(arg) {
+        Some(n) if n >= 0 => Ok(n as usize),
+        _ => Err(CmdError::err("value is out of range, must be positive")),
+    }
 }
 
 thread_local! {
@@ -160,6 +184,17 @@ pub fn unwatch_all(ctx: &mut Ctx<'_>) {
     ctx.srv.events.unwatch(ctx.client.id, &keys);
 }
 
+/// Runs `f` on a cursor over `line` (split on spaces), placed after the
+/// command name: for the unit tests of the families' argument parsers.
+#[cfg(test)]
+pub fn with_args<R>(line: &str, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+    let mut raw = line.as_bytes().to_vec();
+    raw.extend_from_slice(b"\r\n");
+    let mut d = ember_resp::CommandDecoder::default();
+    let cmd = d.decode(&raw).expect("a valid inline command").expect("a whole command");
+    f(&mut Args::new(cmd, 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +222,61 @@ mod tests {
         assert_eq!(command_rng().next_u64(), a);
         assert_eq!(command_rng().next_u64(), b);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn scan_options_parse_like_redis() {
+        let check = |line: &str, want: Result<(Option<&str>, usize), CmdError>| {
+            let got = with_args(line, |a| {
+                a.seek(3);
+                ScanOpts::parse(a).map(|o| (o.pattern.map(|p| String::from_utf8_lossy(p).into_owned()), o.count))
+            });
+            assert_eq!(got, want.map(|(p, c)| (p.map(str::to_owned), c)), "{line}");
+        };
+        check("hscan k 0", Ok((None, 10)));
+        check("hscan k 0 match a* count 5", Ok((Some("a*"), 5)));
+        check("hscan k 0 MATCH * COUNT 1", Ok((None, 1)));
+        check("hscan k 0 count 5 count 7 match x match y", Ok((Some("y"), 7)));
+        check("hscan k 0 count 0", Err(CmdError::Syntax));
+        check("hscan k 0 count -1", Err(CmdError::Syntax));
+        check("hscan k 0 count x", Err(CmdError::NotInteger));
+        check("hscan k 0 match", Err(CmdError::Syntax));
+        check("hscan k 0 foo bar", Err(CmdError::Syntax));
+        check("hscan k 0 foo", Err(CmdError::Syntax));
+    }
+
+    #[test]
+    fn random_counts_parse_like_redis() {
+        let range = Err(CmdError::err("value is out of range"));
+        let check = |line: &str, want: Result<Option<(i64, bool)>, CmdError>| {
+            let got = with_args(line, |a| {
+                a.seek(2);
+                random_count_args(a, "WITHVALUES")
+            });
+            assert_eq!(got, want, "{line}");
+        };
+        check("hrandfield k", Ok(None));
+        check("hrandfield k 3", Ok(Some((3, false))));
+        check("hrandfield k -3 withvalues", Ok(Some((-3, true))));
+        check("hrandfield k 4611686018427387903 WITHVALUES", Ok(Some((i64::MAX / 2, true))));
+        check("hrandfield k 4611686018427387904 WITHVALUES", range.clone());
+        check("hrandfield k -4611686018427387904 WITHVALUES", range);
+        check("hrandfield k 9223372036854775807", Ok(Some((i64::MAX, false))));
+        check("hrandfield k x withvalues extra", Err(CmdError::NotInteger));
+        check("hrandfield k 1 withscores", Err(CmdError::Syntax));
+        check("hrandfield k 1 withvalues extra", Err(CmdError::Syntax));
+        let min = with_args("hrandfield k -9223372036854775808", |a| {
+            a.seek(2);
+            random_count_args(a, "WITHVALUES")
+        });
+        assert!(min.unwrap_err().to_string().contains("must between"));
+    }
+
+    #[test]
+    fn positive_counts() {
+        let out_of_range = Err(CmdError::err("value is out of range, must be positive"));
+        for (s, want) in [("0", Ok(0)), ("3", Ok(3)), ("-1", out_of_range.clone()), ("x", out_of_range.clone())] {
+            assert_eq!(positive_count(s.as_bytes()), want, "{s}");
+        }
     }
 }
