@@ -2,10 +2,11 @@
 //! family imports another: the handler of container commands and the HELP
 //! reply layout, the Redis version ember reports, the SCAN family's cursor,
 //! options and reply, the counts of HRANDFIELD / SRANDMEMBER / ZRANDMEMBER
-//! and of the pops, the PRNG for random replies, and forgetting a client's
-//! WATCHed keys.
+//! and of the pops, and LMPOP / ZMPOP's arguments, the PRNG for random
+//! replies, and forgetting a client's WATCHed keys.
 
 use std::cell::Cell;
+use std::iter::Take;
 
 use ember_store::glob_match;
 use ember_store::types::dict::Rng;
@@ -156,6 +157,30 @@ pub fn positive_count(arg: &[u8]) -> Result<usize, CmdError> {
     }
 }
 
+/// The arguments LMPOP / BLMPOP / ZMPOP / BZMPOP share, read from `args`:
+/// `numkeys key [key ...] <end> [COUNT count]`, where `<end>` is one of
+/// `ends` (LEFT|RIGHT, MIN|MAX). Returns the keys, which of `ends` was
+/// given and the count (1 without COUNT).
+pub fn mpop_args<'a>(args: &mut Args<'a>, ends: &[&str]) -> Result<(Take<Args<'a>>, usize, usize), CmdError> {
+    let numkeys = args.next_i64_where(|n| n > 0, CmdError::err("numkeys should be greater than 0"))? as u64;
+    // The end must follow the keys.
+    if numkeys >= args.remaining() as u64 {
+        return Err(CmdError::Syntax);
+    }
+    let keys = args.next_n(numkeys as usize);
+    let end = args.next_keyword(ends)?;
+    let mut count = None;
+    while let Some(opt) = args.next() {
+        if count.is_none() && is(opt, "COUNT") && args.has_more() {
+            let n = args.next_i64_where(|n| n > 0, CmdError::err("count should be greater than 0"))?;
+            count = Some(n as usize);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok((keys, end, count.unwrap_or(1)))
+}
+
 thread_local! {
     /// State of the per-process random stream (commands run on one thread).
     static RNG_STATE: Cell<Option<u64>> = const { Cell::new(None) };
@@ -278,5 +303,33 @@ mod tests {
         for (s, want) in [("0", Ok(0)), ("3", Ok(3)), ("-1", out_of_range.clone()), ("x", out_of_range.clone())] {
             assert_eq!(positive_count(s.as_bytes()), want, "{s}");
         }
+    }
+
+    #[test]
+    fn mpop_args_parse_like_redis() {
+        let numkeys = Err(CmdError::err("numkeys should be greater than 0"));
+        let count = Err(CmdError::err("count should be greater than 0"));
+        let check = |line: &str, want: Result<(Vec<&str>, usize, usize), CmdError>| {
+            let got = with_args(line, |a| {
+                mpop_args(a, &["LEFT", "RIGHT"]).map(|(keys, end, n)| {
+                    (keys.map(|k| String::from_utf8_lossy(k).into_owned()).collect::<Vec<_>>(), end, n)
+                })
+            });
+            let want = want.map(|(k, e, n)| (k.into_iter().map(str::to_owned).collect::<Vec<_>>(), e, n));
+            assert_eq!(got, want, "{line}");
+        };
+        check("lmpop 1 a left", Ok((vec!["a"], 0, 1)));
+        check("lmpop 2 a b RIGHT count 3", Ok((vec!["a", "b"], 1, 3)));
+        check("lmpop 0 a left", numkeys.clone());
+        check("lmpop -1 a left", numkeys.clone());
+        check("lmpop x a left", numkeys);
+        check("lmpop 2 a left", Err(CmdError::Syntax));
+        check("lmpop 9223372036854775807 a left", Err(CmdError::Syntax));
+        check("lmpop 1 a up", Err(CmdError::Syntax));
+        check("lmpop 1 a left count 0", count.clone());
+        check("lmpop 1 a left count x", count);
+        check("lmpop 1 a left count", Err(CmdError::Syntax));
+        check("lmpop 1 a left count 1 count 2", Err(CmdError::Syntax));
+        check("lmpop 1 a left foo", Err(CmdError::Syntax));
     }
 }
