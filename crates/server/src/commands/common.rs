@@ -2,18 +2,21 @@
 //! family imports another: the handler of container commands and the HELP
 //! reply layout, the Redis version ember reports, the SCAN family's cursor,
 //! options and reply, the counts of HRANDFIELD / SRANDMEMBER / ZRANDMEMBER
-//! and of the pops, and LMPOP / ZMPOP's arguments, the PRNG for random
-//! replies, and forgetting a client's WATCHed keys.
+//! and of the pops, LMPOP / ZMPOP's arguments, the sorted-set lookup and
+//! score parsing that geo shares with zsets, the PRNG for random replies,
+//! and forgetting a client's WATCHed keys.
 
 use std::cell::Cell;
 use std::iter::Take;
 
-use ember_store::glob_match;
 use ember_store::types::dict::Rng;
+use ember_store::types::zset::ZSet;
+use ember_store::{glob_match, Db, Value};
 
 use crate::client::Out;
 use crate::command::prelude::*;
 use crate::command::{int_arg, is};
+use crate::commands::zsets::{is_c_space, strtod};
 
 /// The Redis version ember reports to clients (HELLO, INFO), so that client
 /// libraries enable the Redis 7 features ember implements.
@@ -181,6 +184,32 @@ pub fn mpop_args<'a>(args: &mut Args<'a>, ends: &[&str]) -> Result<(Take<Args<'a
     Ok((keys, end, count.unwrap_or(1)))
 }
 
+/// The sorted set at `key` (ZSET commands, and geo indexes, which are
+/// sorted sets): `Ok(None)` if missing, WRONGTYPE for other types.
+pub fn lookup_zset<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut ZSet>, CmdError> {
+    match db.get(key, now) {
+        None => Ok(None),
+        Some(e) => match e.value_mut() {
+            Value::ZSet(z) => Ok(Some(z)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// A score or increment (Redis's getDoubleFromObject; also a geo
+/// coordinate or radius): the whole argument is a float, without leading
+/// space, not NaN, neither overflowing nor underflowing to zero.
+pub fn parse_score(arg: &[u8]) -> Option<f64> {
+    if arg.is_empty() || is_c_space(arg[0]) {
+        return None;
+    }
+    let r = strtod(arg);
+    if r.used != arg.len() || r.value.is_nan() || (r.range_error && (r.value.is_infinite() || r.value == 0.0)) {
+        return None;
+    }
+    Some(r.value)
+}
+
 thread_local! {
     /// State of the per-process random stream (commands run on one thread).
     static RNG_STATE: Cell<Option<u64>> = const { Cell::new(None) };
@@ -331,5 +360,46 @@ mod tests {
         check("lmpop 1 a left count", Err(CmdError::Syntax));
         check("lmpop 1 a left count 1 count 2", Err(CmdError::Syntax));
         check("lmpop 1 a left foo", Err(CmdError::Syntax));
+    }
+
+    #[test]
+    fn scores_parse_like_getdoublefromobject() {
+        for (s, want) in [
+            ("1", Some(1.0)),
+            ("-1.5", Some(-1.5)),
+            ("+5", Some(5.0)),
+            (".5", Some(0.5)),
+            ("5.", Some(5.0)),
+            ("1e3", Some(1000.0)),
+            ("1E-3", Some(0.001)),
+            ("inf", Some(f64::INFINITY)),
+            ("-Infinity", Some(f64::NEG_INFINITY)),
+            ("+INF", Some(f64::INFINITY)),
+            ("0x10", Some(16.0)),
+            ("0x1p4", Some(16.0)),
+            ("0x.8", Some(0.5)),
+            ("-0X1.8p1", Some(-3.0)),
+            ("1e-320", Some(1e-320)),
+            ("0", Some(0.0)),
+            ("0e999999", Some(0.0)),
+            ("1e400", None),
+            ("-1e400", None),
+            ("1e-400", None),
+            ("nan", None),
+            ("NaN(123)", None),
+            ("", None),
+            (" 1", None),
+            ("1 ", None),
+            ("1e", None),
+            ("1e+", None),
+            ("abc", None),
+            ("0x", None),
+            ("1.2.3", None),
+            ("--1", None),
+            ("1\u{0}", None),
+            ("infinit", None),
+        ] {
+            assert_eq!(parse_score(s.as_bytes()), want, "{s:?}");
+        }
     }
 }

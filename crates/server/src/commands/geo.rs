@@ -21,7 +21,7 @@ use ember_store::Value;
 use crate::client::Out;
 use crate::command::prelude::*;
 use crate::command::{is, lossy, parse_i64};
-use crate::commands::zsets::{lookup_zset, parse_score};
+use crate::commands::common::{lookup_zset, parse_score};
 use crate::config::notify as ev;
 
 /// Geo commands.
