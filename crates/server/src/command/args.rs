@@ -167,6 +167,17 @@ impl<'a> Args<'a> {
             Ok(())
         }
     }
+
+    /// Takes the next `n` arguments (all that are left if fewer are) and
+    /// yields them: a numkeys-counted key list, or every key before a
+    /// trailing timeout. The iterator is `Clone`, so the keys can be read
+    /// twice.
+    #[inline]
+    pub fn next_n(&mut self, n: usize) -> std::iter::Take<Args<'a>> {
+        let taken = (*self).take(n);
+        self.pos = self.pos.saturating_add(n).min(self.cmd.len());
+        taken
+    }
 }
 
 /// The command the cursor reads, for code that wants it whole (its key
@@ -247,6 +258,22 @@ mod tests {
             let rest: Vec<&[u8]> = a.rest().collect();
             assert_eq!(rest, vec![&b"a"[..], b"b", b"c"]);
             assert_eq!(a.finish(), Ok(()));
+        });
+    }
+
+    #[test]
+    fn next_n_takes_a_counted_run() {
+        with_args("blpop a b c 5", |mut a| {
+            let keys = a.next_n(a.remaining() - 1);
+            assert_eq!(keys.clone().collect::<Vec<_>>(), vec![&b"a"[..], b"b", b"c"]);
+            assert_eq!(keys.count(), 3);
+            assert_eq!(a.next_i64(), Ok(5));
+            assert_eq!(a.finish(), Ok(()));
+        });
+        with_args("x a b", |mut a| {
+            assert_eq!(a.next_n(usize::MAX).count(), 2);
+            assert!(!a.has_more());
+            assert_eq!(a.next_n(3).count(), 0);
         });
     }
 }

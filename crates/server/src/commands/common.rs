@@ -1,18 +1,22 @@
 //! Helpers that several command families share, kept here so that no
 //! family imports another: the handler of container commands and the HELP
 //! reply layout, the Redis version ember reports, the SCAN family's cursor,
-//! options and reply, the count of HRANDFIELD / SRANDMEMBER, the PRNG for
-//! random replies, and forgetting a client's WATCHed keys.
+//! options and reply, the counts of HRANDFIELD / SRANDMEMBER / ZRANDMEMBER
+//! and of the pops, LMPOP / ZMPOP's arguments, the sorted-set lookup and
+//! score parsing that geo shares with zsets, the PRNG for random replies,
+//! and forgetting a client's WATCHed keys.
 
 use std::cell::Cell;
+use std::iter::Take;
 
-use ember_resp::Command;
-use ember_store::glob_match;
 use ember_store::types::dict::Rng;
+use ember_store::types::zset::ZSet;
+use ember_store::{glob_match, Db, Value};
 
 use crate::client::Out;
 use crate::command::prelude::*;
 use crate::command::{int_arg, is};
+use crate::commands::zsets::{is_c_space, strtod};
 
 /// The Redis version ember reports to clients (HELLO, INFO), so that client
 /// libraries enable the Redis 7 features ember implements.
@@ -69,24 +73,23 @@ pub struct ScanOpts<'a> {
 }
 
 impl<'a> ScanOpts<'a> {
-    /// Parses the options from argument `start` on, as Redis does.
-    pub fn parse(cmd: &Command<'a>, start: usize) -> Result<ScanOpts<'a>, CmdError> {
+    /// Parses the options that are left in `args`, as Redis does: every
+    /// option takes a value, a later one wins.
+    pub fn parse(args: &mut Args<'a>) -> Result<ScanOpts<'a>, CmdError> {
         let mut o = ScanOpts { pattern: None, count: 10 };
-        let mut i = start;
-        while i < cmd.len() {
-            let Some(val) = cmd.get(i + 1) else { return Err(CmdError::Syntax) };
-            if is(cmd.arg(i), "COUNT") {
+        while let Some(opt) = args.next() {
+            let val = args.next_bytes()?;
+            if is(opt, "COUNT") {
                 let n = int_arg(val)?;
                 if n < 1 {
                     return Err(CmdError::Syntax);
                 }
                 o.count = n as usize;
-            } else if is(cmd.arg(i), "MATCH") {
+            } else if is(opt, "MATCH") {
                 o.pattern = (val != b"*").then_some(val);
             } else {
                 return Err(CmdError::Syntax);
             }
-            i += 2;
         }
         Ok(o)
     }
@@ -120,8 +123,8 @@ fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     }
 }
 
-/// Parses the count of HRANDFIELD / SRANDMEMBER: an integer in
-/// `-i64::MAX..=i64::MAX`, with Redis's errors.
+/// Parses the count of HRANDFIELD / SRANDMEMBER / ZRANDMEMBER: an integer
+/// in `-i64::MAX..=i64::MAX`, with Redis's errors.
 pub fn parse_count(arg: &[u8]) -> Result<i64, CmdError> {
     let n = int_arg(arg)?;
     if n == i64::MIN {
@@ -130,6 +133,81 @@ pub fn parse_count(arg: &[u8]) -> Result<i64, CmdError> {
         ));
     }
     Ok(n)
+}
+
+/// HRANDFIELD's / ZRANDMEMBER's `[count [<with>]]` (`with`: WITHVALUES,
+/// WITHSCORES), read from `args`: `None` without a count, else the count
+/// and whether `with` was given. The count is checked first; with `with`
+/// it must fit twice in an i64 (the reply holds two items per pick).
+pub fn random_count_args(args: &mut Args<'_>, with: &str) -> Result<Option<(i64, bool)>, CmdError> {
+    let Some(count) = args.next() else { return Ok(None) };
+    let count = parse_count(count)?;
+    let with = args.eat(with);
+    args.finish()?;
+    if with && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+        return Err(CmdError::err("value is out of range"));
+    }
+    Ok(Some((count, with)))
+}
+
+/// Parses the optional count of LPOP / RPOP / SPOP / ZPOPMIN / ZPOPMAX: a
+/// non-negative integer, with Redis's one message for a negative count and
+/// for one that is not an integer.
+pub fn positive_count(arg: &[u8]) -> Result<usize, CmdError> {
+    match crate::command::parse_i64(arg) {
+        Some(n) if n >= 0 => Ok(n as usize),
+        _ => Err(CmdError::err("value is out of range, must be positive")),
+    }
+}
+
+/// The arguments LMPOP / BLMPOP / ZMPOP / BZMPOP share, read from `args`:
+/// `numkeys key [key ...] <end> [COUNT count]`, where `<end>` is one of
+/// `ends` (LEFT|RIGHT, MIN|MAX). Returns the keys, which of `ends` was
+/// given and the count (1 without COUNT).
+pub fn mpop_args<'a>(args: &mut Args<'a>, ends: &[&str]) -> Result<(Take<Args<'a>>, usize, usize), CmdError> {
+    let numkeys = args.next_i64_where(|n| n > 0, CmdError::err("numkeys should be greater than 0"))? as u64;
+    // The end must follow the keys.
+    if numkeys >= args.remaining() as u64 {
+        return Err(CmdError::Syntax);
+    }
+    let keys = args.next_n(numkeys as usize);
+    let end = args.next_keyword(ends)?;
+    let mut count = None;
+    while let Some(opt) = args.next() {
+        if count.is_none() && is(opt, "COUNT") && args.has_more() {
+            let n = args.next_i64_where(|n| n > 0, CmdError::err("count should be greater than 0"))?;
+            count = Some(n as usize);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok((keys, end, count.unwrap_or(1)))
+}
+
+/// The sorted set at `key` (ZSET commands, and geo indexes, which are
+/// sorted sets): `Ok(None)` if missing, WRONGTYPE for other types.
+pub fn lookup_zset<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut ZSet>, CmdError> {
+    match db.get(key, now) {
+        None => Ok(None),
+        Some(e) => match e.value_mut() {
+            Value::ZSet(z) => Ok(Some(z)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// A score or increment (Redis's getDoubleFromObject; also a geo
+/// coordinate or radius): the whole argument is a float, without leading
+/// space, not NaN, neither overflowing nor underflowing to zero.
+pub fn parse_score(arg: &[u8]) -> Option<f64> {
+    if arg.is_empty() || is_c_space(arg[0]) {
+        return None;
+    }
+    let r = strtod(arg);
+    if r.used != arg.len() || r.value.is_nan() || (r.range_error && (r.value.is_infinite() || r.value == 0.0)) {
+        return None;
+    }
+    Some(r.value)
 }
 
 thread_local! {
@@ -160,6 +238,17 @@ pub fn unwatch_all(ctx: &mut Ctx<'_>) {
     ctx.srv.events.unwatch(ctx.client.id, &keys);
 }
 
+/// Runs `f` on a cursor over `line` (split on spaces), placed after the
+/// command name: for the unit tests of the families' argument parsers.
+#[cfg(test)]
+pub fn with_args<R>(line: &str, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+    let mut raw = line.as_bytes().to_vec();
+    raw.extend_from_slice(b"\r\n");
+    let mut d = ember_resp::CommandDecoder::default();
+    let cmd = d.decode(&raw).expect("a valid inline command").expect("a whole command");
+    f(&mut Args::new(cmd, 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +276,130 @@ mod tests {
         assert_eq!(command_rng().next_u64(), a);
         assert_eq!(command_rng().next_u64(), b);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn scan_options_parse_like_redis() {
+        let check = |line: &str, want: Result<(Option<&str>, usize), CmdError>| {
+            let got = with_args(line, |a| {
+                a.seek(3);
+                ScanOpts::parse(a).map(|o| (o.pattern.map(|p| String::from_utf8_lossy(p).into_owned()), o.count))
+            });
+            assert_eq!(got, want.map(|(p, c)| (p.map(str::to_owned), c)), "{line}");
+        };
+        check("hscan k 0", Ok((None, 10)));
+        check("hscan k 0 match a* count 5", Ok((Some("a*"), 5)));
+        check("hscan k 0 MATCH * COUNT 1", Ok((None, 1)));
+        check("hscan k 0 count 5 count 7 match x match y", Ok((Some("y"), 7)));
+        check("hscan k 0 count 0", Err(CmdError::Syntax));
+        check("hscan k 0 count -1", Err(CmdError::Syntax));
+        check("hscan k 0 count x", Err(CmdError::NotInteger));
+        check("hscan k 0 match", Err(CmdError::Syntax));
+        check("hscan k 0 foo bar", Err(CmdError::Syntax));
+        check("hscan k 0 foo", Err(CmdError::Syntax));
+    }
+
+    #[test]
+    fn random_counts_parse_like_redis() {
+        let range = Err(CmdError::err("value is out of range"));
+        let check = |line: &str, want: Result<Option<(i64, bool)>, CmdError>| {
+            let got = with_args(line, |a| {
+                a.seek(2);
+                random_count_args(a, "WITHVALUES")
+            });
+            assert_eq!(got, want, "{line}");
+        };
+        check("hrandfield k", Ok(None));
+        check("hrandfield k 3", Ok(Some((3, false))));
+        check("hrandfield k -3 withvalues", Ok(Some((-3, true))));
+        check("hrandfield k 4611686018427387903 WITHVALUES", Ok(Some((i64::MAX / 2, true))));
+        check("hrandfield k 4611686018427387904 WITHVALUES", range.clone());
+        check("hrandfield k -4611686018427387904 WITHVALUES", range);
+        check("hrandfield k 9223372036854775807", Ok(Some((i64::MAX, false))));
+        check("hrandfield k x withvalues extra", Err(CmdError::NotInteger));
+        check("hrandfield k 1 withscores", Err(CmdError::Syntax));
+        check("hrandfield k 1 withvalues extra", Err(CmdError::Syntax));
+        let min = with_args("hrandfield k -9223372036854775808", |a| {
+            a.seek(2);
+            random_count_args(a, "WITHVALUES")
+        });
+        assert!(min.unwrap_err().to_string().contains("must between"));
+    }
+
+    #[test]
+    fn positive_counts() {
+        let out_of_range = Err(CmdError::err("value is out of range, must be positive"));
+        for (s, want) in [("0", Ok(0)), ("3", Ok(3)), ("-1", out_of_range.clone()), ("x", out_of_range.clone())] {
+            assert_eq!(positive_count(s.as_bytes()), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn mpop_args_parse_like_redis() {
+        let numkeys = Err(CmdError::err("numkeys should be greater than 0"));
+        let count = Err(CmdError::err("count should be greater than 0"));
+        let check = |line: &str, want: Result<(Vec<&str>, usize, usize), CmdError>| {
+            let got = with_args(line, |a| {
+                mpop_args(a, &["LEFT", "RIGHT"]).map(|(keys, end, n)| {
+                    (keys.map(|k| String::from_utf8_lossy(k).into_owned()).collect::<Vec<_>>(), end, n)
+                })
+            });
+            let want = want.map(|(k, e, n)| (k.into_iter().map(str::to_owned).collect::<Vec<_>>(), e, n));
+            assert_eq!(got, want, "{line}");
+        };
+        check("lmpop 1 a left", Ok((vec!["a"], 0, 1)));
+        check("lmpop 2 a b RIGHT count 3", Ok((vec!["a", "b"], 1, 3)));
+        check("lmpop 0 a left", numkeys.clone());
+        check("lmpop -1 a left", numkeys.clone());
+        check("lmpop x a left", numkeys);
+        check("lmpop 2 a left", Err(CmdError::Syntax));
+        check("lmpop 9223372036854775807 a left", Err(CmdError::Syntax));
+        check("lmpop 1 a up", Err(CmdError::Syntax));
+        check("lmpop 1 a left count 0", count.clone());
+        check("lmpop 1 a left count x", count);
+        check("lmpop 1 a left count", Err(CmdError::Syntax));
+        check("lmpop 1 a left count 1 count 2", Err(CmdError::Syntax));
+        check("lmpop 1 a left foo", Err(CmdError::Syntax));
+    }
+
+    #[test]
+    fn scores_parse_like_getdoublefromobject() {
+        for (s, want) in [
+            ("1", Some(1.0)),
+            ("-1.5", Some(-1.5)),
+            ("+5", Some(5.0)),
+            (".5", Some(0.5)),
+            ("5.", Some(5.0)),
+            ("1e3", Some(1000.0)),
+            ("1E-3", Some(0.001)),
+            ("inf", Some(f64::INFINITY)),
+            ("-Infinity", Some(f64::NEG_INFINITY)),
+            ("+INF", Some(f64::INFINITY)),
+            ("0x10", Some(16.0)),
+            ("0x1p4", Some(16.0)),
+            ("0x.8", Some(0.5)),
+            ("-0X1.8p1", Some(-3.0)),
+            ("1e-320", Some(1e-320)),
+            ("0", Some(0.0)),
+            ("0e999999", Some(0.0)),
+            ("1e400", None),
+            ("-1e400", None),
+            ("1e-400", None),
+            ("nan", None),
+            ("NaN(123)", None),
+            ("", None),
+            (" 1", None),
+            ("1 ", None),
+            ("1e", None),
+            ("1e+", None),
+            ("abc", None),
+            ("0x", None),
+            ("1.2.3", None),
+            ("--1", None),
+            ("1\u{0}", None),
+            ("infinit", None),
+        ] {
+            assert_eq!(parse_score(s.as_bytes()), want, "{s:?}");
+        }
     }
 }

@@ -14,14 +14,14 @@
 //! scans each cell's score range and keeps the points that are inside the
 //! exact circle or box.
 
-use ember_resp::{Command, Protocol};
+use ember_resp::Protocol;
 use ember_store::types::zset::{ScoreBound, ZSet};
 use ember_store::Value;
 
 use crate::client::Out;
 use crate::command::prelude::*;
-use crate::command::{is, lossy, parse_i64};
-use crate::commands::zsets::{lookup_zset, parse_score};
+use crate::command::{is, lossy};
+use crate::commands::common::{lookup_zset, parse_score};
 use crate::config::notify as ev;
 
 /// Geo commands.
@@ -761,7 +761,7 @@ fn double_arg(arg: &[u8], msg: Option<&'static str>) -> Result<f64, CmdError> {
     parse_score(arg).ok_or_else(|| msg.map_or(CmdError::NotFloat, CmdError::err))
 }
 
-/// `longitude latitude` at `args[0..2]`, validated.
+/// `longitude latitude`, validated.
 fn lon_lat_arg(lon: &[u8], lat: &[u8]) -> Result<[f64; 2], CmdError> {
     let lon = double_arg(lon, None)?;
     let lat = double_arg(lat, None)?;
@@ -831,34 +831,32 @@ fn reply_position(out: &mut Out, pos: [f64; 2]) {
 // GEOADD, GEOPOS, GEODIST, GEOHASH
 // ---------------------------------------------------------------------------
 
-fn geoadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn geoadd(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
     let (mut nx, mut xx, mut ch) = (false, false, false);
-    let mut i = 2;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        if is(opt, "NX") {
+    // The options run until the first argument that is none of them.
+    loop {
+        if args.eat("NX") {
             nx = true;
-        } else if is(opt, "XX") {
+        } else if args.eat("XX") {
             xx = true;
-        } else if is(opt, "CH") {
+        } else if args.eat("CH") {
             ch = true;
         } else {
             break;
         }
-        i += 1;
     }
-    let rest = cmd.len() - i;
+    let rest = args.remaining();
     if rest % 3 != 0 || rest == 0 || (nx && xx) {
         return Err(CmdError::Syntax);
     }
     let mut points = Vec::with_capacity(rest / 3);
-    for p in (i..cmd.len()).step_by(3) {
-        let [lon, lat] = lon_lat_arg(cmd.arg(p), cmd.arg(p + 1))?;
+    while let (Some(lon), Some(lat), Some(member)) = (args.next(), args.next(), args.next()) {
+        let [lon, lat] = lon_lat_arg(lon, lat)?;
         let score = score_of(lon, lat).expect("validated coordinates");
-        points.push((score, cmd.arg(p + 2)));
+        points.push((score, member));
     }
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
     let cfg = ctx.srv.config.encodings();
     let db = ctx.srv.store.db(ctx.client.db);
     let exists = lookup_zset(db, key, now)?.is_some();
@@ -897,12 +895,14 @@ fn geoadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn geopos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn geopos(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let members = args.rest();
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let positions: Vec<Option<[f64; 2]>> = match lookup_zset(db, cmd.arg(1), now)? {
-        Some(z) => (2..cmd.len()).map(|i| z.score(cmd.arg(i)).map(position_of)).collect(),
-        None => vec![None; cmd.len() - 2],
+    let positions: Vec<Option<[f64; 2]>> = match lookup_zset(db, key, now)? {
+        Some(z) => members.map(|m| z.score(m).map(position_of)).collect(),
+        None => vec![None; members.remaining()],
     };
     let out = ctx.out();
     out.array(positions.len());
@@ -915,17 +915,19 @@ fn geopos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn geodist(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let unit = match cmd.len() {
-        4 => 1.0,
-        5 => unit_arg(cmd.arg(4))?,
-        _ => return Err(CmdError::Syntax),
-    };
+fn geodist(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let (m1, m2) = (args.next_bytes()?, args.next_bytes()?);
+    // Too many arguments is a syntax error before the unit is looked at.
+    if args.remaining() > 1 {
+        return Err(CmdError::Syntax);
+    }
+    let unit = args.next().map(unit_arg).transpose()?.unwrap_or(1.0);
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let d = lookup_zset(db, cmd.arg(1), now)?.and_then(|z| {
-        let a = position_of(z.score(cmd.arg(2))?);
-        let b = position_of(z.score(cmd.arg(3))?);
+    let d = lookup_zset(db, key, now)?.and_then(|z| {
+        let a = position_of(z.score(m1)?);
+        let b = position_of(z.score(m2)?);
         Some(distance(a[0], a[1], b[0], b[1]))
     });
     match d {
@@ -935,12 +937,14 @@ fn geodist(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn geohash(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn geohash(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let members = args.rest();
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let hashes: Vec<Option<[u8; 11]>> = match lookup_zset(db, cmd.arg(1), now)? {
-        Some(z) => (2..cmd.len()).map(|i| z.score(cmd.arg(i)).map(geohash_string)).collect(),
-        None => vec![None; cmd.len() - 2],
+    let hashes: Vec<Option<[u8; 11]>> = match lookup_zset(db, key, now)? {
+        Some(z) => members.map(|m| z.score(m).map(geohash_string)).collect(),
+        None => vec![None; members.remaining()],
     };
     let out = ctx.out();
     out.array(hashes.len());
@@ -975,28 +979,28 @@ enum Order {
     Desc,
 }
 
-fn georadius(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    search_generic(ctx, cmd, Kind::Radius { store_ok: true })
+fn georadius(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    search_generic(ctx, args, Kind::Radius { store_ok: true })
 }
 
-fn georadius_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    search_generic(ctx, cmd, Kind::Radius { store_ok: false })
+fn georadius_ro(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    search_generic(ctx, args, Kind::Radius { store_ok: false })
 }
 
-fn georadiusbymember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    search_generic(ctx, cmd, Kind::ByMember { store_ok: true })
+fn georadiusbymember(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    search_generic(ctx, args, Kind::ByMember { store_ok: true })
 }
 
-fn georadiusbymember_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    search_generic(ctx, cmd, Kind::ByMember { store_ok: false })
+fn georadiusbymember_ro(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    search_generic(ctx, args, Kind::ByMember { store_ok: false })
 }
 
-fn geosearch(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    search_generic(ctx, cmd, Kind::Search { store: false })
+fn geosearch(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    search_generic(ctx, args, Kind::Search { store: false })
 }
 
-fn geosearchstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    search_generic(ctx, cmd, Kind::Search { store: true })
+fn geosearchstore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    search_generic(ctx, args, Kind::Search { store: true })
 }
 
 /// The parsed request of a search command.
@@ -1013,43 +1017,45 @@ struct Request<'a> {
 }
 
 /// Parses a search command the way Redis does: the key's type is checked
-/// first, then the fixed arguments and options in order (a missing source
-/// member is only an error when the key exists).
-fn parse_search<'a>(z: Option<&ZSet>, cmd: &Command<'a>, kind: Kind) -> Result<Request<'a>, CmdError> {
+/// first (`z` is the source, already looked up), then the fixed arguments
+/// and options in order (a missing source member is only an error when the
+/// key exists). `args` is past the source key; `dst` is GEOSEARCHSTORE's
+/// destination.
+fn parse_search<'a>(
+    z: Option<&ZSet>,
+    args: &mut Args<'a>,
+    kind: Kind,
+    dst: Option<&'a [u8]>,
+) -> Result<Request<'a>, CmdError> {
     let missing_member = || CmdError::err("could not decode requested zset member");
     let member_pos = |m: &[u8]| z.map(|z| z.score(m).map(position_of).ok_or_else(missing_member)).transpose();
     let mut center = None;
     let mut extent = None;
     let mut unit = 1.0;
-    let mut store = None;
-    let base = match kind {
+    match kind {
         Kind::Radius { .. } => {
-            center = Some(lon_lat_arg(cmd.arg(2), cmd.arg(3))?);
-            let (r, u) = radius_args(cmd.arg(4), cmd.arg(5))?;
+            center = Some(lon_lat_arg(args.next_bytes()?, args.next_bytes()?)?);
+            let (r, u) = radius_args(args.next_bytes()?, args.next_bytes()?)?;
             (extent, unit) = (Some(Extent::Radius(r)), u);
-            6
         }
         Kind::ByMember { .. } => {
+            let member = args.next_bytes()?;
+            let (radius, unit_name) = (args.next_bytes()?, args.next_bytes()?);
             // Without a key, neither the member nor the radius is looked at.
-            if let Some(pos) = member_pos(cmd.arg(2))? {
+            if let Some(pos) = member_pos(member)? {
                 center = Some(pos);
-                let (r, u) = radius_args(cmd.arg(3), cmd.arg(4))?;
+                let (r, u) = radius_args(radius, unit_name)?;
                 (extent, unit) = (Some(Extent::Radius(r)), u);
             }
-            5
         }
-        Kind::Search { store: false } => 2,
-        Kind::Search { store: true } => {
-            store = Some(cmd.arg(1));
-            3
-        }
-    };
+        Kind::Search { .. } => {}
+    }
     let store_ok = matches!(kind, Kind::Radius { store_ok: true } | Kind::ByMember { store_ok: true });
     let search = matches!(kind, Kind::Search { .. });
     let (mut frommember, mut fromlonlat, mut byradius, mut bybox) = (false, false, false, false);
     let mut req = Request {
         shape: Shape { center: [0.0; 2], extent: Extent::Radius(0.0), unit },
-        store,
+        store: dst,
         storedist: false,
         withdist: false,
         withhash: false,
@@ -1058,11 +1064,8 @@ fn parse_search<'a>(z: Option<&ZSet>, cmd: &Command<'a>, kind: Kind) -> Result<R
         count: 0,
         any: false,
     };
-    let n = cmd.len();
-    let mut i = base;
-    while i < n {
-        let arg = cmd.arg(i);
-        let left = n - i - 1;
+    while let Some(arg) = args.next() {
+        let left = args.remaining();
         if is(arg, "WITHDIST") {
             req.withdist = true;
         } else if is(arg, "WITHHASH") {
@@ -1076,47 +1079,40 @@ fn parse_search<'a>(z: Option<&ZSet>, cmd: &Command<'a>, kind: Kind) -> Result<R
         } else if is(arg, "DESC") {
             req.order = Order::Desc;
         } else if is(arg, "COUNT") && left >= 1 {
-            let c = parse_i64(cmd.arg(i + 1)).ok_or(CmdError::NotInteger)?;
+            let c = args.next_i64()?;
             if c <= 0 {
                 return Err(CmdError::err("COUNT must be > 0"));
             }
             req.count = usize::try_from(c).unwrap_or(usize::MAX);
-            i += 1;
         } else if (is(arg, "STORE") || is(arg, "STOREDIST")) && left >= 1 && store_ok {
-            req.store = Some(cmd.arg(i + 1));
+            req.store = Some(args.next_bytes()?);
             req.storedist = is(arg, "STOREDIST");
-            i += 1;
         } else if is(arg, "STOREDIST") && kind == (Kind::Search { store: true }) {
             req.storedist = true;
         } else if is(arg, "FROMMEMBER") && left >= 1 && search && !fromlonlat {
-            if let Some(pos) = member_pos(cmd.arg(i + 1))? {
+            if let Some(pos) = member_pos(args.next_bytes()?)? {
                 center = Some(pos);
             }
             frommember = true;
-            i += 1;
         } else if is(arg, "FROMLONLAT") && left >= 2 && search && !frommember {
-            center = Some(lon_lat_arg(cmd.arg(i + 1), cmd.arg(i + 2))?);
+            center = Some(lon_lat_arg(args.next_bytes()?, args.next_bytes()?)?);
             fromlonlat = true;
-            i += 2;
         } else if is(arg, "BYRADIUS") && left >= 2 && search && !bybox {
-            let (r, u) = radius_args(cmd.arg(i + 1), cmd.arg(i + 2))?;
+            let (r, u) = radius_args(args.next_bytes()?, args.next_bytes()?)?;
             (extent, unit) = (Some(Extent::Radius(r)), u);
             byradius = true;
-            i += 2;
         } else if is(arg, "BYBOX") && left >= 3 && search && !byradius {
-            let w = double_arg(cmd.arg(i + 1), Some("need numeric width"))?;
-            let h = double_arg(cmd.arg(i + 2), Some("need numeric height"))?;
+            let w = double_arg(args.next_bytes()?, Some("need numeric width"))?;
+            let h = double_arg(args.next_bytes()?, Some("need numeric height"))?;
             if w < 0.0 || h < 0.0 {
                 return Err(CmdError::err("height or width cannot be negative"));
             }
-            unit = unit_arg(cmd.arg(i + 3))?;
+            unit = unit_arg(args.next_bytes()?)?;
             extent = Some(Extent::Box(w, h));
             bybox = true;
-            i += 3;
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
     if req.store.is_some() && (req.withdist || req.withhash || req.withcoord) {
         let what = if search { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
@@ -1125,13 +1121,13 @@ fn parse_search<'a>(z: Option<&ZSet>, cmd: &Command<'a>, kind: Kind) -> Result<R
     if search && !(frommember || fromlonlat) {
         return Err(CmdError::err(format!(
             "exactly one of FROMMEMBER or FROMLONLAT can be specified for {}",
-            lossy(cmd.arg(0))
+            lossy(args.name())
         )));
     }
     if search && !(byradius || bybox) {
         return Err(CmdError::err(format!(
             "exactly one of BYRADIUS and BYBOX can be specified for {}",
-            lossy(cmd.arg(0))
+            lossy(args.name())
         )));
     }
     if req.any && req.count == 0 {
@@ -1145,15 +1141,13 @@ fn parse_search<'a>(z: Option<&ZSet>, cmd: &Command<'a>, kind: Kind) -> Result<R
     Ok(req)
 }
 
-fn search_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, kind: Kind) -> CmdResult {
+fn search_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, kind: Kind) -> CmdResult {
+    let dst = if kind == (Kind::Search { store: true }) { Some(args.next_bytes()?) } else { None };
+    let src = args.next_bytes()?;
     let now = ctx.now_ms;
-    let src = match kind {
-        Kind::Search { store: true } => cmd.arg(2),
-        _ => cmd.arg(1),
-    };
     let db = ctx.srv.store.db(ctx.client.db);
     let z = lookup_zset(db, src, now)?;
-    let req = parse_search(z.as_deref(), cmd, kind)?;
+    let req = parse_search(z.as_deref(), args, kind, dst)?;
     let Some(z) = z else {
         match req.store {
             Some(dst) => {
@@ -1237,6 +1231,97 @@ fn store_hits(ctx: &mut Ctx<'_>, dst: &[u8], hits: &[Hit], dist_unit: Option<f64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::common::with_args;
+
+    /// The flags `[withdist, withhash, withcoord, any, storedist]`, the
+    /// store key, the order and the count of a request.
+    type Parsed = ([bool; 5], Option<String>, &'static str, usize);
+
+    /// What parse_search makes of `line` for a missing key, or its error text.
+    fn parse(line: &str, kind: Kind) -> Result<Parsed, String> {
+        with_args(line, |a| {
+            let dst = if kind == (Kind::Search { store: true }) { a.next() } else { None };
+            a.next();
+            let r = parse_search(None, a, kind, dst).map_err(|e| e.to_string())?;
+            let order = match r.order {
+                Order::None => "none",
+                Order::Asc => "asc",
+                Order::Desc => "desc",
+            };
+            let store = r.store.map(|s| String::from_utf8_lossy(s).into_owned());
+            Ok(([r.withdist, r.withhash, r.withcoord, r.any, r.storedist], store, order, r.count))
+        })
+    }
+
+    #[test]
+    fn search_arguments_parse_like_redis() {
+        let radius = Kind::Radius { store_ok: true };
+        let search = Kind::Search { store: false };
+        let store = Kind::Search { store: true };
+        let err = |s: &str| Err(format!("ERR {s}"));
+        let no = [false; 5];
+        for (line, kind, want) in [
+            ("georadius k 15 37 200 km", radius, Ok((no, None, "none", 0))),
+            (
+                "georadius k 15 37 200 km withdist withhash withcoord count 2",
+                radius,
+                Ok(([true, true, true, false, false], None, "asc", 2)),
+            ),
+            (
+                "georadius k 15 37 200 km count 2 any desc",
+                radius,
+                Ok(([false, false, false, true, false], None, "desc", 2)),
+            ),
+            (
+                "georadius k 15 37 200 km storedist d",
+                radius,
+                Ok(([false, false, false, false, true], Some("d".into()), "none", 0)),
+            ),
+            ("georadius_ro k 15 37 200 km store d", Kind::Radius { store_ok: false }, Err("ERR syntax error".into())),
+            ("georadius k 15 37 -1 km", radius, err("radius cannot be negative")),
+            ("georadius k 15 37 x km", radius, err("need numeric radius")),
+            ("georadius k 15 37 1 parsec", radius, err("unsupported unit provided. please use M, KM, FT, MI")),
+            ("georadius k 200 37 1 km", radius, err("invalid longitude,latitude pair 200.000000,37.000000")),
+            ("georadius k 15 37 1 km count 0", radius, err("COUNT must be > 0")),
+            ("georadius k 15 37 1 km count x", radius, err("value is not an integer or out of range")),
+            ("georadius k 15 37 1 km any", radius, err("the ANY argument requires COUNT argument")),
+            (
+                "georadius k 15 37 1 km store d withdist",
+                radius,
+                err("STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
+            ),
+            ("geosearch k fromlonlat 15 37 bybox 2 2 km", search, Ok((no, None, "none", 0))),
+            ("geosearch k frommember m byradius 1 m", search, Ok((no, None, "none", 0))),
+            ("geosearch k fromlonlat 15 37 bybox -1 2 km", search, err("height or width cannot be negative")),
+            ("geosearch k fromlonlat 15 37 bybox x 2 km", search, err("need numeric width")),
+            ("geosearch k fromlonlat 15 37 bybox 2 x km", search, err("need numeric height")),
+            ("geosearch k fromlonlat 15 37 byradius 1 km bybox 1 1 km", search, Err("ERR syntax error".into())),
+            ("geosearch k frommember m fromlonlat 1 1 byradius 1 km", search, Err("ERR syntax error".into())),
+            ("geosearch k fromlonlat 15 37 byradius 1 km storedist", search, Err("ERR syntax error".into())),
+            (
+                "geosearch k byradius 1 km",
+                search,
+                err("exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch"),
+            ),
+            (
+                "geosearch k fromlonlat 15 37",
+                search,
+                err("exactly one of BYRADIUS and BYBOX can be specified for geosearch"),
+            ),
+            (
+                "geosearchstore d k fromlonlat 15 37 byradius 1 km storedist",
+                store,
+                Ok(([false, false, false, false, true], Some("d".into()), "none", 0)),
+            ),
+            (
+                "geosearchstore d k fromlonlat 15 37 byradius 1 km withcoord",
+                store,
+                err("GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
+            ),
+        ] {
+            assert_eq!(parse(line, kind), want, "{line}");
+        }
+    }
 
     #[test]
     fn interleaving_round_trips() {

@@ -5,14 +5,12 @@
 //! (`hash-max-listpack-entries` / `-value`). A hash emptied by HDEL is
 //! deleted.
 
-use ember_resp::Command;
 use ember_store::types::hash::Hash;
 use ember_store::{Db, Value};
 
 use crate::client::Out;
 use crate::command::prelude::*;
-use crate::command::{int_arg, is};
-use crate::commands::common::{command_rng, parse_count, parse_cursor, reply_scan, ScanOpts};
+use crate::commands::common::{command_rng, parse_cursor, random_count_args, reply_scan, ScanOpts};
 use crate::commands::strings::long_double::Ld;
 use crate::config::notify as ev;
 use crate::server::Shared;
@@ -211,53 +209,62 @@ fn hash_or_create<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<&'a mut Ha
     }
 }
 
-fn hset_generic(ctx: &mut Ctx<'_>, cmd: &Command<'_>, name: &'static str) -> Result<usize, CmdError> {
-    if cmd.len() % 2 != 0 {
+/// HSET / HMSET `key field value [field value ...]`; an odd count of
+/// fields and values is an arity error. Returns the count of new fields.
+fn hset_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, name: &'static str) -> Result<usize, CmdError> {
+    let key = args.next_bytes()?;
+    let pairs = args.rest();
+    if pairs.remaining() % 2 != 0 {
         return Err(CmdError::Arity(name.into()));
     }
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
-    let h = hash_or_create(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let h = hash_or_create(ctx.srv.store.db(ctx.client.db), key, now)?;
     // Like Redis, convert up front if any field or value is too long.
-    for i in 2..cmd.len() {
-        h.prepare_write(cmd.arg(i).len(), 0, &cfg);
+    for a in pairs {
+        h.prepare_write(a.len(), 0, &cfg);
     }
     let mut added = 0;
-    for i in (2..cmd.len()).step_by(2) {
-        added += usize::from(h.insert(cmd.arg(i), cmd.arg(i + 1), &cfg));
+    let mut it = pairs;
+    while let (Some(field), Some(value)) = (it.next(), it.next()) {
+        added += usize::from(h.insert(field, value, &cfg));
     }
-    ctx.dirty(((cmd.len() - 2) / 2) as u64);
-    ctx.notify(ev::HASH, "hset", cmd.arg(1));
+    ctx.dirty((pairs.remaining() / 2) as u64);
+    ctx.notify(ev::HASH, "hset", key);
     Ok(added)
 }
 
-fn hset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let added = hset_generic(ctx, cmd, "hset")?;
+fn hset(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let added = hset_generic(ctx, args, "hset")?;
     ctx.out().int(added as i64);
     Ok(Replied)
 }
 
-fn hmset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    hset_generic(ctx, cmd, "hmset")?;
+fn hmset(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    hset_generic(ctx, args, "hmset")?;
     ctx.out().ok();
     Ok(Replied)
 }
 
-fn hsetnx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hsetnx(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, field, value) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
+    args.finish()?;
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
-    let h = hash_or_create(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
-    let set = h.insert_if_absent(cmd.arg(2), cmd.arg(3), &cfg);
+    let h = hash_or_create(ctx.srv.store.db(ctx.client.db), key, now)?;
+    let set = h.insert_if_absent(field, value, &cfg);
     if set {
         ctx.dirty(1);
-        ctx.notify(ev::HASH, "hset", cmd.arg(1));
+        ctx.notify(ev::HASH, "hset", key);
     }
     ctx.out().int(i64::from(set));
     Ok(Replied)
 }
 
-fn hget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let v = read_hash(ctx.srv, ctx.client.db, cmd.arg(1), ctx.now_ms)?.and_then(|h| h.get(cmd.arg(2)));
+fn hget(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, field) = (args.next_bytes()?, args.next_bytes()?);
+    args.finish()?;
+    let v = read_hash(ctx.srv, ctx.client.db, key, ctx.now_ms)?.and_then(|h| h.get(field));
     match v {
         Some(v) => ctx.client.out.bulk(v),
         None => ctx.client.out.null(),
@@ -265,12 +272,14 @@ fn hget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn hmget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hmget(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let fields = args.rest();
     let now = ctx.now_ms;
-    let h = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let h = lookup_hash(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
-    out.array(cmd.len() - 2);
-    for f in cmd.iter().skip(2) {
+    out.array(fields.remaining());
+    for f in fields {
         match h.as_ref().and_then(|h| h.get(f)) {
             Some(v) => out.bulk(v),
             None => out.null(),
@@ -279,9 +288,11 @@ fn hmget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn hgetall(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hgetall(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let h = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let h = lookup_hash(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
     match h {
         None => out.map(0),
@@ -296,9 +307,11 @@ fn hgetall(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn hkeys_or_vals(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, keys: bool) -> CmdResult {
+fn hkeys_or_vals(ctx: &mut Ctx<'_>, args: &mut Args<'_>, keys: bool) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let h = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let h = lookup_hash(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
     match h {
         None => out.array(0),
@@ -312,24 +325,25 @@ fn hkeys_or_vals(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, keys: bool) -> CmdResult
     Ok(Replied)
 }
 
-fn hkeys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    hkeys_or_vals(ctx, cmd, true)
+fn hkeys(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    hkeys_or_vals(ctx, args, true)
 }
 
-fn hvals(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    hkeys_or_vals(ctx, cmd, false)
+fn hvals(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    hkeys_or_vals(ctx, args, false)
 }
 
-fn hdel(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hdel(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let fields = args.rest();
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(h) = lookup_hash(db, key, now)? else {
         ctx.out().int(0);
         return Ok(Replied);
     };
     let mut deleted = 0;
-    for f in cmd.iter().skip(2) {
+    for f in fields {
         deleted += i64::from(h.remove(f));
         if h.is_empty() {
             break;
@@ -350,33 +364,40 @@ fn hdel(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn hexists(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hexists(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, field) = (args.next_bytes()?, args.next_bytes()?);
+    args.finish()?;
     let now = ctx.now_ms;
-    let found = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.is_some_and(|h| h.contains(cmd.arg(2)));
+    let found = lookup_hash(ctx.srv.store.db(ctx.client.db), key, now)?.is_some_and(|h| h.contains(field));
     ctx.out().int(i64::from(found));
     Ok(Replied)
 }
 
-fn hlen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hlen(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let n = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |h| h.len());
+    let n = lookup_hash(ctx.srv.store.db(ctx.client.db), key, now)?.map_or(0, |h| h.len());
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn hstrlen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hstrlen(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, field) = (args.next_bytes()?, args.next_bytes()?);
+    args.finish()?;
     let now = ctx.now_ms;
-    let h = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
-    let n = h.and_then(|h| h.get(cmd.arg(2))).map_or(0, <[u8]>::len);
+    let h = lookup_hash(ctx.srv.store.db(ctx.client.db), key, now)?;
+    let n = h.and_then(|h| h.get(field)).map_or(0, <[u8]>::len);
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn hincrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hincrby(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, field) = (args.next_bytes()?, args.next_bytes()?);
+    let by = args.next_i64()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let by = int_arg(cmd.arg(3))?;
     let cfg = ctx.srv.config.encodings();
-    let (key, field) = (cmd.arg(1), cmd.arg(2));
     let db = ctx.srv.store.db(ctx.client.db);
     let cur = match lookup_hash(db, key, now)?.and_then(|h| h.get(field)) {
         Some(v) => ember_store::parse_canonical_i64(v).ok_or_else(|| CmdError::err("hash value is not an integer"))?,
@@ -392,14 +413,15 @@ fn hincrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn hincrbyfloat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let now = ctx.now_ms;
-    let by = Ld::parse(cmd.arg(3)).ok_or(CmdError::NotFloat)?;
+fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, field) = (args.next_bytes()?, args.next_bytes()?);
+    let by = Ld::parse(args.next_bytes()?).ok_or(CmdError::NotFloat)?;
+    args.finish()?;
     if by.is_inf() {
         return Err(CmdError::err("value is NaN or Infinity"));
     }
+    let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
-    let (key, field) = (cmd.arg(1), cmd.arg(2));
     let db = ctx.srv.store.db(ctx.client.db);
     let cur = match lookup_hash(db, key, now)?.and_then(|h| h.get(field)) {
         Some(v) => Ld::parse(v).ok_or_else(|| CmdError::err("hash value is not a float"))?,
@@ -436,29 +458,20 @@ fn reply_pairs(out: &mut Out, pairs: &[(&[u8], &[u8])], with_values: bool) {
     }
 }
 
-fn hrandfield(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    if cmd.len() == 2 {
+fn hrandfield(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let Some((count, with_values)) = random_count_args(args, "WITHVALUES")? else {
         let mut rng = command_rng();
-        let f = read_hash(ctx.srv, ctx.client.db, cmd.arg(1), ctx.now_ms)?
-            .and_then(|h| h.random_entry(&mut rng))
-            .map(|(f, _)| f);
+        let f =
+            read_hash(ctx.srv, ctx.client.db, key, ctx.now_ms)?.and_then(|h| h.random_entry(&mut rng)).map(|(f, _)| f);
         match f {
             Some(f) => ctx.client.out.bulk(f),
             None => ctx.client.out.null(),
         }
         return Ok(Replied);
-    }
-    let count = parse_count(cmd.arg(2))?;
-    let with_values = match cmd.len() {
-        3 => false,
-        4 if is(cmd.arg(3), "WITHVALUES") => true,
-        _ => return Err(CmdError::Syntax),
     };
-    if with_values && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
-        return Err(CmdError::err("value is out of range"));
-    }
     let mut rng = command_rng();
-    let h = read_hash(ctx.srv, ctx.client.db, cmd.arg(1), ctx.now_ms)?;
+    let h = read_hash(ctx.srv, ctx.client.db, key, ctx.now_ms)?;
     let out = &mut ctx.client.out;
     let Some(h) = h else {
         out.array(0);
@@ -473,14 +486,16 @@ fn hrandfield(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn hscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn hscan(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let cursor = parse_cursor(args.next_bytes()?)?;
     let now = ctx.now_ms;
-    let cursor = parse_cursor(cmd.arg(2))?;
-    let Some(h) = lookup_hash(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
+    let Some(h) = lookup_hash(ctx.srv.store.db(ctx.client.db), key, now)? else {
         reply_scan(&mut ctx.client.out, 0, &[]);
         return Ok(Replied);
     };
-    let opts = ScanOpts::parse(cmd, 3)?;
+    // Like Redis, the options are parsed only once the key exists.
+    let opts = ScanOpts::parse(args)?;
     let mut items = Vec::new();
     let next = h.scan(cursor, opts.count, |f, v| {
         if opts.matches(f) {
@@ -490,4 +505,29 @@ fn hscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     });
     reply_scan(&mut ctx.client.out, next, &items);
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ember_resp::Protocol;
+
+    fn pairs_reply(proto: Protocol, with_values: bool) -> String {
+        let mut out = Out { buf: Default::default(), proto };
+        let pairs: [(&[u8], &[u8]); 2] = [(b"f1", b"v1"), (b"f2", b"")];
+        reply_pairs(&mut out, &pairs, with_values);
+        String::from_utf8(out.buf.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn random_pairs_are_shaped_per_protocol() {
+        for (proto, with_values, want) in [
+            (Protocol::Resp2, false, "*2\r\n$2\r\nf1\r\n$2\r\nf2\r\n"),
+            (Protocol::Resp3, false, "*2\r\n$2\r\nf1\r\n$2\r\nf2\r\n"),
+            (Protocol::Resp2, true, "*4\r\n$2\r\nf1\r\n$2\r\nv1\r\n$2\r\nf2\r\n$0\r\n\r\n"),
+            (Protocol::Resp3, true, "*2\r\n*2\r\n$2\r\nf1\r\n$2\r\nv1\r\n*2\r\n$2\r\nf2\r\n$0\r\n\r\n"),
+        ] {
+            assert_eq!(pairs_reply(proto, with_values), want, "{proto:?} {with_values}");
+        }
+    }
 }

@@ -9,14 +9,14 @@
 //! then a key holding another type is skipped (the client keeps waiting, as
 //! in Redis 7.0) instead of answering WRONGTYPE.
 
-use ember_resp::Command;
 use ember_store::types::list::List;
 use ember_store::{Db, Value};
 
 use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::prelude::*;
-use crate::command::{int_arg, is, parse_i64};
+use crate::command::{int_arg, is};
+use crate::commands::common::{mpop_args, positive_count};
 use crate::config::notify as ev;
 
 /// List-family commands.
@@ -329,14 +329,22 @@ enum End {
     Right,
 }
 
-fn end_arg(arg: &[u8]) -> Result<End, CmdError> {
-    if is(arg, "LEFT") {
-        Ok(End::Left)
-    } else if is(arg, "RIGHT") {
-        Ok(End::Right)
-    } else {
-        Err(CmdError::Syntax)
+/// The names of the ends, in [`End::from_index`] order.
+const ENDS: &[&str] = &["LEFT", "RIGHT"];
+
+impl End {
+    fn from_index(i: usize) -> End {
+        if i == 0 {
+            End::Left
+        } else {
+            End::Right
+        }
     }
+}
+
+/// Takes `LEFT` or `RIGHT`.
+fn next_end(args: &mut Args<'_>) -> Result<End, CmdError> {
+    args.next_keyword(ENDS).map(End::from_index)
 }
 
 fn push(l: &mut List, end: End, v: &[u8]) {
@@ -384,14 +392,15 @@ fn is_rerun(ctx: &Ctx<'_>) -> bool {
 
 // ---- pushes -----------------------------------------------------------------
 
-fn push_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End, only_existing: bool) -> CmdResult {
+fn push_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, end: End, only_existing: bool) -> CmdResult {
+    let key = args.next_bytes()?;
+    let values = args.rest();
     let now = ctx.now_ms;
     let fill = ctx.srv.config.list_max_listpack_size;
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let len = match lookup_list(db, key, now)? {
         Some(l) => {
-            for v in cmd.iter().skip(2) {
+            for v in values {
                 push(l, end, v);
             }
             l.len()
@@ -402,7 +411,7 @@ fn push_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End, only_existing: 
         }
         None => {
             let mut l = List::new(fill);
-            for v in cmd.iter().skip(2) {
+            for v in values {
                 push(&mut l, end, v);
             }
             let len = l.len();
@@ -410,7 +419,7 @@ fn push_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End, only_existing: 
             len
         }
     };
-    ctx.dirty(cmd.len() as u64 - 2);
+    ctx.dirty(values.remaining() as u64);
     ctx.notify(ev::LIST, push_event(end), key);
     ctx.client.out.int(len as i64);
     Ok(Replied)
@@ -438,37 +447,32 @@ fn notify_pop(ctx: &mut Ctx<'_>, end: End, key: &[u8], emptied: bool) {
     }
 }
 
-fn lpush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    push_generic(ctx, cmd, End::Left, false)
+fn lpush(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    push_generic(ctx, args, End::Left, false)
 }
 
-fn rpush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    push_generic(ctx, cmd, End::Right, false)
+fn rpush(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    push_generic(ctx, args, End::Right, false)
 }
 
-fn lpushx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    push_generic(ctx, cmd, End::Left, true)
+fn lpushx(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    push_generic(ctx, args, End::Left, true)
 }
 
-fn rpushx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    push_generic(ctx, cmd, End::Right, true)
+fn rpushx(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    push_generic(ctx, args, End::Right, true)
 }
 
 // ---- pops -------------------------------------------------------------------
 
-fn pop_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End, name: &'static str) -> CmdResult {
-    if cmd.len() > 3 {
+fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, end: End, name: &'static str) -> CmdResult {
+    let key = args.next_bytes()?;
+    // LPOP / RPOP take at most a count: more is an arity error.
+    if args.remaining() > 1 {
         return Err(CmdError::Arity(name.into()));
     }
+    let count = args.next().map(positive_count).transpose()?;
     let now = ctx.now_ms;
-    let count = match cmd.get(2) {
-        None => None,
-        Some(a) => match parse_i64(a) {
-            Some(n) if n >= 0 => Some(n as usize),
-            _ => return Err(CmdError::err("value is out of range, must be positive")),
-        },
-    };
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(l) = lookup_list(db, key, now)? else {
         match count {
@@ -503,19 +507,21 @@ fn pop_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End, name: &'static s
     Ok(Replied)
 }
 
-fn lpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    pop_generic(ctx, cmd, End::Left, "lpop")
+fn lpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    pop_generic(ctx, args, End::Left, "lpop")
 }
 
-fn rpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    pop_generic(ctx, cmd, End::Right, "rpop")
+fn rpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    pop_generic(ctx, args, End::Right, "rpop")
 }
 
 // ---- reads ------------------------------------------------------------------
 
-fn llen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn llen(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let len = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map(|l| l.len());
+    let len = lookup_list(ctx.srv.store.db(ctx.client.db), key, now)?.map(|l| l.len());
     match len {
         Some(_) => ctx.srv.stats.keyspace_hits += 1,
         None => ctx.srv.stats.keyspace_misses += 1,
@@ -542,11 +548,13 @@ fn clamp_range(len: usize, start: i64, stop: i64) -> (usize, usize) {
     (start as usize, (stop - start + 1) as usize)
 }
 
-fn lrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let start = int_arg(cmd.arg(2))?;
-    let stop = int_arg(cmd.arg(3))?;
+fn lrange(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let start = args.next_i64()?;
+    let stop = args.next_i64()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let found = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let found = lookup_list(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
     let Some(l) = found else {
         ctx.srv.stats.keyspace_misses += 1;
@@ -565,9 +573,10 @@ fn lrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn lindex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn lindex(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
     let now = ctx.now_ms;
-    let found = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let found = lookup_list(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
     let Some(l) = found else {
         ctx.srv.stats.keyspace_misses += 1;
@@ -575,7 +584,8 @@ fn lindex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         return Ok(Replied);
     };
     // Like Redis, the index is parsed only once the key is known to hold a list.
-    let index = int_arg(cmd.arg(2))?;
+    let index = args.next_i64()?;
+    args.finish()?;
     match l.index(index).and_then(|i| l.get(i)) {
         Some(e) => out.bulk(e),
         None => out.null(),
@@ -593,12 +603,11 @@ struct LposOptions {
     maxlen: i64,
 }
 
-fn lpos_options(cmd: &Command<'_>) -> Result<LposOptions, CmdError> {
+/// Parses LPOS's options, every one with a value; a later one wins.
+fn lpos_options(args: &mut Args<'_>) -> Result<LposOptions, CmdError> {
     let mut o = LposOptions { rank: 1, count: None, maxlen: 0 };
-    let mut i = 3;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        let Some(v) = cmd.get(i + 1) else { return Err(CmdError::Syntax) };
+    while let Some(opt) = args.next() {
+        let v = args.next_bytes()?;
         if is(opt, "RANK") {
             o.rank = int_arg(v)?;
             if o.rank == 0 {
@@ -621,15 +630,16 @@ fn lpos_options(cmd: &Command<'_>) -> Result<LposOptions, CmdError> {
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 2;
     }
     Ok(o)
 }
 
-fn lpos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let o = lpos_options(cmd)?;
+fn lpos(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let needle = args.next_bytes()?;
+    let o = lpos_options(args)?;
     let now = ctx.now_ms;
-    let found = lookup_list(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let found = lookup_list(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
     let Some(l) = found else {
         ctx.srv.stats.keyspace_misses += 1;
@@ -639,7 +649,6 @@ fn lpos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         }
         return Ok(Replied);
     };
-    let needle = cmd.arg(2);
     let len = l.len();
     // A negative rank searches from the tail. Like Redis, i64::MIN stays
     // negative when negated, so every match then qualifies.
@@ -696,61 +705,64 @@ fn lpos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 
 // ---- in-place changes -------------------------------------------------------
 
-fn lset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn lset(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let Some(l) = lookup_list(db, cmd.arg(1), now)? else { return Err(CmdError::NoSuchKey) };
-    let index = int_arg(cmd.arg(2))?;
+    // Like Redis, the key is checked before the index is parsed.
+    let Some(l) = lookup_list(db, key, now)? else { return Err(CmdError::NoSuchKey) };
+    let index = args.next_i64()?;
+    let value = args.next_bytes()?;
+    args.finish()?;
     match l.index(index) {
         Some(i) => {
-            l.set(i, cmd.arg(3));
+            l.set(i, value);
         }
         None => return Err(CmdError::err("index out of range")),
     }
     ctx.dirty(1);
-    ctx.notify(ev::LIST, "lset", cmd.arg(1));
+    ctx.notify(ev::LIST, "lset", key);
     ctx.client.out.ok();
     Ok(Replied)
 }
 
-fn linsert(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let after = if is(cmd.arg(2), "AFTER") {
-        true
-    } else if is(cmd.arg(2), "BEFORE") {
-        false
-    } else {
-        return Err(CmdError::Syntax);
-    };
+fn linsert(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let after = args.next_keyword(&["BEFORE", "AFTER"])? == 1;
+    let pivot = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let Some(l) = lookup_list(db, cmd.arg(1), now)? else {
+    let Some(l) = lookup_list(db, key, now)? else {
         ctx.client.out.int(0);
         return Ok(Replied);
     };
-    let pivot = cmd.arg(3);
     let Some(pos) = l.iter().position(|e| e == pivot) else {
         ctx.client.out.int(-1);
         return Ok(Replied);
     };
-    l.insert(pos + usize::from(after), cmd.arg(4));
+    l.insert(pos + usize::from(after), value);
     let len = l.len();
     ctx.dirty(1);
-    ctx.notify(ev::LIST, "linsert", cmd.arg(1));
+    ctx.notify(ev::LIST, "linsert", key);
     ctx.client.out.int(len as i64);
     Ok(Replied)
 }
 
-fn lrem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let count = int_arg(cmd.arg(2))?;
+fn lrem(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let count = args.next_i64()?;
+    let element = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(l) = lookup_list(db, key, now)? else {
         ctx.client.out.int(0);
         return Ok(Replied);
     };
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
-    let removed = l.remove_matching(cmd.arg(3), limit, count < 0);
+    let removed = l.remove_matching(element, limit, count < 0);
     let emptied = l.is_empty();
     if emptied {
         db.remove(key, now);
@@ -766,11 +778,12 @@ fn lrem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn ltrim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let start = int_arg(cmd.arg(2))?;
-    let stop = int_arg(cmd.arg(3))?;
+fn ltrim(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let start = args.next_i64()?;
+    let stop = args.next_i64()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     if let Some(l) = lookup_list(db, key, now)? {
         let len = l.len();
@@ -837,43 +850,52 @@ fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
     Ok(true)
 }
 
-fn lmove(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let from = end_arg(cmd.arg(3))?;
-    let to = end_arg(cmd.arg(4))?;
-    if !move_element(ctx, cmd.arg(1), cmd.arg(2), from, to)? {
+fn lmove(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (src, dst) = (args.next_bytes()?, args.next_bytes()?);
+    let from = next_end(args)?;
+    let to = next_end(args)?;
+    args.finish()?;
+    if !move_element(ctx, src, dst, from, to)? {
         ctx.client.out.null();
     }
     Ok(Replied)
 }
 
-fn rpoplpush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    if !move_element(ctx, cmd.arg(1), cmd.arg(2), End::Right, End::Left)? {
+fn rpoplpush(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (src, dst) = (args.next_bytes()?, args.next_bytes()?);
+    args.finish()?;
+    if !move_element(ctx, src, dst, End::Right, End::Left)? {
         ctx.client.out.null();
     }
     Ok(Replied)
 }
 
-fn blmove_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, from: End, to: End, timeout: &[u8]) -> CmdResult {
+fn blmove_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End, timeout: &[u8]) -> CmdResult {
     let deadline = timeout_arg(timeout, ctx.now_ms)?;
-    let src = cmd.arg(1);
     let now = ctx.now_ms;
     if is_rerun(ctx) && holds_other_type(ctx.srv.store.db(ctx.client.db), src, now) {
         return Ok(Replied); // keep waiting, as Redis 7.0 does
     }
-    if !move_element(ctx, src, cmd.arg(2), from, to)? {
+    if !move_element(ctx, src, dst, from, to)? {
         return block_or_null(ctx, vec![src.to_vec()], deadline, true);
     }
     Ok(Replied)
 }
 
-fn blmove(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let from = end_arg(cmd.arg(3))?;
-    let to = end_arg(cmd.arg(4))?;
-    blmove_generic(ctx, cmd, from, to, cmd.arg(5))
+fn blmove(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (src, dst) = (args.next_bytes()?, args.next_bytes()?);
+    let from = next_end(args)?;
+    let to = next_end(args)?;
+    let timeout = args.next_bytes()?;
+    args.finish()?;
+    blmove_generic(ctx, src, dst, from, to, timeout)
 }
 
-fn brpoplpush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    blmove_generic(ctx, cmd, End::Right, End::Left, cmd.arg(3))
+fn brpoplpush(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (src, dst) = (args.next_bytes()?, args.next_bytes()?);
+    let timeout = args.next_bytes()?;
+    args.finish()?;
+    blmove_generic(ctx, src, dst, End::Right, End::Left, timeout)
 }
 
 // ---- multi-key pops ---------------------------------------------------------
@@ -930,68 +952,40 @@ fn pop_first_nonempty<'k>(
     Ok(false)
 }
 
-fn bpop_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, end: End) -> CmdResult {
-    let deadline = timeout_arg(cmd.arg(cmd.len() - 1), ctx.now_ms)?;
-    let keys = (1..cmd.len() - 1).map(|i| cmd.arg(i));
-    if !pop_first_nonempty(ctx, keys, end, None)? {
-        let keys = (1..cmd.len() - 1).map(|i| cmd.arg(i).to_vec()).collect();
-        return block_or_null(ctx, keys, deadline, false);
+/// BLPOP / BRPOP `key [key ...] timeout`.
+fn bpop_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, end: End) -> CmdResult {
+    let keys = args.next_n(args.remaining().saturating_sub(1));
+    let deadline = timeout_arg(args.next_bytes()?, ctx.now_ms)?;
+    args.finish()?;
+    if !pop_first_nonempty(ctx, keys.clone(), end, None)? {
+        return block_or_null(ctx, keys.map(<[u8]>::to_vec).collect(), deadline, false);
     }
     Ok(Replied)
 }
 
-fn blpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    bpop_generic(ctx, cmd, End::Left)
+fn blpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    bpop_generic(ctx, args, End::Left)
 }
 
-fn brpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    bpop_generic(ctx, cmd, End::Right)
+fn brpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    bpop_generic(ctx, args, End::Right)
 }
 
-/// Parsed `numkeys key [key ...] LEFT|RIGHT [COUNT count]` starting at
-/// argument `at`: (first key index, key count, end, count).
-fn mpop_args(cmd: &Command<'_>, at: usize) -> Result<(usize, usize, End, usize), CmdError> {
-    let numkeys = match parse_i64(cmd.arg(at)) {
-        Some(n) if n > 0 => n as u64,
-        _ => return Err(CmdError::err("numkeys should be greater than 0")),
-    };
-    let where_idx = (at as u64 + 1).saturating_add(numkeys);
-    if where_idx >= cmd.len() as u64 {
-        return Err(CmdError::Syntax);
-    }
-    let where_idx = where_idx as usize;
-    let end = end_arg(cmd.arg(where_idx))?;
-    let mut count = None;
-    let mut i = where_idx + 1;
-    while i < cmd.len() {
-        if count.is_none() && is(cmd.arg(i), "COUNT") && i + 1 < cmd.len() {
-            match parse_i64(cmd.arg(i + 1)) {
-                Some(n) if n > 0 => count = Some(n as usize),
-                _ => return Err(CmdError::err("count should be greater than 0")),
-            }
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    Ok((at + 1, numkeys as usize, end, count.unwrap_or(1)))
-}
-
-fn lmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (first, n, end, count) = mpop_args(cmd, 1)?;
-    if !pop_first_nonempty(ctx, (first..first + n).map(|i| cmd.arg(i)), end, Some(count))? {
+fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (keys, end, count) = mpop_args(args, ENDS)?;
+    if !pop_first_nonempty(ctx, keys, End::from_index(end), Some(count))? {
         ctx.client.out.null_array();
     }
     Ok(Replied)
 }
 
-fn blmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    // Redis checks the timeout after the other arguments.
-    let (first, n, end, count) = mpop_args(cmd, 2)?;
-    let deadline = timeout_arg(cmd.arg(1), ctx.now_ms)?;
-    if !pop_first_nonempty(ctx, (first..first + n).map(|i| cmd.arg(i)), end, Some(count))? {
-        let keys = (first..first + n).map(|i| cmd.arg(i).to_vec()).collect();
-        return block_or_null(ctx, keys, deadline, false);
+fn blmpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    // The timeout comes first but is checked after the other arguments.
+    let timeout = args.next_bytes()?;
+    let (keys, end, count) = mpop_args(args, ENDS)?;
+    let deadline = timeout_arg(timeout, ctx.now_ms)?;
+    if !pop_first_nonempty(ctx, keys.clone(), End::from_index(end), Some(count))? {
+        return block_or_null(ctx, keys.map(<[u8]>::to_vec).collect(), deadline, false);
     }
     Ok(Replied)
 }
@@ -999,6 +993,52 @@ fn blmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::common::with_args;
+
+    #[test]
+    fn lpos_options_parse_like_redis() {
+        let rank_zero = Err(CmdError::err(
+            "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+        ));
+        let count = Err(CmdError::err("COUNT can't be negative"));
+        let maxlen = Err(CmdError::err("MAXLEN can't be negative"));
+        // line -> (rank, count, maxlen)
+        for (line, want) in [
+            ("lpos k e", Ok((1, None, 0))),
+            ("lpos k e RANK -2 COUNT 0 MAXLEN 10", Ok((-2, Some(0), 10))),
+            ("lpos k e rank 3 rank 4", Ok((4, None, 0))),
+            ("lpos k e rank 0", rank_zero),
+            ("lpos k e rank x", Err(CmdError::NotInteger)),
+            ("lpos k e count -1", count.clone()),
+            ("lpos k e count x", count),
+            ("lpos k e maxlen -1", maxlen.clone()),
+            ("lpos k e maxlen x", maxlen),
+            ("lpos k e rank", Err(CmdError::Syntax)),
+            ("lpos k e foo 1", Err(CmdError::Syntax)),
+        ] {
+            let got = with_args(line, |a| {
+                a.seek(3);
+                lpos_options(a).map(|o| (o.rank, o.count, o.maxlen))
+            });
+            assert_eq!(got, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn ends_are_keywords() {
+        for (line, want) in [
+            ("lmove a b LEFT", Ok(End::Left)),
+            ("lmove a b right", Ok(End::Right)),
+            ("lmove a b up", Err(CmdError::Syntax)),
+            ("lmove a b", Err(CmdError::Syntax)),
+        ] {
+            let got = with_args(line, |a| {
+                a.seek(3);
+                next_end(a)
+            });
+            assert_eq!(got, want, "{line}");
+        }
+    }
 
     #[test]
     fn ranges_clamp_like_redis() {

@@ -7,14 +7,13 @@
 //! SREM / SPOP / SMOVE is deleted, and a STORE command with an empty result
 //! deletes its destination.
 
-use ember_resp::Command;
 use ember_store::types::set::{Member, Set};
 use ember_store::{Db, EncodingConfig, Value};
 
 use crate::client::Out;
+use crate::command::is;
 use crate::command::prelude::*;
-use crate::command::{is, parse_i64};
-use crate::commands::common::{command_rng, parse_count, parse_cursor, reply_scan, ScanOpts};
+use crate::commands::common::{command_rng, parse_count, parse_cursor, positive_count, reply_scan, ScanOpts};
 use crate::config::notify as ev;
 
 /// Set-family commands.
@@ -240,18 +239,20 @@ fn bulk_member(out: &mut Out, m: Member<'_>) {
     out.bulk(m.bytes(&mut scratch));
 }
 
-fn sadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn sadd(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let members = args.rest();
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     if lookup_set(db, key, now)?.is_none() {
-        let s = Set::for_members(cmd.arg(2), cmd.len() - 2, &cfg);
+        // The encoding is chosen from the first member and the count.
+        let s = Set::for_members(members.peek().unwrap_or_default(), members.remaining(), &cfg);
         db.insert(key, Value::Set(Box::new(s)), None, now);
     }
     let Some(s) = lookup_set(db, key, now)? else { unreachable!("the set was just created") };
     let mut added = 0;
-    for m in cmd.iter().skip(2) {
+    for m in members {
         added += i64::from(s.insert(m, &cfg));
     }
     ctx.dirty(added as u64);
@@ -262,16 +263,17 @@ fn sadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn srem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn srem(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let members = args.rest();
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(s) = lookup_set(db, key, now)? else {
         ctx.out().int(0);
         return Ok(Replied);
     };
     let mut removed = 0;
-    for m in cmd.iter().skip(2) {
+    for m in members {
         removed += i64::from(s.remove(m));
         if s.is_empty() {
             break;
@@ -292,9 +294,11 @@ fn srem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn smembers(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn smembers(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let s = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let s = lookup_set(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
     match s {
         None => out.set(0),
@@ -308,45 +312,53 @@ fn smembers(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn sismember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn sismember(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, member) = (args.next_bytes()?, args.next_bytes()?);
+    args.finish()?;
     let now = ctx.now_ms;
-    let found = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.is_some_and(|s| s.contains(cmd.arg(2)));
+    let found = lookup_set(ctx.srv.store.db(ctx.client.db), key, now)?.is_some_and(|s| s.contains(member));
     ctx.out().int(i64::from(found));
     Ok(Replied)
 }
 
-fn smismember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn smismember(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let members = args.rest();
     let now = ctx.now_ms;
-    let s = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let s = lookup_set(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
-    out.array(cmd.len() - 2);
-    for m in cmd.iter().skip(2) {
+    out.array(members.remaining());
+    for m in members {
         out.int(i64::from(s.as_ref().is_some_and(|s| s.contains(m))));
     }
     Ok(Replied)
 }
 
-fn scard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn scard(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let n = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |s| s.len());
+    let n = lookup_set(ctx.srv.store.db(ctx.client.db), key, now)?.map_or(0, |s| s.len());
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn spop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+/// Reads SPOP's / SRANDMEMBER's `key [count]` with `parse` for the count:
+/// more arguments are a syntax error before the count is looked at.
+fn key_and_count<'a, T>(
+    args: &mut Args<'a>,
+    parse: impl FnOnce(&[u8]) -> Result<T, CmdError>,
+) -> Result<(&'a [u8], Option<T>), CmdError> {
+    let key = args.next_bytes()?;
+    if args.remaining() > 1 {
+        return Err(CmdError::Syntax);
+    }
+    Ok((key, args.next().map(parse).transpose()?))
+}
+
+fn spop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, count) = key_and_count(args, positive_count)?;
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
-    let count = match cmd.len() {
-        2 => None,
-        3 => {
-            // Redis gives this one message for negative and non-integer counts.
-            match parse_i64(cmd.arg(2)) {
-                Some(n) if n >= 0 => Some(n as usize),
-                _ => return Err(CmdError::err("value is out of range, must be positive")),
-            }
-        }
-        _ => return Err(CmdError::Syntax),
-    };
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(s) = lookup_set(db, key, now)? else {
         match count {
@@ -389,15 +401,11 @@ fn spop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn srandmember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn srandmember(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, count) = key_and_count(args, parse_count)?;
     let now = ctx.now_ms;
-    let count = match cmd.len() {
-        2 => None,
-        3 => Some(parse_count(cmd.arg(2))?),
-        _ => return Err(CmdError::Syntax),
-    };
     let mut rng = command_rng();
-    let s = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let s = lookup_set(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
     let Some(s) = s else {
         match count {
@@ -432,9 +440,10 @@ fn srandmember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn smove(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn smove(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (src, dst, member) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
+    args.finish()?;
     let now = ctx.now_ms;
-    let (src, dst, member) = (cmd.arg(1), cmd.arg(2), cmd.arg(3));
     let cfg = ctx.srv.config.encodings();
     let db = ctx.srv.store.db(ctx.client.db);
     let Some(src_set) = peek_set(db, src, now)? else {
@@ -536,10 +545,6 @@ fn union_or_diff(db: &Db, keys: &[&[u8]], now: u64, diff: bool) -> Result<Vec<Ve
     Ok(out)
 }
 
-fn keys_from<'a>(cmd: &Command<'a>, start: usize) -> Vec<&'a [u8]> {
-    (start..cmd.len()).map(|i| cmd.arg(i)).collect()
-}
-
 fn reply_members(out: &mut Out, members: &[Vec<u8>]) {
     out.set(members.len());
     for m in members {
@@ -572,9 +577,9 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &[u8], members: &[Vec<u8>], cfg: &Encodi
     ctx.out().int(members.len() as i64);
 }
 
-fn sinter(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn sinter(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let keys: Vec<&[u8]> = args.rest().collect();
     let now = ctx.now_ms;
-    let keys = keys_from(cmd, 1);
     let db = ctx.srv.store.db(ctx.client.db);
     let out = &mut ctx.client.out;
     match sets_for_inter(db, &keys, now)? {
@@ -590,42 +595,41 @@ fn sinter(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn sinterstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn sinterstore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let dst = args.next_bytes()?;
+    let keys: Vec<&[u8]> = args.rest().collect();
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
-    let keys = keys_from(cmd, 2);
     let db = ctx.srv.store.db(ctx.client.db);
     let members: Vec<Vec<u8>> = match sets_for_inter(db, &keys, now)? {
         None => Vec::new(),
         Some(sets) => intersect(sets, 0).into_iter().map(|m| m.to_vec()).collect(),
     };
-    store_result(ctx, cmd.arg(1), &members, &cfg, "sinterstore");
+    store_result(ctx, dst, &members, &cfg, "sinterstore");
     Ok(Replied)
 }
 
-fn sintercard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let now = ctx.now_ms;
-    let numkeys = match parse_i64(cmd.arg(1)) {
-        Some(n) if n >= 1 => n as usize,
-        _ => return Err(CmdError::err("numkeys should be greater than 0")),
-    };
-    if numkeys > cmd.len() - 2 {
-        return Err(CmdError::err("Number of keys can't be greater than number of args"));
-    }
-    let mut limit = 0usize;
-    let mut i = 2 + numkeys;
-    while i < cmd.len() {
-        if is(cmd.arg(i), "LIMIT") && i + 1 < cmd.len() {
-            match parse_i64(cmd.arg(i + 1)) {
-                Some(n) if n >= 0 => limit = n as usize,
-                _ => return Err(CmdError::err("LIMIT can't be negative")),
-            }
-            i += 2;
+/// The options of SINTERCARD after its keys: `[LIMIT limit]` (0: no limit).
+fn sintercard_limit(args: &mut Args<'_>) -> Result<usize, CmdError> {
+    let mut limit = 0;
+    while let Some(opt) = args.next() {
+        if is(opt, "LIMIT") && args.has_more() {
+            limit = args.next_i64_where(|n| n >= 0, CmdError::err("LIMIT can't be negative"))? as usize;
         } else {
             return Err(CmdError::Syntax);
         }
     }
-    let keys: Vec<&[u8]> = (2..2 + numkeys).map(|i| cmd.arg(i)).collect();
+    Ok(limit)
+}
+
+fn sintercard(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let numkeys = args.next_i64_where(|n| n >= 1, CmdError::err("numkeys should be greater than 0"))? as u64;
+    if numkeys > args.remaining() as u64 {
+        return Err(CmdError::err("Number of keys can't be greater than number of args"));
+    }
+    let keys: Vec<&[u8]> = args.next_n(numkeys as usize).collect();
+    let limit = sintercard_limit(args)?;
+    let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let n = match sets_for_inter(db, &keys, now)? {
         None => 0,
@@ -635,44 +639,48 @@ fn sintercard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn sunion_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, diff: bool, store: bool) -> CmdResult {
+/// SUNION / SDIFF `[dst] key [key ...]`, the destination with `store`.
+fn sunion_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, diff: bool, store: bool) -> CmdResult {
+    let dst = if store { Some(args.next_bytes()?) } else { None };
+    let keys: Vec<&[u8]> = args.rest().collect();
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
-    let keys = keys_from(cmd, if store { 2 } else { 1 });
     let members = union_or_diff(ctx.srv.store.db(ctx.client.db), &keys, now, diff)?;
-    if store {
+    if let Some(dst) = dst {
         let event = if diff { "sdiffstore" } else { "sunionstore" };
-        store_result(ctx, cmd.arg(1), &members, &cfg, event);
+        store_result(ctx, dst, &members, &cfg, event);
     } else {
         reply_members(&mut ctx.client.out, &members);
     }
     Ok(Replied)
 }
 
-fn sunion(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    sunion_generic(ctx, cmd, false, false)
+fn sunion(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    sunion_generic(ctx, args, false, false)
 }
 
-fn sunionstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    sunion_generic(ctx, cmd, false, true)
+fn sunionstore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    sunion_generic(ctx, args, false, true)
 }
 
-fn sdiff(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    sunion_generic(ctx, cmd, true, false)
+fn sdiff(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    sunion_generic(ctx, args, true, false)
 }
 
-fn sdiffstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    sunion_generic(ctx, cmd, true, true)
+fn sdiffstore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    sunion_generic(ctx, args, true, true)
 }
 
-fn sscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn sscan(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let cursor = parse_cursor(args.next_bytes()?)?;
     let now = ctx.now_ms;
-    let cursor = parse_cursor(cmd.arg(2))?;
-    let Some(s) = lookup_set(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
+    let Some(s) = lookup_set(ctx.srv.store.db(ctx.client.db), key, now)? else {
         reply_scan(&mut ctx.client.out, 0, &[]);
         return Ok(Replied);
     };
-    let opts = ScanOpts::parse(cmd, 3)?;
+    // Like Redis, the options are parsed only once the key exists.
+    let opts = ScanOpts::parse(args)?;
     let mut items = Vec::new();
     let next = s.scan(cursor, opts.count, |m| {
         let mut scratch = [0u8; 20];
@@ -683,4 +691,70 @@ fn sscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     });
     reply_scan(&mut ctx.client.out, next, &items);
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::common::with_args;
+
+    #[test]
+    fn key_and_count_checks_the_arity_first() {
+        let check = |line: &str, want: Result<(&str, Option<usize>), CmdError>| {
+            let got = with_args(line, |a| {
+                key_and_count(a, positive_count).map(|(k, n)| (String::from_utf8_lossy(k).into_owned(), n))
+            });
+            assert_eq!(got, want.map(|(k, n)| (k.to_owned(), n)), "{line}");
+        };
+        let positive = Err(CmdError::err("value is out of range, must be positive"));
+        check("spop k", Ok(("k", None)));
+        check("spop k 0", Ok(("k", Some(0))));
+        check("spop k 7", Ok(("k", Some(7))));
+        check("spop k -1", positive.clone());
+        check("spop k x", positive);
+        check("spop k x extra", Err(CmdError::Syntax));
+        check("spop k 1 2", Err(CmdError::Syntax));
+    }
+
+    #[test]
+    fn sintercard_limits() {
+        let negative = Err(CmdError::err("LIMIT can't be negative"));
+        for (line, want) in [
+            ("sintercard 1 k", Ok(0)),
+            ("sintercard 1 k LIMIT 5", Ok(5)),
+            ("sintercard 1 k limit 5 limit 0", Ok(0)),
+            ("sintercard 1 k limit -1", negative.clone()),
+            ("sintercard 1 k limit x", negative),
+            ("sintercard 1 k limit", Err(CmdError::Syntax)),
+            ("sintercard 1 k foo 1", Err(CmdError::Syntax)),
+        ] {
+            let got = with_args(line, |a| {
+                a.seek(3);
+                sintercard_limit(a)
+            });
+            assert_eq!(got, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn intersections_walk_the_smallest_set_and_stop_at_the_limit() {
+        let cfg = EncodingConfig::default();
+        let set = |members: &[&str]| {
+            let mut s = Set::new();
+            for m in members {
+                s.insert(m.as_bytes(), &cfg);
+            }
+            s
+        };
+        let (a, b, c) = (set(&["1", "2", "3", "x"]), set(&["2", "3", "x", "y", "z"]), set(&["3", "x", "2"]));
+        let sorted = |ms: Vec<Member<'_>>| {
+            let mut v: Vec<Vec<u8>> = ms.iter().map(|m| m.to_vec()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(intersect(vec![&a, &b, &c], 0)), vec![b"2".to_vec(), b"3".to_vec(), b"x".to_vec()]);
+        assert_eq!(intersect(vec![&a, &b, &c], 2).len(), 2);
+        assert_eq!(intersect(vec![&a, &set(&[])], 0).len(), 0);
+        assert_eq!(intersect(Vec::new(), 0).len(), 0);
+    }
 }

@@ -10,17 +10,19 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use ember_resp::{Command, Protocol};
+use ember_resp::Protocol;
 use ember_store::types::dict::Rng;
 use ember_store::types::set::Set;
 use ember_store::types::zset::{LexBound, ScoreBound, ZSet};
-use ember_store::{glob_match, Db, Value};
+use ember_store::{Db, Value};
 
 use crate::blocking::{timeout_arg, BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::prelude::*;
-use crate::command::{int_arg, is, parse_i64};
-use crate::commands::common::parse_cursor;
+use crate::command::{int_arg, is};
+use crate::commands::common::{
+    lookup_zset, mpop_args, parse_cursor, parse_score, positive_count, random_count_args, reply_scan, ScanOpts,
+};
 use crate::config::notify as ev;
 
 /// Sorted-set commands.
@@ -784,20 +786,6 @@ fn hex_float(s: &[u8]) -> Option<(f64, usize)> {
     Some((v, j))
 }
 
-/// A score or increment (Redis's getDoubleFromObject): the whole argument
-/// is a float, without leading space, not NaN, neither overflowing nor
-/// underflowing to zero.
-pub fn parse_score(arg: &[u8]) -> Option<f64> {
-    if arg.is_empty() || is_c_space(arg[0]) {
-        return None;
-    }
-    let r = strtod(arg);
-    if r.used != arg.len() || r.value.is_nan() || (r.range_error && (r.value.is_infinite() || r.value == 0.0)) {
-        return None;
-    }
-    Some(r.value)
-}
-
 fn score_arg(arg: &[u8]) -> Result<f64, CmdError> {
     parse_score(arg).ok_or(CmdError::NotFloat)
 }
@@ -995,17 +983,6 @@ fn reply_elem(out: &mut Out, member: &[u8], score: f64, withscores: bool) {
 // Keys
 // ---------------------------------------------------------------------------
 
-/// The sorted set at `key`: `Ok(None)` if missing, WRONGTYPE for other types.
-pub fn lookup_zset<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut ZSet>, CmdError> {
-    match db.get(key, now) {
-        None => Ok(None),
-        Some(e) => match e.value_mut() {
-            Value::ZSet(z) => Ok(Some(z)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
-}
-
 /// The sorted set at `key`, created empty if missing.
 fn zset_or_create<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<&'a mut ZSet, CmdError> {
     let exists = match db.get(key, now) {
@@ -1096,56 +1073,55 @@ fn random_below(n: usize) -> usize {
 // ZADD, ZINCRBY
 // ---------------------------------------------------------------------------
 
-fn zadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zadd_generic(ctx, cmd, false)
+fn zadd(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zadd_generic(ctx, args, false)
 }
 
-fn zincrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zadd_generic(ctx, cmd, true)
+/// ZINCRBY is ZADD with INCR (its options are parsed too, as in Redis).
+fn zincrby(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zadd_generic(ctx, args, true)
 }
 
-fn zadd_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, zincrby: bool) -> CmdResult {
+fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, zincrby: bool) -> CmdResult {
+    let key = args.next_bytes()?;
     let (mut nx, mut xx, mut ch, mut incr, mut gt, mut lt) = (false, false, false, zincrby, false, false);
-    let mut i = 2;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        if is(opt, "NX") {
+    // The options run until the first argument that is none of them.
+    loop {
+        if args.eat("NX") {
             nx = true;
-        } else if is(opt, "XX") {
+        } else if args.eat("XX") {
             xx = true;
-        } else if is(opt, "CH") {
+        } else if args.eat("CH") {
             ch = true;
-        } else if is(opt, "INCR") {
+        } else if args.eat("INCR") {
             incr = true;
-        } else if is(opt, "GT") {
+        } else if args.eat("GT") {
             gt = true;
-        } else if is(opt, "LT") {
+        } else if args.eat("LT") {
             lt = true;
         } else {
             break;
         }
-        i += 1;
     }
-    let elements = cmd.len() - i;
+    let elements = args.remaining();
     if elements % 2 != 0 || elements == 0 {
         return Err(CmdError::Syntax);
     }
-    let pairs = elements / 2;
     if nx && xx {
         return Err(CmdError::err("XX and NX options at the same time are not compatible"));
     }
     if ((gt || lt) && nx) || (gt && lt) {
         return Err(CmdError::err("GT, LT, and/or NX options at the same time are not compatible"));
     }
-    if incr && pairs > 1 {
+    if incr && elements > 2 {
         return Err(CmdError::err("INCR option supports a single increment-element pair"));
     }
-    let mut scores = Vec::with_capacity(pairs);
-    for p in 0..pairs {
-        scores.push(score_arg(cmd.arg(i + 2 * p))?);
+    // Every score is checked before anything is written.
+    let mut pairs = Vec::with_capacity(elements / 2);
+    while let (Some(score), Some(member)) = (args.next(), args.next()) {
+        pairs.push((score_arg(score)?, member));
     }
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
     let cfg = ctx.srv.config.encodings();
     let db = ctx.srv.store.db(ctx.client.db);
     let skip = xx && lookup_zset(db, key, now)?.is_none();
@@ -1153,8 +1129,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, zincrby: bool) -> CmdResu
     let mut last_score = 0.0;
     if !skip {
         let z = zset_or_create(db, key, now)?;
-        for (p, &score) in scores.iter().enumerate() {
-            let member = cmd.arg(i + 2 * p + 1);
+        for (score, member) in pairs {
             match z.score(member) {
                 Some(cur) => {
                     if nx {
@@ -1210,9 +1185,12 @@ fn zadd_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, zincrby: bool) -> CmdResu
 // Reads of single members
 // ---------------------------------------------------------------------------
 
-fn zscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn zscore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let member = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let score = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.and_then(|z| z.score(cmd.arg(2)));
+    let score = lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)?.and_then(|z| z.score(member));
     match score {
         Some(s) => reply_score(ctx.out(), s),
         None => ctx.out().null(),
@@ -1220,12 +1198,14 @@ fn zscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn zmscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn zmscore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let members = args.rest();
     let now = ctx.now_ms;
-    let z = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let z = lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)?;
     let out = &mut ctx.client.out;
-    out.array(cmd.len() - 2);
-    for m in cmd.iter().skip(2) {
+    out.array(members.remaining());
+    for m in members {
         match z.as_ref().and_then(|z| z.score(m)) {
             Some(s) => reply_score(out, s),
             None => out.null(),
@@ -1234,17 +1214,21 @@ fn zmscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn zcard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn zcard(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let n = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |z| z.len());
+    let n = lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)?.map_or(0, |z| z.len());
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn zcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (min, max) = score_range_args(cmd.arg(2), cmd.arg(3))?;
+fn zcount(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let (min, max) = score_range_args(args.next_bytes()?, args.next_bytes()?)?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let n = match lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? {
+    let n = match lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)? {
         Some(z) => {
             let (s, e) = z.score_range(min, max);
             e - s
@@ -1255,10 +1239,12 @@ fn zcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn zlexcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (min, max) = lex_range_args(cmd.arg(2), cmd.arg(3))?;
+fn zlexcount(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let (min, max) = lex_range_args(args.next_bytes()?, args.next_bytes()?)?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let n = match lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? {
+    let n = match lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)? {
         Some(z) => {
             let (s, e) = z.lex_range(&min, &max);
             e - s
@@ -1269,39 +1255,27 @@ fn zlexcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn zrank(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrank_generic(ctx, cmd, false)
+fn zrank(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrank_generic(ctx, args, false)
 }
 
-fn zrevrank(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrank_generic(ctx, cmd, true)
+fn zrevrank(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrank_generic(ctx, args, true)
 }
 
-/// ZRANK / ZREVRANK, with Redis 7.2's WITHSCORE option.
-fn zrank_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, rev: bool) -> CmdResult {
-    if cmd.len() > 4 {
-        return Err(CmdError::Arity(if rev { "zrevrank" } else { "zrank" }.into()));
-    }
-    let withscore = match cmd.get(3) {
-        None => false,
-        Some(a) if is(a, "WITHSCORE") => true,
-        Some(_) => return Err(CmdError::Syntax),
-    };
+/// ZRANK / ZREVRANK `key member` (Redis 7.0 has no WITHSCORE: 7.2 added it).
+fn zrank_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, rev: bool) -> CmdResult {
+    let key = args.next_bytes()?;
+    let member = args.next_bytes()?;
+    args.finish()?;
     let now = ctx.now_ms;
-    let found = match lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? {
-        Some(z) => z.rank(cmd.arg(2)).map(|(r, s)| (if rev { z.len() - 1 - r } else { r }, s)),
+    let rank = match lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)? {
+        Some(z) => z.rank(member).map(|(r, _)| if rev { z.len() - 1 - r } else { r }),
         None => None,
     };
-    let out = ctx.out();
-    match found {
-        Some((r, s)) if withscore => {
-            out.array(2);
-            out.int(r as i64);
-            reply_score(out, s);
-        }
-        Some((r, _)) => out.int(r as i64),
-        None if withscore => out.null_array(),
-        None => out.null(),
+    match rank {
+        Some(r) => ctx.out().int(r as i64),
+        None => ctx.out().null(),
     }
     Ok(Replied)
 }
@@ -1352,57 +1326,55 @@ fn limit_span(s: usize, e: usize, rev: bool, offset: i64, limit: i64) -> (usize,
     }
 }
 
-fn zrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrange_generic(ctx, cmd, 1, false, RangeKind::Auto, None)
+fn zrange(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrange_generic(ctx, args, false, RangeKind::Auto, None)
 }
 
-fn zrangestore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrange_generic(ctx, cmd, 2, true, RangeKind::Auto, None)
+fn zrangestore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrange_generic(ctx, args, true, RangeKind::Auto, None)
 }
 
-fn zrevrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrange_generic(ctx, cmd, 1, false, RangeKind::Rank, Some(true))
+fn zrevrange(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrange_generic(ctx, args, false, RangeKind::Rank, Some(true))
 }
 
-fn zrangebyscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrange_generic(ctx, cmd, 1, false, RangeKind::Score, Some(false))
+fn zrangebyscore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrange_generic(ctx, args, false, RangeKind::Score, Some(false))
 }
 
-fn zrevrangebyscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrange_generic(ctx, cmd, 1, false, RangeKind::Score, Some(true))
+fn zrevrangebyscore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrange_generic(ctx, args, false, RangeKind::Score, Some(true))
 }
 
-fn zrangebylex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrange_generic(ctx, cmd, 1, false, RangeKind::Lex, Some(false))
+fn zrangebylex(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrange_generic(ctx, args, false, RangeKind::Lex, Some(false))
 }
 
-fn zrevrangebylex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zrange_generic(ctx, cmd, 1, false, RangeKind::Lex, Some(true))
+fn zrevrangebylex(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zrange_generic(ctx, args, false, RangeKind::Lex, Some(true))
 }
 
-/// Every ZRANGE form. `src` is the index of the source key (min and max
-/// follow it); with `store`, argument 1 is the destination.
+/// Every ZRANGE form: `[dst] key min max [options]`, the destination with
+/// `store` (ZRANGESTORE).
 fn zrange_generic(
     ctx: &mut Ctx<'_>,
-    cmd: &mut Args<'_>,
-    src: usize,
+    args: &mut Args<'_>,
     store: bool,
     mut kind: RangeKind,
     direction: Option<bool>,
 ) -> CmdResult {
+    let dst = if store { Some(args.next_bytes()?) } else { None };
+    let key = args.next_bytes()?;
+    let (mut min_arg, mut max_arg) = (args.next_bytes()?, args.next_bytes()?);
     let mut withscores = false;
     let mut rev = direction;
     let (mut offset, mut limit) = (0i64, -1i64);
-    let mut j = src + 3;
-    while j < cmd.len() {
-        let opt = cmd.arg(j);
-        let left = cmd.len() - j - 1;
+    while let Some(opt) = args.next() {
         if !store && is(opt, "WITHSCORES") {
             withscores = true;
-        } else if is(opt, "LIMIT") && left >= 2 {
-            offset = int_arg(cmd.arg(j + 1))?;
-            limit = int_arg(cmd.arg(j + 2))?;
-            j += 2;
+        } else if is(opt, "LIMIT") && args.remaining() >= 2 {
+            offset = args.next_i64()?;
+            limit = args.next_i64()?;
         } else if direction.is_none() && rev.is_none() && is(opt, "REV") {
             rev = Some(true);
         } else if kind == RangeKind::Auto && is(opt, "BYLEX") {
@@ -1412,7 +1384,6 @@ fn zrange_generic(
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
     let rev = rev.unwrap_or(false);
     if kind == RangeKind::Auto {
@@ -1424,7 +1395,6 @@ fn zrange_generic(
     if withscores && kind == RangeKind::Lex {
         return Err(CmdError::err("syntax error, WITHSCORES not supported in combination with BYLEX"));
     }
-    let (mut min_arg, mut max_arg) = (cmd.arg(src + 1), cmd.arg(src + 2));
     if rev && kind != RangeKind::Rank {
         std::mem::swap(&mut min_arg, &mut max_arg);
     }
@@ -1445,10 +1415,9 @@ fn zrange_generic(
         _ => Parsed::Rank(int_arg(min_arg)?, int_arg(max_arg)?),
     };
     let now = ctx.now_ms;
-    let key = cmd.arg(src);
     let Some(z) = lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)? else {
-        if store {
-            store_result(ctx, cmd.arg(1), Vec::new(), StoreAs::Listpack, "zrangestore");
+        if let Some(dst) = dst {
+            store_result(ctx, dst, Vec::new(), StoreAs::Listpack, "zrangestore");
         } else {
             ctx.out().array(0);
         }
@@ -1474,11 +1443,11 @@ fn zrange_generic(
         }
     };
     let n = e.saturating_sub(s);
-    if store {
+    if let Some(dst) = dst {
         let mut elems = Vec::with_capacity(n);
         z.for_range(s, e, rev, |m, sc| elems.push((m.to_vec(), sc)));
         let how = if kind == RangeKind::Rank { StoreAs::RankHint } else { StoreAs::Listpack };
-        store_result(ctx, cmd.arg(1), elems, how, "zrangestore");
+        store_result(ctx, dst, elems, how, "zrangestore");
         return Ok(Replied);
     }
     let out = &mut ctx.client.out;
@@ -1491,13 +1460,14 @@ fn zrange_generic(
 // Removal
 // ---------------------------------------------------------------------------
 
-fn zrem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn zrem(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let members = args.rest();
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let mut n = 0;
     if let Some(z) = lookup_zset(db, key, now)? {
-        for m in cmd.iter().skip(2) {
+        for m in members {
             if z.remove(m).is_some() {
                 n += 1;
             }
@@ -1515,29 +1485,29 @@ fn zrem(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn zremrangebyrank(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (a, b) = (int_arg(cmd.arg(2))?, int_arg(cmd.arg(3))?);
-    zremrange(ctx, cmd, "zremrangebyrank", |z| rank_span(z.len(), a, b).unwrap_or((0, 0)))
+fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let (a, b) = (args.next_i64()?, args.next_i64()?);
+    args.finish()?;
+    zremrange(ctx, key, "zremrangebyrank", |z| rank_span(z.len(), a, b).unwrap_or((0, 0)))
 }
 
-fn zremrangebyscore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (min, max) = score_range_args(cmd.arg(2), cmd.arg(3))?;
-    zremrange(ctx, cmd, "zremrangebyscore", |z| z.score_range(min, max))
+fn zremrangebyscore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let (min, max) = score_range_args(args.next_bytes()?, args.next_bytes()?)?;
+    args.finish()?;
+    zremrange(ctx, key, "zremrangebyscore", |z| z.score_range(min, max))
 }
 
-fn zremrangebylex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (min, max) = lex_range_args(cmd.arg(2), cmd.arg(3))?;
-    zremrange(ctx, cmd, "zremrangebylex", |z| z.lex_range(&min, &max))
+fn zremrangebylex(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let (min, max) = lex_range_args(args.next_bytes()?, args.next_bytes()?)?;
+    args.finish()?;
+    zremrange(ctx, key, "zremrangebylex", |z| z.lex_range(&min, &max))
 }
 
-fn zremrange(
-    ctx: &mut Ctx<'_>,
-    cmd: &mut Args<'_>,
-    event: &str,
-    span: impl FnOnce(&ZSet) -> (usize, usize),
-) -> CmdResult {
+fn zremrange(ctx: &mut Ctx<'_>, key: &[u8], event: &str, span: impl FnOnce(&ZSet) -> (usize, usize)) -> CmdResult {
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let mut n = 0;
     if let Some(z) = lookup_zset(db, key, now)? {
@@ -1629,49 +1599,41 @@ fn pop_from(ctx: &mut Ctx<'_>, keys: &[&[u8]], max: bool, count: usize, shape: P
     Ok(true)
 }
 
-fn zpopmin(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zpop(ctx, cmd, false)
+fn zpopmin(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zpop(ctx, args, false)
 }
 
-fn zpopmax(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zpop(ctx, cmd, true)
+fn zpopmax(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zpop(ctx, args, true)
 }
 
-fn positive_count(arg: &[u8]) -> Result<usize, CmdError> {
-    match parse_i64(arg) {
-        Some(n) if n >= 0 => Ok(n as usize),
-        _ => Err(CmdError::err("value is out of range, must be positive")),
-    }
-}
-
-fn zpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, max: bool) -> CmdResult {
-    if cmd.len() > 3 {
+fn zpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>, max: bool) -> CmdResult {
+    let key = args.next_bytes()?;
+    // Too many arguments is a syntax error before the count is looked at.
+    if args.remaining() > 1 {
         return Err(CmdError::Syntax);
     }
-    let count = match cmd.get(2) {
-        Some(a) => Some(positive_count(a)?),
-        None => None,
-    };
+    let count = args.next().map(positive_count).transpose()?;
     let nested = count.is_some() && ctx.client.out.proto == Protocol::Resp3;
     if count == Some(0) {
         // The key is still type-checked.
         let now = ctx.now_ms;
-        lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+        lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)?;
         ctx.out().array(0);
         return Ok(Replied);
     }
-    if !pop_from(ctx, &[cmd.arg(1)], max, count.unwrap_or(1), PopReply::Plain { nested })? {
+    if !pop_from(ctx, &[key], max, count.unwrap_or(1), PopReply::Plain { nested })? {
         ctx.out().array(0);
     }
     Ok(Replied)
 }
 
-fn bzpopmin(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    bzpop(ctx, cmd, false)
+fn bzpopmin(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    bzpop(ctx, args, false)
 }
 
-fn bzpopmax(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    bzpop(ctx, cmd, true)
+fn bzpopmax(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    bzpop(ctx, args, true)
 }
 
 /// Blocks the client on `keys` (or answers a null array when it may not block).
@@ -1687,58 +1649,37 @@ fn block_on(ctx: &mut Ctx<'_>, keys: &[&[u8]], deadline: Option<u64>) -> CmdResu
     }))
 }
 
-fn bzpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, max: bool) -> CmdResult {
-    let deadline = timeout_arg(cmd.arg(cmd.len() - 1), ctx.now_ms)?;
-    let keys: Vec<&[u8]> = (1..cmd.len() - 1).map(|i| cmd.arg(i)).collect();
+/// BZPOPMIN / BZPOPMAX `key [key ...] timeout`.
+fn bzpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>, max: bool) -> CmdResult {
+    let keys: Vec<&[u8]> = args.next_n(args.remaining().saturating_sub(1)).collect();
+    let deadline = timeout_arg(args.next_bytes()?, ctx.now_ms)?;
+    args.finish()?;
     if !pop_from(ctx, &keys, max, 1, PopReply::KeyFlat)? {
         return block_on(ctx, &keys, deadline);
     }
     Ok(Replied)
 }
 
-/// Parses `numkeys key... MIN|MAX [COUNT count]` starting at `at`.
-fn mpop_args<'a>(cmd: &Command<'a>, at: usize) -> Result<(Vec<&'a [u8]>, bool, usize), CmdError> {
-    let numkeys = match parse_i64(cmd.arg(at)) {
-        Some(n) if n >= 1 => n as usize,
-        _ => return Err(CmdError::err("numkeys should be greater than 0")),
-    };
-    let where_at = at.checked_add(numkeys).and_then(|x| x.checked_add(1)).filter(|&w| w < cmd.len());
-    let Some(where_at) = where_at else { return Err(CmdError::Syntax) };
-    let max = if is(cmd.arg(where_at), "MIN") {
-        false
-    } else if is(cmd.arg(where_at), "MAX") {
-        true
-    } else {
-        return Err(CmdError::Syntax);
-    };
-    let mut count = None;
-    let mut j = where_at + 1;
-    while j < cmd.len() {
-        if count.is_none() && is(cmd.arg(j), "COUNT") && j + 1 < cmd.len() {
-            match parse_i64(cmd.arg(j + 1)) {
-                Some(n) if n >= 1 => count = Some(n as usize),
-                _ => return Err(CmdError::err("count should be greater than 0")),
-            }
-            j += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    let keys = (at + 1..where_at).map(|i| cmd.arg(i)).collect();
-    Ok((keys, max, count.unwrap_or(1)))
+/// ZMPOP's `numkeys key [key ...] MIN|MAX [COUNT count]`: the keys, whether
+/// MAX, the count.
+fn zmpop_args<'a>(args: &mut Args<'a>) -> Result<(Vec<&'a [u8]>, bool, usize), CmdError> {
+    let (keys, end, count) = mpop_args(args, &["MIN", "MAX"])?;
+    Ok((keys.collect(), end == 1, count))
 }
 
-fn zmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (keys, max, count) = mpop_args(cmd, 1)?;
+fn zmpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (keys, max, count) = zmpop_args(args)?;
     if !pop_from(ctx, &keys, max, count, PopReply::KeyNested)? {
         ctx.out().null_array();
     }
     Ok(Replied)
 }
 
-fn bzmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (keys, max, count) = mpop_args(cmd, 2)?;
-    let deadline = timeout_arg(cmd.arg(1), ctx.now_ms)?;
+fn bzmpop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    // The timeout comes first but is checked after the other arguments.
+    let timeout = args.next_bytes()?;
+    let (keys, max, count) = zmpop_args(args)?;
+    let deadline = timeout_arg(timeout, ctx.now_ms)?;
     if !pop_from(ctx, &keys, max, count, PopReply::KeyNested)? {
         return block_on(ctx, &keys, deadline);
     }
@@ -1749,34 +1690,18 @@ fn bzmpop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 // ZRANDMEMBER
 // ---------------------------------------------------------------------------
 
-fn zrandmember(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn zrandmember(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let Some(count_arg) = cmd.get(2) else {
-        let z = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let key = args.next_bytes()?;
+    let Some((l, withscores)) = random_count_args(args, "WITHSCORES")? else {
+        let z = lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)?;
         match z.and_then(|z| z.get(random_below(z.len().max(1)))) {
             Some((m, _)) => ctx.client.out.bulk(m),
             None => ctx.client.out.null(),
         }
         return Ok(Replied);
     };
-    let l = match parse_i64(count_arg) {
-        Some(i64::MIN) => {
-            return Err(CmdError::err(
-                "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-            ))
-        }
-        Some(n) => n,
-        None => return Err(CmdError::NotInteger),
-    };
-    let withscores = match cmd.len() {
-        3 => false,
-        4 if is(cmd.arg(3), "WITHSCORES") => true,
-        _ => return Err(CmdError::Syntax),
-    };
-    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-        return Err(CmdError::err("value is out of range"));
-    }
-    let Some(z) = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
+    let Some(z) = lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)? else {
         ctx.out().array(0);
         return Ok(Replied);
     };
@@ -1896,54 +1821,56 @@ impl Src<'_> {
     }
 }
 
-fn zunion(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zsetop(ctx, cmd, SetOp::Union, false, false)
+fn zunion(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zsetop(ctx, args, SetOp::Union, false, false)
 }
-fn zinter(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zsetop(ctx, cmd, SetOp::Inter, false, false)
+fn zinter(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zsetop(ctx, args, SetOp::Inter, false, false)
 }
-fn zdiff(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zsetop(ctx, cmd, SetOp::Diff, false, false)
+fn zdiff(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zsetop(ctx, args, SetOp::Diff, false, false)
 }
-fn zunionstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zsetop(ctx, cmd, SetOp::Union, true, false)
+fn zunionstore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zsetop(ctx, args, SetOp::Union, true, false)
 }
-fn zinterstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zsetop(ctx, cmd, SetOp::Inter, true, false)
+fn zinterstore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zsetop(ctx, args, SetOp::Inter, true, false)
 }
-fn zdiffstore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zsetop(ctx, cmd, SetOp::Diff, true, false)
+fn zdiffstore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zsetop(ctx, args, SetOp::Diff, true, false)
 }
-fn zintercard(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    zsetop(ctx, cmd, SetOp::Inter, false, true)
+fn zintercard(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    zsetop(ctx, args, SetOp::Inter, false, true)
 }
 
 /// The result of a set operation, in no particular order.
 type Elems = Vec<(Vec<u8>, f64)>;
 
-fn zsetop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, op: SetOp, store: bool, card_only: bool) -> CmdResult {
-    let numkeys_at = if store { 2 } else { 1 };
-    let setnum = int_arg(cmd.arg(numkeys_at))?;
+/// `[dst] numkeys key [key ...] [options]`: the destination with `store`,
+/// only the cardinality (ZINTERCARD) with `card_only`.
+fn zsetop(ctx: &mut Ctx<'_>, args: &mut Args<'_>, op: SetOp, store: bool, card_only: bool) -> CmdResult {
+    let dst = if store { Some(args.next_bytes()?) } else { None };
+    let setnum = args.next_i64()?;
     if setnum < 1 {
-        let name = String::from_utf8_lossy(cmd.arg(0)).to_ascii_lowercase();
+        let name = String::from_utf8_lossy(args.name()).to_ascii_lowercase();
         return Err(CmdError::err(format!("at least 1 input key is needed for '{name}' command")));
     }
-    if setnum as u64 > (cmd.len() - numkeys_at - 1) as u64 {
+    if setnum as u64 > args.remaining() as u64 {
         return Err(CmdError::Syntax);
     }
     let setnum = setnum as usize;
-    let first_key = numkeys_at + 1;
+    let keys = args.next_n(setnum);
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     // Expired keys are reclaimed first so the shared borrows below see
     // only live values.
-    for k in first_key..first_key + setnum {
-        let _ = db.get(cmd.arg(k), now);
+    for k in keys.clone() {
+        let _ = db.get(k, now);
     }
     let db: &Db = db;
     let mut srcs: Vec<(Src<'_>, f64)> = Vec::with_capacity(setnum);
-    for k in first_key..first_key + setnum {
-        let src = match db.peek(cmd.arg(k), now).map(|e| e.value()) {
+    for k in keys {
+        let src = match db.peek(k, now).map(|e| e.value()) {
             None => Src::Empty,
             Some(Value::ZSet(z)) => Src::Z(z),
             Some(Value::Set(s)) => Src::S(s),
@@ -1954,36 +1881,22 @@ fn zsetop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, op: SetOp, store: bool, card_on
     let mut agg = Aggregate::Sum;
     let mut withscores = false;
     let mut limit = 0usize;
-    let mut j = first_key + setnum;
-    while j < cmd.len() {
-        let remaining = cmd.len() - j;
-        let opt = cmd.arg(j);
-        if op != SetOp::Diff && !card_only && remaining > setnum && is(opt, "WEIGHTS") {
-            for (i, src) in srcs.iter_mut().enumerate() {
-                src.1 = parse_score(cmd.arg(j + 1 + i)).ok_or_else(|| CmdError::err("weight value is not a float"))?;
+    let weighted_op = op != SetOp::Diff && !card_only;
+    while let Some(opt) = args.next() {
+        if weighted_op && args.remaining() >= setnum && is(opt, "WEIGHTS") {
+            for src in srcs.iter_mut() {
+                src.1 = parse_score(args.next_bytes()?).ok_or_else(|| CmdError::err("weight value is not a float"))?;
             }
-            j += setnum + 1;
-        } else if op != SetOp::Diff && !card_only && remaining >= 2 && is(opt, "AGGREGATE") {
-            let a = cmd.arg(j + 1);
-            agg = if is(a, "SUM") {
-                Aggregate::Sum
-            } else if is(a, "MIN") {
-                Aggregate::Min
-            } else if is(a, "MAX") {
-                Aggregate::Max
-            } else {
-                return Err(CmdError::Syntax);
+        } else if weighted_op && args.has_more() && is(opt, "AGGREGATE") {
+            agg = match args.next_keyword(&["SUM", "MIN", "MAX"])? {
+                0 => Aggregate::Sum,
+                1 => Aggregate::Min,
+                _ => Aggregate::Max,
             };
-            j += 2;
         } else if !store && !card_only && is(opt, "WITHSCORES") {
             withscores = true;
-            j += 1;
-        } else if card_only && remaining >= 2 && is(opt, "LIMIT") {
-            limit = match parse_i64(cmd.arg(j + 1)) {
-                Some(n) if n >= 0 => n as usize,
-                _ => return Err(CmdError::err("LIMIT can't be negative")),
-            };
-            j += 2;
+        } else if card_only && args.has_more() && is(opt, "LIMIT") {
+            limit = args.next_i64_where(|n| n >= 0, CmdError::err("LIMIT can't be negative"))? as usize;
         } else {
             return Err(CmdError::Syntax);
         }
@@ -2066,13 +1979,13 @@ fn zsetop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, op: SetOp, store: bool, card_on
         Some(std::cmp::Ordering::Equal) | None => a.0.cmp(&b.0),
         Some(o) => o,
     });
-    if store {
+    if let Some(dst) = dst {
         let event = match op {
             SetOp::Union => "zunionstore",
             SetOp::Inter => "zinterstore",
             SetOp::Diff => "zdiffstore",
         };
-        store_result(ctx, cmd.arg(1), result, StoreAs::Fitted, event);
+        store_result(ctx, dst, result, StoreAs::Fitted, event);
         return Ok(Replied);
     }
     let out = &mut ctx.client.out;
@@ -2087,39 +2000,20 @@ fn zsetop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, op: SetOp, store: bool, card_on
 // ZSCAN
 // ---------------------------------------------------------------------------
 
-fn zscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let cursor = parse_cursor(cmd.arg(2))?;
+fn zscan(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let cursor = parse_cursor(args.next_bytes()?)?;
     let now = ctx.now_ms;
-    let Some(z) = lookup_zset(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
-        let out = ctx.out();
-        out.array(2);
-        out.bulk(b"0");
-        out.array(0);
+    let Some(z) = lookup_zset(ctx.srv.store.db(ctx.client.db), key, now)? else {
+        reply_scan(ctx.out(), 0, &[]);
         return Ok(Replied);
     };
-    let mut pattern: Option<&[u8]> = None;
-    let mut count = 10usize;
-    let mut i = 3;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        let Some(val) = cmd.get(i + 1) else { return Err(CmdError::Syntax) };
-        if is(opt, "COUNT") {
-            let n = int_arg(val)?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = n as usize;
-        } else if is(opt, "MATCH") {
-            pattern = Some(val).filter(|p| *p != b"*");
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    // Like Redis, the options are parsed only once the key exists.
+    let opts = ScanOpts::parse(args)?;
     let compact = z.is_compact();
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
-    let next = z.scan(cursor, count, |m, s| {
-        if pattern.is_none_or(|p| glob_match(p, m, false)) {
+    let next = z.scan(cursor, opts.count, |m, s| {
+        if opts.matches(m) {
             found.push((m.to_vec(), s));
         }
     });
@@ -2140,6 +2034,21 @@ fn zscan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::common::with_args;
+
+    #[test]
+    fn zmpop_ends_are_min_and_max() {
+        let check = |line: &str, want: Result<(Vec<&str>, bool, usize), CmdError>| {
+            let got = with_args(line, |a| {
+                zmpop_args(a)
+                    .map(|(k, max, n)| (k.iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect(), max, n))
+            });
+            assert_eq!(got, want.map(|(k, max, n)| (k.into_iter().map(str::to_owned).collect::<Vec<_>>(), max, n)));
+        };
+        check("zmpop 2 a b MIN", Ok((vec!["a", "b"], false, 1)));
+        check("zmpop 1 a max count 4", Ok((vec!["a"], true, 4)));
+        check("zmpop 1 a left", Err(CmdError::Syntax));
+    }
 
     fn g(v: f64) -> String {
         let mut b = [0u8; 32];
@@ -2196,48 +2105,6 @@ mod tests {
         assert_eq!(s(-3.0), "-3");
         assert_eq!(s(1.5), "1.5");
         assert_eq!(s(f64::INFINITY), "inf");
-    }
-
-    #[test]
-    fn scores_parse_like_getdoublefromobject() {
-        for (s, want) in [
-            ("1", Some(1.0)),
-            ("-1.5", Some(-1.5)),
-            ("+5", Some(5.0)),
-            (".5", Some(0.5)),
-            ("5.", Some(5.0)),
-            ("1e3", Some(1000.0)),
-            ("1E-3", Some(0.001)),
-            ("inf", Some(f64::INFINITY)),
-            ("-Infinity", Some(f64::NEG_INFINITY)),
-            ("+INF", Some(f64::INFINITY)),
-            ("0x10", Some(16.0)),
-            ("0x1p4", Some(16.0)),
-            ("0x.8", Some(0.5)),
-            ("-0X1.8p1", Some(-3.0)),
-            ("1e-320", Some(1e-320)),
-            ("0", Some(0.0)),
-            ("0e999999", Some(0.0)),
-            ("1e400", None),
-            ("-1e400", None),
-            ("1e-400", None),
-            ("nan", None),
-            ("NaN(123)", None),
-            ("", None),
-            (" 1", None),
-            ("1 ", None),
-            ("1e", None),
-            ("1e+", None),
-            ("abc", None),
-            ("0x", None),
-            ("1.2.3", None),
-            ("--1", None),
-            ("1\u{0}", None),
-            ("infinit", None),
-        ] {
-            let got = parse_score(s.as_bytes());
-            assert_eq!(got, want, "{s:?}");
-        }
     }
 
     #[test]
