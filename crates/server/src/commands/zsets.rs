@@ -359,6 +359,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(WRITE)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Remove and return members with scores in a sorted set",
@@ -375,6 +376,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | BLOCKING)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .keys_fn(getkeys::count_at_2)
         .doc(
             "sorted-set",
             "Remove and return members with scores in a sorted set or block until one is available",
@@ -413,6 +415,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Add multiple sorted sets",
@@ -437,6 +440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Intersect multiple sorted sets",
@@ -461,6 +465,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Subtract multiple sorted sets",
@@ -479,6 +484,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
             KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
         ])
+        .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
             "Add multiple sorted sets and store the resulting sorted set in a new key",
@@ -506,6 +512,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
             KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
         ])
+        .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
             "Intersect multiple sorted sets and store the resulting sorted set in a new key",
@@ -533,6 +540,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
             KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
         ])
+        .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
             "Subtract multiple sorted sets and store the resulting sorted set in a new key",
@@ -544,6 +552,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Intersect multiple sorted sets and return the cardinality of the result",
