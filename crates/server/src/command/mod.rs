@@ -17,6 +17,7 @@ pub use args::Args;
 /// What a command family's module needs: the table's types and constants,
 /// and what handlers use.
 pub mod prelude {
+    pub use super::keys::getkeys;
     pub use super::spec::flags::*;
     pub use super::spec::{acl, arg, ks, CommandSpec, KeySpec};
     pub use super::{Args, CmdResult, Ctx, Outcome, Replied};

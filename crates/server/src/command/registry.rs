@@ -189,25 +189,191 @@ pub fn registry() -> &'static Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::spec::flags;
+    use crate::command::spec::{arg, flags, ks, BeginSearch, FindKeys};
+
+    /// Every command's full name, for the flag lists below.
+    fn with_flag(f: u64) -> Vec<&'static str> {
+        let mut v: Vec<&str> = registry().specs.iter().filter(|s| s.has(f)).map(|s| s.fullname).collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn sorted(mut v: Vec<&'static str>) -> Vec<&'static str> {
+        v.sort_unstable();
+        v
+    }
+
+    /// Calls `f` with every argument of a tree, nested ones included.
+    fn walk(args: &'static [arg::Arg], f: &mut dyn FnMut(&'static arg::Arg)) {
+        for a in args {
+            f(a);
+            walk(a.args, f);
+        }
+    }
 
     #[test]
     fn table_is_consistent() {
         let reg = registry();
         let mut seen = std::collections::HashSet::new();
         for s in &reg.specs {
-            assert!(seen.insert(s.fullname), "duplicate command {}", s.fullname);
-            assert!(!s.doc.summary.is_empty(), "{} has no summary", s.fullname);
-            assert!(!s.doc.since.is_empty(), "{} has no since", s.fullname);
-            assert!(!s.doc.group.is_empty(), "{} has no group", s.fullname);
-            assert!(s.arity != 0, "{} has arity 0", s.fullname);
+            let name = s.fullname;
+            assert!(seen.insert(name), "duplicate command {name}");
+            assert!(!s.doc.summary.is_empty(), "{name} has no summary");
+            assert!(!s.doc.since.is_empty(), "{name} has no since");
+            assert!(!s.doc.group.is_empty(), "{name} has no group");
+            assert!(s.arity != 0, "{name} has arity 0");
             assert_eq!(s.name, s.name.to_ascii_lowercase());
-            assert!(!(s.has(flags::WRITE) && s.has(flags::READONLY)), "{} is both write and readonly", s.fullname);
-            if s.fullname.contains('|') {
-                assert!(s.fullname.ends_with(s.name));
+            assert!(!(s.has(flags::WRITE) && s.has(flags::READONLY)), "{name} is both write and readonly");
+            // Derived, never declared: COMMAND shows it from the key specs.
+            assert!(!s.has(flags::MOVABLE_KEYS), "{name} declares movablekeys");
+            if let Some((container, sub)) = name.split_once('|') {
+                assert_eq!(s.name, sub);
+                // A subcommand's arity counts its container's name too.
+                assert!(s.arity.unsigned_abs() >= 2, "{name}: arity {} does not count the container", s.arity);
+                assert!(s.subcommands.is_empty(), "{name}: subcommands of a subcommand");
+                let parent = reg.lookup(container.as_bytes()).map(|i| reg.specs[i]);
+                assert!(
+                    parent.is_some_and(|p| p.subcommands.iter().any(|c| c.fullname == name)),
+                    "{name}: no container"
+                );
+            } else {
+                assert_eq!(s.name, name);
             }
-            assert_eq!(reg.lookup_full(s.fullname.as_bytes()).map(|i| reg.specs[i].fullname), Some(s.fullname));
+            if !s.subcommands.is_empty() && s.name != "command" {
+                // Containers (all but COMMAND, which runs on its own) take
+                // a subcommand, and carry no keys.
+                assert_eq!(s.arity, -2, "{name}: container arity");
+                assert!(s.key_specs.is_empty() && s.keys_fn.is_none(), "{name}: container with keys");
+            }
+            assert_eq!(reg.lookup_full(name.as_bytes()).map(|i| reg.specs[i].fullname), Some(name));
+
+            // Key specs: well formed, and each named by an argument.
+            for (i, k) in s.key_specs.iter().enumerate() {
+                let access = [ks::RO, ks::RW, ks::OW, ks::RM].iter().filter(|&&f| k.flags & f != 0).count();
+                if k.flags & ks::NOT_KEY != 0 {
+                    assert_eq!(access, 0, "{name} spec {i}: a channel spec with access flags");
+                } else {
+                    assert_eq!(access, 1, "{name} spec {i}: not exactly one of RO, RW, OW, RM");
+                }
+                match k.begin {
+                    BeginSearch::Index(p) => assert!(p >= 1, "{name} spec {i}: index {p}"),
+                    BeginSearch::Keyword { keyword, startfrom } => {
+                        assert!(!keyword.is_empty() && startfrom != 0, "{name} spec {i}: keyword search")
+                    }
+                    BeginSearch::Unknown => {
+                        assert!(k.flags & ks::INCOMPLETE == 0 && !k.notes.is_empty(), "{name} spec {i}: unknown")
+                    }
+                }
+                match k.find {
+                    FindKeys::Range { lastkey, keystep, limit } => {
+                        assert!(keystep >= 1 && limit >= 0, "{name} spec {i}: range");
+                        assert!(limit == 0 || lastkey == -1, "{name} spec {i}: a limit needs lastkey -1");
+                        // A fixed arity holds the keys an index range names.
+                        if let (BeginSearch::Index(p), true) = (k.begin, lastkey >= 0 && s.arity > 0) {
+                            assert!(p + lastkey < s.arity, "{name} spec {i}: keys past the arity");
+                        }
+                    }
+                    FindKeys::Keynum { keynumidx, firstkey, keystep } => {
+                        assert!(keynumidx >= 0 && firstkey > keynumidx && keystep >= 1, "{name} spec {i}: keynum")
+                    }
+                    FindKeys::Unknown => {
+                        assert!(matches!(k.begin, BeginSearch::Unknown), "{name} spec {i}: unknown find only")
+                    }
+                }
+                let mut named = false;
+                walk(s.doc.args, &mut |a| named |= a.key_spec_index == Some(i as u8));
+                // Shard channels (not_key) are string arguments in Redis's
+                // docs; any other spec no argument names says why.
+                assert!(
+                    named || k.flags & ks::NOT_KEY != 0 || !k.notes.is_empty(),
+                    "{name}: key spec {i} is named by no argument and has no notes"
+                );
+            }
+            // Specs that cannot give every key with its flags need the
+            // command's own key finder (Redis's getkeys_proc).
+            let unreliable = s.key_specs.iter().any(|k| {
+                k.flags & (ks::VARIABLE_FLAGS | ks::INCOMPLETE) != 0 || matches!(k.begin, BeginSearch::Unknown)
+            });
+            assert!(!unreliable || s.keys_fn.is_some(), "{name}: unreliable key specs and no key finder");
+
+            // Docs: every key_spec_index points at a spec, keys name one,
+            // tokens and nested arguments where the type needs them.
+            walk(s.doc.args, &mut |a| {
+                assert!(!a.name.is_empty(), "{name}: an argument without a name");
+                if let Some(i) = a.key_spec_index {
+                    assert!(usize::from(i) < s.key_specs.len(), "{name}: {} names key spec {i}", a.name);
+                    assert!(
+                        matches!(a.kind, arg::Kind::Key | arg::Kind::Pattern),
+                        "{name}: {} is a {:?} with a key spec",
+                        a.name,
+                        a.kind
+                    );
+                }
+                match a.kind {
+                    arg::Kind::Key => assert!(a.key_spec_index.is_some(), "{name}: key {} has no key spec", a.name),
+                    arg::Kind::PureToken => assert!(a.token.is_some(), "{name}: pure token {} has no token", a.name),
+                    arg::Kind::OneOf | arg::Kind::Block => {
+                        assert!(!a.args.is_empty(), "{name}: {} has no nested arguments", a.name)
+                    }
+                    _ => assert!(a.args.is_empty(), "{name}: {} has nested arguments", a.name),
+                }
+            });
         }
+
+        // ember's gate flags, only on the commands their docs name.
+        assert_eq!(with_flag(flags::TXN_CONTROL), sorted(vec!["discard", "exec", "multi", "quit", "reset", "watch"]));
+        assert_eq!(with_flag(flags::TXN_END), sorted(vec!["discard", "exec", "quit", "reset"]));
+        assert_eq!(with_flag(flags::RUNS_QUEUED), vec!["exec"]);
+        assert_eq!(
+            with_flag(flags::RUNS_SCRIPT),
+            sorted(vec!["eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro"])
+        );
+        assert_eq!(with_flag(flags::HEALTH_CHECK), vec!["ping"]);
+        assert_eq!(
+            with_flag(flags::SUBSCRIBED_OK),
+            sorted(vec![
+                "ping",
+                "psubscribe",
+                "punsubscribe",
+                "quit",
+                "reset",
+                "ssubscribe",
+                "subscribe",
+                "sunsubscribe",
+                "unsubscribe",
+            ])
+        );
+        // The flags COMMAND hides, as Redis 7.0's command table sets them
+        // (the differential test cannot see these).
+        assert_eq!(
+            with_flag(flags::MAY_REPLICATE),
+            sorted(vec!["eval", "evalsha", "fcall", "pfcount", "publish", "spublish"])
+        );
+        assert_eq!(with_flag(flags::PROTECTED), vec!["debug"]);
+        let mut sentinel = vec![
+            "auth",
+            "client",
+            "command",
+            "hello",
+            "info",
+            "ping",
+            "psubscribe",
+            "publish",
+            "punsubscribe",
+            "role",
+            "shutdown",
+            "subscribe",
+            "unsubscribe",
+        ];
+        for c in ["client", "command"] {
+            let i = reg.lookup(c.as_bytes()).expect(c);
+            sentinel.extend(reg.specs[i].subcommands.iter().map(|s| s.fullname));
+        }
+        assert_eq!(with_flag(flags::SENTINEL), sorted(sentinel));
+        for f in [flags::MODULE, flags::ONLY_SENTINEL, flags::TOUCHES_ARBITRARY_KEYS, flags::ASKING] {
+            assert_eq!(with_flag(f), Vec::<&str>::new(), "flag {f:#x}");
+        }
+
         assert_eq!(reg.lookup(b"GeT").map(|i| reg.specs[i].name), Some("get"));
         assert_eq!(reg.lookup(b"nosuchcommand"), None);
         assert_eq!(reg.lookup(b""), None);

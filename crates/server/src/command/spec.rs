@@ -60,9 +60,10 @@ pub mod flags {
     pub const FAST: u64 = 1 << 13;
     /// Allowed before authentication.
     pub const NO_AUTH: u64 = 1 << 14;
-    /// May replicate even when not a write (hidden by COMMAND).
+    /// May replicate even when not a write (hidden by COMMAND; Redis 7.0
+    /// sets it on EVAL, EVALSHA, FCALL, PUBLISH, SPUBLISH and PFCOUNT).
     pub const MAY_REPLICATE: u64 = 1 << 15;
-    /// Sentinel command (hidden).
+    /// Also served by a Sentinel (hidden; kept as Redis 7.0 declares it).
     pub const SENTINEL: u64 = 1 << 16;
     /// Sentinel-only command (hidden).
     pub const ONLY_SENTINEL: u64 = 1 << 17;
@@ -79,7 +80,8 @@ pub mod flags {
     pub const MOVABLE_KEYS: u64 = 1 << 22;
     /// Allowed while a script or function is busy.
     pub const ALLOW_BUSY: u64 = 1 << 23;
-    /// May touch keys it does not declare (hidden).
+    /// May touch keys it does not declare (hidden; no Redis 7.0 command
+    /// has it).
     pub const TOUCHES_ARBITRARY_KEYS: u64 = 1 << 24;
 
     /// Runs at once inside MULTI instead of being queued (MULTI, EXEC,

@@ -91,6 +91,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             .range(0, 1, 0)
             .flags(ks::RW | ks::ACCESS | ks::UPDATE | ks::VARIABLE_FLAGS)
             .notes("This command allows both access and modification of the key")])
+        .keys_fn(getkeys::bitfield)
         .doc(
             "bitmap",
             "Perform arbitrary bitfield integer operations on strings",

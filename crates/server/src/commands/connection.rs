@@ -11,7 +11,7 @@ use crate::server::Shared;
 /// Connection-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("ping", -1, ping)
-        .flags(FAST | SUBSCRIBED_OK | HEALTH_CHECK)
+        .flags(FAST | SENTINEL | SUBSCRIBED_OK | HEALTH_CHECK)
         .acl(acl::CONNECTION)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc("connection", "Ping the server", "1.0.0", "O(1)")
@@ -31,7 +31,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .doc("connection", "Change the selected database for the current connection", "1.0.0", "O(1)")
         .args(&[arg::integer("index")]),
     CommandSpec::new("hello", -1, hello)
-        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY)
         .acl(acl::CONNECTION)
         .doc("connection", "Handshake with Redis", "6.0.0", "O(1)")
         .history(&[
@@ -54,7 +54,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             ).optional(),
         ]),
     CommandSpec::new("auth", -2, auth)
-        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY)
         .acl(acl::CONNECTION)
         .doc(
             "connection",
@@ -69,30 +69,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         .acl(acl::CONNECTION)
         .doc("connection", "Reset the connection", "6.2.0", "O(1)"),
     CommandSpec::new("client", -2, container)
+        .flags(SENTINEL)
         .doc("connection", "A container for client connection commands", "2.4.0", "Depends on subcommand.")
         .subcommands(CLIENT_SUBCOMMANDS),
 ];
 
 static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("client|id", 2, client_id).flags(NOSCRIPT | LOADING | STALE).acl(acl::CONNECTION).doc(
+    CommandSpec::new("client|id", 2, client_id).flags(NOSCRIPT | LOADING | STALE | SENTINEL).acl(acl::CONNECTION).doc(
         "connection",
         "Returns the client ID for the current connection",
         "5.0.0",
         "O(1)",
     ),
     CommandSpec::new("client|setname", 3, client_setname)
-        .flags(NOSCRIPT | LOADING | STALE)
+        .flags(NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .doc("connection", "Set the current connection name", "2.6.9", "O(1)")
         .args(&[arg::string("connection-name")]),
-    CommandSpec::new("client|getname", 2, client_getname).flags(NOSCRIPT | LOADING | STALE).acl(acl::CONNECTION).doc(
-        "connection",
-        "Get the current connection name",
-        "2.6.9",
-        "O(1)",
-    ),
+    CommandSpec::new("client|getname", 2, client_getname)
+        .flags(NOSCRIPT | LOADING | STALE | SENTINEL)
+        .acl(acl::CONNECTION)
+        .doc("connection", "Get the current connection name", "2.6.9", "O(1)"),
     CommandSpec::new("client|list", -2, client_list)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output"])
         .doc(
@@ -125,12 +124,12 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             arg::block("id", &[arg::integer("client-id").multiple()]).token("ID").since("6.2.0").optional(),
         ]),
     CommandSpec::new("client|info", 2, client_info)
-        .flags(NOSCRIPT | LOADING | STALE)
+        .flags(NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output"])
         .doc("connection", "Returns information about the current client connection.", "6.2.0", "O(1)"),
     CommandSpec::new("client|kill", -3, client_kill)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .doc(
             "connection",
@@ -176,7 +175,7 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             ],
         )]),
     CommandSpec::new("client|setinfo", 4, client_setinfo)
-        .flags(NOSCRIPT | LOADING | STALE)
+        .flags(NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .doc("connection", "Set client or connection specific info", "7.2.0", "O(1)")
         .args(&[arg::oneof(
@@ -184,12 +183,12 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             &[arg::string("libname").token("LIB-NAME"), arg::string("libver").token("LIB-VER")],
         )]),
     CommandSpec::new("client|no-evict", 3, client_no_evict)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .doc("connection", "Set client eviction mode for the current connection", "7.0.0", "O(1)")
         .args(&[arg::oneof("enabled", &[arg::token("on", "ON"), arg::token("off", "OFF")])]),
     CommandSpec::new("client|reply", 3, client_reply)
-        .flags(NOSCRIPT | LOADING | STALE)
+        .flags(NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .doc("connection", "Instruct the server whether to reply to commands", "3.2.0", "O(1)")
         .args(&[arg::oneof(
@@ -197,7 +196,7 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             &[arg::token("on", "ON"), arg::token("off", "OFF"), arg::token("skip", "SKIP")],
         )]),
     CommandSpec::new("client|unblock", -3, client_unblock)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .doc(
             "connection",
@@ -209,7 +208,7 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             arg::integer("client-id"),
             arg::oneof("timeout_error", &[arg::token("timeout", "TIMEOUT"), arg::token("error", "ERROR")]).optional(),
         ]),
-    CommandSpec::new("client|help", 2, client_help).flags(LOADING | STALE).acl(acl::CONNECTION).doc(
+    CommandSpec::new("client|help", 2, client_help).flags(LOADING | STALE | SENTINEL).acl(acl::CONNECTION).doc(
         "connection",
         "Show helpful text about the different subcommands",
         "5.0.0",

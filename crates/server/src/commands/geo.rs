@@ -99,6 +99,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::keyword("STORE", 6).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
             KeySpec::keyword("STOREDIST", 6).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
         ])
+        .keys_fn(getkeys::georadius)
         .doc(
             "geo",
             "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
@@ -184,6 +185,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::keyword("STORE", 5).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
             KeySpec::keyword("STOREDIST", 5).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
         ])
+        .keys_fn(getkeys::georadius)
         .doc(
             "geo",
             "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",

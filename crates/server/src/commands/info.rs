@@ -12,7 +12,7 @@ use crate::server::{unix_ms, unix_us, Shared};
 
 /// INFO.
 pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("info", -1, info)
-    .flags(LOADING | STALE)
+    .flags(LOADING | STALE | SENTINEL)
     .acl(acl::DANGEROUS)
     .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
     .doc("server", "Get information and statistics about the server", "1.0.0", "O(1)")

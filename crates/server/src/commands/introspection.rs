@@ -25,7 +25,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "",
     ),
     CommandSpec::new("command", -1, command_all)
-        .flags(LOADING | STALE)
+        .flags(LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
         .doc(
@@ -38,14 +38,14 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("command|count", 2, command_count).flags(LOADING | STALE).acl(acl::CONNECTION).doc(
+    CommandSpec::new("command|count", 2, command_count).flags(LOADING | STALE | SENTINEL).acl(acl::CONNECTION).doc(
         "server",
         "Get total number of Redis commands",
         "2.8.13",
         "O(1)",
     ),
     CommandSpec::new("command|info", -2, command_info)
-        .flags(LOADING | STALE)
+        .flags(LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
         .doc(
@@ -57,7 +57,7 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
         .history(&[("7.0.0", "Allowed to be called with no argument to get info on all commands.")])
         .args(&[arg::string("command-name").optional().multiple()]),
     CommandSpec::new("command|docs", -2, command_docs)
-        .flags(LOADING | STALE)
+        .flags(LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
         .doc(
@@ -68,7 +68,7 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
         )
         .args(&[arg::string("command-name").optional().multiple()]),
     CommandSpec::new("command|list", -2, command_list)
-        .flags(LOADING | STALE)
+        .flags(LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
         .doc(
@@ -87,14 +87,17 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
         )
         .token("FILTERBY")
         .optional()]),
-    CommandSpec::new("command|getkeys", -4, command_getkeys).flags(LOADING | STALE).acl(acl::CONNECTION).doc(
-        "server",
-        "Extract keys given a full Redis command",
-        "2.8.13",
-        "O(N) where N is the number of arguments to the command",
-    ),
+    CommandSpec::new("command|getkeys", -4, command_getkeys)
+        .flags(LOADING | STALE | SENTINEL)
+        .acl(acl::CONNECTION)
+        .doc(
+            "server",
+            "Extract keys given a full Redis command",
+            "2.8.13",
+            "O(N) where N is the number of arguments to the command",
+        ),
     CommandSpec::new("command|getkeysandflags", -4, command_getkeysandflags)
-        .flags(LOADING | STALE)
+        .flags(LOADING | STALE | SENTINEL)
         .acl(acl::CONNECTION)
         .doc(
             "server",
@@ -102,7 +105,7 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "7.0.0",
             "O(N) where N is the number of arguments to the command",
         ),
-    CommandSpec::new("command|help", 2, command_help).flags(LOADING | STALE).acl(acl::CONNECTION).doc(
+    CommandSpec::new("command|help", 2, command_help).flags(LOADING | STALE | SENTINEL).acl(acl::CONNECTION).doc(
         "server",
         "Show helpful text about the different subcommands",
         "5.0.0",
@@ -289,7 +292,8 @@ fn write_args(out: &mut Out, args: &[arg::Arg]) {
 fn write_docs(out: &mut Out, spec: &CommandSpec) {
     use crate::command::spec::doc_flags;
     let d = &spec.doc;
-    let fields = 4
+    let fields = 3
+        + usize::from(!d.complexity.is_empty())
         + usize::from(d.doc_flags != 0)
         + usize::from(!d.deprecated_since.is_empty())
         + usize::from(!d.replaced_by.is_empty())
@@ -298,8 +302,11 @@ fn write_docs(out: &mut Out, spec: &CommandSpec) {
         + usize::from(!spec.subcommands.is_empty());
     out.map(fields);
     for (name, v) in [("summary", d.summary), ("since", d.since), ("group", d.group), ("complexity", d.complexity)] {
-        out.bulk(name.as_bytes());
-        out.bulk(v.as_bytes());
+        // A command without a complexity (MONITOR) shows none.
+        if name != "complexity" || !v.is_empty() {
+            out.bulk(name.as_bytes());
+            out.bulk(v.as_bytes());
+        }
     }
     if d.doc_flags != 0 {
         out.bulk(b"doc_flags");
@@ -415,35 +422,35 @@ fn command_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 }
 
 /// The command COMMAND GETKEYS / GETKEYSANDFLAGS was given (from argument
-/// 2 on) and its keys, with Redis's errors.
-fn keys_of_given(cmd: &Args<'_>) -> Result<Option<Vec<keys::Key>>, CmdError> {
+/// 2 on) and its keys, with Redis's errors: an unknown command or
+/// subcommand, a command without keys, a wrong argument count, or no keys
+/// found (an empty list for a command whose keys are optional).
+fn keys_of_given(cmd: &Args<'_>) -> Result<Vec<keys::Key>, CmdError> {
     let reg = registry();
-    let Some(mut idx) = reg.lookup(cmd.arg(2)) else {
+    let argc = cmd.len() - 2;
+    let mut idx = reg.lookup(cmd.arg(2));
+    if let Some(container) = idx.filter(|&i| !reg.specs[i].subcommands.is_empty() && argc >= 2) {
+        idx = reg.lookup_sub(container, cmd.arg(3));
+    }
+    let Some(idx) = idx else {
         return Err(CmdError::err("Invalid command specified"));
     };
-    let argc = cmd.len() - 2;
-    if !reg.specs[idx].subcommands.is_empty() && argc >= 2 {
-        if let Some(sub) = reg.lookup_sub(idx, cmd.arg(3)) {
-            idx = sub;
-        }
-    }
     let spec = reg.specs[idx];
-    let has_keys = spec.keys_fn.is_some() || spec.key_specs.iter().any(|s| s.flags & ks::NOT_KEY == 0);
-    if !has_keys {
+    if !keys::has_keys(spec) {
         return Err(CmdError::err("The command has no key arguments"));
     }
     if !spec.arity_ok(argc) {
         return Err(CmdError::err("Invalid number of arguments specified for command"));
     }
-    match keys::keys(spec, argc, &|i| cmd.get(i + 2)) {
-        Ok(found) if !found.is_empty() => Ok(Some(found)),
-        _ if spec.has(NO_MANDATORY_KEYS) => Ok(None),
-        _ => Err(CmdError::err("Invalid arguments specified for command")),
+    let found = keys::keys(spec, argc, &|i| cmd.get(i + 2));
+    if found.is_empty() && !spec.has(NO_MANDATORY_KEYS) {
+        return Err(CmdError::err("Invalid arguments specified for command"));
     }
+    Ok(found)
 }
 
 fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let found = keys_of_given(cmd)?.unwrap_or_default();
+    let found = keys_of_given(cmd)?;
     let out = ctx.out();
     out.array(found.len());
     for k in found {
@@ -453,7 +460,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 }
 
 fn command_getkeysandflags(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let found = keys_of_given(cmd)?.unwrap_or_default();
+    let found = keys_of_given(cmd)?;
     let out = ctx.out();
     out.array(found.len());
     for k in found {

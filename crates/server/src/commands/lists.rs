@@ -215,6 +215,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(WRITE)
         .acl(acl::LIST)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "list",
             "Pop elements from a list",
@@ -291,6 +292,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | BLOCKING)
         .acl(acl::LIST)
         .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .keys_fn(getkeys::count_at_2)
         .doc(
             "list",
             "Pop elements from a list, or block until one is available",

@@ -25,7 +25,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .tips(&["nondeterministic_output"])
         .doc("server", "Get the UNIX time stamp of the last successful save to disk", "1.0.0", "O(1)"),
     CommandSpec::new("shutdown", -1, shutdown)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY)
         .doc(
             "server",
             "Synchronously save the dataset to disk and then shut down the server",

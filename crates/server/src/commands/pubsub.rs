@@ -15,7 +15,7 @@ use crate::pubsub::{publish as deliver, Kind};
 /// Pub/Sub commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("subscribe", -2, subscribe)
-        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL | SUBSCRIBED_OK)
         .doc(
             "pubsub",
             "Listen for messages published to the given channels",
@@ -24,7 +24,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         )
         .args(&[arg::string("channel").multiple()]),
     CommandSpec::new("unsubscribe", -1, unsubscribe)
-        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL | SUBSCRIBED_OK)
         .doc(
             "pubsub",
             "Stop listening for messages posted to the given channels",
@@ -33,7 +33,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         )
         .args(&[arg::string("channel").optional().multiple()]),
     CommandSpec::new("psubscribe", -2, psubscribe)
-        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL | SUBSCRIBED_OK)
         .doc(
             "pubsub",
             "Listen for messages published to channels matching the given patterns",
@@ -42,7 +42,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         )
         .args(&[arg::block("pattern", &[arg::pattern("pattern")]).multiple()]),
     CommandSpec::new("punsubscribe", -1, punsubscribe)
-        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SUBSCRIBED_OK)
+        .flags(PUBSUB | NOSCRIPT | LOADING | STALE | SENTINEL | SUBSCRIBED_OK)
         .doc(
             "pubsub",
             "Stop listening for messages posted to channels matching the given patterns",
@@ -51,7 +51,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         )
         .args(&[arg::pattern("pattern").optional().multiple()]),
     CommandSpec::new("publish", 3, publish)
-        .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
+        .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE | SENTINEL)
         .doc(
             "pubsub",
             "Post a message to a channel",

@@ -11,7 +11,7 @@ use crate::command::{int_arg, is, parse_i64};
 /// Replication-facing commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("role", 1, role)
-        .flags(NOSCRIPT | LOADING | STALE | FAST)
+        .flags(NOSCRIPT | LOADING | STALE | FAST | SENTINEL)
         .acl(acl::ADMIN | acl::DANGEROUS)
         .doc("server", "Return the role of the instance in the context of replication", "2.8.12", "O(1)"),
     CommandSpec::new("wait", 3, wait)

@@ -17,6 +17,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             .keynum(0, 1, 1)
             .flags(ks::RW | ks::ACCESS | ks::UPDATE)
             .notes("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+        .keys_fn(getkeys::count_at_2)
         .doc("scripting", "Execute a Lua script server side", "2.6.0", "Depends on the script that is executed.")
         .args(&[
             arg::string("script"),
@@ -28,6 +29,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT | MAY_REPLICATE)
         .acl(acl::SCRIPTING)
         .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
+        .keys_fn(getkeys::count_at_2)
         .doc("scripting", "Execute a Lua script server side", "2.6.0", "Depends on the script that is executed.")
         .args(&[
             arg::string("sha1"),
@@ -42,6 +44,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             .keynum(0, 1, 1)
             .flags(ks::RO | ks::ACCESS)
             .notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+        .keys_fn(getkeys::count_at_2)
         .doc(
             "scripting",
             "Execute a read-only Lua script server side",
@@ -58,6 +61,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT)
         .acl(acl::SCRIPTING)
         .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_2)
         .doc(
             "scripting",
             "Execute a read-only Lua script server side",
@@ -77,6 +81,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             .keynum(0, 1, 1)
             .flags(ks::RW | ks::ACCESS | ks::UPDATE)
             .notes("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+        .keys_fn(getkeys::count_at_2)
         .doc("scripting", "Invoke a function", "7.0.0", "Depends on the function that is executed.")
         .args(&[
             arg::string("function"),
@@ -91,6 +96,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             .keynum(0, 1, 1)
             .flags(ks::RO | ks::ACCESS)
             .notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+        .keys_fn(getkeys::count_at_2)
         .doc("scripting", "Invoke a read-only function", "7.0.0", "Depends on the function that is executed.")
         .args(&[
             arg::string("function"),
@@ -124,7 +130,7 @@ static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
         )
         .args(&[arg::string("sha1").multiple()]),
     CommandSpec::new("script|flush", -2, script_flush)
-        .flags(NOSCRIPT | MAY_REPLICATE)
+        .flags(NOSCRIPT)
         .acl(acl::SCRIPTING)
         .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
         .doc(
@@ -149,7 +155,7 @@ static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
         .tips(&["request_policy:all_shards", "response_policy:one_succeeded"])
         .doc("scripting", "Kill the script currently in execution.", "2.6.0", "O(1)"),
     CommandSpec::new("script|load", 3, script_load)
-        .flags(NOSCRIPT | STALE | MAY_REPLICATE)
+        .flags(NOSCRIPT | STALE)
         .acl(acl::SCRIPTING)
         .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
         .doc(
@@ -163,7 +169,7 @@ static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
 
 static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("function|delete", 3, function_delete)
-        .flags(WRITE | NOSCRIPT | MAY_REPLICATE)
+        .flags(WRITE | NOSCRIPT)
         .acl(acl::SCRIPTING)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc("scripting", "Delete a function by name", "7.0.0", "O(1)")
@@ -175,7 +181,7 @@ static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
         "O(N) where N is the number of functions",
     ),
     CommandSpec::new("function|flush", -2, function_flush)
-        .flags(WRITE | NOSCRIPT | MAY_REPLICATE)
+        .flags(WRITE | NOSCRIPT)
         .acl(acl::SCRIPTING)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc("scripting", "Deleting all functions", "7.0.0", "O(N) where N is the number of functions deleted")
@@ -206,7 +212,7 @@ static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
             arg::token("withcode", "WITHCODE").optional(),
         ]),
     CommandSpec::new("function|load", -3, function_load)
-        .flags(WRITE | DENYOOM | NOSCRIPT | MAY_REPLICATE)
+        .flags(WRITE | DENYOOM | NOSCRIPT)
         .acl(acl::SCRIPTING)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc(
@@ -217,7 +223,7 @@ static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
         )
         .args(&[arg::token("replace", "REPLACE").optional(), arg::string("function-code")]),
     CommandSpec::new("function|restore", -3, function_restore)
-        .flags(WRITE | DENYOOM | NOSCRIPT | MAY_REPLICATE)
+        .flags(WRITE | DENYOOM | NOSCRIPT)
         .acl(acl::SCRIPTING)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc(

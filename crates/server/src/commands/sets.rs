@@ -137,6 +137,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "set",
             "Intersect multiple sets and return the cardinality of the result",

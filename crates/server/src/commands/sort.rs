@@ -51,7 +51,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             arg::token("sorting", "ALPHA").optional(),
             arg::key("destination", 2).token("STORE").optional(),
         ])
-        .keys_fn(sort_keys),
+        .keys_fn(getkeys::sort),
     CommandSpec::new("sort_ro", -2, sort_ro)
         .flags(READONLY)
         .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
@@ -61,6 +61,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 .flags(ks::RO | ks::ACCESS)
                 .notes("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"),
         ])
+        .keys_fn(getkeys::sort_ro)
         .doc(
             "generic",
             "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
@@ -76,33 +77,6 @@ pub static COMMANDS: &[CommandSpec] = &[
             arg::token("sorting", "ALPHA").optional(),
         ]),
 ];
-
-/// SORT's keys: the sorted key (read), and the `STORE` destination (the
-/// last one given, as the command takes it; overwritten). `BY`/`GET` keys
-/// are not declared, as in Redis.
-fn sort_keys<'a>(argc: usize, arg: &dyn Fn(usize) -> Option<&'a [u8]>) -> Vec<(usize, u32)> {
-    let mut keys = vec![(1, ks::RO | ks::ACCESS)];
-    let mut store = None;
-    let mut i = 2;
-    while i < argc {
-        let a = arg(i).unwrap_or_default();
-        let skip = if is(a, "limit") {
-            2
-        } else if is(a, "get") || is(a, "by") {
-            1
-        } else if is(a, "store") {
-            if i + 1 < argc {
-                store = Some(i + 1);
-            }
-            1
-        } else {
-            0
-        };
-        i += 1 + skip;
-    }
-    keys.extend(store.map(|at| (at, ks::OW | ks::UPDATE)));
-    keys
-}
 
 /// The parsed options.
 struct Options<'a> {
@@ -436,15 +410,5 @@ mod tests {
         ] {
             assert_eq!(parse_score(s), want, "{:?}", String::from_utf8_lossy(s));
         }
-    }
-
-    #[test]
-    fn keys_include_the_last_store_destination() {
-        let args: Vec<&[u8]> =
-            vec![b"sort", b"l", b"BY", b"store", b"STORE", b"d1", b"LIMIT", b"0", b"1", b"store", b"d2"];
-        let read = ks::RO | ks::ACCESS;
-        assert_eq!(sort_keys(args.len(), &|i| args.get(i).copied()), vec![(1, read), (10, ks::OW | ks::UPDATE)]);
-        let args: Vec<&[u8]> = vec![b"sort", b"l", b"STORE"];
-        assert_eq!(sort_keys(args.len(), &|i| args.get(i).copied()), vec![(1, read)]);
     }
 }

@@ -137,6 +137,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY | BLOCKING)
         .acl(acl::STREAM)
         .keys(&[KeySpec::keyword("STREAMS", 1).range(-1, 1, 2).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::xread)
         .doc(
             "stream",
             "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
@@ -152,6 +153,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | BLOCKING)
         .acl(acl::STREAM)
         .keys(&[KeySpec::keyword("STREAMS", 4).range(-1, 1, 2).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::xread)
         .doc(
             "stream",
             "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",

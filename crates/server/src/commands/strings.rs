@@ -25,6 +25,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 .flags(ks::RW | ks::ACCESS | ks::UPDATE | ks::VARIABLE_FLAGS)
                 .notes("RW and ACCESS due to the optional `GET` argument"),
         ])
+        .keys_fn(getkeys::set)
         .doc("string", "Set the string value of a key", "1.0.0", "O(1)")
         .history(&[
             ("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."),

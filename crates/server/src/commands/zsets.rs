@@ -361,6 +361,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(WRITE)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Remove and return members with scores in a sorted set",
@@ -377,6 +378,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | BLOCKING)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::DELETE)])
+        .keys_fn(getkeys::count_at_2)
         .doc(
             "sorted-set",
             "Remove and return members with scores in a sorted set or block until one is available",
@@ -415,6 +417,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Add multiple sorted sets",
@@ -439,6 +442,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Intersect multiple sorted sets",
@@ -463,6 +467,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Subtract multiple sorted sets",
@@ -481,6 +486,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
             KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
         ])
+        .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
             "Add multiple sorted sets and store the resulting sorted set in a new key",
@@ -508,6 +514,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
             KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
         ])
+        .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
             "Intersect multiple sorted sets and store the resulting sorted set in a new key",
@@ -535,6 +542,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
             KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
         ])
+        .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
             "Subtract multiple sorted sets and store the resulting sorted set in a new key",
@@ -546,6 +554,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(&[KeySpec::index(1).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS)])
+        .keys_fn(getkeys::count_at_1)
         .doc(
             "sorted-set",
             "Intersect multiple sorted sets and return the cardinality of the result",
