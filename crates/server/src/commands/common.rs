@@ -160,6 +160,18 @@ pub fn unwatch_all(ctx: &mut Ctx<'_>) {
     ctx.srv.events.unwatch(ctx.client.id, &keys);
 }
 
+/// Test support: runs `f` on a cursor over `line`, an inline command split
+/// at spaces, positioned after its first `names` words (1: the command name,
+/// 2: a subcommand's too), as dispatch positions it.
+#[cfg(test)]
+pub fn with_args<R>(line: &str, names: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+    let mut raw = line.as_bytes().to_vec();
+    raw.extend_from_slice(b"\r\n");
+    let mut decoder = ember_resp::CommandDecoder::default();
+    let cmd = decoder.decode(&raw).expect("a well-formed line").expect("a whole command");
+    f(&mut Args::new(cmd, names))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
