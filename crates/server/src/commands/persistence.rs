@@ -92,7 +92,7 @@ fn shutdown_opts(args: &mut Args<'_>) -> Result<ShutdownOpts, CmdError> {
 }
 
 fn save(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
-    crate::persistence::save(ctx.srv).map_err(|e| CmdError::from_line(e))?;
+    crate::persistence::save(ctx.srv).map_err(CmdError::from_line)?;
     ctx.out().ok();
     Ok(Replied)
 }
@@ -111,7 +111,7 @@ fn bgsave(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
         }
         return Err(CmdError::err("Background save already in progress"));
     }
-    crate::persistence::bgsave(ctx.srv).map_err(|e| CmdError::from_line(e))?;
+    crate::persistence::bgsave(ctx.srv).map_err(CmdError::from_line)?;
     ctx.out().simple("Background saving started");
     Ok(Replied)
 }
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn shutdown_modifiers() {
         let check = |line: &str, want: Result<ShutdownOpts, &str>| {
-            let got = with_args(line, 1, |a| shutdown_opts(a)).map_err(|e| e.to_string());
+            let got = with_args(line, 1, shutdown_opts).map_err(|e| e.to_string());
             assert_eq!(got, want.map_err(String::from), "{line}");
         };
         let o = |nosave, save, now, force| Ok(ShutdownOpts { nosave, save, now, force });

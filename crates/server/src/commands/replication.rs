@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn failover_options() {
         let check = |line: &str, want: Result<Failover, &str>| {
-            let got = with_args(line, 1, |a| parse_failover(a)).map_err(|e| e.to_string());
+            let got = with_args(line, 1, parse_failover).map_err(|e| e.to_string());
             assert_eq!(got, want.map_err(String::from), "{line}");
         };
         let f = |to, timeout, force, abort| Ok(Failover { to, timeout, force, abort });
