@@ -83,6 +83,14 @@ fn stream_sequences() -> Sequences {
                 "XADD s maxlen x * f v",
                 "XADD s limit -1 maxlen ~ 5 * f v",
                 "XADD s maxlen 1 minid 5 * f v",
+                // The id is read (and refused) where the options end, before
+                // they are checked against each other and the fields counted.
+                "XADD s maxlen 5 badid",
+                "XADD s limit 5 badid x",
+                "XADD s nomkstream nomkstream x-*",
+                "XADD s nomkstream nomkstream 5-*",
+                "XADD s maxlen 5 0-0 f",
+                "XADD s nomkstream nomkstream nomkstream",
                 "XADD s nomkstream 00005-01 a b",
                 "XADD s 5-* a b",
                 "XADD s 5-* a b",

@@ -73,7 +73,7 @@ impl<'a> Args<'a> {
 
     /// The index of the next argument.
     #[inline]
-    pub fn position(&self) -> usize {
+    pub fn index(&self) -> usize {
         self.pos
     }
 

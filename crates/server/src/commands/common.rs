@@ -238,15 +238,16 @@ pub fn unwatch_all(ctx: &mut Ctx<'_>) {
     ctx.srv.events.unwatch(ctx.client.id, &keys);
 }
 
-/// Runs `f` on a cursor over `line` (split on spaces), placed after the
-/// command name: for the unit tests of the families' argument parsers.
+/// Test support: runs `f` on a cursor over `line`, an inline command split
+/// at spaces, positioned after its first `names` words (1: the command name,
+/// 2: a subcommand's too), as dispatch positions it.
 #[cfg(test)]
-pub fn with_args<R>(line: &str, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+pub fn with_args<R>(line: &str, names: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
     let mut raw = line.as_bytes().to_vec();
     raw.extend_from_slice(b"\r\n");
-    let mut d = ember_resp::CommandDecoder::default();
-    let cmd = d.decode(&raw).expect("a valid inline command").expect("a whole command");
-    f(&mut Args::new(cmd, 1))
+    let mut decoder = ember_resp::CommandDecoder::default();
+    let cmd = decoder.decode(&raw).expect("a well-formed line").expect("a whole command");
+    f(&mut Args::new(cmd, names))
 }
 
 #[cfg(test)]
@@ -281,7 +282,7 @@ mod tests {
     #[test]
     fn scan_options_parse_like_redis() {
         let check = |line: &str, want: Result<(Option<&str>, usize), CmdError>| {
-            let got = with_args(line, |a| {
+            let got = with_args(line, 1, |a| {
                 a.seek(3);
                 ScanOpts::parse(a).map(|o| (o.pattern.map(|p| String::from_utf8_lossy(p).into_owned()), o.count))
             });
@@ -303,7 +304,7 @@ mod tests {
     fn random_counts_parse_like_redis() {
         let range = Err(CmdError::err("value is out of range"));
         let check = |line: &str, want: Result<Option<(i64, bool)>, CmdError>| {
-            let got = with_args(line, |a| {
+            let got = with_args(line, 1, |a| {
                 a.seek(2);
                 random_count_args(a, "WITHVALUES")
             });
@@ -319,7 +320,7 @@ mod tests {
         check("hrandfield k x withvalues extra", Err(CmdError::NotInteger));
         check("hrandfield k 1 withscores", Err(CmdError::Syntax));
         check("hrandfield k 1 withvalues extra", Err(CmdError::Syntax));
-        let min = with_args("hrandfield k -9223372036854775808", |a| {
+        let min = with_args("hrandfield k -9223372036854775808", 1, |a| {
             a.seek(2);
             random_count_args(a, "WITHVALUES")
         });
@@ -339,7 +340,7 @@ mod tests {
         let numkeys = Err(CmdError::err("numkeys should be greater than 0"));
         let count = Err(CmdError::err("count should be greater than 0"));
         let check = |line: &str, want: Result<(Vec<&str>, usize, usize), CmdError>| {
-            let got = with_args(line, |a| {
+            let got = with_args(line, 1, |a| {
                 mpop_args(a, &["LEFT", "RIGHT"]).map(|(keys, end, n)| {
                     (keys.map(|k| String::from_utf8_lossy(k).into_owned()).collect::<Vec<_>>(), end, n)
                 })

@@ -58,32 +58,8 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-fn config_get(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let mut push = |name: String, value: String| {
-        if !pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-            pairs.push((name, value));
-        }
-    };
-    for pattern in cmd.iter().skip(2) {
-        let literal = !pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
-        if literal {
-            // An exact name (or alias) is echoed as the client wrote it;
-            // hidden parameters are found only this way.
-            if let Some(p) = find_param(pattern) {
-                push(lossy(pattern), p.get(&ctx.srv.config));
-            }
-            continue;
-        }
-        for p in PARAMS.iter().filter(|p| !p.hidden()) {
-            if glob_match(pattern, p.name.as_bytes(), true) {
-                push(p.name.to_string(), p.get(&ctx.srv.config));
-            }
-            if let Some(alias) = p.alias.filter(|a| glob_match(pattern, a.as_bytes(), true)) {
-                push(alias.to_string(), p.get(&ctx.srv.config));
-            }
-        }
-    }
+fn config_get(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let pairs = matching(&ctx.srv.config, args);
     let out = ctx.out();
     out.map(pairs.len());
     for (name, value) in &pairs {
@@ -91,6 +67,37 @@ fn config_get(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         out.bulk(value.as_bytes());
     }
     Ok(Replied)
+}
+
+/// The (name, value) pairs CONFIG GET replies with for these patterns, each
+/// name once.
+fn matching<'a>(config: &Config, patterns: impl Iterator<Item = &'a [u8]>) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut push = |name: String, value: String| {
+        if !pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            pairs.push((name, value));
+        }
+    };
+    for pattern in patterns {
+        let literal = !pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+        if literal {
+            // An exact name (or alias) is echoed as the client wrote it;
+            // hidden parameters are found only this way.
+            if let Some(p) = find_param(pattern) {
+                push(lossy(pattern), p.get(config));
+            }
+            continue;
+        }
+        for p in PARAMS.iter().filter(|p| !p.hidden()) {
+            if glob_match(pattern, p.name.as_bytes(), true) {
+                push(p.name.to_string(), p.get(config));
+            }
+            if let Some(alias) = p.alias.filter(|a| glob_match(pattern, a.as_bytes(), true)) {
+                push(alias.to_string(), p.get(config));
+            }
+        }
+    }
+    pairs
 }
 
 /// `CONFIG SET failed (possibly related to argument '<name>') - <why>`.
@@ -104,9 +111,13 @@ fn config_set_failed(name: &str, why: &str) -> CmdError {
 /// ember lacks is refused too); [`apply_config`] puts the changes that reach
 /// beyond `Config` into effect (and may refuse them); only then does the copy
 /// become the live configuration.
-fn config_set(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    if cmd.len() % 2 != 0 {
+fn config_set(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    if args.remaining() % 2 != 0 {
         return Err(CmdError::Syntax);
+    }
+    let mut pairs: Vec<(&[u8], &[u8])> = Vec::with_capacity(args.remaining() / 2);
+    while args.has_more() {
+        pairs.push((args.next_bytes()?, args.next_bytes()?));
     }
     let protected_allowed = match ctx.srv.config.enable_protected_configs {
         Access::Yes => true,
@@ -115,8 +126,7 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     };
     // (parameter, whether it was named by its alias), in argument order.
     let mut named: Vec<(&'static Param, bool)> = Vec::new();
-    for i in (2..cmd.len()).step_by(2) {
-        let name = cmd.arg(i);
+    for &(name, _) in &pairs {
         let Some(param) = find_param(name) else {
             return Err(CmdError::err(format!(
                 "Unknown option or number of arguments for CONFIG SET - '{}'",
@@ -141,9 +151,9 @@ fn config_set(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     // (canonical name, name as given, lowercased): value errors (here and
     // in apply_config) print the name lowercased, as Redis does.
     let mut given: Vec<(&'static str, String)> = Vec::new();
-    for (i, (param, _)) in (2..cmd.len()).step_by(2).zip(&named) {
-        let shown = lossy(cmd.arg(i)).to_ascii_lowercase();
-        param.set(&mut next, &[cmd.arg(i + 1)]).map_err(|e| config_set_failed(&shown, &e.0))?;
+    for (&(name, value), (param, _)) in pairs.iter().zip(&named) {
+        let shown = lossy(name).to_ascii_lowercase();
+        param.set(&mut next, &[value]).map_err(|e| config_set_failed(&shown, &e.0))?;
         given.push((param.name, shown));
     }
     apply_config(ctx.srv, &mut next, &given)?;
@@ -224,7 +234,7 @@ fn apply_beyond_dir(srv: &mut Shared, next: &mut Config, given: &[(&'static str,
     Ok(())
 }
 
-fn config_resetstat(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn config_resetstat(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let srv = &mut *ctx.srv;
     srv.stats = Default::default();
     srv.evict.reset_stats();
@@ -235,7 +245,7 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn config_rewrite(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn config_rewrite(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let Some(path) = ctx.srv.config.config_file.clone() else {
         return Err(CmdError::err("The server is running without a config file"));
     };
@@ -248,7 +258,7 @@ fn config_rewrite(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn config_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn config_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "CONFIG",
@@ -264,4 +274,35 @@ fn config_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
         ],
     );
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_matches_names_aliases_and_patterns() {
+        let config = Config::default();
+        let check = |patterns: &[&str], want: &[(&str, &str)]| {
+            let got = matching(&config, patterns.iter().map(|p| p.as_bytes()));
+            let want: Vec<(String, String)> = want.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+            assert_eq!(got, want, "{patterns:?}");
+        };
+        check(&["maxmemory"], &[("maxmemory", "0")]);
+        // A literal name is echoed as written, once whatever its case.
+        check(&["MaxMemory", "maxmemory"], &[("MaxMemory", "0")]);
+        check(&["SLAVE-READ-ONLY"], &[("SLAVE-READ-ONLY", "yes")]);
+        check(&["*read-only"], &[("replica-read-only", "yes"), ("slave-read-only", "yes")]);
+        // Hidden parameters answer to their name only.
+        check(&["set-max-listpack-*"], &[]);
+        check(&["nosuchparam", "nosuch*"], &[]);
+    }
+
+    #[test]
+    fn set_failure_text() {
+        assert_eq!(
+            config_set_failed("maxmemory", "argument must be a memory value").to_string(),
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"
+        );
+    }
 }

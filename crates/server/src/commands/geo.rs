@@ -1241,7 +1241,7 @@ mod tests {
 
     /// What parse_search makes of `line` for a missing key, or its error text.
     fn parse(line: &str, kind: Kind) -> Result<Parsed, String> {
-        with_args(line, |a| {
+        with_args(line, 1, |a| {
             let dst = if kind == (Kind::Search { store: true }) { a.next() } else { None };
             a.next();
             let r = parse_search(None, a, kind, dst).map_err(|e| e.to_string())?;

@@ -567,8 +567,9 @@ fn hll_value<'a>(ctx: &'a mut Ctx<'_>, key: &[u8]) -> &'a mut StrValue {
     }
 }
 
-fn pfadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let key = cmd.arg(1);
+fn pfadd(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let elements = args.rest();
     let max_bytes = usize::try_from(ctx.srv.config.hll_sparse_max_bytes).unwrap_or(usize::MAX);
     let mut updated = 0u64;
     if !check_key(ctx, key)? {
@@ -581,7 +582,7 @@ fn pfadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     if s.as_slice().is_some_and(|b| b[4] == ENC_DENSE) {
         // Dense: update the registers in place.
         let regs = &mut s.raw_bytes_mut(0)[HDR..];
-        for element in cmd.iter().skip(2) {
+        for element in elements {
             let (index, n) = register_of(element);
             if dense_raise(regs, index, n) {
                 updated += 1;
@@ -591,7 +592,7 @@ fn pfadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         // Sparse: opcodes get rewritten, so work on a copy (at most
         // hll-sparse-max-bytes, or a fresh dense value after promotion).
         let mut hll = s.as_slice().map(<[u8]>::to_vec).unwrap_or_default();
-        for element in cmd.iter().skip(2) {
+        for element in elements {
             let (index, n) = register_of(element);
             match raise(&mut hll, index, n, max_bytes) {
                 Ok(true) => updated += 1,
@@ -616,11 +617,11 @@ fn pfadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn pfcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    if cmd.len() > 2 {
+fn pfcount(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    if args.remaining() > 1 {
         // Several keys: count the union without touching the inputs.
         let mut max = vec![0u8; REGISTERS];
-        for key in cmd.iter().skip(1) {
+        for key in args {
             if !check_key(ctx, key)? {
                 ctx.srv.stats.keyspace_misses += 1;
                 continue;
@@ -637,7 +638,7 @@ fn pfcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         ctx.out().int(n as i64);
         return Ok(Replied);
     }
-    let key = cmd.arg(1);
+    let key = args.next_bytes()?;
     if !check_key(ctx, key)? {
         ctx.srv.stats.keyspace_misses += 1;
         ctx.out().int(0);
@@ -661,10 +662,12 @@ fn pfcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn pfmerge(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn pfmerge(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let dest = args.next_bytes()?;
     let mut max = vec![0u8; REGISTERS];
     let mut any_dense = false;
-    for key in cmd.iter().skip(1) {
+    // The destination's own registers are part of the union.
+    for key in std::iter::once(dest).chain(args) {
         if !check_key(ctx, key)? {
             continue;
         }
@@ -673,7 +676,6 @@ fn pfmerge(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         any_dense |= bytes[4] == ENC_DENSE;
         merge_into(&mut max, bytes).map_err(|_| corrupt())?;
     }
-    let dest = cmd.arg(1);
     let max_bytes = usize::try_from(ctx.srv.config.hll_sparse_max_bytes).unwrap_or(usize::MAX);
     let mut hll = if check_key(ctx, dest)? {
         hll_value(ctx, dest).as_slice().map(<[u8]>::to_vec).unwrap_or_default()

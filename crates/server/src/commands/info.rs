@@ -37,17 +37,21 @@ const DEFAULT_SECTIONS: &[&str] = &[
 /// Sections added by `all` / `everything`.
 const EXTRA_SECTIONS: &[&str] = &["commandstats", "latencystats"];
 
+/// Redis's `bytesToHuman`: bytes below 1 KiB, then K, M, G, T and P with
+/// two decimals, and bytes again from 1024 P on.
 fn human_bytes(n: u64) -> String {
-    let n = n as f64;
-    if n < 1024.0 {
-        format!("{n}B")
-    } else if n < 1024.0 * 1024.0 {
-        format!("{:.2}K", n / 1024.0)
-    } else if n < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.2}M", n / (1024.0 * 1024.0))
-    } else {
-        format!("{:.2}G", n / (1024.0 * 1024.0 * 1024.0))
+    const UNITS: [&str; 5] = ["K", "M", "G", "T", "P"];
+    if n < 1024 {
+        return format!("{n}B");
     }
+    let mut scale = 1024u64;
+    for unit in UNITS {
+        if n < scale * 1024 {
+            return format!("{:.2}{unit}", n as f64 / scale as f64);
+        }
+        scale *= 1024;
+    }
+    format!("{n}B")
 }
 
 fn total_system_memory() -> u64 {
@@ -391,19 +395,23 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
     false
 }
 
-fn info(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+/// The sections INFO prints for these arguments, in order, each once: the
+/// default ones without arguments, `default`, `all` / `everything` expand,
+/// other names are taken lowercased.
+fn wanted_sections<'a>(args: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
     let mut wanted: Vec<String> = Vec::new();
     let add = |name: &str, wanted: &mut Vec<String>| {
         if !wanted.iter().any(|w| w == name) {
             wanted.push(name.to_string());
         }
     };
-    if cmd.len() == 1 {
+    let mut args = args.peekable();
+    if args.peek().is_none() {
         for s in DEFAULT_SECTIONS {
             add(s, &mut wanted);
         }
     }
-    for arg in cmd.iter().skip(1) {
+    for arg in args {
         let name = lossy(arg).to_ascii_lowercase();
         match name.as_str() {
             "default" => DEFAULT_SECTIONS.iter().for_each(|s| add(s, &mut wanted)),
@@ -413,6 +421,11 @@ fn info(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
             other => add(other, &mut wanted),
         }
     }
+    wanted
+}
+
+fn info(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let wanted = wanted_sections(args);
     let mut text = String::new();
     for name in &wanted {
         let mut section = String::new();
@@ -425,4 +438,42 @@ fn info(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     }
     ctx.out().verbatim(text.as_bytes());
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_sizes_like_redis() {
+        for (n, want) in [
+            (0, "0B"),
+            (1023, "1023B"),
+            (1024, "1.00K"),
+            (1536, "1.50K"),
+            (1 << 20, "1.00M"),
+            (3 << 30, "3.00G"),
+            (2 << 40, "2.00T"),
+            (1 << 50, "1.00P"),
+            (1 << 60, "1152921504606846976B"),
+            (u64::MAX, "18446744073709551615B"),
+        ] {
+            assert_eq!(human_bytes(n), want, "{n}");
+        }
+    }
+
+    #[test]
+    fn sections_wanted() {
+        let check = |args: &[&str], want: &[&str]| {
+            let got = wanted_sections(args.iter().map(|a| a.as_bytes()));
+            assert_eq!(got, want, "{args:?}");
+        };
+        check(&[], DEFAULT_SECTIONS);
+        check(&["default"], DEFAULT_SECTIONS);
+        let all: Vec<&str> = DEFAULT_SECTIONS.iter().chain(EXTRA_SECTIONS).copied().collect();
+        check(&["ALL"], &all);
+        check(&["everything", "server"], &all);
+        check(&["Memory", "cpu", "memory", "nosuch"], &["memory", "cpu", "nosuch"]);
+        check(&["commandstats", "default"], &[&["commandstats"][..], DEFAULT_SECTIONS].concat());
+    }
 }

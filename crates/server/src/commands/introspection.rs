@@ -113,7 +113,7 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-fn time(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn time(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let us = unix_us();
     let out = ctx.out();
     out.array(2);
@@ -122,7 +122,7 @@ fn time(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn monitor(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn monitor(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     if !ctx.client.monitor {
         ctx.client.monitor = true;
         ctx.srv.monitors.push(ctx.client.id);
@@ -344,7 +344,7 @@ fn write_docs(out: &mut Out, spec: &CommandSpec) {
     }
 }
 
-fn command_all(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn command_all(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let reg = registry();
     let top: Vec<_> = reg.top_level().collect();
     let out = ctx.out();
@@ -355,20 +355,20 @@ fn command_all(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn command_count(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn command_count(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let n = registry().top_level().count();
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn command_info(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn command_info(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let reg = registry();
-    if cmd.len() == 2 {
-        return command_all(ctx, cmd);
+    if !args.has_more() {
+        return command_all(ctx, args);
     }
     let out = ctx.out();
-    out.array(cmd.len() - 2);
-    for name in cmd.iter().skip(2) {
+    out.array(args.remaining());
+    for name in args {
         match reg.lookup_full(name) {
             Some(i) => write_info(out, reg.specs[i]),
             None => out.null(),
@@ -377,12 +377,12 @@ fn command_info(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn command_docs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn command_docs(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let reg = registry();
-    let specs: Vec<&CommandSpec> = if cmd.len() == 2 {
+    let specs: Vec<&CommandSpec> = if !args.has_more() {
         reg.top_level().collect()
     } else {
-        cmd.iter().skip(2).filter_map(|n| reg.lookup_full(n).map(|i| reg.specs[i])).collect()
+        args.filter_map(|n| reg.lookup_full(n).map(|i| reg.specs[i])).collect()
     };
     let out = ctx.out();
     out.map(specs.len());
@@ -393,12 +393,12 @@ fn command_docs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn command_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn command_list(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let reg = registry();
-    let filter: Box<dyn Fn(&CommandSpec) -> bool> = match cmd.len() {
-        2 => Box::new(|_| true),
-        5 if is(cmd.arg(2), "FILTERBY") => {
-            let (kind, value) = (cmd.arg(3), cmd.arg(4).to_vec());
+    let filter: Box<dyn Fn(&CommandSpec) -> bool> = match args.remaining() {
+        0 => Box::new(|_| true),
+        3 if args.eat("FILTERBY") => {
+            let (kind, value) = (args.next_bytes()?, args.next_bytes()?.to_vec());
             if is(kind, "MODULE") {
                 Box::new(|_| false)
             } else if is(kind, "ACLCAT") {
@@ -421,16 +421,18 @@ fn command_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-/// The command COMMAND GETKEYS / GETKEYSANDFLAGS was given (from argument
-/// 2 on) and its keys, with Redis's errors: an unknown command or
+/// The command COMMAND GETKEYS / GETKEYSANDFLAGS was given (the cursor's
+/// arguments) and its keys, with Redis's errors: an unknown command or
 /// subcommand, a command without keys, a wrong argument count, or no keys
-/// found (an empty list for a command whose keys are optional).
-fn keys_of_given(cmd: &Args<'_>) -> Result<Vec<keys::Key>, CmdError> {
+/// found (an empty list for a command whose keys are optional). A key's
+/// position counts from the given command's name.
+fn keys_of_given(args: &Args<'_>) -> Result<Vec<keys::Key>, CmdError> {
     let reg = registry();
-    let argc = cmd.len() - 2;
-    let mut idx = reg.lookup(cmd.arg(2));
+    let base = args.index();
+    let argc = args.remaining();
+    let mut idx = reg.lookup(args.arg(base));
     if let Some(container) = idx.filter(|&i| !reg.specs[i].subcommands.is_empty() && argc >= 2) {
-        idx = reg.lookup_sub(container, cmd.arg(3));
+        idx = reg.lookup_sub(container, args.arg(base + 1));
     }
     let Some(idx) = idx else {
         return Err(CmdError::err("Invalid command specified"));
@@ -442,36 +444,38 @@ fn keys_of_given(cmd: &Args<'_>) -> Result<Vec<keys::Key>, CmdError> {
     if !spec.arity_ok(argc) {
         return Err(CmdError::err("Invalid number of arguments specified for command"));
     }
-    let found = keys::keys(spec, argc, &|i| cmd.get(i + 2));
+    let found = keys::keys(spec, argc, &|i| args.get(base + i));
     if found.is_empty() && !spec.has(NO_MANDATORY_KEYS) {
         return Err(CmdError::err("Invalid arguments specified for command"));
     }
     Ok(found)
 }
 
-fn command_getkeys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let found = keys_of_given(cmd)?;
+fn command_getkeys(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let found = keys_of_given(args)?;
+    let base = args.index();
     let out = ctx.out();
     out.array(found.len());
     for k in found {
-        out.bulk(cmd.arg(k.pos + 2));
+        out.bulk(args.arg(base + k.pos));
     }
     Ok(Replied)
 }
 
-fn command_getkeysandflags(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let found = keys_of_given(cmd)?;
+fn command_getkeysandflags(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let found = keys_of_given(args)?;
+    let base = args.index();
     let out = ctx.out();
     out.array(found.len());
     for k in found {
         out.array(2);
-        out.bulk(cmd.arg(k.pos + 2));
+        out.bulk(args.arg(base + k.pos));
         write_names(out, ks::NAMES.iter().filter(|(bit, _)| k.flags & bit != 0).map(|(_, n)| *n));
     }
     Ok(Replied)
 }
 
-fn command_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn command_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "COMMAND",

@@ -55,7 +55,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-fn latest(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn latest(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let rows = ctx.srv.latency.latest();
     let out = ctx.out();
     out.array(rows.len());
@@ -69,8 +69,9 @@ fn latest(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn history(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let samples = ctx.srv.latency.history(cmd.arg(2));
+fn history(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let event = args.next_bytes()?;
+    let samples = ctx.srv.latency.history(event);
     let out = ctx.out();
     out.array(samples.len());
     for (time, ms) in samples {
@@ -81,8 +82,8 @@ fn history(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn reset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let names: Vec<&[u8]> = cmd.iter().skip(2).collect();
+fn reset(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let names: Vec<&[u8]> = args.collect();
     let n = ctx.srv.latency.reset(&names);
     ctx.out().int(n as i64);
     Ok(Replied)
@@ -93,8 +94,8 @@ const GRAPH_ROWS: u64 = 4;
 /// Samples GRAPH draws (the most recent).
 const GRAPH_COLUMNS: usize = 80;
 
-fn graph(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let event = cmd.arg(2);
+fn graph(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let event = args.next_bytes()?;
     let samples = ctx.srv.latency.history(event);
     if samples.is_empty() {
         return Err(CmdError::err(format!("No samples available for event '{}'", String::from_utf8_lossy(event))));
@@ -154,7 +155,7 @@ fn draw_graph(event: &str, samples: &[(u64, u64)], all_time: u64, now_s: u64) ->
     s
 }
 
-fn doctor(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn doctor(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let threshold = ctx.srv.config.latency_monitor_threshold;
     let report = doctor_report(&ctx.srv.latency, threshold, ctx.srv.config.slowlog_log_slower_than);
     ctx.out().verbatim(report.as_bytes());
@@ -208,10 +209,10 @@ fn doctor_report(monitor: &crate::latency::Monitor, threshold_ms: u64, slowlog_u
     s
 }
 
-fn histogram(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn histogram(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let reg = registry();
-    let wanted: Vec<usize> = if cmd.len() > 2 {
-        let mut v: Vec<usize> = cmd.iter().skip(2).filter_map(|name| reg.lookup_full(name)).collect();
+    let wanted: Vec<usize> = if args.has_more() {
+        let mut v: Vec<usize> = args.filter_map(|name| reg.lookup_full(name)).collect();
         v.dedup();
         v
     } else {
@@ -238,7 +239,7 @@ fn histogram(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn latency_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn latency_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "LATENCY",

@@ -1018,7 +1018,7 @@ mod tests {
             ("lpos k e rank", Err(CmdError::Syntax)),
             ("lpos k e foo 1", Err(CmdError::Syntax)),
         ] {
-            let got = with_args(line, |a| {
+            let got = with_args(line, 1, |a| {
                 a.seek(3);
                 lpos_options(a).map(|o| (o.rank, o.count, o.maxlen))
             });
@@ -1034,7 +1034,7 @@ mod tests {
             ("lmove a b up", Err(CmdError::Syntax)),
             ("lmove a b", Err(CmdError::Syntax)),
         ] {
-            let got = with_args(line, |a| {
+            let got = with_args(line, 1, |a| {
                 a.seek(3);
                 next_end(a)
             });

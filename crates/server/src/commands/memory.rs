@@ -10,8 +10,8 @@
 use std::fmt::Write as _;
 
 use crate::alloc::{rss_bytes, used_memory};
+use crate::command::is;
 use crate::command::prelude::*;
-use crate::command::{int_arg, is};
 use crate::commands::common::{container, help};
 
 /// MEMORY and its subcommands.
@@ -58,27 +58,32 @@ static SUBCOMMANDS: &[CommandSpec] = &[
 /// Elements of a large collection MEMORY USAGE measures by default.
 const DEFAULT_SAMPLES: usize = 5;
 
-fn usage(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let mut samples = DEFAULT_SAMPLES;
-    let mut i = 3;
-    while i < cmd.len() {
-        if is(cmd.arg(i), "samples") && i + 1 < cmd.len() {
-            let n = int_arg(cmd.arg(i + 1))?;
-            if n < 0 {
-                return Err(CmdError::Syntax);
-            }
-            samples = usize::try_from(n).unwrap_or(usize::MAX);
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+fn usage(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let samples = usage_samples(args)?;
     let now = ctx.now_ms;
-    match ctx.db().memory_usage(cmd.arg(2), samples, now) {
+    match ctx.db().memory_usage(key, samples, now) {
         Some(bytes) => ctx.out().int(bytes as i64),
         None => ctx.out().null(),
     }
     Ok(Replied)
+}
+
+/// MEMORY USAGE's options after the key: `SAMPLES count` (0: all), any
+/// number of times, the last one counting.
+fn usage_samples(args: &mut Args<'_>) -> Result<usize, CmdError> {
+    let mut samples = DEFAULT_SAMPLES;
+    while let Some(opt) = args.next() {
+        if !(is(opt, "samples") && args.has_more()) {
+            return Err(CmdError::Syntax);
+        }
+        let n = args.next_i64()?;
+        if n < 0 {
+            return Err(CmdError::Syntax);
+        }
+        samples = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    Ok(samples)
 }
 
 /// The figures behind STATS and DOCTOR.
@@ -125,7 +130,7 @@ fn figures(ctx: &mut Ctx<'_>) -> Figures {
     }
 }
 
-fn stats(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn stats(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let f = figures(ctx);
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let dataset = f.total.saturating_sub(f.overhead);
@@ -199,7 +204,7 @@ fn field(out: &mut crate::client::Out, name: &str, v: Num) {
 /// judge, as Redis's does.
 const DOCTOR_MIN_BYTES: u64 = 5 << 20;
 
-fn doctor(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn doctor(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let f = figures(ctx);
     let report = doctor_report(&f, ctx.srv.clients.len() + 1);
     ctx.out().verbatim(report.as_bytes());
@@ -237,7 +242,7 @@ fn doctor_report(f: &Figures, clients: usize) -> String {
 }
 
 /// glibc's own statistics (`malloc_info`, an XML report).
-fn malloc_stats(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn malloc_stats(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let report = malloc_info().unwrap_or_else(|| "Stats not supported for the current allocator".into());
     ctx.out().verbatim(report.as_bytes());
     Ok(Replied)
@@ -268,7 +273,7 @@ fn malloc_info() -> Option<String> {
 
 /// Returns free memory at the top of the heap and in free chunks to the
 /// kernel (glibc's `malloc_trim`).
-fn purge(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn purge(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     // SAFETY: malloc_trim only walks the allocator's own free lists.
     unsafe {
         nix::libc::malloc_trim(0);
@@ -277,7 +282,7 @@ fn purge(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn memory_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn memory_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "MEMORY",
@@ -316,6 +321,20 @@ mod tests {
         assert!(r.starts_with("Sam, I detected a few issues") && r.contains("High fragmentation"), "{r}");
         let r = doctor_report(&figures(100 << 20, 100 << 20, 10 << 20), 4);
         assert!(r.contains("Big client buffers") && !r.contains("fragmentation"), "{r}");
+    }
+
+    #[test]
+    fn usage_options() {
+        let check = |line: &str, want: Result<usize, CmdError>| {
+            assert_eq!(crate::commands::common::with_args(line, 3, usage_samples), want, "{line}");
+        };
+        check("memory usage k", Ok(DEFAULT_SAMPLES));
+        check("memory usage k SAMPLES 0", Ok(0));
+        check("memory usage k samples 7 samples 9", Ok(9));
+        check("memory usage k samples -1", Err(CmdError::Syntax));
+        check("memory usage k samples x", Err(CmdError::NotInteger));
+        check("memory usage k samples", Err(CmdError::Syntax));
+        check("memory usage k foo 1", Err(CmdError::Syntax));
     }
 
     #[test]

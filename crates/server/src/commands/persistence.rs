@@ -41,25 +41,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         ]),
 ];
 
-fn shutdown(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (mut nosave, mut save, mut force) = (false, false, false);
-    for opt in cmd.iter().skip(1) {
-        if is(opt, "NOSAVE") {
-            nosave = true;
-        } else if is(opt, "SAVE") {
-            save = true;
-        } else if is(opt, "NOW") {
-        } else if is(opt, "FORCE") {
-            force = true;
-        } else if is(opt, "ABORT") {
-            return Err(CmdError::err("No shutdown in progress."));
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    if nosave && save {
-        return Err(CmdError::Syntax);
-    }
+fn shutdown(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let ShutdownOpts { nosave, save, force, .. } = shutdown_opts(args)?;
     // Save here, so that a failure can be reported to this client.
     if save || (!nosave && !ctx.srv.config.save.is_empty()) {
         if let Some(child) = ctx.srv.persistence.child.take() {
@@ -76,16 +59,48 @@ fn shutdown(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn save(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+/// SHUTDOWN's modifiers.
+#[derive(Debug, Default, PartialEq)]
+struct ShutdownOpts {
+    nosave: bool,
+    save: bool,
+    now: bool,
+    force: bool,
+}
+
+/// Reads SHUTDOWN's modifiers as Redis 7.0 does: any of them in any order;
+/// NOSAVE with SAVE, or ABORT with any other, is a syntax error; ABORT alone
+/// has no shutdown to abort.
+fn shutdown_opts(args: &mut Args<'_>) -> Result<ShutdownOpts, CmdError> {
+    let (mut o, mut abort) = (ShutdownOpts::default(), false);
+    while args.has_more() {
+        match args.next_keyword(&["NOSAVE", "SAVE", "NOW", "FORCE", "ABORT"])? {
+            0 => o.nosave = true,
+            1 => o.save = true,
+            2 => o.now = true,
+            3 => o.force = true,
+            _ => abort = true,
+        }
+    }
+    if (abort && o != ShutdownOpts::default()) || (o.nosave && o.save) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        return Err(CmdError::err("No shutdown in progress."));
+    }
+    Ok(o)
+}
+
+fn save(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     crate::persistence::save(ctx.srv).map_err(CmdError::from_line)?;
     ctx.out().ok();
     Ok(Replied)
 }
 
-fn bgsave(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let schedule = match cmd.get(1) {
+fn bgsave(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let schedule = match args.next() {
         None => false,
-        Some(a) if is(a, "SCHEDULE") && cmd.len() == 2 => true,
+        Some(a) if is(a, "SCHEDULE") && !args.has_more() => true,
         Some(_) => return Err(CmdError::Syntax),
     };
     if ctx.srv.persistence.child.is_some() {
@@ -101,8 +116,33 @@ fn bgsave(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn lastsave(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn lastsave(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let t = ctx.srv.persistence.last_save as i64;
     ctx.out().int(t);
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::common::with_args;
+
+    #[test]
+    fn shutdown_modifiers() {
+        let check = |line: &str, want: Result<ShutdownOpts, &str>| {
+            let got = with_args(line, 1, shutdown_opts).map_err(|e| e.to_string());
+            assert_eq!(got, want.map_err(String::from), "{line}");
+        };
+        let o = |nosave, save, now, force| Ok(ShutdownOpts { nosave, save, now, force });
+        check("shutdown", o(false, false, false, false));
+        check("shutdown nosave NOW force", o(true, false, true, true));
+        check("shutdown save save", o(false, true, false, false));
+        check("shutdown nosave save", Err("ERR syntax error"));
+        check("shutdown bogus", Err("ERR syntax error"));
+        check("shutdown abort", Err("ERR No shutdown in progress."));
+        check("shutdown abort abort", Err("ERR No shutdown in progress."));
+        check("shutdown abort nosave", Err("ERR syntax error"));
+        check("shutdown now abort", Err("ERR syntax error"));
+        check("shutdown abort bogus", Err("ERR syntax error"));
+    }
 }

@@ -168,19 +168,19 @@ fn reply(ctx: &mut Ctx<'_>, what: &[u8], name: Option<&[u8]>, kind: Kind) {
     out.int(n);
 }
 
-fn sub_many(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, kind: Kind) -> CmdResult {
+fn sub_many(ctx: &mut Ctx<'_>, args: &mut Args<'_>, kind: Kind) -> CmdResult {
     let idx = (ctx.client.token & 0xffff_ffff) as usize;
-    for name in cmd.iter().skip(1) {
+    for name in args {
         ctx.srv.pubsub.subscribe(ctx.client, idx, kind, name);
         reply(ctx, names(kind).0, Some(name), kind);
     }
     Ok(Replied)
 }
 
-fn unsub_many(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, kind: Kind) -> CmdResult {
+fn unsub_many(ctx: &mut Ctx<'_>, args: &mut Args<'_>, kind: Kind) -> CmdResult {
     let what = names(kind).1;
-    if cmd.len() > 1 {
-        for name in cmd.iter().skip(1) {
+    if args.has_more() {
+        for name in args {
             ctx.srv.pubsub.unsubscribe(ctx.client, kind, name);
             reply(ctx, what, Some(name), kind);
         }
@@ -204,56 +204,58 @@ fn unsub_many(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, kind: Kind) -> CmdResult {
     Ok(Replied)
 }
 
-fn subscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    sub_many(ctx, cmd, Kind::Channel)
+fn subscribe(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    sub_many(ctx, args, Kind::Channel)
 }
 
-fn unsubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    unsub_many(ctx, cmd, Kind::Channel)
+fn unsubscribe(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    unsub_many(ctx, args, Kind::Channel)
 }
 
-fn psubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    sub_many(ctx, cmd, Kind::Pattern)
+fn psubscribe(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    sub_many(ctx, args, Kind::Pattern)
 }
 
-fn punsubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    unsub_many(ctx, cmd, Kind::Pattern)
+fn punsubscribe(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    unsub_many(ctx, args, Kind::Pattern)
 }
 
-fn ssubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn ssubscribe(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     // Redis 7.0 refuses it inside MULTI/EXEC (a "deny blocking" context),
     // unlike SUBSCRIBE.
     if ctx.client.in_exec {
         return Err(CmdError::err("SSUBSCRIBE isn't allowed for a DENY BLOCKING client"));
     }
-    sub_many(ctx, cmd, Kind::Shard)
+    sub_many(ctx, args, Kind::Shard)
 }
 
-fn sunsubscribe(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    unsub_many(ctx, cmd, Kind::Shard)
+fn sunsubscribe(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    unsub_many(ctx, args, Kind::Shard)
 }
 
-fn publish(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let n = deliver(ctx.srv, Some(ctx.client), cmd.arg(1), cmd.arg(2), false);
+fn publish(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (channel, message) = (args.next_bytes()?, args.next_bytes()?);
+    let n = deliver(ctx.srv, Some(ctx.client), channel, message, false);
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn spublish(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let n = deliver(ctx.srv, Some(ctx.client), cmd.arg(1), cmd.arg(2), true);
+fn spublish(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (channel, message) = (args.next_bytes()?, args.next_bytes()?);
+    let n = deliver(ctx.srv, Some(ctx.client), channel, message, true);
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
 /// PUBSUB CHANNELS / SHARDCHANNELS take at most one pattern.
-fn list_channels(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, shard: bool) -> CmdResult {
-    if cmd.len() > 3 {
+fn list_channels(ctx: &mut Ctx<'_>, args: &mut Args<'_>, shard: bool) -> CmdResult {
+    let pattern = args.next();
+    if args.has_more() {
         return Err(CmdError::err(format!(
             "unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
-            lossy(cmd.arg(1))
+            lossy(args.arg(1))
         )));
     }
-    let pattern = cmd.get(2);
     let map = if shard { &ctx.srv.pubsub.shard } else { &ctx.srv.pubsub.channels };
     let found: Vec<&[u8]> =
         map.keys().map(|k| &**k).filter(|ch| pattern.is_none_or(|p| glob_match(p, ch, false))).collect();
@@ -265,40 +267,40 @@ fn list_channels(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, shard: bool) -> CmdResul
     Ok(Replied)
 }
 
-fn channels(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    list_channels(ctx, cmd, false)
+fn channels(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    list_channels(ctx, args, false)
 }
 
-fn shardchannels(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    list_channels(ctx, cmd, true)
+fn shardchannels(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    list_channels(ctx, args, true)
 }
 
-fn count_subs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, shard: bool) -> CmdResult {
+fn count_subs(ctx: &mut Ctx<'_>, args: &mut Args<'_>, shard: bool) -> CmdResult {
     let pubsub = &ctx.srv.pubsub;
     let out = &mut ctx.client.out;
-    out.array((cmd.len() - 2) * 2);
-    for ch in cmd.iter().skip(2) {
+    out.array(args.remaining() * 2);
+    for ch in args {
         out.bulk(ch);
         out.int(pubsub.numsub(shard, ch) as i64);
     }
     Ok(Replied)
 }
 
-fn numsub(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    count_subs(ctx, cmd, false)
+fn numsub(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    count_subs(ctx, args, false)
 }
 
-fn shardnumsub(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    count_subs(ctx, cmd, true)
+fn shardnumsub(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    count_subs(ctx, args, true)
 }
 
-fn numpat(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn numpat(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let n = ctx.srv.pubsub.patterns.len() as i64;
     ctx.out().int(n);
     Ok(Replied)
 }
 
-fn pubsub_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn pubsub_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     crate::commands::common::help(
         ctx,
         "PUBSUB",
@@ -334,4 +336,31 @@ pub fn allowed_while_subscribed(fullname: &str) -> bool {
             | "quit"
             | "reset"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_names() {
+        for (kind, want) in [
+            (Kind::Channel, ("subscribe", "unsubscribe")),
+            (Kind::Pattern, ("psubscribe", "punsubscribe")),
+            (Kind::Shard, ("ssubscribe", "sunsubscribe")),
+        ] {
+            let (sub, unsub) = names(kind);
+            assert_eq!((sub, unsub), (want.0.as_bytes(), want.1.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn subscribed_context() {
+        for (name, ok) in [("subscribe", true), ("punsubscribe", true), ("ping", true), ("reset", true)] {
+            assert_eq!(allowed_while_subscribed(name), ok, "{name}");
+        }
+        for name in ["publish", "get", "pubsub|channels", "client|setname"] {
+            assert!(!allowed_while_subscribed(name), "{name}");
+        }
+    }
 }

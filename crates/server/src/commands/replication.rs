@@ -6,7 +6,7 @@
 
 use crate::blocking::{BlockRequest, TimeoutReply};
 use crate::command::prelude::*;
-use crate::command::{int_arg, is, parse_i64};
+use crate::command::{is, parse_i64};
 
 /// Replication-facing commands.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -68,7 +68,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// `master`, the replication offset (always 0) and no replicas.
-fn role(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn role(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let out = ctx.out();
     out.array(3);
     out.bulk(b"master");
@@ -79,9 +79,10 @@ fn role(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
 
 /// No replica ever acknowledges: asking for none answers 0 at once, asking
 /// for some waits out the timeout (0: forever) and then answers 0.
-fn wait(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let wanted = int_arg(cmd.arg(1))?;
-    let timeout = parse_i64(cmd.arg(2)).ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
+fn wait(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let wanted = args.next_i64()?;
+    let timeout =
+        parse_i64(args.next_bytes()?).ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
     if timeout < 0 {
         return Err(CmdError::err("timeout is negative"));
     }
@@ -94,12 +95,13 @@ fn wait(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 }
 
 /// `NO ONE` is what a master already is; following a master is refused.
-fn replicaof(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    if is(cmd.arg(1), "no") && is(cmd.arg(2), "one") {
+fn replicaof(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (host, port) = (args.next_bytes()?, args.next_bytes()?);
+    if is(host, "no") && is(port, "one") {
         ctx.out().ok();
         return Ok(Replied);
     }
-    match parse_i64(cmd.arg(2)) {
+    match parse_i64(port) {
         Some(port) if (0..=65535).contains(&port) => {
             Err(CmdError::err("REPLICAOF is not supported: ember has no replication"))
         }
@@ -109,36 +111,75 @@ fn replicaof(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 
 /// Validates the arguments as Redis does, then answers as a master without
 /// replicas.
-fn failover(_ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (mut to, mut timeout, mut force, mut abort) = (false, 0i64, false, false);
-    let argc = cmd.len();
-    let mut i = 1;
-    while i < argc {
-        let a = cmd.arg(i);
-        if is(a, "to") && i + 2 < argc && !to {
-            int_arg(cmd.arg(i + 2))?;
-            to = true;
-            i += 2;
-        } else if is(a, "timeout") && i + 1 < argc && timeout <= 0 {
-            timeout = int_arg(cmd.arg(i + 1))?;
-            if timeout <= 0 {
-                return Err(CmdError::err("FAILOVER timeout must be greater than 0"));
-            }
-            i += 1;
-        } else if is(a, "force") && !force {
-            force = true;
-        } else if is(a, "abort") && !abort {
-            abort = true;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 1;
-    }
-    if abort {
-        if force || to || timeout > 0 {
+fn failover(_ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let opts = parse_failover(args)?;
+    if opts.abort {
+        if opts.force || opts.to || opts.timeout > 0 {
             return Err(CmdError::Syntax);
         }
         return Err(CmdError::err("No failover in progress."));
     }
     Err(CmdError::err("FAILOVER requires connected replicas."))
+}
+
+/// FAILOVER's options.
+#[derive(Debug, Default, PartialEq)]
+struct Failover {
+    /// `TO host port` was given.
+    to: bool,
+    /// `TIMEOUT ms` (0: none).
+    timeout: i64,
+    force: bool,
+    abort: bool,
+}
+
+/// Reads FAILOVER's options in Redis's order: each at most once, `TO` and
+/// `TIMEOUT` only with their values present.
+fn parse_failover(args: &mut Args<'_>) -> Result<Failover, CmdError> {
+    let mut o = Failover::default();
+    while let Some(a) = args.next() {
+        if is(a, "to") && args.remaining() >= 2 && !o.to {
+            let _host = args.next_bytes()?;
+            args.next_i64()?;
+            o.to = true;
+        } else if is(a, "timeout") && args.has_more() && o.timeout <= 0 {
+            o.timeout = args.next_i64()?;
+            if o.timeout <= 0 {
+                return Err(CmdError::err("FAILOVER timeout must be greater than 0"));
+            }
+        } else if is(a, "force") && !o.force {
+            o.force = true;
+        } else if is(a, "abort") && !o.abort {
+            o.abort = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::common::with_args;
+
+    #[test]
+    fn failover_options() {
+        let check = |line: &str, want: Result<Failover, &str>| {
+            let got = with_args(line, 1, parse_failover).map_err(|e| e.to_string());
+            assert_eq!(got, want.map_err(String::from), "{line}");
+        };
+        let f = |to, timeout, force, abort| Ok(Failover { to, timeout, force, abort });
+        check("failover", f(false, 0, false, false));
+        check("failover to h 6379 timeout 50 force", f(true, 50, true, false));
+        check("failover ABORT", f(false, 0, false, true));
+        check("failover to h x", Err("ERR value is not an integer or out of range"));
+        check("failover to h", Err("ERR syntax error"));
+        check("failover to h 1 to h 2", Err("ERR syntax error"));
+        check("failover timeout 0", Err("ERR FAILOVER timeout must be greater than 0"));
+        check("failover timeout 5 timeout 6", Err("ERR syntax error"));
+        check("failover timeout", Err("ERR syntax error"));
+        check("failover force force", Err("ERR syntax error"));
+        check("failover bogus", Err("ERR syntax error"));
+    }
 }

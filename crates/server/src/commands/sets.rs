@@ -702,7 +702,7 @@ mod tests {
     #[test]
     fn key_and_count_checks_the_arity_first() {
         let check = |line: &str, want: Result<(&str, Option<usize>), CmdError>| {
-            let got = with_args(line, |a| {
+            let got = with_args(line, 1, |a| {
                 key_and_count(a, positive_count).map(|(k, n)| (String::from_utf8_lossy(k).into_owned(), n))
             });
             assert_eq!(got, want.map(|(k, n)| (k.to_owned(), n)), "{line}");
@@ -729,7 +729,7 @@ mod tests {
             ("sintercard 1 k limit", Err(CmdError::Syntax)),
             ("sintercard 1 k foo 1", Err(CmdError::Syntax)),
         ] {
-            let got = with_args(line, |a| {
+            let got = with_args(line, 1, |a| {
                 a.seek(3);
                 sintercard_limit(a)
             });

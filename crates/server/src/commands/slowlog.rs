@@ -1,6 +1,7 @@
 //! SLOWLOG GET / LEN / RESET / HELP over the log kept in
 //! [`crate::slowlog`].
 
+use crate::command::lossy;
 use crate::command::prelude::*;
 use crate::commands::common::{container, help};
 
@@ -37,22 +38,16 @@ static SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-fn slowlog_get(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let count = match cmd.get(2) {
+fn slowlog_get(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    if args.remaining() > 1 {
+        return Err(CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try SLOWLOG HELP.",
+            lossy(args.arg(1))
+        )));
+    }
+    let count = match args.next() {
         None => 10,
-        Some(a) => {
-            let n = crate::command::parse_i64(a)
-                .filter(|&n| n >= -1)
-                .ok_or_else(|| CmdError::err("count should be greater than or equal to -1"))?;
-            if n < -1 {
-                return Err(CmdError::err("count should be greater than or equal to -1"));
-            }
-            if n == -1 {
-                usize::MAX
-            } else {
-                n as usize
-            }
-        }
+        Some(a) => get_count(a)?,
     };
     let srv = &*ctx.srv;
     let out = &mut ctx.client.out;
@@ -73,19 +68,28 @@ fn slowlog_get(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn slowlog_len(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+/// SLOWLOG GET's count: -1 for all, else at least 0.
+fn get_count(arg: &[u8]) -> Result<usize, CmdError> {
+    match crate::command::parse_i64(arg) {
+        Some(-1) => Ok(usize::MAX),
+        Some(n) if n >= 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+        _ => Err(CmdError::err("count should be greater than or equal to -1")),
+    }
+}
+
+fn slowlog_len(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let n = ctx.srv.slowlog.entries.len();
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn slowlog_reset(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn slowlog_reset(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     ctx.srv.slowlog.reset();
     ctx.out().ok();
     Ok(Replied)
 }
 
-fn slowlog_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn slowlog_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "SLOWLOG",
@@ -102,4 +106,23 @@ fn slowlog_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
         ],
     );
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_counts() {
+        let check = |s: &str, want: Option<usize>| assert_eq!(get_count(s.as_bytes()).ok(), want, "{s}");
+        check("0", Some(0));
+        check("5", Some(5));
+        check("-1", Some(usize::MAX));
+        check("9223372036854775807", Some(i64::MAX as usize));
+        check("-2", None);
+        check("x", None);
+        check("1.5", None);
+        check("", None);
+        assert_eq!(get_count(b"-2").unwrap_err().to_string(), "ERR count should be greater than or equal to -1");
+    }
 }

@@ -13,12 +13,11 @@
 
 use std::cmp::Ordering;
 
-use ember_resp::Command;
 use ember_store::types::list::List;
 use ember_store::{Db, Value};
 
+use crate::command::is;
 use crate::command::prelude::*;
-use crate::command::{int_arg, is};
 use crate::commands::zsets::strtod;
 use crate::config::notify as ev;
 
@@ -90,14 +89,13 @@ struct Options<'a> {
     store: Option<&'a [u8]>,
 }
 
-fn parse<'a>(cmd: &'a Command<'_>, read_only: bool) -> Result<Options<'a>, CmdError> {
+/// Reads SORT's options after the key, in Redis's order: an option whose
+/// values are missing is a syntax error, as is STORE in SORT_RO.
+fn parse<'a>(args: &mut Args<'a>, read_only: bool) -> Result<Options<'a>, CmdError> {
     let mut o =
         Options { by: None, dont_sort: false, limit: None, gets: Vec::new(), desc: false, alpha: false, store: None };
-    let argc = cmd.len();
-    let mut i = 2;
-    while i < argc {
-        let a = cmd.arg(i);
-        let left = argc - i - 1;
+    while let Some(a) = args.next() {
+        let left = args.remaining();
         if is(a, "asc") {
             o.desc = false;
         } else if is(a, "desc") {
@@ -105,33 +103,28 @@ fn parse<'a>(cmd: &'a Command<'_>, read_only: bool) -> Result<Options<'a>, CmdEr
         } else if is(a, "alpha") {
             o.alpha = true;
         } else if is(a, "limit") && left >= 2 {
-            o.limit = Some((int_arg(cmd.arg(i + 1))?, int_arg(cmd.arg(i + 2))?));
-            i += 2;
+            o.limit = Some((args.next_i64()?, args.next_i64()?));
         } else if is(a, "store") && left >= 1 && !read_only {
-            o.store = Some(cmd.arg(i + 1));
-            i += 1;
+            o.store = Some(args.next_bytes()?);
         } else if is(a, "by") && left >= 1 {
-            let pattern = cmd.arg(i + 1);
+            let pattern = args.next_bytes()?;
             o.dont_sort = !pattern.contains(&b'*');
             o.by = Some(pattern);
-            i += 1;
         } else if is(a, "get") && left >= 1 {
-            o.gets.push(cmd.arg(i + 1));
-            i += 1;
+            o.gets.push(args.next_bytes()?);
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
     Ok(o)
 }
 
-fn sort(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    sort_generic(ctx, cmd, false)
+fn sort(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    sort_generic(ctx, args, false)
 }
 
-fn sort_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    sort_generic(ctx, cmd, true)
+fn sort_ro(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    sort_generic(ctx, args, true)
 }
 
 /// One element being sorted and its weight.
@@ -143,11 +136,12 @@ struct Item {
     by_value: Option<Vec<u8>>,
 }
 
-fn sort_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only: bool) -> CmdResult {
-    let mut o = parse(cmd, read_only)?;
+fn sort_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, read_only: bool) -> CmdResult {
+    let key = args.next_bytes()?;
+    let mut o = parse(args, read_only)?;
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let value = match db.get(cmd.arg(1), now) {
+    let value = match db.get(key, now) {
         Some(e) => match e.value() {
             v @ (Value::List(_) | Value::Set(_) | Value::ZSet(_)) => Some(v),
             _ => return Err(CmdError::WrongType),
@@ -410,5 +404,48 @@ mod tests {
         ] {
             assert_eq!(parse_score(s), want, "{:?}", String::from_utf8_lossy(s));
         }
+    }
+
+    #[test]
+    fn options_parse_in_redis_order() {
+        // (line after the key, read-only, Debug of the options or the error)
+        let check = |line: &str, read_only: bool, want: Result<&str, CmdError>| {
+            let got = crate::commands::common::with_args(&format!("sort k {line}"), 2, |a| {
+                parse(a, read_only).map(|o| {
+                    let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+                    let gets: Vec<String> = o.gets.iter().map(|g| String::from_utf8_lossy(g).into_owned()).collect();
+                    format!(
+                        "by={:?} dont_sort={} limit={:?} gets={gets:?} desc={} alpha={} store={:?}",
+                        text(o.by),
+                        o.dont_sort,
+                        o.limit,
+                        o.desc,
+                        o.alpha,
+                        text(o.store)
+                    )
+                })
+            });
+            assert_eq!(got.as_deref(), want.as_ref().copied(), "{line}");
+        };
+        check("", false, Ok("by=None dont_sort=false limit=None gets=[] desc=false alpha=false store=None"));
+        check(
+            "BY w_* LIMIT 1 2 GET # get h_*->f DESC alpha STORE d",
+            false,
+            Ok(
+                r##"by=Some("w_*") dont_sort=false limit=Some((1, 2)) gets=["#", "h_*->f"] desc=true alpha=true store=Some("d")"##,
+            ),
+        );
+        check(
+            "by nosort desc asc",
+            false,
+            Ok(r#"by=Some("nosort") dont_sort=true limit=None gets=[] desc=false alpha=false store=None"#),
+        );
+        check("limit 1", false, Err(CmdError::Syntax));
+        check("limit x 1", false, Err(CmdError::NotInteger));
+        check("limit 1 x", false, Err(CmdError::NotInteger));
+        check("store d", true, Err(CmdError::Syntax));
+        check("store", false, Err(CmdError::Syntax));
+        check("get", false, Err(CmdError::Syntax));
+        check("alpha bogus limit x 1", false, Err(CmdError::Syntax));
     }
 }

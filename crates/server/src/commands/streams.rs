@@ -10,14 +10,14 @@
 //! or whose group was destroyed fails the way Redis 7.0 unblocks it
 //! (`UNBLOCKED ...` / `NOGROUP ...`).
 
-use ember_resp::{Command, Protocol};
+use ember_resp::Protocol;
 use ember_store::types::stream::{EntryRef, Group, Stream, StreamId, Trim, ENTRIES_READ_INVALID};
 use ember_store::{Db, Value};
 
 use crate::blocking::{BlockRequest, TimeoutReply};
 use crate::client::Out;
 use crate::command::prelude::*;
-use crate::command::{is, parse_i64};
+use crate::command::{int_arg, is, parse_i64};
 use crate::commands::common::{container, help};
 use crate::config::notify as ev;
 
@@ -410,6 +410,7 @@ fn string2ull(s: &[u8]) -> Option<u64> {
 
 /// A parsed id argument: the id and whether the sequence was given (false
 /// for `<ms>-*`).
+#[derive(Debug, PartialEq)]
 struct ParsedId {
     id: StreamId,
     seq_given: bool,
@@ -548,69 +549,77 @@ pub fn lookup_stream<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<
     }
 }
 
-fn count_arg(arg: &[u8]) -> Result<i64, CmdError> {
-    parse_i64(arg).ok_or(CmdError::NotInteger)
-}
-
 // ---- XADD / XTRIM ---------------------------------------------------------------
 
+/// XADD's id argument.
+#[derive(Debug, PartialEq)]
+enum NewId {
+    /// `*`: the next id from the clock.
+    Auto,
+    /// `<ms>-<seq>` or `<ms>-*`.
+    Given(ParsedId),
+}
+
+#[derive(Debug, PartialEq)]
 struct TrimArgs {
     how: Option<Trim>,
     approx: bool,
     limit: u64,
     nomkstream: bool,
-    /// XADD: the id argument's position.
-    id_at: usize,
+    /// XADD: the id after the options (`None` when they ran to the end).
+    id: Option<NewId>,
 }
 
-/// Parses XADD's options (from argument 2, stopping at the id) or XTRIM's.
-fn parse_trim_args(cmd: &Command<'_>, xadd: bool, node_entries: i64) -> Result<TrimArgs, CmdError> {
-    let mut a = TrimArgs { how: None, approx: false, limit: 0, nomkstream: false, id_at: cmd.len() };
+/// Parses XTRIM's options after the key, or XADD's and the id after them
+/// (the first argument that is no option), leaving the cursor at the
+/// fields. As in Redis, a bad id is refused before the options are checked
+/// against each other, and the fields are counted by the caller.
+fn parse_trim_args(args: &mut Args<'_>, xadd: bool, node_entries: i64) -> Result<TrimArgs, CmdError> {
+    let mut a = TrimArgs { how: None, approx: false, limit: 0, nomkstream: false, id: None };
     let mut limit_given = false;
-    let mut i = 2;
-    while i < cmd.len() {
-        let more = cmd.len() - 1 - i;
-        let opt = cmd.arg(i);
-        if xadd && opt == b"*" {
-            a.id_at = i;
+    while let Some(opt) = args.peek() {
+        let more = args.remaining() - 1;
+        // Redis reads `*` as a C string: a NUL ends it.
+        if xadd && opt.first() == Some(&b'*') && opt.get(1).is_none_or(|&b| b == 0) {
+            args.next();
+            a.id = Some(NewId::Auto);
             break;
         } else if (is(opt, "maxlen") || is(opt, "minid")) && more > 0 {
+            args.next();
             if a.how.is_some() {
                 return Err(CmdError::err(
                     "syntax error, MAXLEN and MINID options at the same time are not compatible",
                 ));
             }
             a.approx = false;
-            let next = cmd.arg(i + 1);
-            if more >= 2 && next == b"~" {
+            if more >= 2 && args.eat("~") {
                 a.approx = true;
-                i += 1;
-            } else if more >= 2 && next == b"=" {
-                i += 1;
+            } else if more >= 2 {
+                args.eat("=");
             }
             if is(opt, "maxlen") {
-                let n = count_arg(cmd.arg(i + 1))?;
+                let n = args.next_i64()?;
                 if n < 0 {
                     return Err(CmdError::err("The MAXLEN argument must be >= 0."));
                 }
                 a.how = Some(Trim::MaxLen(n as u64));
             } else {
-                a.how = Some(Trim::MinId(strict_id(cmd.arg(i + 1))?));
+                a.how = Some(Trim::MinId(strict_id(args.next_bytes()?)?));
             }
-            i += 2;
         } else if is(opt, "limit") && more > 0 {
-            let n = count_arg(cmd.arg(i + 1))?;
+            args.next();
+            let n = args.next_i64()?;
             if n < 0 {
                 return Err(CmdError::err("The LIMIT argument must be >= 0."));
             }
             a.limit = n as u64;
             limit_given = true;
-            i += 2;
         } else if xadd && is(opt, "nomkstream") {
+            args.next();
             a.nomkstream = true;
-            i += 1;
         } else if xadd {
-            a.id_at = i;
+            args.next();
+            a.id = Some(NewId::Given(parse_id_full(opt, 0, true, true)?));
             break;
         } else {
             return Err(CmdError::Syntax);
@@ -635,14 +644,16 @@ fn parse_trim_args(cmd: &Command<'_>, xadd: bool, node_entries: i64) -> Result<T
     Ok(a)
 }
 
-fn xadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let args = parse_trim_args(cmd, true, ctx.srv.config.stream_node_max_entries)?;
-    let field_pos = args.id_at + 1;
-    if args.id_at >= cmd.len() || (cmd.len() - field_pos) < 2 || (cmd.len() - field_pos) % 2 == 1 {
-        return Err(CmdError::Arity("xadd".into()));
-    }
-    let id_arg = cmd.arg(args.id_at);
-    let given = if id_arg == b"*" { None } else { Some(parse_id_full(id_arg, 0, true, true)?) };
+fn xadd(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let mut trim = parse_trim_args(args, true, ctx.srv.config.stream_node_max_entries)?;
+    let fields = args.remaining();
+    let paired = fields >= 2 && fields % 2 == 0;
+    let given = match trim.id.take() {
+        Some(NewId::Auto) if paired => None,
+        Some(NewId::Given(p)) if paired => Some(p),
+        _ => return Err(CmdError::Arity("xadd".into())),
+    };
     if let Some(p) = &given {
         if p.seq_given && p.id.is_zero() {
             return Err(CmdError::err("The ID specified in XADD must be greater than 0-0"));
@@ -650,11 +661,10 @@ fn xadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     }
     let now = ctx.now_ms;
     let limits = ctx.srv.config.stream_limits();
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let s = match lookup_stream(db, key, now)? {
         Some(s) => s,
-        None if args.nomkstream => {
+        None if trim.nomkstream => {
             ctx.out().null();
             return Ok(Replied);
         }
@@ -691,60 +701,64 @@ fn xadd(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
             id
         }
     };
-    let pairs: Vec<(&[u8], &[u8])> = (field_pos..cmd.len()).step_by(2).map(|i| (cmd.arg(i), cmd.arg(i + 1))).collect();
+    let mut pairs: Vec<(&[u8], &[u8])> = Vec::with_capacity(fields / 2);
+    while args.has_more() {
+        pairs.push((args.next_bytes()?, args.next_bytes()?));
+    }
     s.append(id, &pairs, limits);
-    let trimmed = args.how.map_or(0, |how| s.trim(how, args.approx, args.limit));
+    let trimmed = trim.how.map_or(0, |how| s.trim(how, trim.approx, trim.limit));
     bulk_id(ctx.out(), id);
     ctx.dirty(1);
-    ctx.notify(ev::STREAM, "xadd", cmd.arg(1));
+    ctx.notify(ev::STREAM, "xadd", key);
     if trimmed > 0 {
-        ctx.notify(ev::STREAM, "xtrim", cmd.arg(1));
+        ctx.notify(ev::STREAM, "xtrim", key);
     }
     Ok(Replied)
 }
 
-fn xtrim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let args = parse_trim_args(cmd, false, ctx.srv.config.stream_node_max_entries)?;
+fn xtrim(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let trim = parse_trim_args(args, false, ctx.srv.config.stream_node_max_entries)?;
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let Some(s) = lookup_stream(db, cmd.arg(1), now)? else {
+    let Some(s) = lookup_stream(db, key, now)? else {
         ctx.out().int(0);
         return Ok(Replied);
     };
-    let n = s.trim(args.how.expect("checked"), args.approx, args.limit);
+    let n = s.trim(trim.how.expect("checked"), trim.approx, trim.limit);
     ctx.out().int(n as i64);
     ctx.dirty(n);
     if n > 0 {
-        ctx.notify(ev::STREAM, "xtrim", cmd.arg(1));
+        ctx.notify(ev::STREAM, "xtrim", key);
     }
     Ok(Replied)
 }
 
 // ---- XLEN / XRANGE / XDEL -------------------------------------------------------------
 
-fn xlen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xlen(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
     let now = ctx.now_ms;
-    let n = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |s| s.len());
+    let n = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?.map_or(0, |s| s.len());
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn range_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, rev: bool) -> CmdResult {
-    let (start_arg, end_arg) = if rev { (cmd.arg(3), cmd.arg(2)) } else { (cmd.arg(2), cmd.arg(3)) };
+fn range_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, rev: bool) -> CmdResult {
+    let key = args.next_bytes()?;
+    let (first, second) = (args.next_bytes()?, args.next_bytes()?);
+    let (start_arg, end_arg) = if rev { (second, first) } else { (first, second) };
     let start = range_start(start_arg)?;
     let end = range_end(end_arg)?;
     let mut count: i64 = -1;
-    let mut j = 4;
-    while j < cmd.len() {
-        if is(cmd.arg(j), "count") && j + 1 < cmd.len() {
-            count = count_arg(cmd.arg(j + 1))?.max(0);
-            j += 2;
-        } else {
+    while let Some(opt) = args.next() {
+        if !(is(opt, "count") && args.has_more()) {
             return Err(CmdError::Syntax);
         }
+        count = args.next_i64()?.max(0);
     }
     let now = ctx.now_ms;
-    let Some(s) = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)? else {
+    let Some(s) = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)? else {
         ctx.client.out.array(0);
         return Ok(Replied);
     };
@@ -756,27 +770,28 @@ fn range_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, rev: bool) -> CmdResult 
     Ok(Replied)
 }
 
-fn xrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    range_generic(ctx, cmd, false)
+fn xrange(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    range_generic(ctx, args, false)
 }
 
-fn xrevrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    range_generic(ctx, cmd, true)
+fn xrevrange(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    range_generic(ctx, args, true)
 }
 
-fn xdel(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xdel(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let Some(s) = lookup_stream(db, cmd.arg(1), now)? else {
+    let Some(s) = lookup_stream(db, key, now)? else {
         ctx.out().int(0);
         return Ok(Replied);
     };
-    let ids = (2..cmd.len()).map(|i| strict_id(cmd.arg(i))).collect::<Result<Vec<_>, _>>()?;
+    let ids = args.map(strict_id).collect::<Result<Vec<_>, _>>()?;
     let n = s.delete(&ids);
     ctx.out().int(n as i64);
     ctx.dirty(n);
     if n > 0 {
-        ctx.notify(ev::STREAM, "xdel", cmd.arg(1));
+        ctx.notify(ev::STREAM, "xdel", key);
     }
     Ok(Replied)
 }
@@ -794,37 +809,48 @@ struct ReadArgs<'c> {
     block: Option<Option<u64>>,
     noack: bool,
     group: Option<(&'c [u8], &'c [u8])>,
-    streams_at: usize,
+    /// The cursor at the first key after STREAMS: the keys, then as many
+    /// ids.
+    streams: Args<'c>,
+    /// How many streams.
     n: usize,
 }
 
-fn parse_read_args<'c>(ctx: &Ctx<'_>, cmd: &Command<'c>, group: bool) -> Result<ReadArgs<'c>, CmdError> {
-    let mut a = ReadArgs { count: 0, block: None, noack: false, group: None, streams_at: 0, n: 0 };
-    let mut i = 1;
-    while i < cmd.len() {
-        let more = cmd.len() - i - 1;
-        let o = cmd.arg(i);
+impl<'c> ReadArgs<'c> {
+    /// The `i`th stream's key.
+    fn key(&self, i: usize) -> &'c [u8] {
+        self.streams.arg(self.streams.index() + i)
+    }
+
+    /// The `i`th stream's id argument.
+    fn id(&self, i: usize) -> &'c [u8] {
+        self.streams.arg(self.streams.index() + self.n + i)
+    }
+}
+
+fn parse_read_args<'c>(now_ms: u64, args: &mut Args<'c>, group: bool) -> Result<ReadArgs<'c>, CmdError> {
+    let (mut count, mut block, mut noack, mut group_given) = (0, None, false, None);
+    let mut streams = None;
+    while let Some(o) = args.next() {
+        let more = args.remaining();
         if is(o, "block") && more > 0 {
-            i += 1;
-            let t = parse_i64(cmd.arg(i)).ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
+            let t = parse_i64(args.next_bytes()?)
+                .ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
             if t < 0 {
                 return Err(CmdError::err("timeout is negative"));
             }
             // A timeout past the end of time waits forever, as in Redis.
-            a.block = Some((t > 0).then(|| ctx.now_ms.saturating_add(t as u64)));
+            block = Some((t > 0).then(|| now_ms.saturating_add(t as u64)));
         } else if is(o, "count") && more > 0 {
-            i += 1;
-            a.count = count_arg(cmd.arg(i))?.max(0) as usize;
+            count = args.next_i64()?.max(0) as usize;
         } else if is(o, "streams") && more > 0 {
-            a.streams_at = i + 1;
-            let left = cmd.len() - a.streams_at;
-            if left % 2 != 0 {
+            if more % 2 != 0 {
                 // Redis 7.0 says XREAD and '$' for XREADGROUP too.
                 return Err(CmdError::err(
                     "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));
             }
-            a.n = left / 2;
+            streams = Some(args.rest());
             break;
         } else if is(o, "group") && more >= 2 {
             if !group {
@@ -832,27 +858,25 @@ fn parse_read_args<'c>(ctx: &Ctx<'_>, cmd: &Command<'c>, group: bool) -> Result<
                     "The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
                 ));
             }
-            a.group = Some((cmd.arg(i + 1), cmd.arg(i + 2)));
-            i += 2;
+            group_given = Some((args.next_bytes()?, args.next_bytes()?));
         } else if is(o, "noack") {
             if !group {
                 return Err(CmdError::err(
                     "The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
                 ));
             }
-            a.noack = true;
+            noack = true;
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
-    if a.streams_at == 0 {
+    let Some(streams) = streams else {
         return Err(CmdError::Syntax);
-    }
-    if group && a.group.is_none() {
+    };
+    if group && group_given.is_none() {
         return Err(CmdError::err("Missing GROUP option for XREADGROUP"));
     }
-    Ok(a)
+    Ok(ReadArgs { count, block, noack, group: group_given, streams, n: streams.remaining() / 2 })
 }
 
 /// Reads with a group: entries after the group's last id (advancing it and
@@ -928,29 +952,26 @@ fn read_group(
     created
 }
 
-fn xread(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    read_generic(ctx, cmd, false)
+fn xread(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    read_generic(ctx, args, false)
 }
 
-fn xreadgroup(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    read_generic(ctx, cmd, true)
+fn xreadgroup(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    read_generic(ctx, args, true)
 }
 
-fn read_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, is_group: bool) -> CmdResult {
-    let a = parse_read_args(ctx, cmd, is_group)?;
+fn read_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, is_group: bool) -> CmdResult {
+    let a = parse_read_args(ctx.now_ms, args, is_group)?;
     let rerun = ctx.client.blocked.is_some();
     if rerun {
-        return serve_woken(ctx, cmd, &a);
+        return serve_woken(ctx, &a);
     }
     let now = ctx.now_ms;
     let dbi = ctx.client.db;
-    let keys_at = a.streams_at;
-    let ids_at = a.streams_at + a.n;
     // Resolve ids (and check types and groups) first, as Redis does.
     let mut ids = Vec::with_capacity(a.n);
     for i in 0..a.n {
-        let key = cmd.arg(keys_at + i);
-        let arg = cmd.arg(ids_at + i);
+        let (key, arg) = (a.key(i), a.id(i));
         let db = ctx.srv.store.db(dbi);
         let s = lookup_stream(db, key, now)?;
         if let Some((g, _)) = a.group {
@@ -985,7 +1006,7 @@ fn read_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, is_group: bool) -> CmdRes
     let mut served: Vec<(usize, StreamId, bool)> = Vec::new();
     for (i, &gt) in ids.iter().enumerate() {
         let db = ctx.srv.store.db(dbi);
-        let Some(s) = lookup_stream(db, cmd.arg(keys_at + i), now)? else { continue };
+        let Some(s) = lookup_stream(db, a.key(i), now)? else { continue };
         if let Some((g, _)) = a.group {
             if gt != NEW_ONLY {
                 served.push((i, gt, true));
@@ -1007,7 +1028,7 @@ fn read_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, is_group: bool) -> CmdRes
             ctx.client.out.array(served.len());
         }
         for &(i, gt, history) in &served {
-            let key = cmd.arg(keys_at + i);
+            let key = a.key(i);
             let out = &mut ctx.client.out;
             if !resp3 {
                 out.array(2);
@@ -1038,7 +1059,7 @@ fn read_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, is_group: bool) -> CmdRes
     match a.block {
         Some(deadline) if ctx.may_block() => {
             ctx.client.xread_ids = ids;
-            let keys = (0..a.n).map(|i| cmd.arg(keys_at + i).to_vec()).collect();
+            let keys = (0..a.n).map(|i| a.key(i).to_vec()).collect();
             return Ok(Outcome::Block(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray }));
         }
         _ => ctx.client.out.null_array(),
@@ -1049,11 +1070,11 @@ fn read_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, is_group: bool) -> CmdRes
 /// A blocked XREAD / XREADGROUP re-run after a write touched one of its
 /// keys: serves the first stream with entries past the id it waits for,
 /// as a one-key reply (Redis wakes a client for one key at a time).
-fn serve_woken(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, a: &ReadArgs<'_>) -> CmdResult {
+fn serve_woken(ctx: &mut Ctx<'_>, a: &ReadArgs<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let dbi = ctx.client.db;
     for i in 0..a.n {
-        let key = cmd.arg(a.streams_at + i);
+        let key = a.key(i);
         let db = ctx.srv.store.db(dbi);
         let gt = ctx.client.xread_ids.get(i).copied().unwrap_or(StreamId::MAX);
         let s = match db.get(key, now).map(|e| e.value_mut()) {
@@ -1108,15 +1129,18 @@ fn serve_woken(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, a: &ReadArgs<'_>) -> CmdRe
 
 // ---- consumer groups ----------------------------------------------------------------
 
-fn subcommand_syntax(cmd: &Command<'_>, container: &str) -> CmdError {
+/// Redis's refusal of a subcommand's arguments, naming the subcommand as
+/// sent (at most 128 bytes of it).
+fn subcommand_syntax(args: &Args<'_>, container: &str) -> CmdError {
+    let sub = args.arg(1);
     CmdError::err(format!(
         "unknown subcommand or wrong number of arguments for '{}'. Try {container} HELP.",
-        String::from_utf8_lossy(&cmd.arg(1)[..cmd.arg(1).len().min(128)])
+        String::from_utf8_lossy(&sub[..sub.len().min(128)])
     ))
 }
 
 fn entries_read_arg(arg: &[u8]) -> Result<i64, CmdError> {
-    let n = count_arg(arg)?;
+    let n = int_arg(arg)?;
     if n < 0 && n != ENTRIES_READ_INVALID {
         return Err(CmdError::err("value for ENTRIESREAD must be positive or -1"));
     }
@@ -1138,35 +1162,34 @@ fn no_group_for_key(group: &[u8], key: &[u8]) -> CmdError {
     )
 }
 
-fn xgroup_create(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xgroup_create(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group, id_arg) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
+    let options = args.remaining();
     let mut mkstream = false;
     let mut entries_read = ENTRIES_READ_INVALID;
-    let mut i = 5;
-    while i < cmd.len() {
-        if is(cmd.arg(i), "mkstream") {
+    while let Some(opt) = args.next() {
+        if is(opt, "mkstream") {
             mkstream = true;
-            i += 1;
-        } else if is(cmd.arg(i), "entriesread") && i + 1 < cmd.len() {
-            entries_read = entries_read_arg(cmd.arg(i + 1))?;
-            i += 2;
+        } else if is(opt, "entriesread") && args.has_more() {
+            entries_read = entries_read_arg(args.next_bytes()?)?;
         } else {
-            return Err(subcommand_syntax(cmd, "XGROUP"));
+            return Err(subcommand_syntax(args, "XGROUP"));
         }
     }
-    let (key, group) = (cmd.arg(2), cmd.arg(3));
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
     let exists = lookup_stream(db, key, now)?.is_some();
     if !exists && !mkstream {
         return Err(require_key());
     }
-    if cmd.len() > 8 {
-        return Err(subcommand_syntax(cmd, "XGROUP"));
+    // At most MKSTREAM and ENTRIESREAD n.
+    if options > 3 {
+        return Err(subcommand_syntax(args, "XGROUP"));
     }
-    let id = if cmd.arg(4) == b"$" {
+    let id = if id_arg == b"$" {
         lookup_stream(db, key, now)?.map_or(StreamId::MIN, |s| s.last_id)
     } else {
-        strict_id(cmd.arg(4))?
+        strict_id(id_arg)?
     };
     if !exists {
         db.insert(key, Value::Stream(Box::default()), None, now);
@@ -1185,10 +1208,9 @@ fn xgroup_create(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-/// The group of an XGROUP subcommand that needs one (key and group checks
-/// in Redis's order).
-fn group_of<'a>(db: &'a mut Db, cmd: &Command<'_>, now: u64) -> Result<&'a mut Stream, CmdError> {
-    let (key, group) = (cmd.arg(2), cmd.arg(3));
+/// The stream of an XGROUP subcommand that needs the group (key and group
+/// checks in Redis's order).
+fn group_of<'a>(db: &'a mut Db, key: &[u8], group: &[u8], now: u64) -> Result<&'a mut Stream, CmdError> {
     let s = lookup_stream(db, key, now)?.ok_or_else(require_key)?;
     if s.group(group).is_none() {
         return Err(no_group_for_key(group, key));
@@ -1196,67 +1218,70 @@ fn group_of<'a>(db: &'a mut Db, cmd: &Command<'_>, now: u64) -> Result<&'a mut S
     Ok(s)
 }
 
-fn xgroup_setid(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xgroup_setid(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group, id_arg) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
+    let options = args.remaining();
     let mut entries_read = ENTRIES_READ_INVALID;
-    let mut i = 5;
-    while i < cmd.len() {
-        if is(cmd.arg(i), "entriesread") && i + 1 < cmd.len() {
-            entries_read = entries_read_arg(cmd.arg(i + 1))?;
-            i += 2;
-        } else {
-            return Err(subcommand_syntax(cmd, "XGROUP"));
+    while let Some(opt) = args.next() {
+        if !(is(opt, "entriesread") && args.has_more()) {
+            return Err(subcommand_syntax(args, "XGROUP"));
         }
+        entries_read = entries_read_arg(args.next_bytes()?)?;
     }
     let now = ctx.now_ms;
-    let s = group_of(ctx.srv.store.db(ctx.client.db), cmd, now)?;
-    if cmd.len() != 5 && cmd.len() != 7 {
-        return Err(subcommand_syntax(cmd, "XGROUP"));
+    let s = group_of(ctx.srv.store.db(ctx.client.db), key, group, now)?;
+    // At most one ENTRIESREAD n.
+    if options != 0 && options != 2 {
+        return Err(subcommand_syntax(args, "XGROUP"));
     }
-    let id = if cmd.arg(4) == b"$" { s.last_id } else { parse_id_full(cmd.arg(4), 0, false, false)?.id };
-    let g = s.group_mut(cmd.arg(3)).expect("checked");
+    let id = if id_arg == b"$" { s.last_id } else { parse_id_full(id_arg, 0, false, false)?.id };
+    let g = s.group_mut(group).expect("checked");
     g.last_id = id;
     g.entries_read = entries_read;
     ctx.out().ok();
     ctx.dirty(1);
-    ctx.notify(ev::STREAM, "xgroup-setid", cmd.arg(2));
+    ctx.notify(ev::STREAM, "xgroup-setid", key);
     Ok(Replied)
 }
 
-fn xgroup_destroy(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xgroup_destroy(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group) = (args.next_bytes()?, args.next_bytes()?);
     let now = ctx.now_ms;
-    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(2), now)?.ok_or_else(require_key)?;
-    if s.groups_mut().remove(cmd.arg(3)).is_some() {
+    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?.ok_or_else(require_key)?;
+    if s.groups_mut().remove(group).is_some() {
         ctx.out().int(1);
         ctx.dirty(1);
-        ctx.notify(ev::STREAM, "xgroup-destroy", cmd.arg(2));
+        ctx.notify(ev::STREAM, "xgroup-destroy", key);
     } else {
         ctx.out().int(0);
     }
     Ok(Replied)
 }
 
-fn xgroup_createconsumer(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xgroup_createconsumer(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group, consumer) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
     let now = ctx.now_ms;
-    let s = group_of(ctx.srv.store.db(ctx.client.db), cmd, now)?;
-    let g = s.group_mut(cmd.arg(3)).expect("checked");
-    let created = !g.consumers.contains_key(cmd.arg(4));
+    let s = group_of(ctx.srv.store.db(ctx.client.db), key, group, now)?;
+    let g = s.group_mut(group).expect("checked");
+    let created = !g.consumers.contains_key(consumer);
     if created {
-        g.consumer_or_create(cmd.arg(4), now);
+        g.consumer_or_create(consumer, now);
         ctx.dirty(1);
-        ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(2));
+        ctx.notify(ev::STREAM, "xgroup-createconsumer", key);
     }
     ctx.out().int(i64::from(created));
     Ok(Replied)
 }
 
-fn xgroup_delconsumer(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xgroup_delconsumer(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group, consumer) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
     let now = ctx.now_ms;
-    let s = group_of(ctx.srv.store.db(ctx.client.db), cmd, now)?;
-    let g = s.group_mut(cmd.arg(3)).expect("checked");
-    let n = match g.delete_consumer(cmd.arg(4)) {
+    let s = group_of(ctx.srv.store.db(ctx.client.db), key, group, now)?;
+    let g = s.group_mut(group).expect("checked");
+    let n = match g.delete_consumer(consumer) {
         Some(n) => {
             ctx.dirty(1);
-            ctx.notify(ev::STREAM, "xgroup-delconsumer", cmd.arg(2));
+            ctx.notify(ev::STREAM, "xgroup-delconsumer", key);
             n
         }
         None => 0,
@@ -1265,7 +1290,7 @@ fn xgroup_delconsumer(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn xgroup_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn xgroup_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "XGROUP",
@@ -1289,51 +1314,31 @@ fn xgroup_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn xack(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xack(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group) = (args.next_bytes()?, args.next_bytes()?);
     let now = ctx.now_ms;
-    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?;
     // No key or no group: nothing to acknowledge, whatever the IDs say.
-    let Some(g) = s.and_then(|s| s.group_mut(cmd.arg(2))) else {
+    let Some(g) = s.and_then(|s| s.group_mut(group)) else {
         ctx.out().int(0);
         return Ok(Replied);
     };
-    let ids = (3..cmd.len()).map(|i| strict_id(cmd.arg(i))).collect::<Result<Vec<_>, _>>()?;
+    let ids = args.map(strict_id).collect::<Result<Vec<_>, _>>()?;
     let n = ids.iter().filter(|&&id| g.ack(id)).count();
     ctx.out().int(n as i64);
     ctx.dirty(n as u64);
     Ok(Replied)
 }
 
-fn xpending(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let argc = cmd.len();
-    if argc != 3 && !(6..=9).contains(&argc) {
-        return Err(CmdError::Syntax);
-    }
-    let mut minidle = 0i64;
-    let mut range = None;
-    let mut consumer = None;
-    if argc >= 6 {
-        let mut at = 3;
-        if is(cmd.arg(3), "idle") {
-            minidle = count_arg(cmd.arg(4))?;
-            if argc < 8 {
-                return Err(CmdError::Syntax);
-            }
-            at += 2;
-        }
-        let count = count_arg(cmd.arg(at + 2))?.max(0);
-        let start = range_start(cmd.arg(at))?;
-        let end = range_end(cmd.arg(at + 1))?;
-        if at + 3 < argc {
-            consumer = Some(cmd.arg(at + 3));
-        }
-        range = Some((start, end, count as usize));
-    }
+fn xpending(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group) = (args.next_bytes()?, args.next_bytes()?);
+    let opts = pending_opts(args)?;
     let now = ctx.now_ms;
-    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
-    let Some(g) = s.and_then(|s| s.group(cmd.arg(2))) else {
-        return Err(nogroup_key(cmd.arg(1), cmd.arg(2)));
+    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?;
+    let Some(g) = s.and_then(|s| s.group(group)) else {
+        return Err(nogroup_key(key, group));
     };
+    let PendingOpts { minidle, range, consumer } = opts;
     let out = &mut ctx.client.out;
     let Some((start, end, count)) = range else {
         out.array(4);
@@ -1398,60 +1403,89 @@ fn xpending(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn xclaim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+/// XPENDING's extended form: `[IDLE min-idle-time] start end count
+/// [consumer]`.
+#[derive(Debug, PartialEq)]
+struct PendingOpts<'a> {
+    minidle: i64,
+    /// Start, end and count; `None` for the summary form.
+    range: Option<(StreamId, StreamId, usize)>,
+    consumer: Option<&'a [u8]>,
+}
+
+/// Reads XPENDING's arguments after the group, in Redis's order: the count
+/// is checked before the ids, and anything after the consumer is ignored.
+fn pending_opts<'a>(args: &mut Args<'a>) -> Result<PendingOpts<'a>, CmdError> {
+    let mut o = PendingOpts { minidle: 0, range: None, consumer: None };
+    let extra = args.remaining();
+    if extra == 0 {
+        return Ok(o);
+    }
+    if !(3..=6).contains(&extra) {
+        return Err(CmdError::Syntax);
+    }
+    if args.eat("idle") {
+        o.minidle = args.next_i64()?;
+        if extra < 5 {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let (start, end) = (args.next_bytes()?, args.next_bytes()?);
+    let count = args.next_i64()?.max(0);
+    let start = range_start(start)?;
+    let end = range_end(end)?;
+    o.consumer = args.next();
+    o.range = Some((start, end, count as usize));
+    Ok(o)
+}
+
+/// An integer option of XCLAIM / XAUTOCLAIM, with the command's own error.
+fn claim_int(arg: &[u8], what: &'static str) -> Result<i64, CmdError> {
+    parse_i64(arg).ok_or_else(|| CmdError::err(what))
+}
+
+fn xclaim(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group, name) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
+    let minidle = args.next_bytes()?;
     let now = ctx.now_ms;
     let dbi = ctx.client.db;
     {
-        let s = lookup_stream(ctx.srv.store.db(dbi), cmd.arg(1), now)?;
-        if s.and_then(|s| s.group(cmd.arg(2))).is_none() {
-            return Err(nogroup_key(cmd.arg(1), cmd.arg(2)));
+        let s = lookup_stream(ctx.srv.store.db(dbi), key, now)?;
+        if s.and_then(|s| s.group(group)).is_none() {
+            return Err(nogroup_key(key, group));
         }
     }
-    let minidle =
-        parse_i64(cmd.arg(4)).ok_or_else(|| CmdError::err("Invalid min-idle-time argument for XCLAIM"))?.max(0);
-    let mut j = 5;
+    let minidle = claim_int(minidle, "Invalid min-idle-time argument for XCLAIM")?.max(0);
+    // The ids run up to the first argument that is not one.
     let mut ids = Vec::new();
-    while j < cmd.len() {
-        match strict_id(cmd.arg(j)) {
-            Ok(id) => ids.push(id),
-            Err(_) => break,
-        }
-        j += 1;
+    while let Some(Ok(id)) = args.peek().map(strict_id) {
+        ids.push(id);
+        args.next();
     }
     let (mut force, mut justid) = (false, false);
     let mut retrycount: i64 = -1;
     let mut deliverytime: i64 = -1;
     let mut last_id = StreamId::MIN;
-    while j < cmd.len() {
-        let more = cmd.len() - 1 - j;
-        let opt = cmd.arg(j);
+    while let Some(opt) = args.next() {
+        let more = args.has_more();
         if is(opt, "force") {
             force = true;
         } else if is(opt, "justid") {
             justid = true;
-        } else if is(opt, "idle") && more > 0 {
-            j += 1;
-            let v = parse_i64(cmd.arg(j)).ok_or_else(|| CmdError::err("Invalid IDLE option argument for XCLAIM"))?;
+        } else if is(opt, "idle") && more {
+            let v = claim_int(args.next_bytes()?, "Invalid IDLE option argument for XCLAIM")?;
             deliverytime = (now as i64).wrapping_sub(v);
-        } else if is(opt, "time") && more > 0 {
-            j += 1;
-            deliverytime =
-                parse_i64(cmd.arg(j)).ok_or_else(|| CmdError::err("Invalid TIME option argument for XCLAIM"))?;
-        } else if is(opt, "retrycount") && more > 0 {
-            j += 1;
-            retrycount =
-                parse_i64(cmd.arg(j)).ok_or_else(|| CmdError::err("Invalid RETRYCOUNT option argument for XCLAIM"))?;
-        } else if is(opt, "lastid") && more > 0 {
-            j += 1;
-            last_id = strict_id(cmd.arg(j))?;
+        } else if is(opt, "time") && more {
+            deliverytime = claim_int(args.next_bytes()?, "Invalid TIME option argument for XCLAIM")?;
+        } else if is(opt, "retrycount") && more {
+            retrycount = claim_int(args.next_bytes()?, "Invalid RETRYCOUNT option argument for XCLAIM")?;
+        } else if is(opt, "lastid") && more {
+            last_id = strict_id(args.next_bytes()?)?;
         } else {
             return Err(CmdError::err(format!("Unrecognized XCLAIM option '{}'", String::from_utf8_lossy(opt))));
         }
-        j += 1;
     }
-    let s = lookup_stream(ctx.srv.store.db(dbi), cmd.arg(1), now)?.expect("checked");
-    let group = cmd.arg(2);
-    let name = cmd.arg(3);
+    let s = lookup_stream(ctx.srv.store.db(dbi), key, now)?.expect("checked");
     let mut changed = 0u64;
     {
         let g = s.group_mut(group).expect("checked");
@@ -1522,40 +1556,32 @@ fn xclaim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     }
     ctx.dirty(changed);
     if new_consumer {
-        ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(1));
+        ctx.notify(ev::STREAM, "xgroup-createconsumer", key);
     }
     Ok(Replied)
 }
 
-fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let minidle =
-        parse_i64(cmd.arg(4)).ok_or_else(|| CmdError::err("Invalid min-idle-time argument for XAUTOCLAIM"))?.max(0);
-    let start = range_start(cmd.arg(5))?;
+fn xautoclaim(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group, name) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
+    let minidle = claim_int(args.next_bytes()?, "Invalid min-idle-time argument for XAUTOCLAIM")?.max(0);
+    let start = range_start(args.next_bytes()?)?;
     let mut count: i64 = 100;
     let mut justid = false;
-    let mut j = 6;
-    while j < cmd.len() {
-        let more = cmd.len() - 1 - j;
-        if is(cmd.arg(j), "count") && more > 0 {
+    while let Some(opt) = args.next() {
+        if is(opt, "count") && args.has_more() {
             // Redis caps COUNT at LONG_MAX / 16 (it sizes a buffer from it).
-            count = parse_i64(cmd.arg(j + 1))
-                .filter(|&n| (1..=i64::MAX / 16).contains(&n))
-                .ok_or_else(|| CmdError::err("COUNT must be > 0"))?;
-            j += 1;
-        } else if is(cmd.arg(j), "justid") {
+            count = args.next_i64_where(|n| (1..=i64::MAX / 16).contains(&n), CmdError::err("COUNT must be > 0"))?;
+        } else if is(opt, "justid") {
             justid = true;
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
     let now = ctx.now_ms;
-    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
-    let Some(s) = s.filter(|s| s.group(cmd.arg(2)).is_some()) else {
-        return Err(nogroup_key(cmd.arg(1), cmd.arg(2)));
+    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?;
+    let Some(s) = s.filter(|s| s.group(group).is_some()) else {
+        return Err(nogroup_key(key, group));
     };
-    let group = cmd.arg(2);
-    let name = cmd.arg(3);
     let mut count = count as u64;
     let mut attempts = count.saturating_mul(10);
     let mut claimed = Vec::new();
@@ -1623,40 +1649,38 @@ fn xautoclaim(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     let changed = (claimed.len() + deleted.len()) as u64;
     ctx.dirty(changed);
     if new_consumer {
-        ctx.notify(ev::STREAM, "xgroup-createconsumer", cmd.arg(1));
+        ctx.notify(ev::STREAM, "xgroup-createconsumer", key);
     }
     Ok(Replied)
 }
 
 // ---- XSETID ------------------------------------------------------------------------
 
-fn xsetid(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let id = strict_id(cmd.arg(2))?;
+fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let id = strict_id(args.next_bytes()?)?;
     let mut entries_added: i64 = -1;
     let mut max_xdel = StreamId::MIN;
-    let mut i = 3;
-    while i < cmd.len() {
-        let more = cmd.len() - 1 - i;
-        if is(cmd.arg(i), "entriesadded") && more > 0 {
-            entries_added = count_arg(cmd.arg(i + 1))?;
+    while let Some(opt) = args.next() {
+        let more = args.has_more();
+        if is(opt, "entriesadded") && more {
+            entries_added = args.next_i64()?;
             if entries_added < 0 {
                 return Err(CmdError::err("entries_added must be positive"));
             }
-            i += 2;
-        } else if is(cmd.arg(i), "maxdeletedid") && more > 0 {
-            max_xdel = strict_id(cmd.arg(i + 1))?;
+        } else if is(opt, "maxdeletedid") && more {
+            max_xdel = strict_id(args.next_bytes()?)?;
             if id < max_xdel {
                 return Err(CmdError::err(
                     "The ID specified in XSETID is smaller than the provided max_deleted_entry_id",
                 ));
             }
-            i += 2;
         } else {
             return Err(CmdError::Syntax);
         }
     }
     let now = ctx.now_ms;
-    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.ok_or(CmdError::NoSuchKey)?;
+    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?.ok_or(CmdError::NoSuchKey)?;
     if id < s.max_deleted_id {
         return Err(CmdError::err("The ID specified in XSETID is smaller than current max_deleted_entry_id"));
     }
@@ -1679,7 +1703,7 @@ fn xsetid(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     }
     ctx.out().ok();
     ctx.dirty(1);
-    ctx.notify(ev::STREAM, "xsetid", cmd.arg(1));
+    ctx.notify(ev::STREAM, "xsetid", key);
     Ok(Replied)
 }
 
@@ -1700,11 +1724,12 @@ fn entries_read(out: &mut Out, g: &Group) {
     }
 }
 
-fn xinfo_consumers(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xinfo_consumers(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (key, group) = (args.next_bytes()?, args.next_bytes()?);
     let now = ctx.now_ms;
-    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(2), now)?.ok_or(CmdError::NoSuchKey)?;
-    let Some(g) = s.group(cmd.arg(3)) else {
-        return Err(no_group_for_key(cmd.arg(3), cmd.arg(2)));
+    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?.ok_or(CmdError::NoSuchKey)?;
+    let Some(g) = s.group(group) else {
+        return Err(no_group_for_key(group, key));
     };
     let out = &mut ctx.client.out;
     out.array(g.consumers.len());
@@ -1720,9 +1745,10 @@ fn xinfo_consumers(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn xinfo_groups(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn xinfo_groups(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
     let now = ctx.now_ms;
-    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(2), now)?.ok_or(CmdError::NoSuchKey)?;
+    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?.ok_or(CmdError::NoSuchKey)?;
     let out = &mut ctx.client.out;
     out.array(s.groups().len());
     for (name, g) in s.groups() {
@@ -1743,25 +1769,29 @@ fn xinfo_groups(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn xinfo_stream(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let mut full = false;
-    let mut count: i64 = 10;
-    if cmd.len() >= 4 {
-        if !is(cmd.arg(3), "full") {
-            return Err(subcommand_syntax(cmd, "XINFO"));
-        }
-        full = true;
-        if cmd.len() == 6 {
-            if !is(cmd.arg(4), "count") {
-                return Err(subcommand_syntax(cmd, "XINFO"));
+/// XINFO STREAM's options after the key: nothing, `FULL`, or `FULL COUNT
+/// n`; whether FULL was given and the COUNT (10 by default, 0: all).
+fn info_stream_opts(args: &mut Args<'_>) -> Result<(bool, i64), CmdError> {
+    match args.remaining() {
+        0 => Ok((false, 10)),
+        1 | 3 if args.eat("full") => {
+            if !args.has_more() {
+                return Ok((true, 10));
             }
-            count = count_arg(cmd.arg(5))?.max(0);
-        } else if cmd.len() > 4 {
-            return Err(subcommand_syntax(cmd, "XINFO"));
+            if !args.eat("count") {
+                return Err(subcommand_syntax(args, "XINFO"));
+            }
+            Ok((true, args.next_i64()?.max(0)))
         }
+        _ => Err(subcommand_syntax(args, "XINFO")),
     }
+}
+
+fn xinfo_stream(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let (full, count) = info_stream_opts(args)?;
     let now = ctx.now_ms;
-    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), cmd.arg(2), now)?.ok_or(CmdError::NoSuchKey)?;
+    let s = lookup_stream(ctx.srv.store.db(ctx.client.db), key, now)?.ok_or(CmdError::NoSuchKey)?;
     let out = &mut ctx.client.out;
     out.map(if full { 9 } else { 10 });
     out.bulk(b"length");
@@ -1848,7 +1878,7 @@ fn xinfo_stream(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn xinfo_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn xinfo_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "XINFO",
@@ -1867,6 +1897,188 @@ fn xinfo_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::commands::common::with_args;
+
+    /// The error text of a parser's result, or what `ok` makes of its value.
+    fn shown<T>(r: Result<T, CmdError>, ok: impl FnOnce(T) -> String) -> String {
+        r.map_or_else(|e| e.to_string(), ok)
+    }
+
+    #[test]
+    fn trim_options() {
+        // (command line, xadd, options, id and what is left, or the error)
+        let check = |line: &str, xadd: bool, want: &str| {
+            let got = with_args(line, 2, |a| {
+                shown(parse_trim_args(a, xadd, 100), |t| {
+                    let id = match t.id {
+                        None => "-".to_string(),
+                        Some(NewId::Auto) => "*".to_string(),
+                        Some(NewId::Given(p)) => {
+                            format!("{}-{}{}", p.id.ms, p.id.seq, if p.seq_given { "" } else { "?" })
+                        }
+                    };
+                    let left: Vec<String> = a.map(|x| String::from_utf8_lossy(x).into_owned()).collect();
+                    format!(
+                        "{:?} approx={} limit={} nomk={} id={id} left={left:?}",
+                        t.how, t.approx, t.limit, t.nomkstream
+                    )
+                })
+            });
+            assert_eq!(got, want, "{line}");
+        };
+        let bad_id = "ERR Invalid stream ID specified as stream command argument";
+        check("xadd k * f v", true, r#"None approx=false limit=0 nomk=false id=* left=["f", "v"]"#);
+        check(
+            "xadd k NOMKSTREAM maxlen ~ 5 1-1 f v",
+            true,
+            r#"Some(MaxLen(5)) approx=true limit=10000 nomk=true id=1-1 left=["f", "v"]"#,
+        );
+        check("xadd k 5-* f v", true, r#"None approx=false limit=0 nomk=false id=5-0? left=["f", "v"]"#);
+        check(
+            "xadd k minid = 7 limit 3 * f v",
+            true,
+            "ERR syntax error, LIMIT cannot be used without the special ~ option",
+        );
+        check(
+            "xadd k minid ~ 7 limit 3 * f v",
+            true,
+            r#"Some(MinId(StreamId { ms: 7, seq: 0 })) approx=true limit=3 nomk=false id=* left=["f", "v"]"#,
+        );
+        check(
+            "xadd k maxlen 5 minid 1 * f v",
+            true,
+            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible",
+        );
+        check("xadd k maxlen -1 * f v", true, "ERR The MAXLEN argument must be >= 0.");
+        check("xadd k maxlen ~ f v", true, "ERR value is not an integer or out of range");
+        check(
+            "xadd k limit 5 * f v",
+            true,
+            "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy",
+        );
+        check("xadd k limit -5 * f v", true, "ERR The LIMIT argument must be >= 0.");
+        // The id is refused where the options end, before they are checked
+        // against each other; the fields are the caller's to count.
+        check("xadd k limit 5 badid x", true, bad_id);
+        check("xadd k maxlen 5 badid", true, bad_id);
+        check("xadd k maxlen 5 1-1 f", true, r#"Some(MaxLen(5)) approx=false limit=0 nomk=false id=1-1 left=["f"]"#);
+        // A last LIMIT has no value: it is the id.
+        check("xadd k nomkstream nomkstream limit", true, bad_id);
+        check("xadd k nomkstream nomkstream nomkstream", true, "None approx=false limit=0 nomk=true id=- left=[]");
+        check("xtrim k maxlen 0", false, r#"Some(MaxLen(0)) approx=false limit=0 nomk=false id=- left=[]"#);
+        check("xtrim k", false, "ERR syntax error, XTRIM must be called with a trimming strategy");
+        check("xtrim k maxlen 1 nomkstream", false, "ERR syntax error");
+        check("xtrim k maxlen 1 *", false, "ERR syntax error");
+        check("xtrim k minid bad", false, bad_id);
+    }
+
+    #[test]
+    fn read_options() {
+        let check = |line: &str, group: bool, want: &str| {
+            let got = with_args(line, 1, |a| {
+                shown(parse_read_args(1000, a, group), |r| {
+                    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                    let streams: Vec<(String, String)> = (0..r.n).map(|i| (text(r.key(i)), text(r.id(i)))).collect();
+                    let group = r.group.map(|(g, c)| (text(g), text(c)));
+                    format!("count={} block={:?} noack={} group={group:?} {streams:?}", r.count, r.block, r.noack)
+                })
+            });
+            assert_eq!(got, want, "{line}");
+        };
+        check("xread streams a b 0 $", false, r#"count=0 block=None noack=false group=None [("a", "0"), ("b", "$")]"#);
+        check(
+            "xread COUNT -3 block 0 streams a 0",
+            false,
+            r#"count=0 block=Some(None) noack=false group=None [("a", "0")]"#,
+        );
+        check(
+            "xread block 50 streams a 0",
+            false,
+            r#"count=0 block=Some(Some(1050)) noack=false group=None [("a", "0")]"#,
+        );
+        check(
+            "xreadgroup group g c noack count 2 streams s >",
+            true,
+            r#"count=2 block=None noack=true group=Some(("g", "c")) [("s", ">")]"#,
+        );
+        // STREAMS takes everything after it, option names too.
+        check("xread streams count 1", false, r#"count=0 block=None noack=false group=None [("count", "1")]"#);
+        let unbalanced = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
+        check("xread streams a b 0", false, unbalanced);
+        check("xreadgroup noack count 1 streams a b c", true, unbalanced);
+        check("xread count 1", false, "ERR syntax error");
+        check("xread streams", false, "ERR syntax error");
+        check("xread block -1 streams a 0", false, "ERR timeout is negative");
+        check("xread block x streams a 0", false, "ERR timeout is not an integer or out of range");
+        check("xread count x streams a 0", false, "ERR value is not an integer or out of range");
+        check(
+            "xread group g c streams a 0",
+            false,
+            "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+        );
+        check(
+            "xread noack streams a 0",
+            false,
+            "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+        );
+        check("xreadgroup count 1 noack streams a >", true, "ERR Missing GROUP option for XREADGROUP");
+        check("xreadgroup group g streams a > x", true, "ERR syntax error");
+    }
+
+    #[test]
+    fn pending_forms() {
+        let check = |line: &str, want: &str| {
+            let got = with_args(line, 3, |a| {
+                shown(pending_opts(a), |o| {
+                    let c = o.consumer.map(|c| String::from_utf8_lossy(c).into_owned());
+                    let r = o.range.map(|(s, e, n)| (s.ms, s.seq, e.ms, e.seq, n));
+                    format!("idle={} range={r:?} consumer={c:?}", o.minidle)
+                })
+            });
+            assert_eq!(got, want, "{line}");
+        };
+        let max = u64::MAX;
+        check("xpending k g", "idle=0 range=None consumer=None");
+        check("xpending k g - + 10", &format!("idle=0 range=Some((0, 0, {max}, {max}, 10)) consumer=None"));
+        check(
+            "xpending k g IDLE 5 (1 2 -1 bob",
+            "idle=5 range=Some((1, 1, 2, 18446744073709551615, 0)) consumer=Some(\"bob\")",
+        );
+        check(
+            "xpending k g - + 10 bob x y",
+            &format!("idle=0 range=Some((0, 0, {max}, {max}, 10)) consumer=Some(\"bob\")"),
+        );
+        check("xpending k g -", "ERR syntax error");
+        check("xpending k g - +", "ERR syntax error");
+        check("xpending k g idle 5 - +", "ERR syntax error");
+        check("xpending k g idle x - + 1", "ERR value is not an integer or out of range");
+        // The count is read before the ids.
+        check("xpending k g bad + x", "ERR value is not an integer or out of range");
+        check("xpending k g bad + 1", "ERR Invalid stream ID specified as stream command argument");
+        check("xpending k g - + 1 a b c d", "ERR syntax error");
+    }
+
+    #[test]
+    fn info_stream_forms() {
+        let check = |line: &str, want: &str| {
+            let got = with_args(line, 2, |a| {
+                a.next();
+                shown(info_stream_opts(a), |(full, count)| format!("full={full} count={count}"))
+            });
+            assert_eq!(got, want, "{line}");
+        };
+        let bad = "ERR unknown subcommand or wrong number of arguments for 'STREAM'. Try XINFO HELP.";
+        check("xinfo STREAM k", "full=false count=10");
+        check("xinfo STREAM k full", "full=true count=10");
+        check("xinfo STREAM k FULL count 0", "full=true count=0");
+        check("xinfo STREAM k full count -5", "full=true count=0");
+        check("xinfo STREAM k full count x", "ERR value is not an integer or out of range");
+        check("xinfo STREAM k full limit 5", bad);
+        check("xinfo STREAM k full count", bad);
+        check("xinfo STREAM k partial", bad);
+        check("xinfo STREAM k full count 1 x", bad);
+    }
 
     #[test]
     fn ids_parse_like_redis() {

@@ -2048,7 +2048,7 @@ mod tests {
     #[test]
     fn zmpop_ends_are_min_and_max() {
         let check = |line: &str, want: Result<(Vec<&str>, bool, usize), CmdError>| {
-            let got = with_args(line, |a| {
+            let got = with_args(line, 1, |a| {
                 zmpop_args(a)
                     .map(|(k, max, n)| (k.iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect(), max, n))
             });
