@@ -626,10 +626,10 @@ mod tests {
     /// Runs `f` on a cursor over `line` (split at spaces) placed after its
     /// first `skip` words.
     fn with_args<R>(line: &str, skip: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
-        let raw = format!("{line}\r\n");
-        let mut d = ember_resp::CommandDecoder::default();
-        let cmd = d.decode(raw.as_bytes()).expect("a valid line").expect("a whole command");
-        f(&mut Args::new(cmd, skip))
+        crate::commands::common::with_args(line, |a| {
+            a.seek(skip);
+            f(a)
+        })
     }
 
     /// `line`'s operations as text (`get i8@0/wrap`, `set u4@8=3/sat`), or
