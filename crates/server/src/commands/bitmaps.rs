@@ -6,12 +6,11 @@
 //! in [`ember_store::bits`]; this module parses arguments with Redis's
 //! exact errors and argument order, and applies BITFIELD's overflow rules.
 
-use ember_resp::Command;
 use ember_store::bits::{self, BitOp};
 use ember_store::{StrValue, Value};
 
 use crate::command::prelude::*;
-use crate::command::{is, parse_i64};
+use crate::command::{int_arg, is, parse_i64};
 use crate::config::notify as ev;
 
 /// Bitmap-family commands.
@@ -158,16 +157,16 @@ pub static COMMANDS: &[CommandSpec] = &[
 const BAD_OFFSET: &str = "bit offset is not an integer or out of range";
 
 /// Parses a bit offset as Redis does: a non-negative integer whose byte
-/// (`offset / 8`) is below proto-max-bulk-len. With `field_bits` (BITFIELD),
-/// `#N` means `N * field_bits` (multiplied with 64-bit wrap-around, as in
-/// Redis).
-fn bit_offset(ctx: &Ctx<'_>, arg: &[u8], field_bits: Option<u32>) -> Result<u64, CmdError> {
+/// (`offset / 8`) is below `max_bytes` (proto-max-bulk-len). With
+/// `field_bits` (BITFIELD), `#N` means `N * field_bits` (multiplied with
+/// 64-bit wrap-around, as in Redis).
+fn bit_offset(arg: &[u8], field_bits: Option<u32>, max_bytes: u64) -> Result<u64, CmdError> {
     let (digits, mul) = match (arg.first(), field_bits) {
         (Some(b'#'), Some(bits)) => (&arg[1..], i64::from(bits)),
         _ => (arg, 1),
     };
     let v = parse_i64(digits).ok_or_else(|| CmdError::err(BAD_OFFSET))?.wrapping_mul(mul);
-    if v < 0 || (v as u64 >> 3) >= ctx.srv.config.proto_max_bulk_len {
+    if v < 0 || (v as u64 >> 3) >= max_bytes {
         return Err(CmdError::err(BAD_OFFSET));
     }
     Ok(v as u64)
@@ -218,24 +217,25 @@ fn write_bytes<'a>(ctx: &'a mut Ctx<'_>, key: &[u8], last_bit: u64) -> Result<&'
     }
 }
 
-fn setbit(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let offset = bit_offset(ctx, cmd.arg(2), None)?;
-    let on = match parse_i64(cmd.arg(3)) {
-        Some(v @ (0 | 1)) => v as u64,
-        _ => return Err(CmdError::err("bit is not an integer or out of range")),
-    };
-    let bytes = write_bytes(ctx, cmd.arg(1), offset)?;
+fn setbit(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let offset = bit_offset(args.next_bytes()?, None, ctx.srv.config.proto_max_bulk_len)?;
+    let on = args.next_i64_where(|v| v == 0 || v == 1, CmdError::err("bit is not an integer or out of range"))? as u64;
+    args.finish()?;
+    let bytes = write_bytes(ctx, key, offset)?;
     let old = bits::get_field(bytes, offset, 1);
     bits::set_field(bytes, offset, 1, on);
     ctx.dirty(1);
-    ctx.notify(ev::STRING, "setbit", cmd.arg(1));
+    ctx.notify(ev::STRING, "setbit", key);
     ctx.out().int(old as i64);
     Ok(Replied)
 }
 
-fn getbit(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let offset = bit_offset(ctx, cmd.arg(2), None)?;
-    let bit = match read_str(ctx, cmd.arg(1))? {
+fn getbit(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let offset = bit_offset(args.next_bytes()?, None, ctx.srv.config.proto_max_bulk_len)?;
+    args.finish()?;
+    let bit = match read_str(ctx, key)? {
         Some(s) => {
             let mut scratch = [0u8; 20];
             bits::get_field(s.as_bytes(&mut scratch), offset, 1)
@@ -258,51 +258,54 @@ fn clamp_range(total: i64, start: i64, end: i64) -> Option<(u64, u64)> {
     (start <= end).then_some((start as u64, end as u64))
 }
 
-/// `BYTE` or `BIT`: true for bits.
-fn unit_arg(arg: &[u8]) -> Result<bool, CmdError> {
-    if is(arg, "BIT") {
-        Ok(true)
-    } else if is(arg, "BYTE") {
-        Ok(false)
+/// Takes an optional `BYTE` or `BIT` (true for bits); anything else is a
+/// syntax error.
+fn next_unit(args: &mut Args<'_>) -> Result<bool, CmdError> {
+    Ok(args.has_more() && args.next_keyword(&["BYTE", "BIT"])? == 1)
+}
+
+/// A `start..=end` range in `unit` (true: bits) as bits `first..=last` of a
+/// string of `len` bytes, clamped as Redis clamps it: `None` when empty.
+fn bit_range(len: i64, start: i64, end: i64, bit_unit: bool) -> Option<(u64, u64)> {
+    if bit_unit {
+        clamp_range(len * 8, start, end)
     } else {
-        Err(CmdError::Syntax)
+        clamp_range(len, start, end).map(|(s, e)| (s * 8, e * 8 + 7))
     }
 }
 
-fn int(arg: &[u8]) -> Result<i64, CmdError> {
-    parse_i64(arg).ok_or(CmdError::NotInteger)
+/// BITCOUNT's range over a string of `len` bytes, from the arguments after
+/// the key (none, or `start end [BYTE|BIT]`), as bits `first..=last`:
+/// `None` when empty.
+fn count_range(args: &mut Args<'_>, len: i64) -> Result<Option<(u64, u64)>, CmdError> {
+    match args.remaining() {
+        0 => Ok((len > 0).then(|| (0, (len * 8 - 1) as u64))),
+        2 | 3 => {
+            let start = args.next_i64()?;
+            let end = args.next_i64()?;
+            // An empty negative range answers 0 before BYTE/BIT is even
+            // looked at (as in Redis 7.0).
+            if start < 0 && end < 0 && start > end {
+                return Ok(None);
+            }
+            Ok(bit_range(len, start, end, next_unit(args)?))
+        }
+        _ => Err(CmdError::Syntax),
+    }
 }
 
-fn bitcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn bitcount(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
     // Redis 7.0 looks the key up before parsing the range: a missing key
     // counts 0 whatever follows.
-    let n = cmd.len();
     let count = {
-        let Some(s) = read_str(ctx, cmd.arg(1))? else {
+        let Some(s) = read_str(ctx, key)? else {
             ctx.out().int(0);
             return Ok(Replied);
         };
         let mut scratch = [0u8; 20];
         let bytes = s.as_bytes(&mut scratch);
-        let len = bytes.len() as i64;
-        let range = match n {
-            2 => (len > 0).then(|| (0, (len * 8 - 1) as u64)),
-            4 | 5 => {
-                let start = int(cmd.arg(2))?;
-                let end = int(cmd.arg(3))?;
-                // An empty negative range answers 0 before BYTE/BIT is
-                // even looked at (as in Redis 7.0).
-                if start < 0 && end < 0 && start > end {
-                    None
-                } else if n == 5 && unit_arg(cmd.arg(4))? {
-                    clamp_range(len * 8, start, end)
-                } else {
-                    clamp_range(len, start, end).map(|(s, e)| (s * 8, e * 8 + 7))
-                }
-            }
-            _ => return Err(CmdError::Syntax),
-        };
-        match range {
+        match count_range(args, bytes.len() as i64)? {
             None => 0,
             Some((first, last)) => count_bits(bytes, first as usize, last as usize),
         }
@@ -323,37 +326,44 @@ fn count_bits(bytes: &[u8], first: usize, last: usize) -> u64 {
     n
 }
 
-fn bitpos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let bit = match parse_i64(cmd.arg(2)) {
+/// BITPOS's range over a string of `len` bytes, from the arguments after
+/// the bit (none, or `start [end [BYTE|BIT]]`), as bits `first..=last`
+/// (`None` when empty), and whether an end was given.
+fn pos_range(args: &mut Args<'_>, len: i64) -> Result<(Option<(u64, u64)>, bool), CmdError> {
+    match args.remaining() {
+        0 => Ok(((len > 0).then(|| (0, (len * 8 - 1) as u64)), false)),
+        1..=3 => {
+            let start = args.next_i64()?;
+            // Redis reads the unit before the end: `0 x FOO` is a syntax
+            // error, not a bad integer.
+            let end = args.next();
+            let bit_unit = next_unit(args)?;
+            let end_i = match end {
+                Some(e) => int_arg(e)?,
+                None => i64::MAX,
+            };
+            Ok((bit_range(len, start, end_i, bit_unit), end.is_some()))
+        }
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+fn bitpos(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let bit = match parse_i64(args.next_bytes()?) {
         Some(b @ (0 | 1)) => b == 1,
         Some(_) => return Err(CmdError::err("The bit argument must be 1 or 0.")),
         None => return Err(CmdError::NotInteger),
     };
-    let n = cmd.len();
     let pos = {
-        let Some(s) = read_str(ctx, cmd.arg(1))? else {
+        let Some(s) = read_str(ctx, key)? else {
             // A missing key is an endless run of zeros.
             ctx.out().int(if bit { -1 } else { 0 });
             return Ok(Replied);
         };
         let mut scratch = [0u8; 20];
         let bytes = s.as_bytes(&mut scratch);
-        let len = bytes.len() as i64;
-        let (range, end_given) = match n {
-            3 => ((len > 0).then(|| (0, (len * 8 - 1) as u64)), false),
-            4..=6 => {
-                let start = int(cmd.arg(3))?;
-                let bit_unit = n == 6 && unit_arg(cmd.arg(5))?;
-                let end = if n >= 5 { int(cmd.arg(4))? } else { i64::MAX };
-                let range = if bit_unit {
-                    clamp_range(len * 8, start, end)
-                } else {
-                    clamp_range(len, start, end).map(|(s, e)| (s * 8, e * 8 + 7))
-                };
-                (range, n >= 5)
-            }
-            _ => return Err(CmdError::Syntax),
-        };
+        let (range, end_given) = pos_range(args, bytes.len() as i64)?;
         match range {
             None => -1,
             Some((first, last)) => match bits::find_bit(bytes, bit, first as usize, last as usize) {
@@ -370,28 +380,19 @@ fn bitpos(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn bitop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let op_arg = cmd.arg(1);
-    let op = if is(op_arg, "AND") {
-        BitOp::And
-    } else if is(op_arg, "OR") {
-        BitOp::Or
-    } else if is(op_arg, "XOR") {
-        BitOp::Xor
-    } else if is(op_arg, "NOT") {
-        BitOp::Not
-    } else {
-        return Err(CmdError::Syntax);
-    };
-    if op == BitOp::Not && cmd.len() != 4 {
+fn bitop(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let op = [BitOp::And, BitOp::Or, BitOp::Xor, BitOp::Not][args.next_keyword(&["AND", "OR", "XOR", "NOT"])?];
+    let dest = args.next_bytes()?;
+    let sources = args.rest();
+    if op == BitOp::Not && sources.remaining() != 1 {
         return Err(CmdError::err("BITOP NOT must be called with a single source key."));
     }
     let mut acc: Vec<u8> = Vec::new();
-    for (i, key) in cmd.iter().enumerate().skip(3) {
+    for (i, key) in sources.enumerate() {
         let s = read_str(ctx, key)?;
         let mut scratch = [0u8; 20];
         let src: &[u8] = s.map_or(&[], |s| s.as_bytes(&mut scratch));
-        if i == 3 {
+        if i == 0 {
             if op == BitOp::Not {
                 bits::bitop(op, &mut acc, src);
             } else {
@@ -402,7 +403,6 @@ fn bitop(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         }
     }
     let now = ctx.now_ms;
-    let dest = cmd.arg(2);
     let db = ctx.srv.store.db(ctx.client.db);
     let len = acc.len();
     if len == 0 {
@@ -465,48 +465,33 @@ fn field_type(arg: &[u8]) -> Result<FieldType, CmdError> {
     Ok(FieldType { signed, bits: bits as u32 })
 }
 
-/// Parses BITFIELD's operations, with Redis's errors in Redis's order.
-fn parse_ops(ctx: &Ctx<'_>, cmd: &Command<'_>) -> Result<Vec<Op>, CmdError> {
+/// Parses BITFIELD's operations (every argument left), with Redis's errors
+/// in Redis's order; offsets are limited by `max_bytes`.
+fn parse_ops(args: &mut Args<'_>, max_bytes: u64) -> Result<Vec<Op>, CmdError> {
     let mut ops = Vec::new();
     let mut overflow = Overflow::Wrap;
-    let mut i = 2;
-    while i < cmd.len() {
-        let sub = cmd.arg(i);
-        let left = cmd.len() - i - 1;
+    while let Some(sub) = args.next() {
+        let left = args.remaining();
         let takes_value = if is(sub, "GET") && left >= 2 {
             false
         } else if (is(sub, "SET") || is(sub, "INCRBY")) && left >= 3 {
             true
         } else if is(sub, "OVERFLOW") && left >= 1 {
-            let v = cmd.arg(i + 1);
-            overflow = if is(v, "WRAP") {
-                Overflow::Wrap
-            } else if is(v, "SAT") {
-                Overflow::Sat
-            } else if is(v, "FAIL") {
-                Overflow::Fail
-            } else {
-                return Err(CmdError::err("Invalid OVERFLOW type specified"));
-            };
-            i += 2;
+            let policy = args.next_keyword(&["WRAP", "SAT", "FAIL"]);
+            overflow = [Overflow::Wrap, Overflow::Sat, Overflow::Fail]
+                [policy.map_err(|_| CmdError::err("Invalid OVERFLOW type specified"))?];
             continue;
         } else {
             return Err(CmdError::Syntax);
         };
-        let ty = field_type(cmd.arg(i + 1))?;
-        let offset = bit_offset(ctx, cmd.arg(i + 2), Some(ty.bits))?;
-        let kind = if takes_value {
-            let v = int(cmd.arg(i + 3))?;
-            if is(sub, "SET") {
-                FieldOp::Set(v)
-            } else {
-                FieldOp::IncrBy(v)
-            }
-        } else {
-            FieldOp::Get
+        let ty = field_type(args.next_bytes()?)?;
+        let offset = bit_offset(args.next_bytes()?, Some(ty.bits), max_bytes)?;
+        let kind = match takes_value {
+            false => FieldOp::Get,
+            true if is(sub, "SET") => FieldOp::Set(args.next_i64()?),
+            true => FieldOp::IncrBy(args.next_i64()?),
         };
         ops.push(Op { kind, ty, offset, overflow });
-        i += if takes_value { 4 } else { 3 };
     }
     Ok(ops)
 }
@@ -576,14 +561,15 @@ fn run_op(bytes: &mut [u8], op: &Op) -> Option<i64> {
     Some(reply)
 }
 
-fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only_cmd: bool) -> CmdResult {
-    let ops = parse_ops(ctx, cmd)?;
+fn bitfield_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, read_only_cmd: bool) -> CmdResult {
+    let key = args.next_bytes()?;
+    let ops = parse_ops(args, ctx.srv.config.proto_max_bulk_len)?;
     let last_write =
         ops.iter().filter(|op| !matches!(op.kind, FieldOp::Get)).map(|op| op.offset + u64::from(op.ty.bits) - 1).max();
     let mut replies: Vec<Option<i64>> = Vec::with_capacity(ops.len());
     match last_write {
         None => {
-            let Some(s) = read_str(ctx, cmd.arg(1))? else {
+            let Some(s) = read_str(ctx, key)? else {
                 ctx.out().array(ops.len());
                 for _ in &ops {
                     ctx.out().int(0);
@@ -599,7 +585,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only_cmd: bool) 
         }
         Some(_) if read_only_cmd => return Err(CmdError::err("BITFIELD_RO only supports the GET subcommand")),
         Some(last) => {
-            let bytes = write_bytes(ctx, cmd.arg(1), last)?;
+            let bytes = write_bytes(ctx, key, last)?;
             let mut changes = 0;
             for op in &ops {
                 let r = run_op(bytes, op);
@@ -610,7 +596,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only_cmd: bool) 
             }
             ctx.dirty(changes);
             if changes > 0 {
-                ctx.notify(ev::STRING, "setbit", cmd.arg(1));
+                ctx.notify(ev::STRING, "setbit", key);
             }
         }
     }
@@ -625,17 +611,145 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only_cmd: bool) 
     Ok(Replied)
 }
 
-fn bitfield(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    bitfield_generic(ctx, cmd, false)
+fn bitfield(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    bitfield_generic(ctx, args, false)
 }
 
-fn bitfield_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    bitfield_generic(ctx, cmd, true)
+fn bitfield_ro(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    bitfield_generic(ctx, args, true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `f` on a cursor over `line` (split at spaces) placed after its
+    /// first `skip` words.
+    fn with_args<R>(line: &str, skip: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+        crate::commands::common::with_args(line, |a| {
+            a.seek(skip);
+            f(a)
+        })
+    }
+
+    /// `line`'s operations as text (`get i8@0/wrap`, `set u4@8=3/sat`), or
+    /// the error.
+    fn ops(line: &str) -> Result<Vec<String>, CmdError> {
+        let ops = with_args(line, 2, |a| parse_ops(a, 512 * 1024 * 1024))?;
+        Ok(ops
+            .iter()
+            .map(|op| {
+                let ty = format!("{}{}@{}", if op.ty.signed { 'i' } else { 'u' }, op.ty.bits, op.offset);
+                let of = format!("{:?}", op.overflow).to_lowercase();
+                match op.kind {
+                    FieldOp::Get => format!("get {ty}/{of}"),
+                    FieldOp::Set(v) => format!("set {ty}={v}/{of}"),
+                    FieldOp::IncrBy(v) => format!("incrby {ty}={v}/{of}"),
+                }
+            })
+            .collect())
+    }
+
+    #[test]
+    fn bitfield_operations_parse_in_order() {
+        let bad_type = "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+        let ok = |v: &[&str]| Ok(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        for (line, want) in [
+            ("bitfield k", ok(&[])),
+            ("bitfield k get i8 0", ok(&["get i8@0/wrap"])),
+            ("bitfield k GET u4 #2 overflow SAT set i5 1 -3", ok(&["get u4@8/wrap", "set i5@1=-3/sat"])),
+            ("bitfield k overflow fail incrby u2 100 1 overflow wrap", ok(&["incrby u2@100=1/fail"])),
+            ("bitfield k get i8", Err(CmdError::Syntax)),
+            ("bitfield k set i8 0", Err(CmdError::Syntax)),
+            ("bitfield k overflow", Err(CmdError::Syntax)),
+            ("bitfield k foo", Err(CmdError::Syntax)),
+            ("bitfield k overflow up get i8 0", Err(CmdError::err("Invalid OVERFLOW type specified"))),
+            ("bitfield k get u64 0", Err(CmdError::err(bad_type))),
+            ("bitfield k set u64 x y", Err(CmdError::err(bad_type))),
+            ("bitfield k set u8 x y", Err(CmdError::err(BAD_OFFSET))),
+            ("bitfield k get u8 -1", Err(CmdError::err(BAD_OFFSET))),
+            ("bitfield k get u8 4294967296", Err(CmdError::err(BAD_OFFSET))),
+            ("bitfield k set u8 0 y", Err(CmdError::NotInteger)),
+            ("bitfield k get u8 0 foo", Err(CmdError::Syntax)),
+        ] {
+            assert_eq!(ops(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn bit_offsets() {
+        let bad = Err(CmdError::err(BAD_OFFSET));
+        for (arg, field, want) in [
+            ("0", None, Ok(0)),
+            ("7999", None, Ok(7999)),
+            ("8000", None, bad.clone()),
+            ("#3", Some(8), Ok(24)),
+            ("#3", None, bad.clone()),
+            ("#-1", Some(8), bad.clone()),
+            ("-1", None, bad.clone()),
+            ("x", None, bad),
+        ] {
+            assert_eq!(bit_offset(arg.as_bytes(), field, 1000), want, "{arg}");
+        }
+    }
+
+    #[test]
+    fn count_and_pos_ranges() {
+        // A 10-byte string.
+        for (line, want) in [
+            ("bitcount k", Ok(Some((0, 79)))),
+            ("bitcount k 1 -2", Ok(Some((8, 71)))),
+            ("bitcount k 1 -2 BIT", Ok(Some((1, 78)))),
+            ("bitcount k 1 -2 byte", Ok(Some((8, 71)))),
+            ("bitcount k -1 -2 foo", Ok(None)),
+            ("bitcount k 0 1 foo", Err(CmdError::Syntax)),
+            ("bitcount k 0", Err(CmdError::Syntax)),
+            ("bitcount k 0 1 bit x", Err(CmdError::Syntax)),
+            ("bitcount k x 1", Err(CmdError::NotInteger)),
+        ] {
+            assert_eq!(with_args(line, 2, |a| count_range(a, 10)), want, "{line}");
+        }
+        for (line, want) in [
+            ("bitpos k 1", Ok((Some((0, 79)), false))),
+            ("bitpos k 1 2", Ok((Some((16, 79)), false))),
+            ("bitpos k 1 2 3", Ok((Some((16, 31)), true))),
+            ("bitpos k 1 2 3 bit", Ok((Some((2, 3)), true))),
+            ("bitpos k 1 5 3", Ok((None, true))),
+            ("bitpos k 1 0 x foo", Err(CmdError::Syntax)),
+            ("bitpos k 1 0 x bit", Err(CmdError::NotInteger)),
+            ("bitpos k 1 x", Err(CmdError::NotInteger)),
+            ("bitpos k 1 0 1 bit x", Err(CmdError::Syntax)),
+        ] {
+            assert_eq!(with_args(line, 3, |a| pos_range(a, 10)), want, "{line}");
+        }
+    }
+
+    /// The table's BITFIELD and BITFIELD_RO, through the key search
+    /// COMMAND GETKEYSANDFLAGS uses: BITFIELD's key flags follow its
+    /// subcommands (Redis 7.0's replies).
+    #[test]
+    fn bitfield_key_flags_follow_the_subcommands() {
+        let read = vec![(1, ks::RO | ks::ACCESS)];
+        let write = vec![(1, ks::RW | ks::ACCESS | ks::UPDATE)];
+        for (line, want) in [
+            ("bitfield k", &read),
+            ("bitfield k get u8 0", &read),
+            ("bitfield k overflow wrap GET u8 0 OVERFLOW sat", &read),
+            ("bitfield k overflow foo get u8 0", &read),
+            ("bitfield k get u8", &write),
+            ("bitfield k set u8 0 1", &write),
+            ("bitfield k get u8 0 incrby u8 0 1", &write),
+            ("bitfield k overflow get u8 0", &write),
+            ("bitfield k overflow", &write),
+            ("bitfield k foo", &write),
+            ("bitfield_ro k get u8 0", &read),
+        ] {
+            let argv: Vec<&str> = line.split(' ').collect();
+            let spec = COMMANDS.iter().find(|c| c.name == argv[0]).expect("in the table");
+            let keys = crate::command::keys::keys(spec, argv.len(), &|i| argv.get(i).map(|a| a.as_bytes()));
+            assert_eq!(&keys.iter().map(|k| (k.pos, k.flags)).collect::<Vec<_>>(), want, "{line}");
+        }
+    }
 
     #[test]
     fn overflow_policies() {

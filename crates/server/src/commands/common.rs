@@ -24,7 +24,7 @@ pub const REDIS_VERSION: &str = "7.0.15";
 
 /// Handler of container commands: dispatch already chose the subcommand, so
 /// reaching this means the table is wrong.
-pub fn container(_ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+pub fn container(_ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     Err(CmdError::err("container command called without a subcommand"))
 }
 
@@ -39,6 +39,18 @@ pub fn help(ctx: &mut Ctx<'_>, command: &str, lines: &[&str]) {
     }
     out.simple("HELP");
     out.simple("    Prints this help.");
+}
+
+/// Redis's error for a subcommand given arguments it does not take (its
+/// handler's own arity check): `unknown subcommand or wrong number of
+/// arguments for 'unblock'. Try CLIENT HELP.`, naming the subcommand as
+/// sent.
+pub fn subcommand_syntax(args: &Args<'_>, container: &str) -> CmdError {
+    let sub = args.arg(1);
+    CmdError::err(format!(
+        "unknown subcommand or wrong number of arguments for '{}'. Try {container} HELP.",
+        String::from_utf8_lossy(&sub[..sub.len().min(128)])
+    ))
 }
 
 /// Parses SCAN's cursor like C's `strtoul` as Redis does: no leading space,

@@ -4,8 +4,8 @@ use ember_resp::Protocol;
 
 use crate::client::{Client, ReplyMode};
 use crate::command::prelude::*;
-use crate::command::{int_arg, is, lossy};
-use crate::commands::common::{container, help, unwatch_all, REDIS_VERSION};
+use crate::command::{int_arg, is, lossy, parse_i64};
+use crate::commands::common::{container, help, subcommand_syntax, unwatch_all, REDIS_VERSION};
 use crate::server::Shared;
 
 /// Connection-family commands.
@@ -216,39 +216,42 @@ static CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-fn ping(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn ping(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let message = args.next();
+    if args.has_more() {
+        return Err(CmdError::Arity("ping".into()));
+    }
     if ctx.client.subs.is_some() && ctx.client.out.proto == Protocol::Resp2 {
         // The subscribed context answers in the shape of a message.
-        if cmd.len() > 2 {
-            return Err(CmdError::Arity("ping".into()));
-        }
         let out = ctx.out();
         out.array(2);
         out.bulk(b"pong");
-        out.bulk(cmd.get(1).unwrap_or(b""));
+        out.bulk(message.unwrap_or(b""));
         return Ok(Replied);
     }
-    match cmd.len() {
-        1 => ctx.out().simple("PONG"),
-        2 => ctx.out().bulk(cmd.arg(1)),
-        _ => return Err(CmdError::Arity("ping".into())),
+    match message {
+        None => ctx.out().simple("PONG"),
+        Some(m) => ctx.out().bulk(m),
     }
     Ok(Replied)
 }
 
-fn echo(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    ctx.out().bulk(cmd.arg(1));
+fn echo(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let message = args.next_bytes()?;
+    args.finish()?;
+    ctx.out().bulk(message);
     Ok(Replied)
 }
 
-fn quit(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn quit(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     ctx.out().ok();
     ctx.client.close_after_reply = true;
     Ok(Replied)
 }
 
-fn select(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let idx = int_arg(cmd.arg(1))?;
+fn select(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let idx = args.next_i64()?;
+    args.finish()?;
     if idx < 0 || idx as usize >= ctx.srv.store.databases() {
         return Err(CmdError::DbIndexOutOfRange);
     }
@@ -270,13 +273,15 @@ fn check_password(srv: &Shared, user: &[u8], pass: &[u8]) -> Result<(), CmdError
     }
 }
 
-fn auth(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (user, pass) = match cmd.len() {
-        2 => (&b"default"[..], cmd.arg(1)),
-        3 => (cmd.arg(1), cmd.arg(2)),
-        _ => return Err(CmdError::Syntax),
+fn auth(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let first = args.next_bytes()?;
+    let second = args.next();
+    args.finish()?;
+    let (user, pass) = match second {
+        None => (&b"default"[..], first),
+        Some(pass) => (first, pass),
     };
-    if cmd.len() == 2 && ctx.srv.config.requirepass.is_none() {
+    if second.is_none() && ctx.srv.config.requirepass.is_none() {
         return Err(CmdError::err(
             "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
         ));
@@ -287,33 +292,41 @@ fn auth(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn hello(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let mut proto = None;
-    let mut i = 1;
-    if cmd.len() >= 2 {
-        let v = crate::command::parse_i64(cmd.arg(1))
-            .ok_or_else(|| CmdError::err("Protocol version is not an integer or out of range"))?;
-        if !(2..=3).contains(&v) {
-            return Err(CmdError::coded("NOPROTO", "unsupported protocol version"));
+/// HELLO's arguments: `[protover [AUTH username password] [SETNAME name]]`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Hello<'a> {
+    proto: Option<Protocol>,
+    /// The username and password.
+    auth: Option<(&'a [u8], &'a [u8])>,
+    name: Option<&'a [u8]>,
+}
+
+impl<'a> Hello<'a> {
+    /// Parses every argument; an option may repeat (the last one wins).
+    fn parse(args: &mut Args<'a>) -> Result<Hello<'a>, CmdError> {
+        let mut h = Hello::default();
+        if args.has_more() {
+            let v = args.next_i64().map_err(|_| CmdError::err("Protocol version is not an integer or out of range"))?;
+            if !(2..=3).contains(&v) {
+                return Err(CmdError::coded("NOPROTO", "unsupported protocol version"));
+            }
+            h.proto = Some(if v == 3 { Protocol::Resp3 } else { Protocol::Resp2 });
         }
-        proto = Some(if v == 3 { Protocol::Resp3 } else { Protocol::Resp2 });
-        i = 2;
-    }
-    let mut auth = None;
-    let mut name = None;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        let more = cmd.len() - i - 1;
-        if is(opt, "AUTH") && more >= 2 {
-            auth = Some((cmd.arg(i + 1), cmd.arg(i + 2)));
-            i += 3;
-        } else if is(opt, "SETNAME") && more >= 1 {
-            name = Some(cmd.arg(i + 1));
-            i += 2;
-        } else {
-            return Err(CmdError::err(format!("Syntax error in HELLO option '{}'", lossy(opt))));
+        while let Some(opt) = args.next() {
+            if is(opt, "AUTH") && args.remaining() >= 2 {
+                h.auth = Some((args.next_bytes()?, args.next_bytes()?));
+            } else if is(opt, "SETNAME") && args.has_more() {
+                h.name = Some(args.next_bytes()?);
+            } else {
+                return Err(CmdError::err(format!("Syntax error in HELLO option '{}'", lossy(opt))));
+            }
         }
+        Ok(h)
     }
+}
+
+fn hello(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let Hello { proto, auth, name } = Hello::parse(args)?;
     if let Some((user, pass)) = auth {
         check_password(ctx.srv, user, pass)?;
         ctx.client.authenticated = true;
@@ -355,7 +368,7 @@ fn hello(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn reset(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn reset(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let c = &mut *ctx.client;
     c.db = 0;
     c.out.proto = Protocol::Resp2;
@@ -382,21 +395,22 @@ fn validate_name(name: &[u8]) -> Result<(), CmdError> {
     Ok(())
 }
 
-fn client_id(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn client_id(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let id = ctx.client.id as i64;
     ctx.out().int(id);
     Ok(Replied)
 }
 
-fn client_setname(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let name = cmd.arg(2);
+fn client_setname(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let name = args.next_bytes()?;
+    args.finish()?;
     validate_name(name)?;
     ctx.client.name = (!name.is_empty()).then(|| name.to_vec());
     ctx.out().ok();
     Ok(Replied)
 }
 
-fn client_getname(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn client_getname(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     match ctx.client.name.clone() {
         Some(n) => ctx.out().bulk(&n),
         None => ctx.out().null(),
@@ -404,8 +418,10 @@ fn client_getname(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn client_setinfo(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (attr, value) = (cmd.arg(2), cmd.arg(3));
+fn client_setinfo(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let attr = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    args.finish()?;
     if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
         return Err(CmdError::err(format!(
             "{} cannot contain spaces, newlines or special characters.",
@@ -424,36 +440,26 @@ fn client_setinfo(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn client_no_evict(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let v = cmd.arg(2);
-    if is(v, "on") {
-        ctx.client.no_evict = true;
-    } else if is(v, "off") {
-        ctx.client.no_evict = false;
-    } else {
-        return Err(CmdError::Syntax);
-    }
+fn client_no_evict(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let on = args.next_keyword(&["ON", "OFF"])? == 0;
+    args.finish()?;
+    ctx.client.no_evict = on;
     ctx.out().ok();
     Ok(Replied)
 }
 
-fn client_reply(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let v = cmd.arg(2);
-    if is(v, "on") {
-        ctx.client.reply_mode = ReplyMode::On;
+fn client_reply(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let mode = [ReplyMode::On, ReplyMode::Off, ReplyMode::Skip][args.next_keyword(&["ON", "OFF", "SKIP"])?];
+    args.finish()?;
+    ctx.client.reply_mode = mode;
+    // The reply of CLIENT REPLY OFF / SKIP itself is not sent either.
+    if mode == ReplyMode::On {
         ctx.out().ok();
-    } else if is(v, "off") {
-        ctx.client.reply_mode = ReplyMode::Off;
-    } else if is(v, "skip") {
-        // The reply of CLIENT REPLY SKIP itself is not sent either.
-        ctx.client.reply_mode = ReplyMode::Skip;
-    } else {
-        return Err(CmdError::Syntax);
     }
     Ok(Replied)
 }
 
-fn client_info(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn client_info(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let line = ctx.client.info_line(ctx.now_ms, 0, 0) + "\n";
     ctx.out().verbatim(line.as_bytes());
     Ok(Replied)
@@ -483,41 +489,54 @@ fn all_lines(ctx: &Ctx<'_>, filter: impl Fn(&Client) -> bool) -> String {
     s
 }
 
-fn client_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let mut ids: Option<Vec<u64>> = None;
-    // TYPE NORMAL / PUBSUB: whether the clients listed are subscribers.
-    let mut class: Option<bool> = None;
-    let mut i = 2;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        if is(opt, "TYPE") && i + 1 < cmd.len() {
-            let t = cmd.arg(i + 1);
-            if is(t, "normal") {
-                class = Some(false);
-            } else if is(t, "pubsub") {
-                class = Some(true);
-            } else if is(t, "master") || is(t, "replica") || is(t, "slave") {
-                ids = Some(Vec::new());
-            } else {
-                return Err(CmdError::err(format!("Unknown client type '{}'", lossy(t))));
-            }
-            i += 2;
-        } else if is(opt, "ID") && i + 1 < cmd.len() {
-            let mut v = Vec::new();
-            i += 1;
-            while i < cmd.len() {
-                // Redis refuses a non-integer id and skips ids below 1.
-                let id = crate::command::parse_i64(cmd.arg(i)).ok_or_else(|| CmdError::err("Invalid client ID"))?;
-                if id > 0 {
-                    v.push(id as u64);
+/// Which clients CLIENT LIST lists.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ListFilter {
+    /// ID: only these (TYPE MASTER / REPLICA: none, ember has no replicas
+    /// connected as clients).
+    ids: Option<Vec<u64>>,
+    /// TYPE NORMAL / PUBSUB: whether the clients listed are subscribers.
+    class: Option<bool>,
+}
+
+impl ListFilter {
+    /// Parses the arguments: none, `TYPE type`, or `ID id...`; Redis 7.0
+    /// takes one filter, not both.
+    fn parse(args: &mut Args<'_>) -> Result<ListFilter, CmdError> {
+        let mut f = ListFilter::default();
+        match args.next() {
+            None => {}
+            Some(opt) if is(opt, "TYPE") && args.remaining() == 1 => {
+                let t = args.next_bytes()?;
+                if is(t, "normal") {
+                    f.class = Some(false);
+                } else if is(t, "pubsub") {
+                    f.class = Some(true);
+                } else if is(t, "master") || is(t, "replica") || is(t, "slave") {
+                    f.ids = Some(Vec::new());
+                } else {
+                    return Err(CmdError::err(format!("Unknown client type '{}'", lossy(t))));
                 }
-                i += 1;
             }
-            ids = Some(v);
-        } else {
-            return Err(CmdError::Syntax);
+            Some(opt) if is(opt, "ID") && args.has_more() => {
+                let mut ids = Vec::new();
+                for id in args.rest() {
+                    // Redis refuses a non-integer id and skips ids below 1.
+                    let id = parse_i64(id).ok_or_else(|| CmdError::err("Invalid client ID"))?;
+                    if id > 0 {
+                        ids.push(id as u64);
+                    }
+                }
+                f.ids = Some(ids);
+            }
+            Some(_) => return Err(CmdError::Syntax),
         }
+        Ok(f)
     }
+}
+
+fn client_list(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let ListFilter { ids, class } = ListFilter::parse(args)?;
     let text = all_lines(ctx, |c| {
         ids.as_ref().is_none_or(|v| v.contains(&c.id)) && class.is_none_or(|p| p == c.subs.is_some())
     });
@@ -525,10 +544,68 @@ fn client_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn client_kill(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+/// Which clients the new form of CLIENT KILL kills.
+#[derive(Debug, PartialEq, Eq)]
+struct KillFilter<'a> {
+    id: Option<u64>,
+    addr: Option<&'a [u8]>,
+    laddr: Option<&'a [u8]>,
+    user: Option<&'a [u8]>,
+    /// SKIPME (default yes): the caller is spared.
+    skipme: bool,
+    /// TYPE MASTER / REPLICA: no client matches.
+    none: bool,
+    /// TYPE NORMAL / PUBSUB: whether the clients killed are subscribers.
+    class: Option<bool>,
+}
+
+impl<'a> KillFilter<'a> {
+    /// Parses every argument left, `option value` pairs, each value checked
+    /// as it is read; the last of a repeated option wins.
+    fn parse(args: &mut Args<'a>) -> Result<KillFilter<'a>, CmdError> {
+        let mut f =
+            KillFilter { id: None, addr: None, laddr: None, user: None, skipme: true, none: false, class: None };
+        while let Some(opt) = args.next() {
+            let val = args.next_bytes()?;
+            if is(opt, "id") {
+                let id = parse_i64(val).filter(|&n| n > 0);
+                f.id = Some(id.ok_or_else(|| CmdError::err("client-id should be greater than 0"))? as u64);
+            } else if is(opt, "addr") {
+                f.addr = Some(val);
+            } else if is(opt, "laddr") {
+                f.laddr = Some(val);
+            } else if is(opt, "user") {
+                f.user = Some(val);
+            } else if is(opt, "type") {
+                if is(val, "normal") {
+                    f.class = Some(false);
+                } else if is(val, "pubsub") {
+                    f.class = Some(true);
+                } else if is(val, "master") || is(val, "replica") || is(val, "slave") {
+                    f.none = true;
+                } else {
+                    return Err(CmdError::err(format!("Unknown client type '{}'", lossy(val))));
+                }
+            } else if is(opt, "skipme") {
+                if is(val, "yes") {
+                    f.skipme = true;
+                } else if is(val, "no") {
+                    f.skipme = false;
+                } else {
+                    return Err(CmdError::Syntax);
+                }
+            } else {
+                return Err(CmdError::Syntax);
+            }
+        }
+        Ok(f)
+    }
+}
+
+fn client_kill(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     // Old form: CLIENT KILL addr:port -> +OK or an error.
-    if cmd.len() == 3 {
-        let addr = cmd.arg(2);
+    if args.remaining() == 1 {
+        let addr = args.next_bytes()?;
         let killed = kill_where(ctx, |c| c.addr.to_string().as_bytes() == addr, false);
         if killed == 0 {
             return Err(CmdError::err("No such client"));
@@ -536,58 +613,9 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         ctx.out().ok();
         return Ok(Replied);
     }
-    let mut id = None;
-    let mut addr: Option<Vec<u8>> = None;
-    let mut laddr: Option<Vec<u8>> = None;
-    let mut user: Option<Vec<u8>> = None;
-    let mut skipme = true;
-    let mut none = false;
-    let mut class: Option<bool> = None;
-    let mut i = 2;
-    while i < cmd.len() {
-        if i + 1 >= cmd.len() {
-            return Err(CmdError::Syntax);
-        }
-        let (opt, val) = (cmd.arg(i), cmd.arg(i + 1));
-        if is(opt, "id") {
-            id = Some(
-                crate::command::parse_i64(val)
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| CmdError::err("client-id should be greater than 0"))? as u64,
-            );
-        } else if is(opt, "addr") {
-            addr = Some(val.to_vec());
-        } else if is(opt, "laddr") {
-            laddr = Some(val.to_vec());
-        } else if is(opt, "user") {
-            user = Some(val.to_vec());
-        } else if is(opt, "type") {
-            if is(val, "normal") {
-                class = Some(false);
-            } else if is(val, "pubsub") {
-                class = Some(true);
-            } else if is(val, "master") || is(val, "replica") || is(val, "slave") {
-                none = true;
-            } else {
-                return Err(CmdError::err(format!("Unknown client type '{}'", lossy(val))));
-            }
-        } else if is(opt, "skipme") {
-            if is(val, "yes") {
-                skipme = true;
-            } else if is(val, "no") {
-                skipme = false;
-            } else {
-                return Err(CmdError::Syntax);
-            }
-        } else if is(opt, "maxage") {
-            int_arg(val)?;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
-    if let Some(u) = &user {
-        if u.as_slice() != b"default" {
+    let KillFilter { id, addr, laddr, user, skipme, none, class } = KillFilter::parse(args)?;
+    if let Some(u) = user {
+        if u != b"default" {
             return Err(CmdError::err(format!("No such user '{}'", lossy(u))));
         }
     }
@@ -599,8 +627,8 @@ fn client_kill(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
             |c| {
                 id.is_none_or(|x| x == c.id)
                     && class.is_none_or(|p| p == c.subs.is_some())
-                    && addr.as_ref().is_none_or(|a| c.addr.to_string().as_bytes() == a.as_slice())
-                    && laddr.as_ref().is_none_or(|a| c.laddr.to_string().as_bytes() == a.as_slice())
+                    && addr.is_none_or(|a| c.addr.to_string().as_bytes() == a)
+                    && laddr.is_none_or(|a| c.laddr.to_string().as_bytes() == a)
             },
             skipme,
         )
@@ -632,18 +660,24 @@ fn kill_where(ctx: &mut Ctx<'_>, pred: impl Fn(&Client) -> bool, skipme: bool) -
     n
 }
 
-fn client_unblock(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let id = int_arg(cmd.arg(2))?;
-    let with_error = match cmd.get(3) {
+/// CLIENT UNBLOCK's `client-id [TIMEOUT|ERROR]`: the id and whether to
+/// unblock with an error. Redis 7.0 checks the reason before the id.
+fn unblock_args(args: &mut Args<'_>) -> Result<(i64, bool), CmdError> {
+    if args.remaining() > 2 {
+        return Err(subcommand_syntax(args, "CLIENT"));
+    }
+    let id = args.next_bytes()?;
+    let with_error = match args.next() {
         None => false,
         Some(m) if is(m, "TIMEOUT") => false,
         Some(m) if is(m, "ERROR") => true,
-        Some(_) if cmd.len() > 4 => return Err(CmdError::Syntax),
         Some(_) => return Err(CmdError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
     };
-    if cmd.len() > 4 {
-        return Err(CmdError::Syntax);
-    }
+    Ok((int_arg(id)?, with_error))
+}
+
+fn client_unblock(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (id, with_error) = unblock_args(args)?;
     let srv = &mut *ctx.srv;
     let idx = srv.clients.index_of_id(id as u64);
     let unblocked = match (idx, srv.clients.get_by_id_mut(id as u64)) {
@@ -670,7 +704,7 @@ fn client_unblock(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn client_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn client_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "CLIENT",
@@ -712,4 +746,126 @@ fn client_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
         ],
     );
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `f` on a cursor over `line` (split at spaces) placed after its
+    /// first `skip` words.
+    fn with_args<R>(line: &str, skip: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+        crate::commands::common::with_args(line, |a| {
+            a.seek(skip);
+            f(a)
+        })
+    }
+
+    #[test]
+    fn hello_arguments() {
+        type Parsed = (Option<Protocol>, Option<(String, String)>, Option<String>);
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let check = |line: &str, want: Result<Parsed, CmdError>| {
+            let got = with_args(line, 1, |a| {
+                Hello::parse(a).map(|h| (h.proto, h.auth.map(|(u, p)| (text(u), text(p))), h.name.map(text)))
+            });
+            assert_eq!(got, want, "{line}");
+        };
+        let auth = |u: &str, p: &str| Some((u.to_string(), p.to_string()));
+        check("hello", Ok((None, None, None)));
+        check("hello 3", Ok((Some(Protocol::Resp3), None, None)));
+        check(
+            "hello 2 auth default pw setname me",
+            Ok((Some(Protocol::Resp2), auth("default", "pw"), Some("me".into()))),
+        );
+        check("hello 3 SETNAME a SETNAME b", Ok((Some(Protocol::Resp3), None, Some("b".into()))));
+        check("hello x", Err(CmdError::err("Protocol version is not an integer or out of range")));
+        check("hello 4 foo", Err(CmdError::coded("NOPROTO", "unsupported protocol version")));
+        check("hello 3 auth default", Err(CmdError::err("Syntax error in HELLO option 'auth'")));
+        check("hello 3 setname", Err(CmdError::err("Syntax error in HELLO option 'setname'")));
+        check("hello 3 foo", Err(CmdError::err("Syntax error in HELLO option 'foo'")));
+    }
+
+    #[test]
+    fn client_list_filters() {
+        let f = |ids: Option<Vec<u64>>, class| Ok(ListFilter { ids, class });
+        for (line, want) in [
+            ("client list", f(None, None)),
+            ("client list type pubsub", f(None, Some(true))),
+            ("client list TYPE normal", f(None, Some(false))),
+            ("client list id 3 0 -1 7", f(Some(vec![3, 7]), None)),
+            ("client list type normal id 3", Err(CmdError::Syntax)),
+            ("client list type foo x", Err(CmdError::Syntax)),
+            ("client list type replica", f(Some(vec![]), None)),
+            ("client list type foo", Err(CmdError::err("Unknown client type 'foo'"))),
+            ("client list id 1 x", Err(CmdError::err("Invalid client ID"))),
+            ("client list id", Err(CmdError::Syntax)),
+            ("client list type", Err(CmdError::Syntax)),
+            ("client list foo", Err(CmdError::Syntax)),
+        ] {
+            assert_eq!(with_args(line, 2, ListFilter::parse), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn client_kill_filters() {
+        let summary = |f: KillFilter<'_>| {
+            let text = |o: Option<&[u8]>| o.map(|b| String::from_utf8_lossy(b).into_owned());
+            format!(
+                "id={:?} addr={:?} laddr={:?} user={:?} skipme={} none={} class={:?}",
+                f.id,
+                text(f.addr),
+                text(f.laddr),
+                text(f.user),
+                f.skipme,
+                f.none,
+                f.class
+            )
+        };
+        let check = |line: &str, want: Result<&str, CmdError>| {
+            let got = with_args(line, 2, |a| KillFilter::parse(a).map(summary));
+            assert_eq!(got, want.map(str::to_string), "{line}");
+        };
+        check(
+            "client kill id 5 skipme no",
+            Ok("id=Some(5) addr=None laddr=None user=None skipme=false none=false class=None"),
+        );
+        check(
+            "client kill ADDR 1.2.3.4:5 laddr l:1 user u type pubsub",
+            Ok(
+                r#"id=None addr=Some("1.2.3.4:5") laddr=Some("l:1") user=Some("u") skipme=true none=false class=Some(true)"#,
+            ),
+        );
+        check(
+            "client kill type master skipme yes",
+            Ok("id=None addr=None laddr=None user=None skipme=true none=true class=None"),
+        );
+        check("client kill id 0 skipme yes", Err(CmdError::err("client-id should be greater than 0")));
+        check("client kill type foo id 1", Err(CmdError::err("Unknown client type 'foo'")));
+        check("client kill skipme maybe id 1", Err(CmdError::Syntax));
+        // MAXAGE came with Redis 7.4.
+        check("client kill maxage 5 id 1", Err(CmdError::Syntax));
+        check("client kill id 1 skipme", Err(CmdError::Syntax));
+        check("client kill foo bar", Err(CmdError::Syntax));
+    }
+
+    #[test]
+    fn client_unblock_arguments() {
+        let reason = Err(CmdError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
+        let arity =
+            Err(CmdError::err("unknown subcommand or wrong number of arguments for 'UNBLOCK'. Try CLIENT HELP."));
+        for (line, want) in [
+            ("client unblock 7", Ok((7, false))),
+            ("client unblock 7 timeout", Ok((7, false))),
+            ("client unblock 7 Error", Ok((7, true))),
+            ("client unblock x", Err(CmdError::NotInteger)),
+            ("client unblock x timeout", Err(CmdError::NotInteger)),
+            ("client unblock x foo", reason.clone()),
+            ("client unblock 7 foo", reason),
+            ("client UNBLOCK 7 timeout x", arity.clone()),
+            ("client UNBLOCK x foo bar", arity),
+        ] {
+            assert_eq!(with_args(line, 2, unblock_args), want, "{line}");
+        }
+    }
 }

@@ -2,11 +2,10 @@
 //! SWAPDB, KEYS, SCAN, RANDOMKEY, DBSIZE, FLUSHDB/FLUSHALL, the EXPIRE and
 //! TTL families, PERSIST, OBJECT.
 
-use ember_resp::Command;
 use ember_store::glob_match;
 
 use crate::command::prelude::*;
-use crate::command::{int_arg, is, lossy, parse_i64};
+use crate::command::{int_arg, is, lossy};
 use crate::commands::common::{container, help, parse_cursor};
 use crate::config::notify as ev;
 
@@ -388,10 +387,10 @@ static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-fn del(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn del(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let mut n = 0;
-    for key in cmd.iter().skip(1) {
+    for key in args.rest() {
         if let Some(v) = ctx.srv.store.db(ctx.client.db).remove(key, now) {
             ctx.srv.drop_value(v);
             n += 1;
@@ -403,32 +402,36 @@ fn del(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn exists(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn exists(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let n = cmd.iter().skip(1).filter(|k| db.peek(k, now).is_some()).count();
+    let n = args.rest().filter(|k| db.peek(k, now).is_some()).count();
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn touch(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn touch(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     let db = ctx.srv.store.db(ctx.client.db);
-    let n = cmd.iter().skip(1).filter(|k| db.get(k, now).is_some()).count();
+    let n = args.rest().filter(|k| db.get(k, now).is_some()).count();
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-fn type_(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn type_(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let name = ctx.srv.store.db(ctx.client.db).peek(cmd.arg(1), now).map_or("none", |e| e.value().type_name());
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let name = ctx.srv.store.db(ctx.client.db).peek(key, now).map_or("none", |e| e.value().type_name());
     ctx.out().simple(name);
     Ok(Replied)
 }
 
-fn rename_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, nx: bool) -> CmdResult {
+fn rename_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, nx: bool) -> CmdResult {
     let now = ctx.now_ms;
-    let (from, to) = (cmd.arg(1), cmd.arg(2));
+    let from = args.next_bytes()?;
+    let to = args.next_bytes()?;
+    args.finish()?;
     let db = ctx.srv.store.db(ctx.client.db);
     if db.peek(from, now).is_none() {
         return Err(CmdError::NoSuchKey);
@@ -460,41 +463,44 @@ fn rename_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, nx: bool) -> CmdResult 
     Ok(Replied)
 }
 
-fn rename(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    rename_generic(ctx, cmd, false)
+fn rename(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    rename_generic(ctx, args, false)
 }
 
-fn renamenx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    rename_generic(ctx, cmd, true)
+fn renamenx(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    rename_generic(ctx, args, true)
 }
 
-/// Parses a database index argument (MOVE, COPY DB).
-fn db_index(ctx: &Ctx<'_>, arg: &[u8]) -> Result<usize, CmdError> {
-    let idx = parse_i64(arg).ok_or(CmdError::NotInteger)?;
-    if idx < 0 || idx as usize >= ctx.srv.store.databases() {
+/// Takes a database index argument (MOVE, COPY DB) below `databases`.
+fn next_db_index(args: &mut Args<'_>, databases: usize) -> Result<usize, CmdError> {
+    let idx = args.next_i64()?;
+    if idx < 0 || idx as usize >= databases {
         return Err(CmdError::DbIndexOutOfRange);
     }
     Ok(idx as usize)
 }
 
-fn copy(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let now = ctx.now_ms;
-    let (src, dst) = (cmd.arg(1), cmd.arg(2));
-    let mut target = ctx.client.db;
-    let mut replace = false;
-    let mut i = 3;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
+/// COPY's options: the target database (`db` unless `DB` says otherwise)
+/// and REPLACE. A bad `DB` value is refused as soon as it is read.
+fn copy_options(args: &mut Args<'_>, db: usize, databases: usize) -> Result<(usize, bool), CmdError> {
+    let (mut target, mut replace) = (db, false);
+    while let Some(opt) = args.next() {
         if is(opt, "REPLACE") {
             replace = true;
-        } else if is(opt, "DB") && i + 1 < cmd.len() {
-            target = db_index(ctx, cmd.arg(i + 1))?;
-            i += 1;
+        } else if is(opt, "DB") && args.has_more() {
+            target = next_db_index(args, databases)?;
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
+    Ok((target, replace))
+}
+
+fn copy(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let src = args.next_bytes()?;
+    let dst = args.next_bytes()?;
+    let (target, replace) = copy_options(args, ctx.client.db, ctx.srv.store.databases())?;
     if target == ctx.client.db && src == dst {
         return Err(CmdError::err("source and destination objects are the same"));
     }
@@ -520,10 +526,11 @@ fn copy(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn move_(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn move_(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
-    let target = db_index(ctx, cmd.arg(2))?;
+    let key = args.next_bytes()?;
+    let target = next_db_index(args, ctx.srv.store.databases())?;
+    args.finish()?;
     if target == ctx.client.db {
         return Err(CmdError::err("source and destination objects are the same"));
     }
@@ -543,9 +550,10 @@ fn move_(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn swapdb(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let a = parse_i64(cmd.arg(1)).ok_or_else(|| CmdError::err("invalid first DB index"))?;
-    let b = parse_i64(cmd.arg(2)).ok_or_else(|| CmdError::err("invalid second DB index"))?;
+fn swapdb(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let a = args.next_i64().map_err(|_| CmdError::err("invalid first DB index"))?;
+    let b = args.next_i64().map_err(|_| CmdError::err("invalid second DB index"))?;
+    args.finish()?;
     let n = ctx.srv.store.databases() as i64;
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(CmdError::DbIndexOutOfRange);
@@ -558,9 +566,10 @@ fn swapdb(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn keys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn keys(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let pattern = cmd.arg(1);
+    let pattern = args.next_bytes()?;
+    args.finish()?;
     let all = pattern == b"*";
     let mut found: Vec<Vec<u8>> = Vec::new();
     ctx.srv.store.db(ctx.client.db).for_each(now, |k, _| {
@@ -576,31 +585,41 @@ fn keys(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn scan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let now = ctx.now_ms;
-    let cursor = parse_cursor(cmd.arg(1))?;
-    let mut pattern: Option<&[u8]> = None;
-    let mut count = 10usize;
-    let mut type_filter: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        let Some(val) = cmd.get(i + 1) else { return Err(CmdError::Syntax) };
-        if is(opt, "COUNT") {
-            let n = int_arg(val)?;
-            if n < 1 {
+/// SCAN's options after the cursor: `MATCH pattern`, `COUNT n` (at least
+/// 1), `TYPE name`; each takes a value, the last one given wins.
+struct ScanOptions<'a> {
+    pattern: Option<&'a [u8]>,
+    count: usize,
+    type_filter: Option<&'a [u8]>,
+}
+
+impl<'a> ScanOptions<'a> {
+    fn parse(args: &mut Args<'a>) -> Result<ScanOptions<'a>, CmdError> {
+        let mut o = ScanOptions { pattern: None, count: 10, type_filter: None };
+        while let Some(opt) = args.next() {
+            let val = args.next_bytes()?;
+            if is(opt, "COUNT") {
+                let n = int_arg(val)?;
+                if n < 1 {
+                    return Err(CmdError::Syntax);
+                }
+                o.count = n as usize;
+            } else if is(opt, "MATCH") {
+                o.pattern = Some(val);
+            } else if is(opt, "TYPE") {
+                o.type_filter = Some(val);
+            } else {
                 return Err(CmdError::Syntax);
             }
-            count = n as usize;
-        } else if is(opt, "MATCH") {
-            pattern = Some(val);
-        } else if is(opt, "TYPE") {
-            type_filter = Some(val);
-        } else {
-            return Err(CmdError::Syntax);
         }
-        i += 2;
+        Ok(o)
     }
+}
+
+fn scan(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let cursor = parse_cursor(args.next_bytes()?)?;
+    let ScanOptions { pattern, count, type_filter } = ScanOptions::parse(args)?;
     let all = pattern.is_none_or(|p| p == b"*");
     let mut found: Vec<Vec<u8>> = Vec::new();
     let next = ctx.srv.store.db(ctx.client.db).scan(cursor, count, now, |k, e| {
@@ -621,7 +640,7 @@ fn scan(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn randomkey(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn randomkey(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     match ctx.srv.store.db(ctx.client.db).random_key(now) {
         Some(k) => ctx.out().bulk(&k),
@@ -630,24 +649,25 @@ fn randomkey(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn dbsize(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn dbsize(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let n = ctx.srv.store.db(ctx.client.db).len();
     ctx.out().int(n as i64);
     Ok(Replied)
 }
 
-/// Parses FLUSHDB/FLUSHALL's optional mode: true for ASYNC.
-fn flush_mode(ctx: &Ctx<'_>, cmd: &Command<'_>) -> Result<bool, CmdError> {
-    match cmd.len() {
-        1 => Ok(ctx.srv.config.lazyfree_lazy_user_flush),
-        2 if is(cmd.arg(1), "ASYNC") => Ok(true),
-        2 if is(cmd.arg(1), "SYNC") => Ok(false),
-        _ => Err(CmdError::Syntax),
-    }
+/// Parses FLUSHDB/FLUSHALL's optional mode: true for ASYNC, `default`
+/// without one.
+fn flush_mode(args: &mut Args<'_>, default: bool) -> Result<bool, CmdError> {
+    let lazy = match args.peek() {
+        None => default,
+        Some(_) => args.next_keyword(&["ASYNC", "SYNC"])? == 0,
+    };
+    args.finish()?;
+    Ok(lazy)
 }
 
-fn flushdb(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let lazy = flush_mode(ctx, cmd)?;
+fn flushdb(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let lazy = flush_mode(args, ctx.srv.config.lazyfree_lazy_user_flush)?;
     let old = ctx.srv.store.db(ctx.client.db).clear();
     ctx.srv.events.touched_db(ctx.client.db);
     ctx.dirty(old.len() as u64);
@@ -660,8 +680,8 @@ fn flushdb(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn flushall(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let lazy = flush_mode(ctx, cmd)?;
+fn flushall(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let lazy = flush_mode(args, ctx.srv.config.lazyfree_lazy_user_flush)?;
     let old = ctx.srv.store.flush_all();
     for db in 0..old.len() {
         ctx.srv.events.touched_db(db);
@@ -684,40 +704,59 @@ fn flushall(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
+/// The EXPIRE family's conditions: NX, XX, GT, LT.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ExpireCond {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+impl ExpireCond {
+    /// Parses every argument left, then refuses the combinations Redis
+    /// refuses.
+    fn parse(args: &mut Args<'_>) -> Result<ExpireCond, CmdError> {
+        let mut c = ExpireCond::default();
+        for opt in args.rest() {
+            if is(opt, "NX") {
+                c.nx = true;
+            } else if is(opt, "XX") {
+                c.xx = true;
+            } else if is(opt, "GT") {
+                c.gt = true;
+            } else if is(opt, "LT") {
+                c.lt = true;
+            } else {
+                return Err(CmdError::err(format!("Unsupported option {}", lossy(opt))));
+            }
+        }
+        if c.nx && (c.xx || c.gt || c.lt) {
+            return Err(CmdError::err("NX and XX, GT or LT options at the same time are not compatible"));
+        }
+        if c.gt && c.lt {
+            return Err(CmdError::err("GT and LT options at the same time are not compatible"));
+        }
+        Ok(c)
+    }
+}
+
 /// EXPIRE-family core: `unit_ms` scales the argument, `absolute` means a
 /// Unix time rather than a delay.
 fn expire_generic(
     ctx: &mut Ctx<'_>,
-    cmd: &mut Args<'_>,
+    args: &mut Args<'_>,
     unit_ms: i64,
     absolute: bool,
     name: &'static str,
 ) -> CmdResult {
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
-    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
-    for opt in cmd.iter().skip(3) {
-        if is(opt, "NX") {
-            nx = true;
-        } else if is(opt, "XX") {
-            xx = true;
-        } else if is(opt, "GT") {
-            gt = true;
-        } else if is(opt, "LT") {
-            lt = true;
-        } else {
-            return Err(CmdError::err(format!("Unsupported option {}", lossy(opt))));
-        }
-    }
-    if nx && (xx || gt || lt) {
-        return Err(CmdError::err("NX and XX, GT or LT options at the same time are not compatible"));
-    }
-    if gt && lt {
-        return Err(CmdError::err("GT and LT options at the same time are not compatible"));
-    }
+    let key = args.next_bytes()?;
+    let time = args.next_bytes()?;
+    let ExpireCond { nx, xx, gt, lt } = ExpireCond::parse(args)?;
     // Redis validates the options before the number (`EXPIRE k x FOO` is
     // "Unsupported option FOO").
-    let v = int_arg(cmd.arg(2))?;
+    let v = int_arg(time)?;
     let when = v
         .checked_mul(unit_ms)
         .and_then(|ms| if absolute { Some(ms) } else { ms.checked_add(now as i64) })
@@ -750,26 +789,28 @@ fn expire_generic(
     Ok(Replied)
 }
 
-fn expire(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    expire_generic(ctx, cmd, 1000, false, "expire")
+fn expire(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    expire_generic(ctx, args, 1000, false, "expire")
 }
 
-fn pexpire(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    expire_generic(ctx, cmd, 1, false, "pexpire")
+fn pexpire(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    expire_generic(ctx, args, 1, false, "pexpire")
 }
 
-fn expireat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    expire_generic(ctx, cmd, 1000, true, "expireat")
+fn expireat(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    expire_generic(ctx, args, 1000, true, "expireat")
 }
 
-fn pexpireat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    expire_generic(ctx, cmd, 1, true, "pexpireat")
+fn pexpireat(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    expire_generic(ctx, args, 1, true, "pexpireat")
 }
 
 /// TTL-family core: -2 missing, -1 persistent, else `f(deadline, now)`.
-fn ttl_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, f: fn(u64, u64) -> i64) -> CmdResult {
+fn ttl_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, f: fn(u64, u64) -> i64) -> CmdResult {
     let now = ctx.now_ms;
-    let reply = match ctx.srv.store.db(ctx.client.db).expire_at(cmd.arg(1), now) {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let reply = match ctx.srv.store.db(ctx.client.db).expire_at(key, now) {
         None => -2,
         Some(None) => -1,
         Some(Some(at)) => f(at, now),
@@ -778,38 +819,42 @@ fn ttl_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, f: fn(u64, u64) -> i64) ->
     Ok(Replied)
 }
 
-fn ttl(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    ttl_generic(ctx, cmd, |at, now| (at.saturating_sub(now) as i64 + 500) / 1000)
+fn ttl(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    ttl_generic(ctx, args, |at, now| (at.saturating_sub(now) as i64 + 500) / 1000)
 }
 
-fn pttl(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    ttl_generic(ctx, cmd, |at, now| at.saturating_sub(now) as i64)
+fn pttl(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    ttl_generic(ctx, args, |at, now| at.saturating_sub(now) as i64)
 }
 
-fn expiretime(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    ttl_generic(ctx, cmd, |at, _| (at / 1000) as i64)
+fn expiretime(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    ttl_generic(ctx, args, |at, _| (at / 1000) as i64)
 }
 
-fn pexpiretime(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    ttl_generic(ctx, cmd, |at, _| at as i64)
+fn pexpiretime(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    ttl_generic(ctx, args, |at, _| at as i64)
 }
 
-fn persist(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn persist(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
+    let key = args.next_bytes()?;
+    args.finish()?;
     let db = ctx.srv.store.db(ctx.client.db);
-    let had = matches!(db.expire_at(cmd.arg(1), now), Some(Some(_)));
+    let had = matches!(db.expire_at(key, now), Some(Some(_)));
     if had {
-        db.set_expire(cmd.arg(1), None, now);
+        db.set_expire(key, None, now);
         ctx.dirty(1);
-        ctx.notify(ev::GENERIC, "persist", cmd.arg(1));
+        ctx.notify(ev::GENERIC, "persist", key);
     }
     ctx.out().int(i64::from(had));
     Ok(Replied)
 }
 
-fn dump(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn dump(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let Some(entry) = ctx.srv.store.db(ctx.client.db).peek(cmd.arg(1), now) else {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let Some(entry) = ctx.srv.store.db(ctx.client.db).peek(key, now) else {
         ctx.out().null();
         return Ok(Replied);
     };
@@ -819,44 +864,61 @@ fn dump(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn restore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let now = ctx.now_ms;
-    let key = cmd.arg(1);
-    let (mut replace, mut absttl, mut idle, mut freq) = (false, false, None, None);
-    let mut i = 4;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        if is(opt, "REPLACE") {
-            replace = true;
-        } else if is(opt, "ABSTTL") {
-            absttl = true;
-        } else if is(opt, "IDLETIME") && i + 1 < cmd.len() && freq.is_none() {
-            let v = int_arg(cmd.arg(i + 1))?;
-            if v < 0 {
-                return Err(CmdError::err("Invalid IDLETIME value, must be >= 0"));
+/// RESTORE's options: REPLACE, ABSTTL, and IDLETIME or FREQ (not both).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct RestoreOptions {
+    replace: bool,
+    absttl: bool,
+    /// IDLETIME, in seconds.
+    idle: Option<i64>,
+    /// FREQ.
+    freq: Option<i64>,
+}
+
+impl RestoreOptions {
+    /// Parses every argument left; a value is checked as soon as it is read.
+    fn parse(args: &mut Args<'_>) -> Result<RestoreOptions, CmdError> {
+        let mut o = RestoreOptions::default();
+        while let Some(opt) = args.next() {
+            if is(opt, "REPLACE") {
+                o.replace = true;
+            } else if is(opt, "ABSTTL") {
+                o.absttl = true;
+            } else if is(opt, "IDLETIME") && args.has_more() && o.freq.is_none() {
+                let v = args.next_i64()?;
+                if v < 0 {
+                    return Err(CmdError::err("Invalid IDLETIME value, must be >= 0"));
+                }
+                o.idle = Some(v);
+            } else if is(opt, "FREQ") && args.has_more() && o.idle.is_none() {
+                let v = args.next_i64()?;
+                if !(0..=255).contains(&v) {
+                    return Err(CmdError::err("Invalid FREQ value, must be >= 0 and <= 255"));
+                }
+                o.freq = Some(v);
+            } else {
+                return Err(CmdError::Syntax);
             }
-            idle = Some(v);
-            i += 1;
-        } else if is(opt, "FREQ") && i + 1 < cmd.len() && idle.is_none() {
-            let v = int_arg(cmd.arg(i + 1))?;
-            if !(0..=255).contains(&v) {
-                return Err(CmdError::err("Invalid FREQ value, must be >= 0 and <= 255"));
-            }
-            freq = Some(v);
-            i += 1;
-        } else {
-            return Err(CmdError::Syntax);
         }
-        i += 1;
+        Ok(o)
     }
-    let ttl = int_arg(cmd.arg(2))?;
+}
+
+fn restore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let key = args.next_bytes()?;
+    let ttl = args.next_bytes()?;
+    let payload = args.next_bytes()?;
+    // The options are parsed before the TTL is.
+    let RestoreOptions { replace, absttl, idle, freq } = RestoreOptions::parse(args)?;
+    let ttl = int_arg(ttl)?;
     if ttl < 0 {
         return Err(CmdError::err("Invalid TTL value, must be >= 0"));
     }
     if !replace && ctx.srv.store.db(ctx.client.db).peek(key, now).is_some() {
         return Err(CmdError::coded("BUSYKEY", "Target key name already exists."));
     }
-    let value = ember_rdb::parse_dump_payload(cmd.arg(3))
+    let value = ember_rdb::parse_dump_payload(payload)
         .map_err(|_| CmdError::err("DUMP payload version or checksum are wrong"))?;
     if value.is_empty_collection() {
         return Err(CmdError::err("Bad data format"));
@@ -894,9 +956,11 @@ fn restore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn object_encoding(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn object_encoding(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    match ctx.srv.store.db(ctx.client.db).peek(cmd.arg(2), now) {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    match ctx.srv.store.db(ctx.client.db).peek(key, now) {
         Some(e) => {
             let name = e.value().encoding_name();
             ctx.out().bulk(name.as_bytes());
@@ -910,37 +974,43 @@ fn lfu_policy(ctx: &Ctx<'_>) -> bool {
     ctx.srv.config.maxmemory_policy.contains("lfu")
 }
 
-fn object_idletime(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn object_idletime(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
+    let key = args.next_bytes()?;
+    args.finish()?;
     if lfu_policy(ctx) {
         return Err(CmdError::err(
             "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    match ctx.srv.store.db(ctx.client.db).idle_ms(cmd.arg(2), now) {
+    match ctx.srv.store.db(ctx.client.db).idle_ms(key, now) {
         Some(ms) => ctx.out().int((ms / 1000) as i64),
         None => ctx.out().null(),
     }
     Ok(Replied)
 }
 
-fn object_freq(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn object_freq(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
+    let key = args.next_bytes()?;
+    args.finish()?;
     if !lfu_policy(ctx) {
         return Err(CmdError::err(
             "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    match ctx.srv.store.db(ctx.client.db).lfu_freq(cmd.arg(2), now) {
+    match ctx.srv.store.db(ctx.client.db).lfu_freq(key, now) {
         Some(f) => ctx.out().int(i64::from(f)),
         None => ctx.out().null(),
     }
     Ok(Replied)
 }
 
-fn object_refcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn object_refcount(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let found = ctx.srv.store.db(ctx.client.db).peek(cmd.arg(2), now).map(|e| {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let found = ctx.srv.store.db(ctx.client.db).peek(key, now).map(|e| {
         // Redis shares the integers 0..9999 and reports them as immortal.
         match e.value().as_str().and_then(|s| s.as_int()) {
             Some(n) if (0..10_000).contains(&n) => i64::from(i32::MAX),
@@ -954,7 +1024,7 @@ fn object_refcount(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn object_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn object_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "OBJECT",
@@ -974,4 +1044,109 @@ fn object_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
         ],
     );
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `f` on a cursor over `line` (split at spaces) placed after its
+    /// first `skip` words.
+    fn with_args<R>(line: &str, skip: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+        crate::commands::common::with_args(line, |a| {
+            a.seek(skip);
+            f(a)
+        })
+    }
+
+    #[test]
+    fn copy_options_parse_in_order() {
+        for (line, want) in [
+            ("copy a b", Ok((3, false))),
+            ("copy a b replace db 5", Ok((5, true))),
+            ("copy a b DB 0 DB 15", Ok((15, false))),
+            ("copy a b db 16", Err(CmdError::DbIndexOutOfRange)),
+            ("copy a b db -1", Err(CmdError::DbIndexOutOfRange)),
+            ("copy a b db x foo", Err(CmdError::NotInteger)),
+            ("copy a b db", Err(CmdError::Syntax)),
+            ("copy a b foo db x", Err(CmdError::Syntax)),
+        ] {
+            assert_eq!(with_args(line, 3, |a| copy_options(a, 3, 16)), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn flush_modes() {
+        for (line, want) in [
+            ("flushdb", Ok(true)),
+            ("flushdb async", Ok(true)),
+            ("flushdb SYNC", Ok(false)),
+            ("flushdb lazy", Err(CmdError::Syntax)),
+            ("flushdb sync sync", Err(CmdError::Syntax)),
+        ] {
+            assert_eq!(with_args(line, 1, |a| flush_mode(a, true)), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn scan_options() {
+        let o = |pattern: Option<&str>, count, type_filter: Option<&str>| {
+            Ok((pattern.map(|p| p.as_bytes().to_vec()), count, type_filter.map(|t| t.as_bytes().to_vec())))
+        };
+        for (line, want) in [
+            ("scan 0", o(None, 10, None)),
+            ("scan 0 match a* count 5 type hash", o(Some("a*"), 5, Some("hash"))),
+            ("scan 0 COUNT 1 COUNT 7 MATCH x MATCH *", o(Some("*"), 7, None)),
+            ("scan 0 count 0", Err(CmdError::Syntax)),
+            ("scan 0 count x", Err(CmdError::NotInteger)),
+            ("scan 0 count x match", Err(CmdError::NotInteger)),
+            ("scan 0 match", Err(CmdError::Syntax)),
+            ("scan 0 foo bar", Err(CmdError::Syntax)),
+        ] {
+            let got = with_args(line, 2, |a| {
+                ScanOptions::parse(a)
+                    .map(|o| (o.pattern.map(<[u8]>::to_vec), o.count, o.type_filter.map(<[u8]>::to_vec)))
+            });
+            assert_eq!(got, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn expire_conditions() {
+        let c = |nx, xx, gt, lt| Ok(ExpireCond { nx, xx, gt, lt });
+        let nx_and = || Err(CmdError::err("NX and XX, GT or LT options at the same time are not compatible"));
+        for (line, want) in [
+            ("expire k 1", c(false, false, false, false)),
+            ("expire k 1 nx", c(true, false, false, false)),
+            ("expire k 1 XX gt", c(false, true, true, false)),
+            ("expire k 1 lt lt", c(false, false, false, true)),
+            ("expire k 1 nx xx", nx_and()),
+            ("expire k 1 lt nx", nx_and()),
+            ("expire k 1 gt lt", Err(CmdError::err("GT and LT options at the same time are not compatible"))),
+            ("expire k 1 nx foo", Err(CmdError::err("Unsupported option foo"))),
+        ] {
+            assert_eq!(with_args(line, 3, ExpireCond::parse), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn restore_options() {
+        let o = |replace, absttl, idle, freq| Ok(RestoreOptions { replace, absttl, idle, freq });
+        let idle_err = Err(CmdError::err("Invalid IDLETIME value, must be >= 0"));
+        let freq_err = Err(CmdError::err("Invalid FREQ value, must be >= 0 and <= 255"));
+        for (line, want) in [
+            ("restore k 0 p", o(false, false, None, None)),
+            ("restore k 0 p replace absttl idletime 10", o(true, true, Some(10), None)),
+            ("restore k 0 p FREQ 255 FREQ 3", o(false, false, None, Some(3))),
+            ("restore k 0 p idletime -1", idle_err),
+            ("restore k 0 p freq 256", freq_err),
+            ("restore k 0 p freq x", Err(CmdError::NotInteger)),
+            ("restore k 0 p idletime 1 freq 1", Err(CmdError::Syntax)),
+            ("restore k 0 p freq 1 idletime 1", Err(CmdError::Syntax)),
+            ("restore k 0 p idletime", Err(CmdError::Syntax)),
+            ("restore k 0 p foo", Err(CmdError::Syntax)),
+        ] {
+            assert_eq!(with_args(line, 4, RestoreOptions::parse), want, "{line}");
+        }
+    }
 }

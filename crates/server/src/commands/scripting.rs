@@ -4,8 +4,8 @@
 //! RESTORE, HELP). The engine is `crate::scripting`.
 
 use crate::command::prelude::*;
-use crate::command::{int_arg, is};
-use crate::commands::common::{container, help};
+use crate::command::{is, lossy};
+use crate::commands::common::{container, help, subcommand_syntax};
 use crate::scripting::Scripting;
 
 /// Scripting commands.
@@ -252,20 +252,20 @@ static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-fn eval(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    eval_generic(ctx, cmd, false, false)
+fn eval(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    eval_generic(ctx, args, false, false)
 }
 
-fn evalsha(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    eval_generic(ctx, cmd, true, false)
+fn evalsha(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    eval_generic(ctx, args, true, false)
 }
 
-fn eval_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    eval_generic(ctx, cmd, false, true)
+fn eval_ro(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    eval_generic(ctx, args, false, true)
 }
 
-fn evalsha_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    eval_generic(ctx, cmd, true, true)
+fn evalsha_ro(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    eval_generic(ctx, args, true, true)
 }
 
 /// The engine, created on first use.
@@ -276,20 +276,29 @@ fn engine(ctx: &mut Ctx<'_>) -> Result<Box<Scripting>, CmdError> {
     }
 }
 
-fn eval_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, by_sha: bool, read_only: bool) -> CmdResult {
-    let numkeys = int_arg(cmd.arg(2))?;
-    let rest = cmd.len() - 3;
-    if numkeys > rest as i64 {
+/// Takes the `numkeys` count of EVAL and FCALL (`not_integer` when it is
+/// not an integer) and checks it against the arguments that follow, with
+/// Redis's errors in Redis's order.
+fn next_numkeys(args: &mut Args<'_>, not_integer: CmdError) -> Result<usize, CmdError> {
+    let n = args.next_i64().map_err(|_| not_integer)?;
+    if n > args.remaining() as i64 {
         return Err(CmdError::err("Number of keys can't be greater than number of args"));
     }
-    if numkeys < 0 {
+    if n < 0 {
         return Err(CmdError::err("Number of keys can't be negative"));
     }
-    if by_sha && cmd.arg(1).len() != 40 {
+    Ok(n as usize)
+}
+
+fn eval_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, by_sha: bool, read_only: bool) -> CmdResult {
+    let script = args.next_bytes()?;
+    // A digest that cannot be one is refused before the key count is read.
+    if by_sha && script.len() != 40 {
         return Err(noscript());
     }
+    let numkeys = next_numkeys(args, CmdError::NotInteger)?;
     let mut eng = engine(ctx)?;
-    let result = run(ctx, &mut eng, cmd, by_sha, read_only, numkeys as usize);
+    let result = run(ctx, &mut eng, script, args, by_sha, read_only, numkeys);
     ctx.srv.scripting = Some(eng);
     result
 }
@@ -299,46 +308,48 @@ fn noscript() -> CmdError {
     CmdError::coded("NOSCRIPT", "No matching script. Please use EVAL.")
 }
 
+/// Takes the next `n` arguments as a slice: in `buf` when they fit (most
+/// scripts have few keys and arguments), else in `spill`.
+fn take_slice<'a, 'b>(
+    args: &mut Args<'a>,
+    n: usize,
+    buf: &'b mut [&'a [u8]; 8],
+    spill: &'b mut Vec<&'a [u8]>,
+) -> &'b [&'a [u8]] {
+    if n <= buf.len() {
+        for (slot, a) in buf.iter_mut().zip(args.by_ref().take(n)) {
+            *slot = a;
+        }
+        &buf[..n]
+    } else {
+        spill.extend(args.by_ref().take(n));
+        spill
+    }
+}
+
 fn run(
     ctx: &mut Ctx<'_>,
     eng: &mut Scripting,
-    cmd: &mut Args<'_>,
+    script: &[u8],
+    args: &mut Args<'_>,
     by_sha: bool,
     read_only: bool,
     numkeys: usize,
 ) -> CmdResult {
     let sha = if by_sha {
-        let mut sha: [u8; 40] = cmd.arg(1).try_into().map_err(|_| noscript())?;
+        let mut sha: [u8; 40] = script.try_into().map_err(|_| noscript())?;
         sha.make_ascii_lowercase();
         if !eng.exists(&sha) {
             return Err(noscript());
         }
         sha
     } else {
-        eng.load(cmd.arg(1))?
+        eng.load(script)?
     };
-    let mut keys: [&[u8]; 8] = [&[]; 8];
-    let mut args: [&[u8]; 8] = [&[]; 8];
-    let (mut keys_vec, mut args_vec) = (Vec::new(), Vec::new());
-    let key_list: &[&[u8]] = if numkeys <= keys.len() {
-        for (i, k) in keys.iter_mut().enumerate().take(numkeys) {
-            *k = cmd.arg(3 + i);
-        }
-        &keys[..numkeys]
-    } else {
-        keys_vec.extend((0..numkeys).map(|i| cmd.arg(3 + i)));
-        &keys_vec
-    };
-    let nargs = cmd.len() - 3 - numkeys;
-    let arg_list: &[&[u8]] = if nargs <= args.len() {
-        for (i, a) in args.iter_mut().enumerate().take(nargs) {
-            *a = cmd.arg(3 + numkeys + i);
-        }
-        &args[..nargs]
-    } else {
-        args_vec.extend((0..nargs).map(|i| cmd.arg(3 + numkeys + i)));
-        &args_vec
-    };
+    let (mut keys, mut argv) = ([&[][..]; 8], [&[][..]; 8]);
+    let (mut keys_spill, mut argv_spill) = (Vec::new(), Vec::new());
+    let key_list = take_slice(args, numkeys, &mut keys, &mut keys_spill);
+    let arg_list = take_slice(args, args.remaining(), &mut argv, &mut argv_spill);
     let start_us = ctx.srv.cmd_start_us;
     let db = ctx.client.db;
     let now = ctx.now_ms;
@@ -348,48 +359,40 @@ fn run(
     result.map(|()| Replied)
 }
 
-fn fcall(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    fcall_generic(ctx, cmd, false)
+fn fcall(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    fcall_generic(ctx, args, false)
 }
 
-fn fcall_ro(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    fcall_generic(ctx, cmd, true)
+fn fcall_ro(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    fcall_generic(ctx, args, true)
 }
 
-fn fcall_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, read_only: bool) -> CmdResult {
-    let numkeys = crate::command::parse_i64(cmd.arg(2)).ok_or_else(|| CmdError::err("Bad number of keys provided"))?;
-    let rest = cmd.len() - 3;
-    if numkeys > rest as i64 {
-        return Err(CmdError::err("Number of keys can't be greater than number of args"));
+fn fcall_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, read_only: bool) -> CmdResult {
+    let function = args.next_bytes()?;
+    // The function is looked up before the key count is read.
+    if !ctx.srv.scripting.as_ref().is_some_and(|e| e.has_function(function)) {
+        return Err(CmdError::err("Function not found"));
     }
-    if numkeys < 0 {
-        return Err(CmdError::err("Number of keys can't be negative"));
-    }
-    let numkeys = numkeys as usize;
+    let numkeys = next_numkeys(args, CmdError::err("Bad number of keys provided"))?;
     let Some(mut eng) = ctx.srv.scripting.take() else {
         return Err(CmdError::err("Function not found"));
     };
-    let keys: Vec<&[u8]> = (0..numkeys).map(|i| cmd.arg(3 + i)).collect();
-    let args: Vec<&[u8]> = (3 + numkeys..cmd.len()).map(|i| cmd.arg(i)).collect();
+    let keys: Vec<&[u8]> = args.by_ref().take(numkeys).collect();
+    let argv: Vec<&[u8]> = args.rest().collect();
     let start_us = ctx.srv.cmd_start_us;
     let (db, now) = (ctx.client.db, ctx.now_ms);
-    let result = eng.fcall(ctx.srv, cmd.arg(1), db, read_only, &keys, &args, now, &mut ctx.client.out);
+    let result = eng.fcall(ctx.srv, function, db, read_only, &keys, &argv, now, &mut ctx.client.out);
     ctx.srv.cmd_start_us = start_us;
     ctx.srv.scripting = Some(eng);
     result.map(|()| Replied)
 }
 
-fn function_load(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let mut replace = false;
-    for i in 2..cmd.len() - 1 {
-        if is(cmd.arg(i), "replace") {
-            replace = true;
-        } else {
-            return Err(CmdError::err(format!("Unknown option given: {}", crate::command::lossy(cmd.arg(i)))));
-        }
-    }
+fn function_load(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let replace = load_options(args)?;
+    let code = args.next_bytes()?;
+    args.finish()?;
     let mut eng = engine(ctx)?;
-    let result = eng.load_library(cmd.arg(cmd.len() - 1), replace);
+    let result = eng.load_library(code, replace);
     ctx.srv.scripting = Some(eng);
     let name = result?;
     ctx.dirty(1);
@@ -397,8 +400,23 @@ fn function_load(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn function_delete(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let name = String::from_utf8_lossy(cmd.arg(2));
+/// FUNCTION LOAD's options before the code (the last argument): REPLACE.
+fn load_options(args: &mut Args<'_>) -> Result<bool, CmdError> {
+    let mut replace = false;
+    while args.remaining() > 1 {
+        let opt = args.next_bytes()?;
+        if !is(opt, "replace") {
+            return Err(CmdError::err(format!("Unknown option given: {}", lossy(opt))));
+        }
+        replace = true;
+    }
+    Ok(replace)
+}
+
+fn function_delete(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let name = args.next_bytes()?;
+    args.finish()?;
+    let name = String::from_utf8_lossy(name);
     if !ctx.srv.scripting.as_mut().is_some_and(|e| e.delete_library(&name)) {
         return Err(CmdError::err("Library not found"));
     }
@@ -407,8 +425,20 @@ fn function_delete(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn function_flush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    if cmd.len() > 3 || (cmd.len() == 3 && !is(cmd.arg(2), "sync") && !is(cmd.arg(2), "async")) {
+/// Whether the arguments left are a valid FLUSH mode: none, or SYNC or
+/// ASYNC alone.
+fn flush_mode_ok(args: &mut Args<'_>) -> bool {
+    let mode_ok = args.next().is_none_or(|m| is(m, "sync") || is(m, "async"));
+    mode_ok && args.finish().is_ok()
+}
+
+fn function_flush(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    // More than a mode is the subcommand's arity error (SCRIPT FLUSH has
+    // none: any extra argument is a bad mode).
+    if args.remaining() > 1 {
+        return Err(subcommand_syntax(args, "FUNCTION"));
+    }
+    if !flush_mode_ok(args) {
         return Err(CmdError::err("FUNCTION FLUSH only supports SYNC|ASYNC option"));
     }
     if let Some(e) = ctx.srv.scripting.as_mut() {
@@ -419,28 +449,28 @@ fn function_flush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn function_kill(_ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn function_kill(_ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     Err(CmdError::coded("NOTBUSY", "No scripts in execution right now."))
 }
 
-fn function_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+/// FUNCTION LIST's options: the LIBRARYNAME pattern and WITHCODE, each at
+/// most once.
+fn list_options<'a>(args: &mut Args<'a>) -> Result<(Option<&'a [u8]>, bool), CmdError> {
     let (mut pattern, mut with_code) = (None, false);
-    let mut i = 2;
-    while i < cmd.len() {
-        let a = cmd.arg(i);
+    while let Some(a) = args.next() {
         if is(a, "withcode") && !with_code {
             with_code = true;
         } else if is(a, "libraryname") && pattern.is_none() {
-            if i + 1 >= cmd.len() {
-                return Err(CmdError::err("library name argument was not given"));
-            }
-            pattern = Some(cmd.arg(i + 1));
-            i += 1;
+            pattern = Some(args.next().ok_or_else(|| CmdError::err("library name argument was not given"))?);
         } else {
-            return Err(CmdError::err(format!("Unknown argument {}", crate::command::lossy(a))));
+            return Err(CmdError::err(format!("Unknown argument {}", lossy(a))));
         }
-        i += 1;
     }
+    Ok((pattern, with_code))
+}
+
+fn function_list(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let (pattern, with_code) = list_options(args)?;
     let Some(eng) = ctx.srv.scripting.take() else {
         ctx.out().array(0);
         return Ok(Replied);
@@ -484,7 +514,7 @@ fn function_list(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn function_stats(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn function_stats(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let (libs, funcs) = ctx.srv.scripting.as_ref().map_or((0, 0), |e| (e.libraries().count(), e.function_count()));
     let out = ctx.out();
     out.map(2);
@@ -501,7 +531,7 @@ fn function_stats(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn function_dump(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn function_dump(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let codes: Vec<Vec<u8>> =
         ctx.srv.scripting.as_ref().map(|e| e.libraries().map(|l| l.code.clone()).collect()).unwrap_or_default();
     let payload = ember_rdb::dump_functions(&codes).map_err(|e| CmdError::err(e.to_string()))?;
@@ -509,16 +539,25 @@ fn function_dump(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn function_restore(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let (flush, replace) = match cmd.len() {
-        3 => (false, false),
-        4 if is(cmd.arg(3), "flush") => (true, false),
-        4 if is(cmd.arg(3), "append") => (false, false),
-        4 if is(cmd.arg(3), "replace") => (false, true),
-        4 => return Err(CmdError::err("Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")),
-        _ => return Err(CmdError::Syntax),
-    };
-    let codes = ember_rdb::parse_dump_functions(cmd.arg(2))
+/// FUNCTION RESTORE's policy (APPEND when absent): whether to flush first
+/// and whether to replace libraries of the same name.
+fn restore_policy(policy: Option<&[u8]>) -> Result<(bool, bool), CmdError> {
+    match policy {
+        None => Ok((false, false)),
+        Some(p) if is(p, "flush") => Ok((true, false)),
+        Some(p) if is(p, "append") => Ok((false, false)),
+        Some(p) if is(p, "replace") => Ok((false, true)),
+        Some(_) => Err(CmdError::err("Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")),
+    }
+}
+
+fn function_restore(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    if args.remaining() > 2 {
+        return Err(subcommand_syntax(args, "FUNCTION"));
+    }
+    let payload = args.next_bytes()?;
+    let (flush, replace) = restore_policy(args.next())?;
+    let codes = ember_rdb::parse_dump_functions(payload)
         .map_err(|_| CmdError::err("DUMP payload version or checksum are wrong"))?;
     let mut eng = engine(ctx)?;
     let result = restore_into(&mut eng, &codes, flush, replace);
@@ -556,7 +595,7 @@ fn restore_into(eng: &mut Scripting, codes: &[Vec<u8>], flush: bool, replace: bo
     Ok(())
 }
 
-fn function_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn function_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "FUNCTION",
@@ -603,29 +642,29 @@ fn function_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn script_load(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn script_load(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let script = args.next_bytes()?;
+    args.finish()?;
     let mut eng = engine(ctx)?;
-    let result = eng.load(cmd.arg(2));
+    let result = eng.load(script);
     ctx.srv.scripting = Some(eng);
     let sha = result?;
     ctx.out().bulk(&sha);
     Ok(Replied)
 }
 
-fn script_exists(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let n = cmd.len() - 2;
-    let found: Vec<bool> =
-        (0..n).map(|i| ctx.srv.scripting.as_ref().is_some_and(|e| e.exists(cmd.arg(2 + i)))).collect();
+fn script_exists(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let found: Vec<bool> = args.rest().map(|sha| ctx.srv.scripting.as_ref().is_some_and(|e| e.exists(sha))).collect();
     let out = ctx.out();
-    out.array(n);
+    out.array(found.len());
     for f in found {
         out.int(i64::from(f));
     }
     Ok(Replied)
 }
 
-fn script_flush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    if cmd.len() > 3 || (cmd.len() == 3 && !is(cmd.arg(2), "sync") && !is(cmd.arg(2), "async")) {
+fn script_flush(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    if !flush_mode_ok(args) {
         return Err(CmdError::err("SCRIPT FLUSH only support SYNC|ASYNC option"));
     }
     // The functions' libraries share the Lua state, so the state stays;
@@ -637,25 +676,23 @@ fn script_flush(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn script_kill(_ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn script_kill(_ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     // Scripts run to completion inside one command; none is ever running
     // while another client's command is served.
     Err(CmdError::coded("NOTBUSY", "No scripts in execution right now."))
 }
 
-fn script_debug(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let mode = cmd.arg(2);
-    if is(mode, "no") {
-        ctx.out().ok();
-        Ok(Replied)
-    } else if is(mode, "yes") || is(mode, "sync") {
-        Err(CmdError::err("SCRIPT DEBUG is not supported by this server (no Lua debugger)"))
-    } else {
-        Err(CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"))
+fn script_debug(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let mode = args.next_keyword(&["NO", "YES", "SYNC"]);
+    args.finish()?;
+    if mode.map_err(|_| CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"))? != 0 {
+        return Err(CmdError::err("SCRIPT DEBUG is not supported by this server (no Lua debugger)"));
     }
+    ctx.out().ok();
+    Ok(Replied)
 }
 
-fn script_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn script_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     help(
         ctx,
         "SCRIPT",
@@ -677,4 +714,114 @@ fn script_help(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
         ],
     );
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `f` on a cursor over `line` (split at spaces) placed after its
+    /// first `skip` words.
+    fn with_args<R>(line: &str, skip: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+        crate::commands::common::with_args(line, |a| {
+            a.seek(skip);
+            f(a)
+        })
+    }
+
+    #[test]
+    fn numkeys_and_the_lists_it_splits() {
+        let more = Err(CmdError::err("Number of keys can't be greater than number of args"));
+        let negative = Err(CmdError::err("Number of keys can't be negative"));
+        for (line, want) in [
+            ("eval s 0", Ok((vec![], vec![]))),
+            ("eval s 2 k1 k2 a1", Ok((vec!["k1", "k2"], vec!["a1"]))),
+            (
+                "eval s 0 a1 a2 a3 a4 a5 a6 a7 a8 a9",
+                Ok((vec![], vec!["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"])),
+            ),
+            ("eval s 9 1 2 3 4 5 6 7 8 9", Ok((vec!["1", "2", "3", "4", "5", "6", "7", "8", "9"], vec![]))),
+            ("eval s 3 k1 k2", more),
+            ("eval s -1", negative),
+            ("eval s x", Err(CmdError::NotInteger)),
+            ("eval s 01 k", Err(CmdError::NotInteger)),
+        ] {
+            let got = with_args(line, 2, |a| {
+                let n = next_numkeys(a, CmdError::NotInteger)?;
+                let (mut kb, mut ab) = ([&[][..]; 8], [&[][..]; 8]);
+                let (mut ks, mut as_) = (Vec::new(), Vec::new());
+                let keys = take_slice(a, n, &mut kb, &mut ks).iter().map(|k| String::from_utf8_lossy(k).into_owned());
+                let keys: Vec<String> = keys.collect();
+                let rest = a.remaining();
+                let argv =
+                    take_slice(a, rest, &mut ab, &mut as_).iter().map(|k| String::from_utf8_lossy(k).into_owned());
+                Ok::<_, CmdError>((keys, argv.collect::<Vec<String>>()))
+            });
+            let want = want.map(|(k, a): (Vec<&str>, Vec<&str>)| {
+                (
+                    k.into_iter().map(String::from).collect::<Vec<_>>(),
+                    a.into_iter().map(String::from).collect::<Vec<_>>(),
+                )
+            });
+            assert_eq!(got, want, "{line}");
+        }
+        let bad = Err(CmdError::err("Bad number of keys provided"));
+        assert_eq!(with_args("fcall f x", 2, |a| next_numkeys(a, CmdError::err("Bad number of keys provided"))), bad);
+        let more = Err(CmdError::err("Number of keys can't be greater than number of args"));
+        assert_eq!(with_args("fcall f 2 k", 2, |a| next_numkeys(a, CmdError::NotInteger)), more);
+    }
+
+    #[test]
+    fn function_load_and_flush_options() {
+        for (line, want) in [
+            ("function load code", Ok(false)),
+            ("function load REPLACE code", Ok(true)),
+            ("function load replace replace code", Ok(true)),
+            ("function load replace foo code", Err(CmdError::err("Unknown option given: foo"))),
+        ] {
+            assert_eq!(with_args(line, 2, load_options), want, "{line}");
+        }
+        for (line, want) in [
+            ("script flush", true),
+            ("script flush SYNC", true),
+            ("script flush async", true),
+            ("script flush lazy", false),
+            ("script flush sync sync", false),
+        ] {
+            assert_eq!(with_args(line, 2, flush_mode_ok), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn function_list_options() {
+        let unknown = |a: &str| Err(CmdError::err(format!("Unknown argument {a}")));
+        for (line, want) in [
+            ("function list", Ok((None, false))),
+            ("function list withcode libraryname lib*", Ok((Some("lib*".to_string()), true))),
+            ("function list LIBRARYNAME x", Ok((Some("x".to_string()), false))),
+            ("function list libraryname", Err(CmdError::err("library name argument was not given"))),
+            ("function list withcode withcode", unknown("withcode")),
+            ("function list libraryname a libraryname b", unknown("libraryname")),
+            ("function list foo", unknown("foo")),
+        ] {
+            let got = with_args(line, 2, |a| {
+                list_options(a).map(|(p, code)| (p.map(|p| String::from_utf8_lossy(p).into_owned()), code))
+            });
+            assert_eq!(got, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn function_restore_policies() {
+        let wrong = Err(CmdError::err("Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."));
+        for (policy, want) in [
+            (None, Ok((false, false))),
+            (Some("FLUSH"), Ok((true, false))),
+            (Some("append"), Ok((false, false))),
+            (Some("Replace"), Ok((false, true))),
+            (Some("merge"), wrong),
+        ] {
+            assert_eq!(restore_policy(policy.map(str::as_bytes)), want, "{policy:?}");
+        }
+    }
 }

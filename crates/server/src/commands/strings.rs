@@ -1,6 +1,5 @@
 //! String commands: GET, SET and its variants, counters, ranges, LCS.
 
-use ember_resp::Command;
 use ember_store::{Db, StrValue, Value};
 
 use crate::client::Out;
@@ -261,9 +260,11 @@ pub fn reply_str(out: &mut Out, s: &StrValue) {
     out.bulk(s.as_bytes(&mut scratch));
 }
 
-fn get(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn get(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let found = lookup_str(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?;
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let found = lookup_str(ctx.srv.store.db(ctx.client.db), key, now)?;
     match found {
         Some(s) => {
             ctx.srv.stats.keyspace_hits += 1;
@@ -292,16 +293,16 @@ enum Ttl {
 
 /// Parses the value of EX/PX/EXAT/PXAT into an absolute deadline, with
 /// Redis's checks (positive, no overflow).
-fn deadline(arg: &[u8], unit_ms: u64, absolute: bool, now: u64, cmd: &'static str) -> Result<u64, CmdError> {
+fn deadline(arg: &[u8], unit_ms: u64, absolute: bool, now: u64, name: &'static str) -> Result<u64, CmdError> {
     let v = int_arg(arg)?;
     if v <= 0 {
-        return Err(CmdError::InvalidExpire(cmd));
+        return Err(CmdError::InvalidExpire(name));
     }
-    let ms = (v as u64).checked_mul(unit_ms).filter(|&m| m <= i64::MAX as u64).ok_or(CmdError::InvalidExpire(cmd))?;
+    let ms = (v as u64).checked_mul(unit_ms).filter(|&m| m <= i64::MAX as u64).ok_or(CmdError::InvalidExpire(name))?;
     if absolute {
         Ok(ms)
     } else {
-        ms.checked_add(now).filter(|&m| m <= i64::MAX as u64).ok_or(CmdError::InvalidExpire(cmd))
+        ms.checked_add(now).filter(|&m| m <= i64::MAX as u64).ok_or(CmdError::InvalidExpire(name))
     }
 }
 
@@ -321,11 +322,10 @@ struct ExtOptions<'a> {
 }
 
 impl<'a> ExtOptions<'a> {
-    fn parse(cmd: &Command<'a>, start: usize, is_set: bool) -> Result<Self, CmdError> {
+    /// Parses every argument left.
+    fn parse(args: &mut Args<'a>, is_set: bool) -> Result<Self, CmdError> {
         let mut o = ExtOptions::default();
-        let mut i = start;
-        while i < cmd.len() {
-            let opt = cmd.arg(i);
+        while let Some(opt) = args.next() {
             let unit = ["EX", "PX", "EXAT", "PXAT"].into_iter().find(|u| is(opt, u));
             let other_unit = |o: &ExtOptions<'_>, u: &str| o.expire.is_some_and(|(cur, _)| cur != u);
             if is_set && is(opt, "NX") && !o.xx {
@@ -339,13 +339,10 @@ impl<'a> ExtOptions<'a> {
             } else if !is_set && is(opt, "PERSIST") && o.expire.is_none() {
                 o.persist = true;
             } else if let Some(u) = unit.filter(|u| !o.keepttl && !o.persist && !other_unit(&o, u)) {
-                let Some(v) = cmd.get(i + 1) else { return Err(CmdError::Syntax) };
-                o.expire = Some((u, v));
-                i += 1;
+                o.expire = Some((u, args.next_bytes()?));
             } else {
                 return Err(CmdError::Syntax);
             }
-            i += 1;
         }
         Ok(o)
     }
@@ -376,16 +373,17 @@ fn store_string(db: &mut Db, key: &[u8], value: &[u8], ttl: Option<u64>, now: u6
     }
 }
 
-fn set(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn set(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let opts = ExtOptions::parse(cmd, 3, true)?;
+    let key = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    let opts = ExtOptions::parse(args, true)?;
     let (nx, xx, get) = (opts.nx, opts.xx, opts.get);
     let ttl = match opts.deadline(now, "set")? {
         Some(d) => Ttl::At(d),
         None if opts.keepttl => Ttl::Keep,
         None => Ttl::Unset,
     };
-    let key = cmd.arg(1);
     let db = ctx.srv.store.db(ctx.client.db);
     let (exists, keep) = {
         let old = lookup_str(db, key, now);
@@ -417,7 +415,7 @@ fn set(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         Ttl::Keep => db.get(key, now).and_then(|e| e.expire_at()),
         _ => None,
     };
-    store_string(db, key, cmd.arg(2), deadline, now);
+    store_string(db, key, value, deadline, now);
     ctx.dirty(1);
     notify_set(ctx, key, matches!(ttl, Ttl::At(_)));
     if !get {
@@ -435,71 +433,82 @@ fn notify_set(ctx: &mut Ctx<'_>, key: &[u8], expire: bool) {
     }
 }
 
-fn setnx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn setnx(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
+    let key = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    args.finish()?;
     let db = ctx.srv.store.db(ctx.client.db);
-    if db.contains(cmd.arg(1), now) {
+    if db.contains(key, now) {
         ctx.client.out.int(0);
     } else {
-        db.insert(cmd.arg(1), Value::string(cmd.arg(2)), None, now);
+        db.insert(key, Value::string(value), None, now);
         ctx.dirty(1);
-        ctx.notify(ev::STRING, "set", cmd.arg(1));
+        ctx.notify(ev::STRING, "set", key);
         ctx.client.out.int(1);
     }
     Ok(Replied)
 }
 
-fn setex_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, unit: u64, name: &'static str) -> CmdResult {
+fn setex_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, unit: u64, name: &'static str) -> CmdResult {
     let now = ctx.now_ms;
-    let d = deadline(cmd.arg(2), unit, false, now, name)?;
-    store_string(ctx.srv.store.db(ctx.client.db), cmd.arg(1), cmd.arg(3), Some(d), now);
+    let key = args.next_bytes()?;
+    let d = deadline(args.next_bytes()?, unit, false, now, name)?;
+    let value = args.next_bytes()?;
+    args.finish()?;
+    store_string(ctx.srv.store.db(ctx.client.db), key, value, Some(d), now);
     ctx.dirty(1);
-    notify_set(ctx, cmd.arg(1), true);
+    notify_set(ctx, key, true);
     ctx.client.out.ok();
     Ok(Replied)
 }
 
-fn setex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    setex_generic(ctx, cmd, 1000, "setex")
+fn setex(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    setex_generic(ctx, args, 1000, "setex")
 }
 
-fn psetex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    setex_generic(ctx, cmd, 1, "psetex")
+fn psetex(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    setex_generic(ctx, args, 1, "psetex")
 }
 
-fn getset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn getset(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
+    let key = args.next_bytes()?;
+    let value = args.next_bytes()?;
+    args.finish()?;
     let db = ctx.srv.store.db(ctx.client.db);
-    match lookup_str(db, cmd.arg(1), now)? {
+    match lookup_str(db, key, now)? {
         Some(s) => reply_str(&mut ctx.client.out, s),
         None => ctx.client.out.null(),
     }
-    ctx.srv.store.db(ctx.client.db).insert(cmd.arg(1), Value::string(cmd.arg(2)), None, now);
+    ctx.srv.store.db(ctx.client.db).insert(key, Value::string(value), None, now);
     ctx.dirty(1);
-    ctx.notify(ev::STRING, "set", cmd.arg(1));
+    ctx.notify(ev::STRING, "set", key);
     Ok(Replied)
 }
 
-fn getdel(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn getdel(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
+    let key = args.next_bytes()?;
+    args.finish()?;
     let db = ctx.srv.store.db(ctx.client.db);
-    match lookup_str(db, cmd.arg(1), now)? {
+    match lookup_str(db, key, now)? {
         Some(s) => reply_str(&mut ctx.client.out, s),
         None => {
             ctx.client.out.null();
             return Ok(Replied);
         }
     }
-    ctx.srv.store.db(ctx.client.db).remove(cmd.arg(1), now);
+    ctx.srv.store.db(ctx.client.db).remove(key, now);
     ctx.dirty(1);
-    ctx.notify(ev::GENERIC, "del", cmd.arg(1));
+    ctx.notify(ev::GENERIC, "del", key);
     Ok(Replied)
 }
 
-fn getex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn getex(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let opts = ExtOptions::parse(cmd, 2, false)?;
-    let key = cmd.arg(1);
+    let key = args.next_bytes()?;
+    let opts = ExtOptions::parse(args, false)?;
     let db = ctx.srv.store.db(ctx.client.db);
     if lookup_str(db, key, now)?.is_none() {
         ctx.client.out.null();
@@ -538,11 +547,12 @@ fn getex(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn mget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn mget(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    ctx.client.out.array(cmd.len() - 1);
+    let keys = args.rest();
+    ctx.client.out.array(keys.remaining());
     let db = ctx.srv.store.db(ctx.client.db);
-    for key in cmd.iter().skip(1) {
+    for key in keys {
         match db.get(key, now).map(|e| e.value()) {
             Some(Value::Str(s)) => {
                 ctx.srv.stats.keyspace_hits += 1;
@@ -557,22 +567,25 @@ fn mget(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn mset_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, nx: bool) -> CmdResult {
-    if cmd.len() % 2 == 0 {
+fn mset_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, nx: bool) -> CmdResult {
+    if args.remaining() % 2 != 0 {
         return Err(CmdError::Arity(if nx { "msetnx" } else { "mset" }.into()));
     }
     let now = ctx.now_ms;
+    let mut pairs = args.rest();
     let db = ctx.srv.store.db(ctx.client.db);
-    if nx && (1..cmd.len()).step_by(2).any(|i| db.contains(cmd.arg(i), now)) {
+    if nx && pairs.step_by(2).any(|key| db.contains(key, now)) {
         ctx.client.out.int(0);
         return Ok(Replied);
     }
-    for i in (1..cmd.len()).step_by(2) {
-        ctx.srv.store.db(ctx.client.db).insert(cmd.arg(i), Value::string(cmd.arg(i + 1)), None, now);
+    let n = pairs.remaining() / 2;
+    while let Some(key) = pairs.next() {
+        let value = pairs.next_bytes()?;
+        ctx.srv.store.db(ctx.client.db).insert(key, Value::string(value), None, now);
         // Key by key, so `new` and `set` events interleave as in Redis.
-        ctx.notify(ev::STRING, "set", cmd.arg(i));
+        ctx.notify(ev::STRING, "set", key);
     }
-    ctx.dirty((cmd.len() / 2) as u64);
+    ctx.dirty(n as u64);
     if nx {
         ctx.client.out.int(1);
     } else {
@@ -581,17 +594,19 @@ fn mset_generic(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>, nx: bool) -> CmdResult {
     Ok(Replied)
 }
 
-fn mset(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    mset_generic(ctx, cmd, false)
+fn mset(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    mset_generic(ctx, args, false)
 }
 
-fn msetnx(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    mset_generic(ctx, cmd, true)
+fn msetnx(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    mset_generic(ctx, args, true)
 }
 
-fn append(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn append(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let (key, data) = (cmd.arg(1), cmd.arg(2));
+    let key = args.next_bytes()?;
+    let data = args.next_bytes()?;
+    args.finish()?;
     let max = ctx.srv.config.proto_max_bulk_len;
     let db = ctx.srv.store.db(ctx.client.db);
     let len = match lookup_str(db, key, now)? {
@@ -615,9 +630,11 @@ fn append(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn strlen(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn strlen(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let len = lookup_str(ctx.srv.store.db(ctx.client.db), cmd.arg(1), now)?.map_or(0, |s| s.len());
+    let key = args.next_bytes()?;
+    args.finish()?;
+    let len = lookup_str(ctx.srv.store.db(ctx.client.db), key, now)?.map_or(0, |s| s.len());
     ctx.client.out.int(len as i64);
     Ok(Replied)
 }
@@ -643,23 +660,31 @@ fn incr_generic(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
     Ok(Replied)
 }
 
-fn incr(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    incr_generic(ctx, cmd.arg(1), 1)
+fn incr(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    incr_generic(ctx, key, 1)
 }
 
-fn decr(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    incr_generic(ctx, cmd.arg(1), -1)
+fn decr(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    args.finish()?;
+    incr_generic(ctx, key, -1)
 }
 
-fn incrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let by = int_arg(cmd.arg(2))?;
-    incr_generic(ctx, cmd.arg(1), by)
+fn incrby(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let by = args.next_i64()?;
+    args.finish()?;
+    incr_generic(ctx, key, by)
 }
 
-fn decrby(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let by = int_arg(cmd.arg(2))?;
+fn decrby(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let key = args.next_bytes()?;
+    let by = args.next_i64()?;
+    args.finish()?;
     let neg = by.checked_neg().ok_or_else(|| CmdError::err("decrement would overflow"))?;
-    incr_generic(ctx, cmd.arg(1), neg)
+    incr_generic(ctx, key, neg)
 }
 
 /// Formats a float the way INCRBYFLOAT replies: fixed notation with up to 17
@@ -683,10 +708,12 @@ pub fn format_human_float(v: f64) -> String {
     s
 }
 
-fn incrbyfloat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn incrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     use long_double::Ld;
     let now = ctx.now_ms;
-    let key = cmd.arg(1);
+    let key = args.next_bytes()?;
+    let increment = args.next_bytes()?;
+    args.finish()?;
     let db = ctx.srv.store.db(ctx.client.db);
     // Redis computes in `long double` (see `long_double`); the current
     // value is checked before the increment, with the same error.
@@ -700,7 +727,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
         },
         None => Ld::from_i64(0),
     };
-    let by = Ld::parse(cmd.arg(2)).ok_or(CmdError::NotFloat)?;
+    let by = Ld::parse(increment).ok_or(CmdError::NotFloat)?;
     let new = cur.add(&by);
     if new.is_inf() {
         return Err(CmdError::err("increment would produce NaN or Infinity"));
@@ -715,12 +742,14 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn getrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn getrange(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let start = int_arg(cmd.arg(2))?;
-    let end = int_arg(cmd.arg(3))?;
+    let key = args.next_bytes()?;
+    let start = args.next_i64()?;
+    let end = args.next_i64()?;
+    args.finish()?;
     let db = ctx.srv.store.db(ctx.client.db);
-    match lookup_str(db, cmd.arg(1), now)? {
+    match lookup_str(db, key, now)? {
         Some(s) => {
             let mut scratch = [0u8; 20];
             ctx.client.out.bulk(s.get_range(start, end, &mut scratch));
@@ -730,10 +759,12 @@ fn getrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn setrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn setrange(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let (key, data) = (cmd.arg(1), cmd.arg(3));
-    let offset = int_arg(cmd.arg(2))?;
+    let key = args.next_bytes()?;
+    let offset = args.next_i64()?;
+    let data = args.next_bytes()?;
+    args.finish()?;
     if offset < 0 {
         return Err(CmdError::err("offset is out of range"));
     }
@@ -771,27 +802,47 @@ fn setrange(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn lcs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
-    let now = ctx.now_ms;
-    let (mut want_len, mut want_idx, mut with_len) = (false, false, false);
-    let mut min_len: i64 = 0;
-    let mut i = 3;
-    while i < cmd.len() {
-        let opt = cmd.arg(i);
-        if is(opt, "IDX") {
-            want_idx = true;
-        } else if is(opt, "LEN") {
-            want_len = true;
-        } else if is(opt, "WITHMATCHLEN") {
-            with_len = true;
-        } else if is(opt, "MINMATCHLEN") && i + 1 < cmd.len() {
-            min_len = int_arg(cmd.arg(i + 1))?.max(0);
-            i += 1;
-        } else {
-            return Err(CmdError::Syntax);
+/// LCS's options.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct LcsOptions {
+    /// LEN: only the length.
+    len: bool,
+    /// IDX: the matching ranges.
+    idx: bool,
+    /// WITHMATCHLEN: each range with its length.
+    with_match_len: bool,
+    /// MINMATCHLEN: shorter ranges are left out (a negative one is 0).
+    min_match_len: i64,
+}
+
+impl LcsOptions {
+    /// Parses every argument left; LEN with IDX is refused later, once the
+    /// keys are read, as Redis does.
+    fn parse(args: &mut Args<'_>) -> Result<LcsOptions, CmdError> {
+        let mut o = LcsOptions::default();
+        while let Some(opt) = args.next() {
+            if is(opt, "IDX") {
+                o.idx = true;
+            } else if is(opt, "LEN") {
+                o.len = true;
+            } else if is(opt, "WITHMATCHLEN") {
+                o.with_match_len = true;
+            } else if is(opt, "MINMATCHLEN") && args.has_more() {
+                o.min_match_len = args.next_i64()?.max(0);
+            } else {
+                return Err(CmdError::Syntax);
+            }
         }
-        i += 1;
+        Ok(o)
     }
+}
+
+fn lcs(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let key1 = args.next_bytes()?;
+    let key2 = args.next_bytes()?;
+    let LcsOptions { len: want_len, idx: want_idx, with_match_len: with_len, min_match_len: min_len } =
+        LcsOptions::parse(args)?;
     let db = ctx.srv.store.db(ctx.client.db);
     let fetch = |db: &mut Db, key: &[u8]| -> Result<Vec<u8>, CmdError> {
         match db.get(key, now).map(|e| e.value()) {
@@ -801,8 +852,8 @@ fn lcs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
             Some(_) => Err(CmdError::err("The specified keys must contain string values")),
         }
     };
-    let a = fetch(db, cmd.arg(1))?;
-    let b = fetch(db, cmd.arg(2))?;
+    let a = fetch(db, key1)?;
+    let b = fetch(db, key2)?;
     if want_len && want_idx {
         return Err(CmdError::err("If you want both the length and indexes, please just use IDX."));
     }
@@ -886,6 +937,117 @@ fn lcs(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `f` on a cursor over `line` (split at spaces) placed after its
+    /// first `skip` words.
+    fn with_args<R>(line: &str, skip: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
+        crate::commands::common::with_args(line, |a| {
+            a.seek(skip);
+            f(a)
+        })
+    }
+
+    /// The options of `line` (a SET or GETEX after its key and value) as
+    /// text, or the error.
+    fn ext(line: &str) -> Result<String, CmdError> {
+        let is_set = line.starts_with("set");
+        with_args(line, if is_set { 3 } else { 2 }, |a| {
+            let o = ExtOptions::parse(a, is_set)?;
+            let mut parts: Vec<String> = [(o.nx, "NX"), (o.xx, "XX"), (o.get, "GET"), (o.keepttl, "KEEPTTL")]
+                .into_iter()
+                .chain([(o.persist, "PERSIST")])
+                .filter(|(on, _)| *on)
+                .map(|(_, n)| n.to_string())
+                .collect();
+            parts.extend(o.expire.map(|(u, v)| format!("{u}={}", String::from_utf8_lossy(v))));
+            Ok(parts.join(" "))
+        })
+    }
+
+    #[test]
+    fn set_and_getex_options() {
+        let ok = |s: &str| Ok(s.to_string());
+        for (line, want) in [
+            ("set k v", ok("")),
+            ("set k v nx get ex 10", ok("NX GET EX=10")),
+            ("set k v NX NX", ok("NX")),
+            ("set k v xx px 5", ok("XX PX=5")),
+            ("set k v ex 1 ex 2", ok("EX=2")),
+            ("set k v keepttl", ok("KEEPTTL")),
+            ("set k v exat x", ok("EXAT=x")),
+            ("set k v nx xx", Err(CmdError::Syntax)),
+            ("set k v ex 1 px 2", Err(CmdError::Syntax)),
+            ("set k v ex 1 keepttl", Err(CmdError::Syntax)),
+            ("set k v keepttl pxat 1", Err(CmdError::Syntax)),
+            ("set k v ex", Err(CmdError::Syntax)),
+            ("set k v persist", Err(CmdError::Syntax)),
+            ("set k v foo", Err(CmdError::Syntax)),
+            ("getex k", ok("")),
+            ("getex k persist", ok("PERSIST")),
+            ("getex k pxat 7", ok("PXAT=7")),
+            ("getex k persist ex 1", Err(CmdError::Syntax)),
+            ("getex k ex 1 persist", Err(CmdError::Syntax)),
+            ("getex k nx", Err(CmdError::Syntax)),
+            ("getex k get", Err(CmdError::Syntax)),
+            ("getex k keepttl", Err(CmdError::Syntax)),
+        ] {
+            assert_eq!(ext(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn deadlines() {
+        let bad = Err(CmdError::InvalidExpire("set"));
+        for (arg, unit, absolute, want) in [
+            ("10", 1000, false, Ok(11_000)),
+            ("10", 1, true, Ok(10)),
+            ("0", 1, false, bad.clone()),
+            ("-1", 1, true, bad.clone()),
+            ("9223372036854775807", 1000, true, bad.clone()),
+            ("9223372036854775807", 1, false, bad),
+            ("x", 1, false, Err(CmdError::NotInteger)),
+        ] {
+            assert_eq!(deadline(arg.as_bytes(), unit, absolute, 1000, "set"), want, "{arg} {unit} {absolute}");
+        }
+    }
+
+    #[test]
+    fn lcs_options() {
+        let o = |len, idx, with_match_len, min_match_len| Ok(LcsOptions { len, idx, with_match_len, min_match_len });
+        for (line, want) in [
+            ("lcs a b", o(false, false, false, 0)),
+            ("lcs a b len idx", o(true, true, false, 0)),
+            ("lcs a b IDX MINMATCHLEN 4 WITHMATCHLEN", o(false, true, true, 4)),
+            ("lcs a b minmatchlen -3", o(false, false, false, 0)),
+            ("lcs a b minmatchlen x", Err(CmdError::NotInteger)),
+            ("lcs a b minmatchlen", Err(CmdError::Syntax)),
+            ("lcs a b foo", Err(CmdError::Syntax)),
+        ] {
+            assert_eq!(with_args(line, 3, LcsOptions::parse), want, "{line}");
+        }
+    }
+
+    /// The table's SET, through the key search COMMAND GETKEYSANDFLAGS
+    /// uses: its key flags follow `GET` (Redis 7.0's replies).
+    #[test]
+    fn set_key_flags_follow_get() {
+        let overwrite = vec![(1, ks::OW | ks::UPDATE)];
+        let read = vec![(1, ks::RW | ks::ACCESS | ks::UPDATE)];
+        let spec = COMMANDS.iter().find(|c| c.name == "set").expect("in the table");
+        for (line, want) in [
+            ("set k v", &overwrite),
+            ("set k get", &overwrite),
+            ("set k v nx", &overwrite),
+            ("set k v getx", &overwrite),
+            ("set k v get", &read),
+            ("set k v ex 1 GeT", &read),
+            ("set k v px get", &read),
+        ] {
+            let argv: Vec<&str> = line.split(' ').collect();
+            let keys = crate::command::keys::keys(spec, argv.len(), &|i| argv.get(i).map(|a| a.as_bytes()));
+            assert_eq!(&keys.iter().map(|k| (k.pos, k.flags)).collect::<Vec<_>>(), want, "{line}");
+        }
+    }
 
     #[test]
     fn human_floats() {

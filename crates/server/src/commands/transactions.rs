@@ -53,7 +53,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         .doc("transactions", "Forget about all watched keys", "2.2.0", "O(1)"),
 ];
 
-fn multi(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn multi(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     if ctx.client.multi.is_some() {
         return Err(CmdError::err("MULTI calls can not be nested"));
     }
@@ -62,7 +62,7 @@ fn multi(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn exec(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn exec(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let Some(tx) = ctx.client.multi.take() else {
         return Err(CmdError::err("EXEC without MULTI"));
     };
@@ -88,7 +88,7 @@ fn exec(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn discard(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn discard(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     if ctx.client.multi.take().is_none() {
         return Err(CmdError::err("DISCARD without MULTI"));
     }
@@ -97,12 +97,12 @@ fn discard(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn watch(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
+fn watch(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     if ctx.client.multi.is_some() {
         return Err(CmdError::err("WATCH inside MULTI is not allowed"));
     }
     let db = ctx.client.db;
-    for key in cmd.iter().skip(1) {
+    for key in args.rest() {
         if !ctx.client.watched.iter().any(|(d, k)| *d == db && k == key) {
             ctx.client.watched.push((db, key.to_vec()));
             ctx.srv.events.watch(ctx.client.id, db, key);
@@ -112,8 +112,34 @@ fn watch(ctx: &mut Ctx<'_>, cmd: &mut Args<'_>) -> CmdResult {
     Ok(Replied)
 }
 
-fn unwatch(ctx: &mut Ctx<'_>, _cmd: &mut Args<'_>) -> CmdResult {
+fn unwatch(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     unwatch_all(ctx);
     ctx.out().ok();
     Ok(Replied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The gate treats these commands by their flags alone: check them.
+    #[test]
+    fn control_flags() {
+        let flags = |name: &str| COMMANDS.iter().find(|c| c.name == name).map(|c| c.flags).unwrap_or_default();
+        let has = |name: &str, f: u64| flags(name) & f != 0;
+        // Run at once inside MULTI instead of being queued; UNWATCH is queued.
+        for name in ["multi", "exec", "discard", "watch"] {
+            assert!(has(name, TXN_CONTROL), "{name}");
+        }
+        assert!(!has("unwatch", TXN_CONTROL));
+        // End the transaction, so they are allowed when out of memory.
+        for (name, ends) in [("exec", true), ("discard", true), ("multi", false), ("watch", false)] {
+            assert_eq!(has(name, TXN_END), ends, "{name}");
+        }
+        // Only EXEC runs the queue; nothing here may run in a script.
+        for c in COMMANDS {
+            assert_eq!(c.has(RUNS_QUEUED), c.name == "exec", "{}", c.name);
+            assert!(c.has(NOSCRIPT), "{}", c.name);
+        }
+    }
 }

@@ -74,6 +74,12 @@ impl Scripting {
         self.libraries.contains_key(name)
     }
 
+    /// Whether a function of this name is registered (FCALL looks it up
+    /// before it reads the key count).
+    pub fn has_function(&self, name: &[u8]) -> bool {
+        self.function_index.contains_key(name)
+    }
+
     /// FUNCTION DELETE: whether the library existed.
     pub fn delete_library(&mut self, name: &str) -> bool {
         let Some(lib) = self.libraries.remove(name) else { return false };
