@@ -623,14 +623,7 @@ fn bitfield_ro(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
 mod tests {
     use super::*;
 
-    /// Runs `f` on a cursor over `line` (split at spaces) placed after its
-    /// first `skip` words.
-    fn with_args<R>(line: &str, skip: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
-        crate::commands::common::with_args(line, |a| {
-            a.seek(skip);
-            f(a)
-        })
-    }
+    use crate::commands::common::with_args;
 
     /// `line`'s operations as text (`get i8@0/wrap`, `set u4@8=3/sat`), or
     /// the error.

@@ -1050,14 +1050,7 @@ fn object_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
 mod tests {
     use super::*;
 
-    /// Runs `f` on a cursor over `line` (split at spaces) placed after its
-    /// first `skip` words.
-    fn with_args<R>(line: &str, skip: usize, f: impl FnOnce(&mut Args<'_>) -> R) -> R {
-        crate::commands::common::with_args(line, |a| {
-            a.seek(skip);
-            f(a)
-        })
-    }
+    use crate::commands::common::with_args;
 
     #[test]
     fn copy_options_parse_in_order() {
