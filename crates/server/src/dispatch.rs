@@ -178,7 +178,7 @@ fn check_memory(
 #[inline(never)]
 fn reject(srv: &mut Shared, client: &mut Client, idx: Option<usize>, spec: Option<&'static CommandSpec>, e: CmdError) {
     if let Some(i) = idx {
-        srv.cmd_stats[i].rejected_calls += 1;
+        srv.stats.commands[i].rejected_calls += 1;
     }
     if let Some(m) = client.multi.as_mut() {
         m.aborted = true;
@@ -271,7 +271,7 @@ fn after(srv: &mut Shared, client: &mut Client, ran: Ran<'_, '_>, result: CmdRes
     let ended = srv.clock.mono_us();
     srv.cmd_start_us = ended;
     let usec = ended.saturating_sub(started);
-    let st = &mut srv.cmd_stats[idx];
+    let st = &mut srv.stats.commands[idx];
     st.calls += 1;
     st.usec += usec;
     if srv.config.latency_tracking {
@@ -281,7 +281,7 @@ fn after(srv: &mut Shared, client: &mut Client, ran: Ran<'_, '_>, result: CmdRes
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(e) => {
-            srv.cmd_stats[idx].failed_calls += 1;
+            srv.stats.commands[idx].failed_calls += 1;
             reply_error(srv, client, &e);
             Outcome::Replied
         }
@@ -305,7 +305,7 @@ fn after(srv: &mut Shared, client: &mut Client, ran: Ran<'_, '_>, result: CmdRes
             client.reply_mode = ReplyMode::On;
         }
     }
-    if !srv.monitors.is_empty() && !rerun && !spec.has(SKIP_MONITOR | ADMIN) {
+    if !srv.monitor.clients.is_empty() && !rerun && !spec.has(SKIP_MONITOR | ADMIN) {
         feed_monitor(srv, client, cmd);
     }
     let threshold = srv.config.slowlog_log_slower_than;
@@ -406,7 +406,7 @@ fn feed_monitor(srv: &mut Shared, client: &Client, cmd: &Command<'_>) {
         line.push('"');
     }
     line.push_str("\r\n");
-    srv.monitor_feed.extend_from_slice(line.as_bytes());
+    srv.monitor.feed.extend_from_slice(line.as_bytes());
 }
 
 #[cfg(test)]

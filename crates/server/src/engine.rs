@@ -180,15 +180,15 @@ pub(crate) fn expire_keys(srv: &mut Shared, now: u64, batch: usize) -> bool {
 
 /// Appends the pending MONITOR lines to every monitoring client.
 pub(crate) fn flush_monitors(srv: &mut Shared) {
-    if srv.monitor_feed.is_empty() {
+    if srv.monitor.feed.is_empty() {
         return;
     }
-    let feed = std::mem::take(&mut srv.monitor_feed);
+    let feed = std::mem::take(&mut srv.monitor.feed);
     let now = srv.clock.now_ms();
-    let Shared { clients, monitors, config, stats, pending_writes, .. } = srv;
+    let Shared { clients, monitor, config, stats, pending_writes, .. } = srv;
     for (idx, slot) in clients.slots.iter_mut().enumerate() {
         let Some(s) = slot.as_deref_mut() else { continue };
-        if !monitors.contains(&s.client.id) || s.client.close_asap {
+        if !monitor.clients.contains(&s.client.id) || s.client.close_asap {
             continue;
         }
         s.client.out.buf.extend_from_slice(&feed);

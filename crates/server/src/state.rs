@@ -48,6 +48,33 @@ pub struct Stats {
     pub client_output_buffer_limit_disconnections: u64,
     /// Ops/sec samples (commands, input bytes, output bytes) per cron tick.
     pub samples: Vec<(u64, u64, u64, u64)>,
+    /// Per-command counters (INFO commandstats, latencystats), indexed like
+    /// `registry().specs`.
+    pub commands: Vec<CmdStat>,
+    /// Error replies by code (INFO errorstats).
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// Zeroed counters, with a slot per command of the table.
+    pub fn new() -> Stats {
+        Stats { commands: vec![CmdStat::default(); registry().specs.len()], ..Default::default() }
+    }
+
+    /// CONFIG RESETSTAT: everything back to zero.
+    pub fn reset(&mut self) {
+        *self = Stats::new();
+    }
+}
+
+/// MONITOR: the clients watching, and the lines written since the last
+/// delivery.
+#[derive(Default, Debug)]
+pub struct Monitors {
+    /// Clients in MONITOR mode (their ids).
+    pub clients: Vec<u64>,
+    /// Pending MONITOR lines.
+    pub feed: Vec<u8>,
 }
 
 /// Per-command counters for INFO commandstats and latencystats.
@@ -113,10 +140,6 @@ pub struct Shared {
     pub clients: Clients,
     /// INFO stats.
     pub stats: Stats,
-    /// Per-command stats, indexed like `registry().specs`.
-    pub cmd_stats: Vec<CmdStat>,
-    /// Error replies by code.
-    pub error_stats: BTreeMap<String, u64>,
     /// SLOWLOG.
     pub slowlog: SlowLog,
     /// The latency monitor's spikes (LATENCY).
@@ -133,10 +156,8 @@ pub struct Shared {
     pub dirty: u64,
     /// Set when the server should stop.
     pub shutdown: Option<Shutdown>,
-    /// Clients in MONITOR mode (their ids).
-    pub monitors: Vec<u64>,
-    /// Pending MONITOR lines.
-    pub monitor_feed: Vec<u8>,
+    /// Clients in MONITOR mode and the lines they are owed.
+    pub monitor: Monitors,
     /// Indexes of clients with output to write before sleeping.
     pub pending_writes: Vec<usize>,
     /// Drops large values off the loop thread.
@@ -194,9 +215,7 @@ impl Shared {
         let mut shared = Shared {
             store,
             clients: Clients::default(),
-            stats: Stats::default(),
-            cmd_stats: vec![CmdStat::default(); registry().specs.len()],
-            error_stats: BTreeMap::new(),
+            stats: Stats::new(),
             slowlog: SlowLog::default(),
             latency: Default::default(),
             started: Instant::now(),
@@ -205,8 +224,7 @@ impl Shared {
             next_client_id: 1,
             dirty: 0,
             shutdown: None,
-            monitors: Vec::new(),
-            monitor_feed: Vec::new(),
+            monitor: Monitors::default(),
             pending_writes: Vec::new(),
             lazyfree: LazyFree::start(config.value("bio_cpulist").unwrap_or_default()),
             listeners,
@@ -250,10 +268,10 @@ impl Shared {
     /// Counts an error reply sent to a client.
     pub fn count_error(&mut self, e: &CmdError) {
         self.stats.total_error_replies += 1;
-        if let Some(n) = self.error_stats.get_mut(e.code()) {
+        if let Some(n) = self.stats.errors.get_mut(e.code()) {
             *n += 1;
         } else {
-            self.error_stats.insert(e.code().to_string(), 1);
+            self.stats.errors.insert(e.code().to_string(), 1);
         }
     }
 }
@@ -285,7 +303,7 @@ fn random_hex(n: usize) -> String {
 /// blocked command, its WATCHed keys and its channels.
 pub fn forget_client(srv: &mut Shared, client: &mut crate::client::Client) {
     if client.monitor {
-        srv.monitors.retain(|&id| id != client.id);
+        srv.monitor.clients.retain(|&id| id != client.id);
     }
     if let Some(state) = &client.blocked {
         srv.events.unblock(client.id, state);

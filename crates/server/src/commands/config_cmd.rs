@@ -236,10 +236,8 @@ fn apply_beyond_dir(srv: &mut Shared, next: &mut Config, given: &[(&'static str,
 
 fn config_resetstat(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     let srv = &mut *ctx.srv;
-    srv.stats = Default::default();
+    srv.stats.reset();
     srv.evict.reset_stats();
-    srv.cmd_stats.iter_mut().for_each(|s| *s = Default::default());
-    srv.error_stats.clear();
     srv.slowlog.reset();
     ctx.out().ok();
     Ok(Replied)

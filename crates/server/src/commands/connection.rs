@@ -378,7 +378,7 @@ fn reset(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     if c.monitor {
         c.monitor = false;
         let id = c.id;
-        ctx.srv.monitors.retain(|&m| m != id);
+        ctx.srv.monitor.clients.retain(|&m| m != id);
     }
     ctx.client.multi = None;
     unwatch_all(ctx);

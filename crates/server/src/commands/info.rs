@@ -330,7 +330,7 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
         }
         "errorstats" => {
             let _ = write!(s, "# Errorstats\r\n");
-            for (code, n) in &srv.error_stats {
+            for (code, n) in &srv.stats.errors {
                 let _ = write!(s, "errorstat_{code}:count={n}\r\n");
             }
             return true;
@@ -358,7 +358,7 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
         "commandstats" => {
             let _ = write!(s, "# Commandstats\r\n");
             let reg = registry();
-            for (i, st) in srv.cmd_stats.iter().enumerate() {
+            for (i, st) in srv.stats.commands.iter().enumerate() {
                 if st.calls == 0 && st.rejected_calls == 0 && st.failed_calls == 0 {
                     continue;
                 }
@@ -377,7 +377,7 @@ pub fn info_section(srv: &Shared, name: &str, s: &mut String) -> bool {
                 .map(|p| p.get(&srv.config))
                 .unwrap_or_default();
             let reg = registry();
-            for (i, st) in srv.cmd_stats.iter().enumerate() {
+            for (i, st) in srv.stats.commands.iter().enumerate() {
                 if st.latency.total() == 0 {
                     continue;
                 }

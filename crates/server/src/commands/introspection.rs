@@ -125,7 +125,7 @@ fn time(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
 fn monitor(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     if !ctx.client.monitor {
         ctx.client.monitor = true;
-        ctx.srv.monitors.push(ctx.client.id);
+        ctx.srv.monitor.clients.push(ctx.client.id);
     }
     ctx.out().ok();
     Ok(Replied)

@@ -218,12 +218,12 @@ fn histogram(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     } else {
         (0..reg.specs.len()).collect()
     };
-    let rows: Vec<usize> = wanted.into_iter().filter(|&i| ctx.srv.cmd_stats[i].latency.total() > 0).collect();
+    let rows: Vec<usize> = wanted.into_iter().filter(|&i| ctx.srv.stats.commands[i].latency.total() > 0).collect();
     let srv = &*ctx.srv;
     let out = &mut ctx.client.out;
     out.map(rows.len());
     for i in rows {
-        let h = &srv.cmd_stats[i].latency;
+        let h = &srv.stats.commands[i].latency;
         let cdf = h.cdf();
         out.bulk(reg.specs[i].fullname.as_bytes());
         out.map(2);
