@@ -81,7 +81,6 @@ mod frame;
 pub mod fuzzing;
 mod inline;
 mod limits;
-mod num;
 
 pub use command::{Args, Command, CommandDecoder};
 pub use decode::FrameDecoder;
@@ -91,4 +90,3 @@ pub use inline::split_inline;
 pub use limits::{
     Limits, DEFAULT_MAX_BULK_LEN, DEFAULT_MAX_INLINE_LEN, UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK,
 };
-pub use num::{format_double, format_i64, DOUBLE_BUF_LEN};

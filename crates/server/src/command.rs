@@ -594,32 +594,7 @@ pub fn is(arg: &[u8], option: &str) -> bool {
 /// Parses a 64-bit signed integer the way Redis's string2ll does: optional
 /// `-`, decimal digits, no leading zeros, no spaces, no `+`.
 pub fn parse_i64(arg: &[u8]) -> Option<i64> {
-    let (neg, digits) = match arg {
-        [b'-', rest @ ..] => (true, rest),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || digits.len() > 19 || (digits.len() > 1 && digits[0] == b'0') {
-        return None;
-    }
-    if neg && digits == b"0" {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if neg {
-        if v > i64::MAX as u64 + 1 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else {
-        i64::try_from(v).ok()
-    }
+    ember_num::parse_i64(arg)
 }
 
 /// [`parse_i64`] with Redis's "not an integer" error.
@@ -627,18 +602,11 @@ pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
     parse_i64(arg).ok_or(CmdError::NotInteger)
 }
 
-/// Parses a double as Redis's string2ld/strtold: decimal or exponent forms,
-/// `inf`/`-inf` (any case, also `infinity`), no NaN, no surrounding spaces.
+/// Parses a double as Redis's `getDoubleFromObject` does (see
+/// [`ember_num::parse_f64`]): the whole argument, decimal or hexadecimal,
+/// `inf`/`-inf` (any case, also `infinity`), no NaN, no leading space.
 pub fn parse_f64(arg: &[u8]) -> Option<f64> {
-    if arg.is_empty() || arg[0].is_ascii_whitespace() || arg[arg.len() - 1].is_ascii_whitespace() {
-        return None;
-    }
-    let s = std::str::from_utf8(arg).ok()?;
-    let v: f64 = s.parse().ok()?;
-    if v.is_nan() {
-        return None;
-    }
-    Some(v)
+    ember_num::parse_f64(arg)
 }
 
 /// [`parse_f64`] with Redis's "not a valid float" error.

@@ -20,7 +20,7 @@ use ember_store::Value;
 
 use crate::client::Out;
 use crate::command::{acl, flags::*, is, lossy, parse_i64, CommandSpec, Ctx};
-use crate::commands::zsets::{lookup_zset, parse_score};
+use crate::commands::zsets::lookup_zset;
 use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 
@@ -414,7 +414,7 @@ fn search(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Hit> {
 
 /// A double argument, with `msg` (or the generic float error) when invalid.
 fn double_arg(arg: &[u8], msg: Option<&'static str>) -> Result<f64, CmdError> {
-    parse_score(arg).ok_or_else(|| msg.map_or(CmdError::NotFloat, CmdError::err))
+    ember_num::parse_f64(arg).ok_or_else(|| msg.map_or(CmdError::NotFloat, CmdError::err))
 }
 
 /// `longitude latitude` at `args[0..2]`, validated.

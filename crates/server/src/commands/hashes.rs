@@ -5,6 +5,7 @@
 //! (`hash-max-listpack-entries` / `-value`). A hash emptied by HDEL is
 //! deleted.
 
+use ember_num::{format_i64, parse_i64, LongDouble, INT_BUF_LEN};
 use ember_resp::Command;
 use ember_store::types::hash::Hash;
 use ember_store::{glob_match, Db, Value};
@@ -13,7 +14,6 @@ use crate::client::Out;
 use crate::command::{acl, flags::*, int_arg, is, CommandSpec, Ctx};
 use crate::commands::keys::parse_cursor;
 use crate::commands::sets::command_rng;
-use crate::commands::strings::long_double::Ld;
 use crate::config::notify as ev;
 use crate::error::{CmdError, CmdResult};
 use crate::server::Shared;
@@ -282,12 +282,12 @@ fn hincrby(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let (key, field) = (cmd.arg(1), cmd.arg(2));
     let db = ctx.srv.store.db(ctx.client.db);
     let cur = match lookup_hash(db, key, now)?.and_then(|h| h.get(field)) {
-        Some(v) => ember_store::parse_canonical_i64(v).ok_or_else(|| CmdError::err("hash value is not an integer"))?,
+        Some(v) => parse_i64(v).ok_or_else(|| CmdError::err("hash value is not an integer"))?,
         None => 0,
     };
     let new = cur.checked_add(by).ok_or(CmdError::Overflow)?;
-    let mut buf = crate::client::itoa_buf();
-    let text = crate::client::fmt_i64(new, &mut buf);
+    let mut buf = [0u8; INT_BUF_LEN];
+    let text = format_i64(new, &mut buf);
     hash_or_create(db, key, now)?.insert(field, text, &cfg);
     ctx.dirty(1);
     ctx.notify(ev::HASH, "hincrby", key);
@@ -297,19 +297,19 @@ fn hincrby(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
 
 fn hincrbyfloat(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let by = Ld::parse(cmd.arg(3)).ok_or(CmdError::NotFloat)?;
-    if by.is_inf() {
+    let by = LongDouble::parse(cmd.arg(3)).ok_or(CmdError::NotFloat)?;
+    if !by.is_finite() {
         return Err(CmdError::err("value is NaN or Infinity"));
     }
     let cfg = ctx.srv.config.encodings();
     let (key, field) = (cmd.arg(1), cmd.arg(2));
     let db = ctx.srv.store.db(ctx.client.db);
     let cur = match lookup_hash(db, key, now)?.and_then(|h| h.get(field)) {
-        Some(v) => Ld::parse(v).ok_or_else(|| CmdError::err("hash value is not a float"))?,
-        None => Ld::from_i64(0),
+        Some(v) => LongDouble::parse(v).ok_or_else(|| CmdError::err("hash value is not a float"))?,
+        None => LongDouble::from_i64(0),
     };
     let new = cur.add(&by);
-    if new.is_inf() {
+    if !new.is_finite() {
         return Err(CmdError::err("increment would produce NaN or Infinity"));
     }
     let text = new.to_human();
@@ -428,23 +428,11 @@ impl<'a> ScanOpts<'a> {
 /// Writes a SCAN-family reply: the cursor and the items.
 pub fn reply_scan(out: &mut Out, cursor: u64, items: &[Vec<u8>]) {
     out.array(2);
-    let mut buf = [0u8; 20];
-    out.bulk(fmt_u64(cursor, &mut buf));
+    let mut buf = [0u8; INT_BUF_LEN];
+    out.bulk(ember_num::format_u64(cursor, &mut buf));
     out.array(items.len());
     for i in items {
         out.bulk(i);
-    }
-}
-
-fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
     }
 }
 
@@ -476,12 +464,5 @@ mod tests {
         assert_eq!(parse_count(b"-9223372036854775807"), Ok(-i64::MAX));
         assert!(parse_count(b"-9223372036854775808").unwrap_err().to_string().contains("must between"));
         assert_eq!(parse_count(b"x"), Err(CmdError::NotInteger));
-    }
-
-    #[test]
-    fn u64_cursor_text() {
-        let mut b = [0u8; 20];
-        assert_eq!(fmt_u64(0, &mut b), b"0");
-        assert_eq!(fmt_u64(u64::MAX, &mut b), b"18446744073709551615");
     }
 }

@@ -363,27 +363,17 @@ fn keys(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {
     Ok(())
 }
 
-/// Parses SCAN's cursor like C's `strtoul` as Redis does: no leading space,
-/// an optional sign (a negative cursor wraps around: `-1` is 2^64-1), digits,
-/// nothing after them. An empty cursor is 0, as in Redis.
+/// Parses SCAN's cursor as Redis does, with C's `strtoul`
+/// ([`ember_num::strtoull`]): no leading space, an optional sign (a negative
+/// cursor wraps around: `-1` is 2^64-1), digits up to the end of the C
+/// string (a NUL byte ends it), no overflow. An empty cursor is 0.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    let (neg, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if arg.is_empty() {
-        return Ok(0);
+    let r = ember_num::strtoull(arg);
+    let ends = arg.get(r.used).is_none_or(|&b| b == 0);
+    if arg.first().is_some_and(|&b| ember_num::is_c_space(b)) || !ends || r.overflow {
+        return Err(CmdError::err("invalid cursor"));
     }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))).ok_or_else(invalid)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
+    Ok(r.value)
 }
 
 fn scan(ctx: &mut Ctx<'_>, cmd: &Command<'_>) -> CmdResult {

@@ -241,46 +241,6 @@ fn invalid_id() -> CmdError {
     CmdError::err("Invalid stream ID specified as stream command argument")
 }
 
-/// `strtoull` in base 10 as Redis's `string2ull` falls back to it: leading
-/// white space, an optional sign (a `-` negates modulo 2^64), at least one
-/// digit, nothing after, no overflow.
-fn strtoull(s: &[u8]) -> Option<u64> {
-    let mut i = 0;
-    while i < s.len() && crate::commands::zsets::is_c_space(s[i]) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let digits = &s[i..];
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-/// Redis's `string2ull`: a canonical non-negative integer, else strtoull.
-fn string2ull(s: &[u8]) -> Option<u64> {
-    if let Some(v) = parse_i64(s) {
-        if v >= 0 && s.first() != Some(&b'+') && s.first() != Some(&b' ') {
-            return Some(v as u64);
-        }
-    }
-    strtoull(s)
-}
-
 /// A parsed id argument: the id and whether the sequence was given (false
 /// for `<ms>-*`).
 struct ParsedId {
@@ -295,10 +255,7 @@ fn parse_id_full(arg: &[u8], missing_seq: u64, strict: bool, allow_star: bool) -
         return Err(invalid_id());
     }
     // Redis works on a C string: a NUL ends it.
-    let arg = match arg.iter().position(|&b| b == 0) {
-        Some(n) => &arg[..n],
-        None => arg,
-    };
+    let arg = ember_num::c_string(arg);
     if arg == b"-" || arg == b"+" {
         if strict {
             return Err(invalid_id());
@@ -310,10 +267,12 @@ fn parse_id_full(arg: &[u8], missing_seq: u64, strict: bool, allow_star: bool) -
         Some(d) => (&arg[..d], Some(&arg[d + 1..])),
         None => (arg, None),
     };
-    let ms = string2ull(ms_part).ok_or_else(invalid_id)?;
+    let ms = ember_num::string2ull(ms_part).ok_or_else(invalid_id)?;
     match seq_part {
         Some(b"*") if allow_star => Ok(ParsedId { id: StreamId::new(ms, 0), seq_given: false }),
-        Some(s) => Ok(ParsedId { id: StreamId::new(ms, string2ull(s).ok_or_else(invalid_id)?), seq_given: true }),
+        Some(s) => {
+            Ok(ParsedId { id: StreamId::new(ms, ember_num::string2ull(s).ok_or_else(invalid_id)?), seq_given: true })
+        }
         None => Ok(ParsedId { id: StreamId::new(ms, missing_seq), seq_given: true }),
     }
 }
@@ -350,24 +309,12 @@ fn range_end(arg: &[u8]) -> Result<StreamId, CmdError> {
     }
 }
 
-fn fmt_u64(mut v: u64, buf: &mut [u8], end: usize) -> usize {
-    let mut at = end;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            return at;
-        }
-    }
-}
-
 /// Writes `id` as a bulk string.
 pub fn bulk_id(out: &mut Out, id: StreamId) {
     let mut buf = [0u8; 41];
-    let start = fmt_u64(id.seq, &mut buf, 41);
+    let start = ember_num::write_u64_backwards(id.seq, &mut buf, 41);
     buf[start - 1] = b'-';
-    let start = fmt_u64(id.ms, &mut buf, start - 1);
+    let start = ember_num::write_u64_backwards(id.ms, &mut buf, start - 1);
     out.bulk(&buf[start..]);
 }
 
