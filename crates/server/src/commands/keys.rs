@@ -769,3 +769,30 @@ fn object_help(ctx: &mut Ctx<'_>, _cmd: &Command<'_>) -> CmdResult {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_parse_like_redis() {
+        // Checked with redis-server 7.0 (SCAN's strtoul reads a C string).
+        for (arg, want) in [
+            (&b"0"[..], Some(0)),
+            (b"", Some(0)),
+            (b"+5", Some(5)),
+            (b"007", Some(7)),
+            (b"-1", Some(u64::MAX)),
+            (b"18446744073709551615", Some(u64::MAX)),
+            (b"5\0x", Some(5)),
+            (b"\0", Some(0)),
+            (b"18446744073709551616", None),
+            (b"-", None),
+            (b" 1", None),
+            (b"1 ", None),
+            (b"1a", None),
+        ] {
+            assert_eq!(parse_cursor(arg).ok(), want, "{:?}", arg.escape_ascii().to_string());
+        }
+    }
+}
