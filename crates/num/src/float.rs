@@ -37,6 +37,9 @@ pub struct Strtod {
 /// assert_eq!(ember_num::strtod(b"abc").used, 0);
 /// ```
 pub fn strtod(s: &[u8]) -> Strtod {
+    if let Some(r) = fast_decimal(s) {
+        return r;
+    }
     let Some(syn) = binary::scan(s) else {
         return Strtod { value: 0.0, used: 0, range_error: false };
     };
@@ -61,6 +64,96 @@ pub fn strtod(s: &[u8]) -> Strtod {
         }
         Body::Hex { .. } => slow(s, &syn),
     }
+}
+
+/// Exact powers of ten in a double.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
+/// The common short decimals (`1`, `-1.5`, `3.25e10`, `0.001`) without the
+/// general scanner: at most 19 digits forming a mantissa up to 2^53 and a
+/// decimal exponent within +-22. Both factors are exact doubles, so one
+/// multiplication or division rounds correctly (Clinger's fast path).
+/// `None` sends anything else (white space, hex, `inf`, long or extreme
+/// numbers) to the general path.
+#[inline]
+fn fast_decimal(s: &[u8]) -> Option<Strtod> {
+    let (neg, mut i) = match *s.first()? {
+        b'-' => (true, 1),
+        b'+' => (false, 1),
+        b'0'..=b'9' | b'.' => (false, 0),
+        _ => return None,
+    };
+    if s.get(i) == Some(&b'0') && matches!(s.get(i + 1), Some(b'x' | b'X')) {
+        return None;
+    }
+    let mut mant: u64 = 0;
+    let mut digits = 0usize;
+    while let Some(&c) = s.get(i) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        mant = mant.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+        digits += 1;
+        i += 1;
+    }
+    let mut frac = 0i32;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        while let Some(&c) = s.get(i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            mant = mant.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+            digits += 1;
+            frac += 1;
+            i += 1;
+        }
+    }
+    if digits == 0 || digits > 19 || mant > 1 << 53 {
+        return None;
+    }
+    let mut exp = -frac;
+    if let Some(b'e' | b'E') = s.get(i) {
+        let mut j = i + 1;
+        let eneg = match s.get(j) {
+            Some(b'-') => {
+                j += 1;
+                true
+            }
+            Some(b'+') => {
+                j += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = j;
+        let mut e = 0i32;
+        while let Some(&c) = s.get(j) {
+            if !c.is_ascii_digit() || j - start >= 4 {
+                break;
+            }
+            e = e * 10 + i32::from(c - b'0');
+            j += 1;
+        }
+        if s.get(j).is_some_and(u8::is_ascii_digit) {
+            return None; // a long exponent: the general path
+        }
+        if j > start {
+            exp += if eneg { -e } else { e };
+            i = j;
+        }
+    }
+    let m = mant as f64;
+    let v = match exp {
+        0 => m,
+        1..=22 => m * POW10[exp as usize],
+        -22..=-1 => m / POW10[(-exp) as usize],
+        _ => return None,
+    };
+    Some(Strtod { value: if neg { -v } else { v }, used: i, range_error: false })
 }
 
 /// The exact conversion, for hexadecimal floats and the tiny decimals where

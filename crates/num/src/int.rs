@@ -33,23 +33,14 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
         _ => (false, s),
     };
     match digits {
-        [b'1'..=b'9', ..] => {}
         [b'0'] if !neg => return Some(0),
+        [b'1'..=b'9', ..] => {}
         _ => return None,
     }
-    if digits.len() <= 18 {
-        // At most 18 digits: below 10^18 < 2^63, no overflow check needed.
-        let mut v: i64 = 0;
-        for &b in digits {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return None;
-            }
-            v = v * 10 + i64::from(d);
-        }
-        return Some(if neg { -v } else { v });
-    }
-    apply_sign(neg, parse_digits(digits)?)
+    // The checked loop: an unchecked one for short inputs measured slower
+    // on request lengths (its extra branch costs more than the checks).
+    let magnitude = parse_digits(digits)?;
+    apply_sign(neg, magnitude)
 }
 
 /// Parses a signed 64-bit integer as a RESP3 reader accepts one (`:`, and
