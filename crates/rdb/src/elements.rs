@@ -12,6 +12,8 @@
 
 use std::collections::HashSet;
 
+use ember_num::format_i64;
+
 use crate::listpack::Element;
 use crate::value::RdbValue;
 
@@ -59,7 +61,7 @@ impl ElementBuf {
     /// Appends the canonical decimal form of `v`.
     #[inline]
     pub fn push_int(&mut self, v: i64) {
-        let mut scratch = [0u8; 20];
+        let mut scratch = [0u8; ember_num::INT_BUF_LEN];
         self.push(format_i64(v, &mut scratch));
     }
 
@@ -292,37 +294,10 @@ impl RdbValue {
     }
 }
 
-/// Formats `v` in decimal into `scratch`, returning the digits.
-pub(crate) fn format_i64(v: i64, scratch: &mut [u8; 20]) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = scratch.len();
-    loop {
-        i -= 1;
-        scratch[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        scratch[i] = b'-';
-    }
-    &scratch[i..]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn integers_format_as_decimal() {
-        let mut s = [0u8; 20];
-        for v in [0, 1, -1, 9, 10, -10, 123_456, i64::MAX, i64::MIN] {
-            assert_eq!(format_i64(v, &mut s), v.to_string().as_bytes());
-        }
-    }
 
     #[test]
     fn distinct_small_and_large() {

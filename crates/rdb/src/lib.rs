@@ -42,7 +42,6 @@ pub mod inspect;
 pub mod intset;
 pub mod listpack;
 pub mod lzf;
-mod num;
 mod read;
 pub mod stream;
 mod value;
@@ -55,7 +54,6 @@ pub use dump::{dump_functions, dump_payload, dump_payload_with, parse_dump_funct
 pub use elements::{ElementBuf, Elements, ElementsIter, ValueRef};
 pub use error::{BlobKind, RdbError};
 pub use listpack::Element;
-pub use num::{parse_canonical_i64, score_to_bytes};
 pub use read::{read_all, EntryRef, ItemRef, Reader, MAX_PREALLOC};
 pub use value::{
     module_encver, module_name, Encoding, Entry, Item, ModuleAux, ModuleData, ModuleValue, PendingEntry, RdbValue,

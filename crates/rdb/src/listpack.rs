@@ -33,7 +33,7 @@
 //! count matches (unless 65535), and the terminator is the last byte.
 
 use crate::error::{BlobKind, RdbError};
-use crate::num::{i64_to_bytes, parse_canonical_i64};
+use ember_num::{format_i64, parse_i64};
 
 /// One element of a listpack or ziplist: integers are stored as such,
 /// everything else as bytes.
@@ -50,7 +50,7 @@ impl Element<'_> {
     /// integer.
     pub fn to_bytes(&self) -> Vec<u8> {
         match *self {
-            Element::Int(i) => i64_to_bytes(i),
+            Element::Int(i) => format_i64(i, &mut [0u8; ember_num::INT_BUF_LEN]).to_vec(),
             Element::Bytes(b) => b.to_vec(),
         }
     }
@@ -217,7 +217,7 @@ fn encode_backlen(size: usize, buf: &mut [u8; 5]) -> usize {
 /// Size of the entry (encoding + data + backlen) that [`Builder::push`]
 /// writes for `value`.
 pub fn entry_size(value: &[u8]) -> usize {
-    let body = match parse_canonical_i64(value) {
+    let body = match parse_i64(value) {
         Some(i) => int_body_size(i),
         None => string_header_size(value.len()) + value.len(),
     };
@@ -299,7 +299,7 @@ impl Builder {
     /// Appends `value`, as an integer entry if it is the canonical decimal
     /// form of an i64 (Redis's rule), else as a string entry.
     pub fn push(&mut self, value: &[u8]) {
-        match parse_canonical_i64(value) {
+        match parse_i64(value) {
             Some(i) => self.push_int(i),
             None => self.push_str(value),
         }

@@ -11,13 +11,13 @@
 use std::collections::HashSet;
 use std::io::{self, BufRead};
 
-use crate::elements::{format_i64, ElementBuf, ValueRef};
+use crate::elements::{ElementBuf, ValueRef};
 use crate::error::RdbError;
 use crate::format::*;
 use crate::listpack::{self, Element};
-use crate::num::parse_score;
 use crate::value::*;
 use crate::{intset, lzf, ziplist, zipmap};
+use ember_num::{format_i64, parse_f64};
 
 /// Largest number of slots preallocated for a collection whose length comes
 /// from the input; vectors grow past it as elements actually arrive.
@@ -270,7 +270,7 @@ impl<R: BufRead> Input<R> {
             255 => Ok(f64::NEG_INFINITY),
             _ => {
                 let text = self.bytes(u64::from(n))?;
-                parse_score(&text).ok_or(RdbError::Corrupt { offset: at, reason: "invalid sorted-set score" })
+                parse_f64(&text).ok_or(RdbError::Corrupt { offset: at, reason: "invalid sorted-set score" })
             }
         }
     }
@@ -425,7 +425,7 @@ impl<R: BufRead> Input<R> {
                     } else {
                         let score = match e {
                             Element::Int(i) => Some(i as f64),
-                            Element::Bytes(b) => parse_score(b),
+                            Element::Bytes(b) => parse_f64(b),
                         };
                         bad_score |= score.is_none();
                         elements.push_score(score.unwrap_or(0.0));

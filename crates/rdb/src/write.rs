@@ -7,9 +7,9 @@ use std::io::Write;
 use crate::elements::{ElementBuf, Elements, ValueRef};
 use crate::error::RdbError;
 use crate::format::*;
-use crate::num::{f64_as_exact_i64, parse_canonical_i64, score_text, SCORE_TEXT_MAX};
 use crate::value::*;
 use crate::{intset, listpack, lzf, ziplist};
+use ember_num::{format_d2string, parse_i64, FLOAT_BUF_LEN};
 
 /// When the writer may use a compact encoding. The names and defaults are
 /// Redis's configuration parameters of the same names.
@@ -183,7 +183,7 @@ impl<W: Write> Output<W> {
     /// fits 32 bits, LZF if `compress` and it helps, raw otherwise.
     pub(crate) fn string(&mut self, s: &[u8], compress: bool) -> Result<(), RdbError> {
         if s.len() <= 11 {
-            if let Some(v) = parse_canonical_i64(s) {
+            if let Some(v) = parse_i64(s) {
                 // 0xC0 + i8 | 0xC1 + i16 LE | 0xC2 + i32 LE.
                 if let Ok(v) = i8::try_from(v) {
                     return self.put(&[0xC0, v as u8]);
@@ -250,7 +250,7 @@ pub(crate) fn choose_type_ref(value: &ValueRef<'_>, options: &WriteOptions, offs
             }
         }
         ValueRef::Set(members) => {
-            if members.len() <= l.set_max_intset_entries && members.iter().all(|m| parse_canonical_i64(m).is_some()) {
+            if members.len() <= l.set_max_intset_entries && members.iter().all(|m| parse_i64(m).is_some()) {
                 TYPE_SET_INTSET
             } else if v >= 11
                 && members.len() <= l.set_max_listpack_entries
@@ -350,15 +350,15 @@ impl Packer {
         }
     }
 
-    /// A sorted-set score: its text form, stored as an integer entry when it
-    /// is one.
+    /// A sorted-set score: Redis 7.0's text for it (`d2string`), which
+    /// `push` stores as an integer entry when it is one. Negative zero, which
+    /// Redis's listpacks never hold, stays the string `-0` so that it reads
+    /// back as -0.
     fn push_score(&mut self, score: f64) {
-        // -0 is the string "-0", not the integer 0.
-        let int = f64_as_exact_i64(score).filter(|_| score != 0.0 || score.is_sign_positive());
-        match (self, int) {
-            (Packer::Listpack(b), Some(i)) => b.push_int(i),
-            (p, _) => p.push(score_text(score, &mut [0u8; SCORE_TEXT_MAX])),
-        }
+        let mut buf = [0u8; FLOAT_BUF_LEN];
+        let text: &[u8] =
+            if score == 0.0 && score.is_sign_negative() { b"-0" } else { format_d2string(score, &mut buf) };
+        self.push(text);
     }
 
     /// Writes the blob as a string and hands the buffer back to `out`.
@@ -406,7 +406,7 @@ pub(crate) fn write_value_ref<W: Write>(
             Ok(())
         }
         (TYPE_SET_INTSET, ValueRef::Set(members)) => {
-            let ints: Vec<i64> = members.iter().filter_map(parse_canonical_i64).collect();
+            let ints: Vec<i64> = members.iter().filter_map(parse_i64).collect();
             out.string(&intset::encode(&ints), c)
         }
         (TYPE_SET_LISTPACK, ValueRef::Set(members)) => {

@@ -31,7 +31,7 @@
 
 use crate::error::{BlobKind, RdbError};
 use crate::listpack::Element;
-use crate::num::parse_canonical_i64;
+use ember_num::parse_i64;
 
 const HEADER: usize = 10;
 const END: u8 = 0xFF;
@@ -189,7 +189,7 @@ impl Builder {
             self.buf.push(0xFE);
             self.buf.extend_from_slice(&(self.prev_size as u32).to_le_bytes());
         }
-        match parse_canonical_i64(value).filter(|_| value.len() <= 32) {
+        match parse_i64(value).filter(|_| value.len() <= 32) {
             Some(v) => match v {
                 0..=12 => self.buf.push(0xF1 + v as u8),
                 -128..=127 => self.buf.extend_from_slice(&[0xFE, v as u8]),

@@ -371,7 +371,7 @@ fn redis_loads_our_files_and_we_load_redis_files() {
                 RdbValue::SortedSet(pairs) => {
                     let mut args = vec![b("ZADD"), k.clone()];
                     for (m, s) in pairs {
-                        args.push(ember_rdb::score_to_bytes(*s));
+                        args.push(ember_num::format_g17(*s, &mut [0u8; ember_num::FLOAT_BUF_LEN]).to_vec());
                         args.push(m.clone());
                     }
                     c.ok(&args);

@@ -10,8 +10,8 @@
 
 use crate::inline;
 use crate::limits::{UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK};
-use crate::num::parse_strict_i64;
 use crate::{Limits, ProtocolError};
+use ember_num::parse_i64 as parse_strict_i64;
 use std::fmt;
 use std::iter::FusedIterator;
 

@@ -9,9 +9,9 @@
 //! and a second pass builds the tree, slicing payloads out of the frozen
 //! [`Bytes`]. Each byte is therefore examined at most twice.
 
-use crate::num::{parse_lenient_i64, parse_strict_i64};
 use crate::{Frame, Limits, ProtocolError};
 use bytes::{Bytes, BytesMut};
+use ember_num::{parse_i64 as parse_strict_i64, parse_i64_lenient as parse_lenient_i64};
 
 /// Elements reserved up front for an aggregate, at most, whatever it declares.
 const MAX_PREALLOC: usize = 1024;

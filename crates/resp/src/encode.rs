@@ -29,9 +29,9 @@
 //! assert_eq!(&out[..], b"*2\r\n$5\r\nscore\r\n$3\r\n1.5\r\n");
 //! ```
 
-use crate::num::{format_double, write_u64_backwards, DOUBLE_BUF_LEN};
 use crate::Protocol;
 use bytes::BufMut;
+use ember_num::{format_g17, write_u64_backwards, FLOAT_BUF_LEN};
 
 /// Payloads up to this size are encoded with a single copy into the buffer.
 const SMALL_BULK: usize = 64;
@@ -211,12 +211,14 @@ pub fn attribute_len<B: BufMut + ?Sized>(buf: &mut B, n: usize) {
     header(buf, b'|', n as u64);
 }
 
-/// `,<v>\r\n` (RESP3: `inf`, `-inf`, `nan` or the shortest round-trip text) or
-/// the same text as a bulk string (RESP2). See [`format_double`].
+/// `,<v>\r\n` (RESP3) or the same text as a bulk string (RESP2): `inf`,
+/// `-inf`, `nan`, or `%.17g` as Redis 7.0 writes doubles
+/// ([`ember_num::format_g17`]; 17 significant digits parse back to the same
+/// double).
 #[inline]
 pub fn double<B: BufMut + ?Sized>(buf: &mut B, v: f64, proto: Protocol) {
-    let mut tmp = [0u8; DOUBLE_BUF_LEN];
-    let text = format_double(v, &mut tmp);
+    let mut tmp = [0u8; FLOAT_BUF_LEN];
+    let text: &[u8] = if v.is_nan() { b"nan" } else { format_g17(v, &mut tmp) };
     match proto {
         Protocol::Resp3 => {
             buf.put_u8(b',');

@@ -84,7 +84,6 @@ mod frame;
 pub mod fuzzing;
 mod inline;
 mod limits;
-mod num;
 mod walk;
 
 pub use command::{Args, Command, CommandDecoder};
@@ -95,5 +94,4 @@ pub use inline::split_inline;
 pub use limits::{
     Limits, DEFAULT_MAX_BULK_LEN, DEFAULT_MAX_INLINE_LEN, UNAUTHENTICATED_MAX_ARGS, UNAUTHENTICATED_MAX_BULK,
 };
-pub use num::{format_double, format_i64, DOUBLE_BUF_LEN};
 pub use walk::{Item, Walk};

@@ -84,7 +84,9 @@ fn resp3_types() {
     check(b",inf\r\n", Frame::Double(f64::INFINITY));
     check(b",-inf\r\n", Frame::Double(f64::NEG_INFINITY));
     check(b",nan\r\n", Frame::Double(f64::NAN));
-    check(b",1e300\r\n", Frame::Double(1e300));
+    check(b",1e+100\r\n", Frame::Double(1e100));
+    check(b",0.10000000000000001\r\n", Frame::Double(0.1));
+    check_decode(b",1e300\r\n", &Frame::Double(1e300));
     check_decode(b",3.0e2\r\n", &Frame::Double(300.0));
     check_decode(b",10\r\n", &Frame::Double(10.0));
     check(b"#t\r\n", Frame::Boolean(true));

@@ -61,14 +61,16 @@ fn frame() -> impl Strategy<Value = Frame> {
 
 /// What a RESP2 peer reads back for `frame`.
 fn downgrade(frame: &Frame) -> Frame {
-    let mut tmp = [0u8; ember_resp::DOUBLE_BUF_LEN];
+    let mut tmp = [0u8; ember_num::FLOAT_BUF_LEN];
     match frame {
         Frame::Null | Frame::NullBulk => Frame::NullBulk,
         Frame::Array(items) | Frame::Set(items) | Frame::Push(items) => {
             Frame::Array(items.iter().map(downgrade).collect())
         }
         Frame::Map(pairs) => Frame::Array(pairs.iter().flat_map(|(k, v)| [downgrade(k), downgrade(v)]).collect()),
-        Frame::Double(v) => Frame::Bulk(Bytes::copy_from_slice(ember_resp::format_double(*v, &mut tmp))),
+        Frame::Double(v) => {
+            Frame::Bulk(Bytes::copy_from_slice(if v.is_nan() { b"nan" } else { ember_num::format_g17(*v, &mut tmp) }))
+        }
         Frame::Boolean(v) => Frame::Integer(i64::from(*v)),
         Frame::BigNumber(d) => Frame::Bulk(d.clone()),
         Frame::Verbatim { data, .. } => Frame::Bulk(data.clone()),

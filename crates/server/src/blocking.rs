@@ -12,30 +12,18 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use crate::error::CmdError;
 
 /// Parses a blocking command's timeout in seconds as Redis 7.0 does: a
-/// `long double` (so hex floats and values beyond a double's range parse),
-/// milliseconds rounded up (0.0001 waits 1 ms, not forever). `None` waits
-/// forever, else the absolute deadline in ms. Errors are Redis's `timeout is
-/// not a float or out of range` / `timeout is negative`.
+/// `long double` (`string2ld`, so hex floats and values beyond a double's
+/// range parse), times 1000 and rounded up in `long double` (`ceill`: 0.0001
+/// waits 1 ms, not forever; -0.0009 is -0 ms, which waits forever), then
+/// cast to `long long` (out of range is `LLONG_MIN`, a negative timeout).
+/// `None` waits forever, else the absolute deadline in ms. Errors are
+/// Redis's `timeout is not a float or out of range` / `timeout is negative`.
 pub fn timeout_arg(arg: &[u8], now: u64) -> Result<Option<u64>, CmdError> {
-    use crate::commands::zsets::{is_c_space, strtod};
-    let not_float = || CmdError::err("timeout is not a float or out of range");
-    if arg.is_empty() || is_c_space(arg[0]) {
-        return Err(not_float());
-    }
-    let r = strtod(arg);
-    if r.used != arg.len() || r.value.is_nan() {
-        return Err(not_float());
-    }
-    // Out of a double's range a long double (to ~1e±4932) may still hold it.
-    if r.range_error && r.magnitude.abs() >= 4932 {
-        return Err(not_float());
-    }
-    let ms = (r.value * 1000.0).ceil();
-    // A nonzero value that underflowed a double is still > 0 as a long double.
-    let ms = if ms == 0.0 && r.range_error { 1.0 } else { ms };
-    // (long long) of an out-of-range value is LLONG_MIN on x86-64.
-    let tval: i64 =
-        if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&ms) { ms as i64 } else { i64::MIN };
+    use ember_num::LongDouble;
+    let secs = LongDouble::parse(arg).ok_or_else(|| CmdError::err("timeout is not a float or out of range"))?;
+    let ms = secs.mul(&LongDouble::from_i64(1000)).ceil();
+    // x87's conversion of NaN, an infinity or an out-of-range value is LLONG_MIN.
+    let tval = ms.to_i64().unwrap_or(i64::MIN);
     if tval < 0 {
         return Err(CmdError::err("timeout is negative"));
     }

@@ -131,8 +131,8 @@ impl Out {
     }
     /// A bulk string holding the decimal form of `n`.
     pub fn bulk_int(&mut self, n: i64) {
-        let mut tmp = itoa_buf();
-        self.bulk(fmt_i64(n, &mut tmp));
+        let mut tmp = [0u8; ember_num::INT_BUF_LEN];
+        self.bulk(ember_num::format_i64(n, &mut tmp));
     }
     /// The null reply (`$-1` in RESP2, `_` in RESP3).
     pub fn null(&mut self) {
@@ -158,7 +158,7 @@ impl Out {
     pub fn push(&mut self, n: usize) {
         encode::push_len(&mut self.buf, n, self.proto);
     }
-    /// A double (a bulk string in RESP2).
+    /// A double as Redis 7.0 writes one (`%.17g`; a bulk string in RESP2).
     pub fn double(&mut self, d: f64) {
         encode::double(&mut self.buf, d, self.proto);
     }
@@ -170,31 +170,6 @@ impl Out {
     pub fn verbatim(&mut self, data: &[u8]) {
         encode::verbatim(&mut self.buf, *b"txt", data, self.proto);
     }
-}
-
-/// A stack buffer for formatting integers.
-pub fn itoa_buf() -> [u8; 20] {
-    [0; 20]
-}
-
-/// Formats `n` in decimal into `buf`, returning the digits.
-pub fn fmt_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    let neg = n < 0;
-    let mut v = n.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    if neg {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
 }
 
 /// CLIENT REPLY state.
@@ -443,17 +418,4 @@ pub struct Slot {
     pub client: Client,
     /// Read side.
     pub input: Input,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integers_format() {
-        for n in [0i64, 1, -1, 42, i64::MAX, i64::MIN, 1000, -1000] {
-            let mut b = itoa_buf();
-            assert_eq!(fmt_i64(n, &mut b), n.to_string().as_bytes());
-        }
-    }
 }

@@ -312,8 +312,8 @@ pub fn notify(srv: &mut Shared, mut caller: Option<&mut Client>, class: u32, eve
         channel.extend_from_slice(b"__key");
         channel.extend_from_slice(kind.as_bytes());
         channel.push(b'@');
-        let mut tmp = crate::client::itoa_buf();
-        channel.extend_from_slice(crate::client::fmt_i64(db as i64, &mut tmp));
+        let mut tmp = [0u8; ember_num::INT_BUF_LEN];
+        channel.extend_from_slice(ember_num::format_i64(db as i64, &mut tmp));
         channel.extend_from_slice(b"__:");
     };
     if flags & notify::KEYSPACE != 0 {

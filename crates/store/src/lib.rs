@@ -64,4 +64,4 @@ pub use evict::{Evicted, Evictor, Policy, POOL_SIZE};
 pub use glob::glob_match;
 pub use store::{Store, DEFAULT_DATABASES};
 pub use types::EncodingConfig;
-pub use value::{parse_canonical_i64, StrValue, Value, EMBSTR_MAX_LEN};
+pub use value::{StrValue, Value, EMBSTR_MAX_LEN};

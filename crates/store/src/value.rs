@@ -8,6 +8,7 @@
 //! the value without a heap allocation.
 
 use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
+use ember_num::{format_i64, parse_i64};
 use std::fmt;
 
 /// The longest string a plain write stores with the `embstr` encoding.
@@ -15,62 +16,6 @@ pub const EMBSTR_MAX_LEN: usize = 44;
 
 /// Strings up to this many bytes are stored inline, without allocating.
 const INLINE_CAP: usize = 22;
-
-/// Formats `v` in decimal into `buf`, returning the used tail of it.
-pub(crate) fn format_i64(v: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        at -= 1;
-        buf[at] = b'-';
-    }
-    &buf[at..]
-}
-
-/// Parses `b` if it is the canonical decimal form of an `i64`: an optional
-/// `-`, no `+`, no leading zeros, not `-0`, at most 20 bytes. This is exactly
-/// the set of strings Redis treats as integers (INCR accepts them; SET stores
-/// them with the `int` encoding).
-pub fn parse_canonical_i64(b: &[u8]) -> Option<i64> {
-    if b.is_empty() || b.len() > 20 {
-        return None;
-    }
-    if b == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        _ => (false, b),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut acc: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        acc = acc.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if neg {
-        if acc <= i64::MAX as u64 + 1 {
-            Some((acc as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else {
-        i64::try_from(acc).ok()
-    }
-}
 
 #[derive(Clone, PartialEq, Eq)]
 enum Repr {
@@ -97,7 +42,7 @@ impl StrValue {
     /// bytes are a canonical `i64`, else `embstr` up to [`EMBSTR_MAX_LEN`]
     /// bytes, else `raw`.
     pub fn from_bytes(bytes: &[u8]) -> Self {
-        match parse_canonical_i64(bytes) {
+        match parse_i64(bytes) {
             Some(v) => StrValue(Repr::Int(v)),
             None => Self::from_bytes_no_int(bytes),
         }
@@ -172,11 +117,11 @@ impl StrValue {
     }
 
     /// The value as an integer the way INCR reads it: `int`-encoded values,
-    /// and byte strings in canonical `i64` form (see [`parse_canonical_i64`]).
+    /// and byte strings in canonical `i64` form (see [`ember_num::parse_i64`]).
     pub fn as_i64(&self) -> Option<i64> {
         match &self.0 {
             Repr::Int(v) => Some(*v),
-            _ => self.as_slice().and_then(parse_canonical_i64),
+            _ => self.as_slice().and_then(parse_i64),
         }
     }
 
@@ -519,38 +464,6 @@ mod tests {
         }
         assert_eq!(h.encoding_name(), "listpack");
         assert_eq!(h.heap_bytes(), 134);
-    }
-
-    #[test]
-    fn canonical_integers() {
-        let cases: &[(&[u8], Option<i64>)] = &[
-            (b"0", Some(0)),
-            (b"1", Some(1)),
-            (b"-1", Some(-1)),
-            (b"123", Some(123)),
-            (b"9223372036854775807", Some(i64::MAX)),
-            (b"-9223372036854775808", Some(i64::MIN)),
-            (b"9223372036854775808", None),
-            (b"-9223372036854775809", None),
-            (b"99999999999999999999", None),
-            (b"", None),
-            (b"-", None),
-            (b"-0", None),
-            (b"00", None),
-            (b"01", None),
-            (b"+1", None),
-            (b" 1", None),
-            (b"1 ", None),
-            (b"1a", None),
-            (b"1.0", None),
-            (b"0x10", None),
-            (b"--1", None),
-            (b"-01", None),
-            (b"000000000000000000001", None),
-        ];
-        for &(input, want) in cases {
-            assert_eq!(parse_canonical_i64(input), want, "{:?}", input.escape_ascii().to_string());
-        }
     }
 
     fn check_encoding(input: &[u8], encoding: &str) {

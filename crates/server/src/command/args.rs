@@ -16,7 +16,7 @@
 //! Arity was checked by the gate, so the arguments it guarantees are there;
 //! a missing optional one is a syntax error, as in Redis.
 
-use super::{parse_f64, parse_i64};
+use ember_num::{parse_f64, parse_i64};
 use ember_resp::Command;
 
 use crate::error::CmdError;

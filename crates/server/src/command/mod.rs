@@ -105,54 +105,11 @@ pub fn is(arg: &[u8], option: &str) -> bool {
     arg.eq_ignore_ascii_case(option.as_bytes())
 }
 
-/// Parses a 64-bit signed integer the way Redis's string2ll does: optional
-/// `-`, decimal digits, no leading zeros, no spaces, no `+`.
-pub fn parse_i64(arg: &[u8]) -> Option<i64> {
-    let (neg, digits) = match arg {
-        [b'-', rest @ ..] => (true, rest),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || digits.len() > 19 || (digits.len() > 1 && digits[0] == b'0') {
-        return None;
-    }
-    if neg && digits == b"0" {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if neg {
-        if v > i64::MAX as u64 + 1 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else {
-        i64::try_from(v).ok()
-    }
-}
+pub use ember_num::{parse_f64, parse_i64};
 
 /// [`parse_i64`] with Redis's "not an integer" error.
 pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
     parse_i64(arg).ok_or(CmdError::NotInteger)
-}
-
-/// Parses a double as Redis's string2ld/strtold: decimal or exponent forms,
-/// `inf`/`-inf` (any case, also `infinity`), no NaN, no surrounding spaces.
-pub fn parse_f64(arg: &[u8]) -> Option<f64> {
-    if arg.is_empty() || arg[0].is_ascii_whitespace() || arg[arg.len() - 1].is_ascii_whitespace() {
-        return None;
-    }
-    let s = std::str::from_utf8(arg).ok()?;
-    let v: f64 = s.parse().ok()?;
-    if v.is_nan() {
-        return None;
-    }
-    Some(v)
 }
 
 /// [`parse_f64`] with Redis's "not a valid float" error.
@@ -163,49 +120,4 @@ pub fn float_arg(arg: &[u8]) -> Result<f64, CmdError> {
 /// Lossy text of an argument, for error messages.
 pub fn lossy(arg: &[u8]) -> String {
     String::from_utf8_lossy(arg).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integers_parse_like_redis() {
-        for (s, want) in [
-            ("0", Some(0)),
-            ("-1", Some(-1)),
-            ("9223372036854775807", Some(i64::MAX)),
-            ("-9223372036854775808", Some(i64::MIN)),
-            ("9223372036854775808", None),
-            ("-0", None),
-            ("01", None),
-            ("+1", None),
-            (" 1", None),
-            ("1 ", None),
-            ("", None),
-            ("-", None),
-            ("1.0", None),
-            ("12a", None),
-        ] {
-            assert_eq!(parse_i64(s.as_bytes()), want, "{s:?}");
-        }
-    }
-
-    #[test]
-    fn floats_parse_like_redis() {
-        for (s, want) in [
-            ("1.5", Some(1.5)),
-            ("-2", Some(-2.0)),
-            ("1e3", Some(1000.0)),
-            ("inf", Some(f64::INFINITY)),
-            ("-inf", Some(f64::NEG_INFINITY)),
-            ("+inf", Some(f64::INFINITY)),
-            ("nan", None),
-            ("", None),
-            (" 1", None),
-            ("1x", None),
-        ] {
-            assert_eq!(parse_f64(s.as_bytes()), want, "{s:?}");
-        }
-    }
 }

@@ -16,7 +16,6 @@ use ember_store::{glob_match, Db, Value};
 use crate::client::Out;
 use crate::command::prelude::*;
 use crate::command::{int_arg, is};
-use crate::commands::zsets::{is_c_space, strtod};
 
 /// The Redis version ember reports to clients (HELLO, INFO), so that client
 /// libraries enable the Redis 7 features ember implements.
@@ -53,27 +52,17 @@ pub fn subcommand_syntax(args: &Args<'_>, container: &str) -> CmdError {
     ))
 }
 
-/// Parses SCAN's cursor like C's `strtoul` as Redis does: no leading space,
-/// an optional sign (a negative cursor wraps around: `-1` is 2^64-1), digits,
-/// nothing after them. An empty cursor is 0, as in Redis.
+/// Parses SCAN's cursor as Redis does, with C's `strtoul`
+/// ([`ember_num::strtoull`]): no leading space, an optional sign (a negative
+/// cursor wraps around: `-1` is 2^64-1), digits up to the end of the C
+/// string (a NUL byte ends it), no overflow. An empty cursor is 0.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    let (neg, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if arg.is_empty() {
-        return Ok(0);
+    let r = ember_num::strtoull(arg);
+    let ends = arg.get(r.used).is_none_or(|&b| b == 0);
+    if arg.first().is_some_and(|&b| ember_num::is_c_space(b)) || !ends || r.overflow {
+        return Err(CmdError::err("invalid cursor"));
     }
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))).ok_or_else(invalid)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
+    Ok(r.value)
 }
 
 /// SSCAN / HSCAN options after the cursor: `MATCH pattern`, `COUNT n`.
@@ -115,23 +104,11 @@ impl<'a> ScanOpts<'a> {
 /// Writes a SCAN-family reply: the cursor and the items.
 pub fn reply_scan(out: &mut Out, cursor: u64, items: &[Vec<u8>]) {
     out.array(2);
-    let mut buf = [0u8; 20];
-    out.bulk(fmt_u64(cursor, &mut buf));
+    let mut buf = [0u8; ember_num::INT_BUF_LEN];
+    out.bulk(ember_num::format_u64(cursor, &mut buf));
     out.array(items.len());
     for i in items {
         out.bulk(i);
-    }
-}
-
-fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
     }
 }
 
@@ -208,20 +185,6 @@ pub fn lookup_zset<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'
     }
 }
 
-/// A score or increment (Redis's getDoubleFromObject; also a geo
-/// coordinate or radius): the whole argument is a float, without leading
-/// space, not NaN, neither overflowing nor underflowing to zero.
-pub fn parse_score(arg: &[u8]) -> Option<f64> {
-    if arg.is_empty() || is_c_space(arg[0]) {
-        return None;
-    }
-    let r = strtod(arg);
-    if r.used != arg.len() || r.value.is_nan() || (r.range_error && (r.value.is_infinite() || r.value == 0.0)) {
-        return None;
-    }
-    Some(r.value)
-}
-
 thread_local! {
     /// State of the per-process random stream (commands run on one thread).
     static RNG_STATE: Cell<Option<u64>> = const { Cell::new(None) };
@@ -271,13 +234,6 @@ mod tests {
         assert_eq!(parse_count(b"-9223372036854775807"), Ok(-i64::MAX));
         assert!(parse_count(b"-9223372036854775808").unwrap_err().to_string().contains("must between"));
         assert_eq!(parse_count(b"x"), Err(CmdError::NotInteger));
-    }
-
-    #[test]
-    fn u64_cursor_text() {
-        let mut b = [0u8; 20];
-        assert_eq!(fmt_u64(0, &mut b), b"0");
-        assert_eq!(fmt_u64(u64::MAX, &mut b), b"18446744073709551615");
     }
 
     #[test]
@@ -373,46 +329,5 @@ mod tests {
         check("lmpop 1 a left count", Err(CmdError::Syntax));
         check("lmpop 1 a left count 1 count 2", Err(CmdError::Syntax));
         check("lmpop 1 a left foo", Err(CmdError::Syntax));
-    }
-
-    #[test]
-    fn scores_parse_like_getdoublefromobject() {
-        for (s, want) in [
-            ("1", Some(1.0)),
-            ("-1.5", Some(-1.5)),
-            ("+5", Some(5.0)),
-            (".5", Some(0.5)),
-            ("5.", Some(5.0)),
-            ("1e3", Some(1000.0)),
-            ("1E-3", Some(0.001)),
-            ("inf", Some(f64::INFINITY)),
-            ("-Infinity", Some(f64::NEG_INFINITY)),
-            ("+INF", Some(f64::INFINITY)),
-            ("0x10", Some(16.0)),
-            ("0x1p4", Some(16.0)),
-            ("0x.8", Some(0.5)),
-            ("-0X1.8p1", Some(-3.0)),
-            ("1e-320", Some(1e-320)),
-            ("0", Some(0.0)),
-            ("0e999999", Some(0.0)),
-            ("1e400", None),
-            ("-1e400", None),
-            ("1e-400", None),
-            ("nan", None),
-            ("NaN(123)", None),
-            ("", None),
-            (" 1", None),
-            ("1 ", None),
-            ("1e", None),
-            ("1e+", None),
-            ("abc", None),
-            ("0x", None),
-            ("1.2.3", None),
-            ("--1", None),
-            ("1\u{0}", None),
-            ("infinit", None),
-        ] {
-            assert_eq!(parse_score(s.as_bytes()), want, "{s:?}");
-        }
     }
 }

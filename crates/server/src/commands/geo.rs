@@ -21,7 +21,7 @@ use ember_store::Value;
 use crate::client::Out;
 use crate::command::prelude::*;
 use crate::command::{is, lossy};
-use crate::commands::common::{lookup_zset, parse_score};
+use crate::commands::common::lookup_zset;
 use crate::config::notify as ev;
 
 /// Geo commands.
@@ -760,7 +760,7 @@ fn search(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Hit> {
 
 /// A double argument, with `msg` (or the generic float error) when invalid.
 fn double_arg(arg: &[u8], msg: Option<&'static str>) -> Result<f64, CmdError> {
-    parse_score(arg).ok_or_else(|| msg.map_or(CmdError::NotFloat, CmdError::err))
+    ember_num::parse_f64(arg).ok_or_else(|| msg.map_or(CmdError::NotFloat, CmdError::err))
 }
 
 /// `longitude latitude`, validated.

@@ -5,13 +5,13 @@
 //! (`hash-max-listpack-entries` / `-value`). A hash emptied by HDEL is
 //! deleted.
 
+use ember_num::LongDouble;
 use ember_store::types::hash::Hash;
 use ember_store::{Db, Value};
 
 use crate::client::Out;
 use crate::command::prelude::*;
 use crate::commands::common::{command_rng, parse_cursor, random_count_args, reply_scan, ScanOpts};
-use crate::commands::strings::long_double::Ld;
 use crate::config::notify as ev;
 use crate::server::Shared;
 
@@ -400,12 +400,12 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let cfg = ctx.srv.config.encodings();
     let db = ctx.srv.store.db(ctx.client.db);
     let cur = match lookup_hash(db, key, now)?.and_then(|h| h.get(field)) {
-        Some(v) => ember_store::parse_canonical_i64(v).ok_or_else(|| CmdError::err("hash value is not an integer"))?,
+        Some(v) => ember_num::parse_i64(v).ok_or_else(|| CmdError::err("hash value is not an integer"))?,
         None => 0,
     };
     let new = cur.checked_add(by).ok_or(CmdError::Overflow)?;
-    let mut buf = crate::client::itoa_buf();
-    let text = crate::client::fmt_i64(new, &mut buf);
+    let mut buf = [0u8; ember_num::INT_BUF_LEN];
+    let text = ember_num::format_i64(new, &mut buf);
     hash_or_create(db, key, now)?.insert(field, text, &cfg);
     ctx.dirty(1);
     ctx.notify(ev::HASH, "hincrby", key);
@@ -415,20 +415,20 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
 
 fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
     let (key, field) = (args.next_bytes()?, args.next_bytes()?);
-    let by = Ld::parse(args.next_bytes()?).ok_or(CmdError::NotFloat)?;
+    let by = LongDouble::parse(args.next_bytes()?).ok_or(CmdError::NotFloat)?;
     args.finish()?;
-    if by.is_inf() {
+    if !by.is_finite() {
         return Err(CmdError::err("value is NaN or Infinity"));
     }
     let now = ctx.now_ms;
     let cfg = ctx.srv.config.encodings();
     let db = ctx.srv.store.db(ctx.client.db);
     let cur = match lookup_hash(db, key, now)?.and_then(|h| h.get(field)) {
-        Some(v) => Ld::parse(v).ok_or_else(|| CmdError::err("hash value is not a float"))?,
-        None => Ld::from_i64(0),
+        Some(v) => LongDouble::parse(v).ok_or_else(|| CmdError::err("hash value is not a float"))?,
+        None => LongDouble::from_i64(0),
     };
     let new = cur.add(&by);
-    if new.is_inf() {
+    if !new.is_finite() {
         return Err(CmdError::err("increment would produce NaN or Infinity"));
     }
     let text = new.to_human();

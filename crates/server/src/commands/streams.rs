@@ -368,46 +368,6 @@ fn invalid_id() -> CmdError {
     CmdError::err("Invalid stream ID specified as stream command argument")
 }
 
-/// `strtoull` in base 10 as Redis's `string2ull` falls back to it: leading
-/// white space, an optional sign (a `-` negates modulo 2^64), at least one
-/// digit, nothing after, no overflow.
-fn strtoull(s: &[u8]) -> Option<u64> {
-    let mut i = 0;
-    while i < s.len() && crate::commands::zsets::is_c_space(s[i]) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let digits = &s[i..];
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
-/// Redis's `string2ull`: a canonical non-negative integer, else strtoull.
-fn string2ull(s: &[u8]) -> Option<u64> {
-    if let Some(v) = parse_i64(s) {
-        if v >= 0 && s.first() != Some(&b'+') && s.first() != Some(&b' ') {
-            return Some(v as u64);
-        }
-    }
-    strtoull(s)
-}
-
 /// A parsed id argument: the id and whether the sequence was given (false
 /// for `<ms>-*`).
 #[derive(Debug, PartialEq)]
@@ -423,10 +383,7 @@ fn parse_id_full(arg: &[u8], missing_seq: u64, strict: bool, allow_star: bool) -
         return Err(invalid_id());
     }
     // Redis works on a C string: a NUL ends it.
-    let arg = match arg.iter().position(|&b| b == 0) {
-        Some(n) => &arg[..n],
-        None => arg,
-    };
+    let arg = ember_num::c_string(arg);
     if arg == b"-" || arg == b"+" {
         if strict {
             return Err(invalid_id());
@@ -438,10 +395,12 @@ fn parse_id_full(arg: &[u8], missing_seq: u64, strict: bool, allow_star: bool) -
         Some(d) => (&arg[..d], Some(&arg[d + 1..])),
         None => (arg, None),
     };
-    let ms = string2ull(ms_part).ok_or_else(invalid_id)?;
+    let ms = ember_num::string2ull(ms_part).ok_or_else(invalid_id)?;
     match seq_part {
         Some(b"*") if allow_star => Ok(ParsedId { id: StreamId::new(ms, 0), seq_given: false }),
-        Some(s) => Ok(ParsedId { id: StreamId::new(ms, string2ull(s).ok_or_else(invalid_id)?), seq_given: true }),
+        Some(s) => {
+            Ok(ParsedId { id: StreamId::new(ms, ember_num::string2ull(s).ok_or_else(invalid_id)?), seq_given: true })
+        }
         None => Ok(ParsedId { id: StreamId::new(ms, missing_seq), seq_given: true }),
     }
 }
@@ -478,24 +437,12 @@ fn range_end(arg: &[u8]) -> Result<StreamId, CmdError> {
     }
 }
 
-fn fmt_u64(mut v: u64, buf: &mut [u8], end: usize) -> usize {
-    let mut at = end;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            return at;
-        }
-    }
-}
-
 /// Writes `id` as a bulk string.
 pub fn bulk_id(out: &mut Out, id: StreamId) {
     let mut buf = [0u8; 41];
-    let start = fmt_u64(id.seq, &mut buf, 41);
+    let start = ember_num::write_u64_backwards(id.seq, &mut buf, 41);
     buf[start - 1] = b'-';
-    let start = fmt_u64(id.ms, &mut buf, start - 1);
+    let start = ember_num::write_u64_backwards(id.ms, &mut buf, start - 1);
     out.bulk(&buf[start..]);
 }
 
@@ -2096,11 +2043,15 @@ mod tests {
         ok("007-01", (7, 1));
         ok(" 7-+3", (7, 3));
         ok("18446744073709551615-18446744073709551615", (u64::MAX, u64::MAX));
+        // Checked with redis-server 7.0: a sequence that is not canonical
+        // goes through strtoull, which wraps a negative one; a NUL ends the id.
+        ok("1--01", (1, u64::MAX));
+        ok("1\0-5", (1, 0));
     }
 
     #[test]
     fn bad_ids() {
-        for s in ["", "a", "1-", "1-a", "18446744073709551616", "1-2-3", "1.5", "-1-1", "-1"] {
+        for s in ["", "a", "1-", "1-a", "18446744073709551616", "1-2-3", "1.5", "-1-1", "-1", "1--1"] {
             assert!(parse_id_full(s.as_bytes(), 0, false, false).is_err(), "{s}");
         }
         assert!(strict_id(b"-").is_err());

@@ -135,39 +135,19 @@ pub fn parse_int(v: &[u8], min: i64, max: i64) -> Result<i64, ValueError> {
 
 /// Redis's strict integer syntax (see [`parse_int`]).
 pub(super) fn string2ll(v: &[u8]) -> Option<i64> {
-    let digits = v.strip_prefix(b"-").unwrap_or(v);
-    let canonical = !digits.is_empty()
-        && digits.iter().all(u8::is_ascii_digit)
-        && (digits[0] != b'0' || (digits.len() == 1 && digits.len() == v.len()));
-    std::str::from_utf8(v).ok().filter(|_| canonical).and_then(|s| s.parse().ok())
+    ember_num::parse_i64(v)
 }
 
 /// The C library's `strtoll` over a whole word: leading white space, an
 /// optional sign, at least one digit, nothing after. `Err(true)` when the
 /// number does not fit (strtoll then returns the nearest bound).
 pub(super) fn strtoll(v: &[u8]) -> Result<i64, bool> {
-    let v = trim_start_c_space(v);
-    let (neg, digits) = match v.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, v),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(false);
+    let r = ember_num::strtoll(v);
+    match (r.used == v.len() && r.used > 0, r.overflow) {
+        (true, false) => Ok(r.value),
+        (true, true) => Err(true),
+        (false, _) => Err(false),
     }
-    let mut n: i64 = 0;
-    for &d in digits {
-        let d = i64::from(d - b'0');
-        n = n.checked_mul(10).and_then(|n| if neg { n.checked_sub(d) } else { n.checked_add(d) }).ok_or(true)?;
-    }
-    Ok(n)
-}
-
-/// Skips the bytes C's `isspace` accepts.
-pub(super) fn trim_start_c_space(v: &[u8]) -> &[u8] {
-    let start =
-        v.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')).unwrap_or(v.len());
-    &v[start..]
 }
 
 /// An octal integer in `[0, max]`, as `unixsocketperm` takes it.
@@ -448,40 +428,8 @@ pub(super) fn parse_oom_values(_: &str, words: &[&[u8]]) -> Result<String, Value
 /// The C library's `strtod` over a whole word: leading white space, then a
 /// decimal or hexadecimal floating-point number, `inf`/`infinity` or `nan`.
 pub(super) fn strtod(v: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(trim_start_c_space(v)).ok()?;
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let magnitude = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        let (mantissa, exp) = match hex.find(['p', 'P']) {
-            Some(i) => (&hex[..i], hex[i + 1..].parse::<i32>().ok()?),
-            None => (hex, 0),
-        };
-        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        if int.is_empty() && frac.is_empty() {
-            return None;
-        }
-        let mut x = 0f64;
-        for d in int.chars() {
-            x = x * 16.0 + f64::from(d.to_digit(16)?);
-        }
-        let mut scale = 1.0 / 16.0;
-        for d in frac.chars() {
-            x += f64::from(d.to_digit(16)?) * scale;
-            scale /= 16.0;
-        }
-        x * 2f64.powi(exp)
-    } else {
-        // Rust's syntax is C's decimal syntax, `inf`, `infinity` and `nan`
-        // included (it has no sign here: that was taken above).
-        if body.starts_with(['+', '-']) {
-            return None;
-        }
-        body.parse::<f64>().ok()?
-    };
-    Some(if neg { -magnitude } else { magnitude })
+    let r = ember_num::strtod(v);
+    (r.used == v.len() && r.used > 0).then_some(r.value)
 }
 
 /// `dir`: the directory a chdir(2) to `to` would enter from `from` (the

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use ember_resp::{Command, Protocol};
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::convert::{c_format, format_number, reply_to_lua};
+use super::convert::{format_number, reply_to_lua};
 use super::engine::Run;
 use super::errors::error_table;
 use super::sha1;
@@ -30,7 +30,7 @@ pub(super) fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<(Value, bo
     run.args.clear();
     let _ = write!(ByteWriter(&mut run.args), "*{}\r\n", argv.len());
     for v in argv.iter() {
-        let mut num = [0u8; 64];
+        let mut num = [0u8; ember_num::FLOAT_BUF_LEN];
         let bytes: &[u8] = match v {
             Value::String(s) => {
                 let b = s.as_bytes();
@@ -39,8 +39,8 @@ pub(super) fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<(Value, bo
                 run.args.extend_from_slice(b"\r\n");
                 continue;
             }
-            Value::Integer(i) => c_format(&mut num, c"%.17g", *i as f64).as_bytes(),
-            Value::Number(n) => c_format(&mut num, c"%.17g", *n).as_bytes(),
+            Value::Integer(i) => ember_num::format_g17(*i as f64, &mut num),
+            Value::Number(n) => ember_num::format_g17(*n, &mut num),
             _ => {
                 return Ok((error_table(lua, "ERR Lua redis lib command arguments must be strings or integers")?, true))
             }

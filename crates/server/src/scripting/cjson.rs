@@ -46,8 +46,8 @@ pub fn module(lua: &Lua) -> mlua::Result<Table> {
 }
 
 fn fmt_num(n: f64, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 64];
-    out.extend_from_slice(super::c_format(&mut buf, c"%.14g", n).as_bytes());
+    let mut buf = [0u8; ember_num::FLOAT_BUF_LEN];
+    out.extend_from_slice(ember_num::format_g(n, 14, &mut buf));
 }
 
 fn encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {

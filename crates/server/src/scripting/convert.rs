@@ -3,7 +3,7 @@
 //! script's result into the caller's reply (bounded in depth, cycles and
 //! repeated shared tables); and numbers as C formats them.
 
-use ember_resp::{encode, Item, Limits, Protocol, Walk};
+use ember_resp::{encode, Item, Limits, Walk};
 use mlua::{Lua, Table, Value};
 
 use crate::client::Out;
@@ -254,30 +254,6 @@ fn lua_to_reply(out: &mut Out, v: &Value, resp3: bool, depth: usize, cv: &mut Co
     Ok(())
 }
 
-/// A double reply as Redis 7.0 words it (`%.17g`; `inf`, `-inf`, `nan`).
-fn reply_double(out: &mut Out, d: f64) {
-    let mut buf = [0u8; 64];
-    let text = if d.is_nan() {
-        "nan"
-    } else if d.is_infinite() {
-        if d > 0.0 {
-            "inf"
-        } else {
-            "-inf"
-        }
-    } else {
-        c_format(&mut buf, c"%.17g", d)
-    };
-    match out.proto {
-        Protocol::Resp3 => {
-            out.buf.extend_from_slice(b",");
-            out.buf.extend_from_slice(text.as_bytes());
-            out.buf.extend_from_slice(b"\r\n");
-        }
-        Protocol::Resp2 => out.bulk(text.as_bytes()),
-    }
-}
-
 fn table_to_reply(out: &mut Out, t: &Table, resp3: bool, depth: usize, cv: &mut Conversion) -> Result<(), TooLarge> {
     if let Ok(Value::String(e)) = t.raw_get::<Value>("err") {
         let msg = e.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect::<Vec<u8>>();
@@ -292,11 +268,11 @@ fn table_to_reply(out: &mut Out, t: &Table, resp3: bool, depth: usize, cv: &mut 
     }
     match t.raw_get::<Value>("double") {
         Ok(Value::Number(d)) => {
-            reply_double(out, d);
+            out.double(d);
             return Ok(());
         }
         Ok(Value::Integer(d)) => {
-            reply_double(out, d as f64);
+            out.double(d as f64);
             return Ok(());
         }
         _ => {}
@@ -350,17 +326,8 @@ fn table_to_reply(out: &mut Out, t: &Table, resp3: bool, depth: usize, cv: &mut 
 
 /// Lua's `tostring` of a number (`%.14g`).
 pub(super) fn format_number(n: f64) -> String {
-    let mut buf = [0u8; 64];
-    c_format(&mut buf, c"%.14g", n).to_string()
-}
-
-/// Formats `v` with a C printf format taking one double.
-pub(super) fn c_format<'a>(buf: &'a mut [u8; 64], fmt: &std::ffi::CStr, v: f64) -> &'a str {
-    // SAFETY: snprintf writes at most buf.len() bytes (NUL included) into
-    // buf; the format takes exactly one double, which we pass.
-    let n = unsafe { nix::libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), fmt.as_ptr(), v) };
-    let n = (n.max(0) as usize).min(buf.len() - 1);
-    std::str::from_utf8(&buf[..n]).unwrap_or("")
+    let mut buf = [0u8; ember_num::FLOAT_BUF_LEN];
+    String::from_utf8_lossy(ember_num::format_g(n, 14, &mut buf)).into_owned()
 }
 
 #[cfg(test)]
@@ -430,7 +397,5 @@ mod tests {
         assert_eq!(lua_number_to_int(1e30), i64::MIN);
         assert_eq!(lua_number_to_int(-1e30), i64::MIN);
         assert_eq!(format_number(1.0 / 3.0), "0.33333333333333");
-        let mut buf = [0u8; 64];
-        assert_eq!(c_format(&mut buf, c"%.17g", 0.1), "0.10000000000000001");
     }
 }

@@ -38,5 +38,3 @@ pub use convert::lua_number_to_int;
 pub use engine::{script_flags, Script, ScriptError, Scripting};
 pub use errors::{lua_error, LuaStyleError};
 pub use functions::{flag_names, library_codes, library_name, load_libraries, FunctionDef, Library};
-
-use convert::c_format;

@@ -15,7 +15,7 @@
 use super::dict::{Dict, Rng};
 use super::hash::{partial_shuffle, Pack};
 use super::EncodingConfig;
-use crate::value::{format_i64, parse_canonical_i64};
+use ember_num::{format_i64, parse_i64};
 
 /// Sorted distinct integers stored little-endian at a uniform width.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -248,7 +248,7 @@ impl Set {
     /// `listpack` if the hint fits `set-max-listpack-entries`, else
     /// `hashtable` sized for the hint.
     pub fn for_members(first: &[u8], size_hint: usize, cfg: &EncodingConfig) -> Set {
-        let repr = if parse_canonical_i64(first).is_some() && size_hint <= cfg.set_max_intset_entries {
+        let repr = if parse_i64(first).is_some() && size_hint <= cfg.set_max_intset_entries {
             Repr::Ints(IntSet::default())
         } else if size_hint <= cfg.set_max_listpack_entries {
             Repr::Pack(Pack::default())
@@ -313,7 +313,7 @@ impl Set {
     /// True if `m` is a member.
     pub fn contains(&self, m: &[u8]) -> bool {
         match &self.repr {
-            Repr::Ints(s) => parse_canonical_i64(m).is_some_and(|v| s.contains(v)),
+            Repr::Ints(s) => parse_i64(m).is_some_and(|v| s.contains(v)),
             Repr::Pack(p) => p.iter().any(|x| x == m),
             Repr::Table(d) => d.contains_key(m),
         }
@@ -337,7 +337,7 @@ impl Set {
     pub fn insert(&mut self, m: &[u8], cfg: &EncodingConfig) -> bool {
         match &mut self.repr {
             Repr::Ints(s) => {
-                if let Some(v) = parse_canonical_i64(m) {
+                if let Some(v) = parse_i64(m) {
                     if !s.insert(v) {
                         return false;
                     }
@@ -377,7 +377,7 @@ impl Set {
     /// Removes `m`; returns true if it was a member.
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match &mut self.repr {
-            Repr::Ints(s) => parse_canonical_i64(m).is_some_and(|v| s.remove(v)),
+            Repr::Ints(s) => parse_i64(m).is_some_and(|v| s.remove(v)),
             Repr::Pack(p) => {
                 let mut it = p.iter();
                 while let Some((x, start, end)) = it.next_with_range() {

@@ -163,7 +163,7 @@ fn lp_int_size(v: i64) -> u32 {
 /// Bytes of a listpack element holding `b` (an integer element when `b`
 /// is the canonical form of one, as listpacks store it).
 fn lp_str_size(b: &[u8]) -> u32 {
-    if let Some(v) = crate::value::parse_canonical_i64(b) {
+    if let Some(v) = ember_num::parse_i64(b) {
         return lp_int_size(v);
     }
     let len = b.len();
