@@ -1,18 +1,16 @@
 //! Golden tests against dump files written by real Redis (read in place from
-//! `/work/shared/fixtures/redis-rdb`, never copied into the repository).
+//! `../shared/fixtures/redis-rdb` beside the repository, never copied into
+//! it; see `common::refs` for `EMBER_FIXTURES` and for what happens when
+//! they are missing).
+
+mod common;
 
 use std::path::PathBuf;
 
 use ember_rdb::{crc64, Encoding, Entry, Item, RdbError, RdbValue, Reader};
 
 fn fixtures() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/redis-rdb");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("RDB fixtures are missing (looked in {}); skipping this test", dir.display());
-        None
-    }
+    common::refs::fixtures("redis-rdb")
 }
 
 fn read_fixture(name: &str) -> Option<Vec<u8>> {

@@ -2,7 +2,10 @@
 //! `redis-check-rdb` and load into `redis-server` with the same keys, types,
 //! values and expiry times; Redis's own SAVE output decodes to what was put in
 //! over RESP; DUMP payloads cross in both directions. Skipped, with a message,
-//! when `redis-server` or `redis-check-rdb` is not installed.
+//! when `redis-server` or `redis-check-rdb` is not installed (a failure when
+//! references are required: see `common::refs`).
+
+mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,18 +19,10 @@ use ember_rdb::{
 };
 
 fn tools_available() -> bool {
-    let ok = |tool: &str| Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
-    // redis-check-rdb has no --version; it is installed beside redis-server.
-    if ok("redis-server") && which("redis-check-rdb") {
-        true
-    } else {
-        println!("redis-server / redis-check-rdb not installed: skipping the Redis interop test");
-        false
-    }
-}
-
-fn which(tool: &str) -> bool {
-    std::env::var_os("PATH").map(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file())).unwrap_or(false)
+    // Both looked up, so that a skip names each missing one.
+    let server = common::refs::reference("redis-server");
+    let check = common::refs::reference("redis-check-rdb");
+    server && check
 }
 
 fn temp_dir() -> PathBuf {
@@ -228,7 +223,8 @@ fn redis_score(s: &str) -> f64 {
     }
 }
 
-/// A redis-server we started; killed (by its handle) when dropped.
+/// A redis-server we started; killed (by its handle) when dropped, its log
+/// printed if the test is failing.
 struct Server {
     child: Child,
     port: u16,
@@ -236,39 +232,59 @@ struct Server {
 }
 
 impl Server {
+    /// Starts redis-server on a free port. A free port may be taken by
+    /// another test before Redis binds it: Redis then exits saying so, and
+    /// starts again on another one. It counts as started when its own log
+    /// (a file only it writes) says it is ready, so another process on the
+    /// port is never mistaken for it.
     fn start(dir: &Path, dbfilename: &str) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let log = dir.join(format!("redis-{port}.log"));
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir)
-            .args(["--dbfilename", dbfilename])
-            .arg("--logfile")
-            .arg(&log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Server { child, port, log };
-        server.wait_ready();
-        server
+        for _ in 0..10 {
+            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let log = dir.join(format!("redis-{port}.log"));
+            let _ = std::fs::remove_file(&log);
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(dir)
+                .args(["--dbfilename", dbfilename])
+                .arg("--logfile")
+                .arg(&log)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut server = Server { child, port, log };
+            if server.wait_ready() {
+                return server;
+            }
+        }
+        panic!("redis-server found no free port in 10 tries");
     }
 
-    fn wait_ready(&self) {
+    /// True once the server is ready and answers PING; false if the port
+    /// was taken.
+    fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(stream) = TcpStream::connect(("127.0.0.1", self.port)) {
-                drop(stream);
+            let log = self.log_text();
+            if log.contains("Address already in use") {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return false;
+            }
+            if log.contains("Ready to accept connections") {
                 let mut c = Client::connect(self.port);
                 match c.cmd(&["PING"]) {
-                    Reply::Status(s) if s == "PONG" => return,
-                    _ => {}
+                    Reply::Status(s) if s == "PONG" => return true,
+                    other => panic!("redis-server answered PING with {other:?}; log:\n{log}"),
                 }
             }
-            assert!(Instant::now() < deadline, "redis-server did not start; log:\n{}", self.log_text());
-            std::thread::sleep(Duration::from_millis(50));
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("redis-server exited with {status}; log:\n{log}");
+            }
+            assert!(Instant::now() < deadline, "redis-server did not start; log:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -281,6 +297,14 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "--- redis-server on port {} ({}), kept with its directory:\n{}",
+                self.port,
+                self.log.display(),
+                self.log_text()
+            );
+        }
     }
 }
 

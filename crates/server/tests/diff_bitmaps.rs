@@ -5,17 +5,12 @@
 //! over a few keys is compared reply by reply (`EMBER_BITMAP_STREAM=N` makes
 //! it N commands per protocol).
 //!
-//! Line syntax (as in differential.rs): an optional `!cmdinfo` prefix
-//! (COMMAND INFO compared on name, arity, flags, key positions and ACL
-//! categories), the command, then optionally `=> <reply>`, ember's own
-//! expectation in the form of `common::show`, checked in RESP2 even without
-//! redis-server.
+//! See `common::diff` for the line syntax.
 
 mod common;
 
-use common::{show, Conn, Frame, Server};
-
-type Sequences = Vec<(&'static str, Vec<&'static str>)>;
+use common::diff::{check, fresh, recent, report, Sequences};
+use common::{show, Rng, Server};
 
 fn sequences() -> Sequences {
     vec![
@@ -432,112 +427,9 @@ fn sequences() -> Sequences {
     ]
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Exact,
-    CmdInfo,
-}
-
-fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
-    let (line, expect) = match line.split_once(" => ") {
-        Some((l, e)) => (l, Some(e)),
-        None => (line, None),
-    };
-    match line.strip_prefix("!cmdinfo ") {
-        Some(rest) => (Mode::CmdInfo, rest, expect),
-        None => (Mode::Exact, line, expect),
-    }
-}
-
-/// COMMAND INFO entries cut to name, arity, flags, key positions and ACL
-/// categories (ember does not reproduce Redis's tips and key specs).
-fn normalize(mode: Mode, f: &Frame) -> Frame {
-    match (mode, f) {
-        (Mode::CmdInfo, Frame::Array(entries)) => Frame::Array(
-            entries
-                .iter()
-                .map(|e| match e {
-                    Frame::Array(v) if v.len() >= 7 => Frame::Array(v[..7].to_vec()),
-                    other => other.clone(),
-                })
-                .collect(),
-        ),
-        _ => f.clone(),
-    }
-}
-
-fn fresh(server: &Server, resp3: bool) -> Conn {
-    let mut c = server.conn();
-    if resp3 {
-        let r = c.run("HELLO 3");
-        assert!(matches!(r, Frame::Map(_)), "HELLO 3 on {:?}: {}", server.kind, show(&r));
-    }
-    assert_eq!(c.run("FLUSHALL"), common::ok());
-    c
-}
-
-fn run_all(ember: &Server, redis: Option<&Server>, resp3: bool) -> Vec<String> {
-    let mut problems = Vec::new();
-    let proto = if resp3 { "RESP3" } else { "RESP2" };
-    for (name, lines) in sequences() {
-        let mut e = fresh(ember, resp3);
-        let mut r = redis.map(|s| fresh(s, resp3));
-        for line in lines {
-            let (mode, cmdline, expect) = parse_line(line);
-            let got = e.run(cmdline);
-            if let Some(want) = expect {
-                if !resp3 && show(&got) != want {
-                    problems.push(format!("[{proto}] {name}: `{cmdline}`: ember {} but expected {want}", show(&got)));
-                }
-            }
-            let Some(r) = r.as_mut() else { continue };
-            let theirs = r.run(cmdline);
-            if normalize(mode, &got) != normalize(mode, &theirs) {
-                problems.push(format!(
-                    "[{proto}] {name}: `{cmdline}`\n      ember: {}\n      redis: {}",
-                    show(&got),
-                    show(&theirs)
-                ));
-            }
-        }
-    }
-    problems
-}
-
-fn report(problems: &[String], what: &str) {
-    for p in problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches in {what} (see above)", problems.len());
-}
-
 #[test]
 fn differential_bitmap_sequences() {
-    let ember = Server::ember(&[]);
-    let redis = Server::redis(&[]);
-    let mut problems = run_all(&ember, redis.as_ref(), false);
-    problems.extend(run_all(&ember, redis.as_ref(), true));
-    report(&problems, "the bitmap sequences");
-}
-
-/// xorshift64*: a tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
+    check(sequences, &[]);
 }
 
 /// Keys of the random stream; `l` may hold a list (the others never do, so
@@ -671,7 +563,7 @@ fn differential_random_bitmap_commands() {
     let ember = Server::ember(&[]);
     let Some(redis) = Server::redis(&[]) else {
         // Without a reference, still check ember answers every command.
-        let mut e = fresh(&ember, false);
+        let mut e = fresh(&ember, false, &[]);
         let mut rng = Rng(0x00b1_7b17_0001);
         for _ in 0..2000 {
             let _ = e.cmd(&random_command(&mut rng));
@@ -685,8 +577,8 @@ fn differential_random_bitmap_commands() {
     let mut problems = Vec::new();
     for (seed, resp3, count) in [(0x00b1_7b17_0001_u64, false, 2000), (0x0f1e_1d5e_ed00_0002, true, 1000)] {
         let count = long.unwrap_or(count);
-        let mut e = fresh(&ember, resp3);
-        let mut r = fresh(&redis, resp3);
+        let mut e = fresh(&ember, resp3, &[]);
+        let mut r = fresh(&redis, resp3, &[]);
         let mut rng = Rng(seed);
         let mut history: Vec<String> = Vec::new();
         for _ in 0..count {
@@ -696,7 +588,7 @@ fn differential_random_bitmap_commands() {
             let a = e.cmd(&argv);
             let b = r.cmd(&argv);
             if a != b {
-                let tail = history.iter().rev().take(8).rev().cloned().collect::<Vec<_>>().join("\n        ");
+                let tail = recent(&history, 8);
                 problems.push(format!(
                     "seed {seed:#x} resp3={resp3}: {line}\n      ember: {}\n      redis: {}\n      recent:\n        {tail}",
                     show(&a),

@@ -1,6 +1,6 @@
 //! Geo commands, differentially: hand-written sequences for every command
 //! and error case go to ember and to a real `redis-server` (7.0) in RESP2
-//! and RESP3 (see `common::hs_diff` for the line syntax); then a few
+//! and RESP3 (see `common::diff` for the line syntax); then a few
 //! thousand seeded random points are added to both and many random
 //! GEOSEARCH / GEORADIUS queries are compared: exactly when the reply has
 //! an order (ASC / DESC, or COUNT without ANY), as a set of items otherwise.
@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::hs_diff::{check, sorted, Sequences};
-use common::{show, Conn, Frame, Server};
+use common::diff::{check, fresh, report, sorted, Sequences};
+use common::{show, Rng, Server};
 
 fn sequences() -> Sequences {
     vec![
@@ -319,30 +319,6 @@ fn differential_geo_skiplist() {
     check(sequences, &["--zset-max-listpack-entries", "2"]);
 }
 
-/// xorshift64*: a tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// Uniform in `[lo, hi)`.
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (self.next() >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
 /// Cluster centers (lon, lat): near the poles' limits, the antimeridian,
 /// the equator / prime meridian, and ordinary places.
 const CENTERS: &[(f64, f64)] = &[
@@ -423,20 +399,11 @@ fn random_query(rng: &mut Rng, members: usize) -> (Vec<String>, bool) {
     (w, ordered)
 }
 
-fn fresh(server: &Server, resp3: bool) -> Conn {
-    let mut c = server.conn();
-    if resp3 {
-        assert!(matches!(c.run("HELLO 3"), Frame::Map(_)));
-    }
-    assert_eq!(c.run("FLUSHALL"), common::ok());
-    c
-}
-
 /// Seeds `n` random points into `g` on both servers, then compares
 /// `queries` random searches; returns the mismatches.
 fn run_random(ember: &Server, redis: &Server, seed: u64, resp3: bool, n: usize, queries: usize) -> Vec<String> {
-    let mut e = fresh(ember, resp3);
-    let mut r = fresh(redis, resp3);
+    let mut e = fresh(ember, resp3, &[]);
+    let mut r = fresh(redis, resp3, &[]);
     let mut rng = Rng(seed);
     let mut problems = Vec::new();
     for chunk in 0..n.div_ceil(100) {
@@ -491,8 +458,5 @@ fn differential_random_geo_queries() {
         let seed = 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i + 3);
         problems.extend(run_random(&ember, &redis, seed, i % 2 == 1, 1000 + (i as usize % 4) * 1000, 2000));
     }
-    for p in &problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches between ember and redis (see above)", problems.len());
+    report(&problems, "the random queries");
 }

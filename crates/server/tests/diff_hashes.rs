@@ -1,12 +1,12 @@
 //! Differential tests of the hash commands against redis-server (7.0), in
 //! RESP2 and RESP3: hand-written sequences for every command and error case,
 //! then a seeded random stream of hash commands compared reply by reply.
-//! See `common::hs_diff` for the line syntax.
+//! See `common::diff` for the line syntax.
 
 mod common;
 
-use common::hs_diff::{check, shape, sorted, Sequences};
-use common::{args, show, Frame, Server};
+use common::diff::{check, report, shape, sorted, Sequences};
+use common::{args, show, Frame, Rng, Server};
 
 fn long(n: usize) -> &'static str {
     Box::leak("x".repeat(n).into_boxed_str())
@@ -316,26 +316,6 @@ fn differential_hashes() {
     check(hash_sequences, &[]);
 }
 
-/// xorshift64*: deterministic test input.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
 /// Does the reply order of this command depend on the encoding's internal
 /// order? (Redis's hashtable order is not ember's.)
 fn unordered(cmd: &str) -> bool {
@@ -467,8 +447,5 @@ fn differential_random_hash_commands() {
             assert_eq!(show(&a), show(&b), "final state of {key}");
         }
     }
-    for p in &problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches", problems.len());
+    report(&problems, "the random hash stream");
 }

@@ -13,9 +13,8 @@
 
 mod common;
 
-use common::{show, Conn, Frame, Server};
-
-type Sequences = Vec<(&'static str, Vec<&'static str>)>;
+use common::diff::{check, fresh, report, Sequences};
+use common::{show, Conn, Frame, Rng, Server};
 
 fn sequences() -> Sequences {
     vec![
@@ -185,106 +184,9 @@ fn sequences() -> Sequences {
     ]
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Exact,
-    CmdInfo,
-}
-
-fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
-    let (line, expect) = match line.split_once(" => ") {
-        Some((l, e)) => (l, Some(e)),
-        None => (line, None),
-    };
-    match line.strip_prefix("!cmdinfo ") {
-        Some(rest) => (Mode::CmdInfo, rest, expect),
-        None => (Mode::Exact, line, expect),
-    }
-}
-
-/// COMMAND INFO entries cut to name, arity, flags, key positions and ACL
-/// categories.
-fn normalize(mode: Mode, f: &Frame) -> Frame {
-    match (mode, f) {
-        (Mode::CmdInfo, Frame::Array(entries)) => Frame::Array(
-            entries
-                .iter()
-                .map(|e| match e {
-                    Frame::Array(v) if v.len() >= 7 => Frame::Array(v[..7].to_vec()),
-                    other => other.clone(),
-                })
-                .collect(),
-        ),
-        _ => f.clone(),
-    }
-}
-
-fn fresh(server: &Server, resp3: bool) -> Conn {
-    let mut c = server.conn();
-    if resp3 {
-        let r = c.run("HELLO 3");
-        assert!(matches!(r, Frame::Map(_)), "HELLO 3 on {:?}: {}", server.kind, show(&r));
-    }
-    assert_eq!(c.run("FLUSHALL"), common::ok());
-    c
-}
-
-fn run_all(ember: &Server, redis: Option<&Server>, resp3: bool) -> Vec<String> {
-    let mut problems = Vec::new();
-    let proto = if resp3 { "RESP3" } else { "RESP2" };
-    for (name, lines) in sequences() {
-        let mut e = fresh(ember, resp3);
-        let mut r = redis.map(|s| fresh(s, resp3));
-        for line in lines {
-            let (mode, cmdline, expect) = parse_line(line);
-            let got = e.run(cmdline);
-            if let Some(want) = expect {
-                if !resp3 && show(&got) != want {
-                    problems.push(format!("[{proto}] {name}: `{cmdline}`: ember {} but expected {want}", show(&got)));
-                }
-            }
-            let Some(r) = r.as_mut() else { continue };
-            let theirs = r.run(cmdline);
-            if normalize(mode, &got) != normalize(mode, &theirs) {
-                problems.push(format!(
-                    "[{proto}] {name}: `{cmdline}`\n      ember: {}\n      redis: {}",
-                    show(&got),
-                    show(&theirs)
-                ));
-            }
-        }
-    }
-    problems
-}
-
-fn report(problems: &[String], what: &str) {
-    for p in problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches in {what} (see above)", problems.len());
-}
-
 #[test]
 fn differential_hll_sequences() {
-    let ember = Server::ember(&[]);
-    let redis = Server::redis(&[]);
-    let mut problems = run_all(&ember, redis.as_ref(), false);
-    problems.extend(run_all(&ember, redis.as_ref(), true));
-    report(&problems, "the HyperLogLog sequences");
-}
-
-/// xorshift64*: a tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
+    check(sequences, &[]);
 }
 
 /// A random element: mostly short text, sometimes binary or long.
@@ -360,8 +262,8 @@ fn pfadd_bytes_match_redis_at_every_size() {
     let Some(redis) = Server::redis(&[]) else { return };
     let mut problems = Vec::new();
     for resp3 in [false, true] {
-        let mut e = fresh(&ember, resp3);
-        let mut r = fresh(&redis, resp3);
+        let mut e = fresh(&ember, resp3, &[]);
+        let mut r = fresh(&redis, resp3, &[]);
         // One element at a time through the sparse encoding up to and past
         // the promotion at 3000 bytes, then larger batches.
         let mut batches = vec![1; 400];
@@ -388,8 +290,8 @@ fn pfmerge_and_multi_key_pfcount_match_redis() {
     let ember = Server::ember(&[]);
     let Some(redis) = Server::redis(&[]) else { return };
     let mut problems = Vec::new();
-    let mut e = fresh(&ember, false);
-    let mut r = fresh(&redis, false);
+    let mut e = fresh(&ember, false, &[]);
+    let mut r = fresh(&redis, false, &[]);
     let mut rng = Rng(0xfeed_0003);
     // Sparse HLLs of a few sizes, and dense ones.
     for (key, n) in [("s1", 10), ("s2", 150), ("s3", 600), ("d1", 5000), ("d2", 20000)] {
@@ -435,8 +337,8 @@ fn redis_written_hlls_behave_the_same_in_ember() {
     let ember = Server::ember(&[]);
     let Some(redis) = Server::redis(&[]) else { return };
     let mut problems = Vec::new();
-    let mut e = fresh(&ember, false);
-    let mut r = fresh(&redis, false);
+    let mut e = fresh(&ember, false, &[]);
+    let mut r = fresh(&redis, false, &[]);
     let mut rng = Rng(0x05e7_0004);
     for (key, n) in [("small", 3usize), ("sparse", 300), ("dense", 10000)] {
         let elements: Vec<Vec<u8>> = (0..n).map(|_| element(&mut rng)).collect();
@@ -473,8 +375,8 @@ fn accuracy_within_redis_error_bounds() {
     let n: u64 = std::env::var("EMBER_HLL_ELEMENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
     let ember = Server::ember(&[]);
     let redis = Server::redis(&[]);
-    let mut e = fresh(&ember, false);
-    let mut r = redis.as_ref().map(|s| fresh(s, false));
+    let mut e = fresh(&ember, false, &[]);
+    let mut r = redis.as_ref().map(|s| fresh(s, false, &[]));
     let mut checkpoints = vec![];
     let mut next_check = 1000;
     let mut i = 0u64;

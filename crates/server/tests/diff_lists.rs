@@ -5,21 +5,14 @@
 //! enough to need nodes of their own, under several `list-max-listpack-size`
 //! settings, compared reply by reply.
 //!
-//! Line syntax (as in differential.rs): an optional mode prefix, then the
-//! command, then optionally `=> <reply>`, ember's own expectation in the form
-//! of `common::show`, checked in RESP2 even without redis-server.
-//! Modes: `!type` compares reply types only (OBJECT ENCODING: Redis 7.0
-//! always says `quicklist`, ember follows 7.2's `listpack`/`quicklist`);
-//! `!ember` sends to both and ignores Redis's reply; `!cmdinfo` compares
-//! COMMAND INFO on name, arity, flags, key positions and ACL categories.
-//! With `LISTS_TRACE` set in the environment, each sequence line is printed
-//! before it is sent (to find a line that blocks one of the servers).
+//! See `common::diff` for the line syntax; `!type` compares OBJECT
+//! ENCODING's reply type only (Redis 7.0 always says `quicklist`, ember
+//! follows 7.2's `listpack`/`quicklist`).
 
 mod common;
 
-use common::{args, show, Conn, Frame, Server};
-
-type Sequences = Vec<(&'static str, Vec<&'static str>)>;
+use common::diff::{check_with, fresh, recent, report, Opts, Sequences};
+use common::{show, Frame, Rng, Server};
 
 fn sequences() -> Sequences {
     vec![
@@ -529,155 +522,13 @@ fn sequences() -> Sequences {
     ]
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
-    Exact,
-    Type,
-    Sort,
-    Ember,
-    CmdInfo,
-}
-
-fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
-    let (line, expect) = match line.split_once(" => ") {
-        Some((l, e)) => (l, Some(e)),
-        None => (line, None),
-    };
-    let Some(rest) = line.strip_prefix('!') else { return (Mode::Exact, line, expect) };
-    let (m, rest) = rest.split_once(' ').unwrap_or((rest, ""));
-    let mode = match m {
-        "type" => Mode::Type,
-        "sort" => Mode::Sort,
-        "ember" => Mode::Ember,
-        "cmdinfo" => Mode::CmdInfo,
-        _ => panic!("unknown mode {m}"),
-    };
-    (mode, rest, expect)
-}
-
-fn kind(f: &Frame) -> &'static str {
-    match f {
-        Frame::Error(_) => "error",
-        Frame::Integer(_) => "integer",
-        Frame::Bulk(_) | Frame::Simple(_) | Frame::Verbatim { .. } => "string",
-        Frame::Null | Frame::NullBulk | Frame::NullArray => "null",
-        Frame::Array(_) | Frame::Set(_) | Frame::Push(_) => "array",
-        Frame::Map(_) => "map",
-        _ => "other",
-    }
-}
-
-fn normalize(mode: Mode, f: &Frame) -> Frame {
-    match mode {
-        Mode::Exact | Mode::Ember => f.clone(),
-        Mode::Type => Frame::simple(kind(f)),
-        Mode::Sort => match f {
-            Frame::Array(v) | Frame::Set(v) => {
-                let mut v = v.clone();
-                v.sort_by_key(show);
-                Frame::Array(v)
-            }
-            other => other.clone(),
-        },
-        // Name, arity, flags, first/last/step and ACL categories.
-        Mode::CmdInfo => match f {
-            Frame::Array(entries) => Frame::Array(
-                entries
-                    .iter()
-                    .map(|e| match e {
-                        Frame::Array(v) if v.len() >= 7 => Frame::Array(
-                            v[..7]
-                                .iter()
-                                .map(|x| match x {
-                                    Frame::Set(s) => Frame::Array(s.clone()),
-                                    other => other.clone(),
-                                })
-                                .collect(),
-                        ),
-                        other => other.clone(),
-                    })
-                    .collect(),
-            ),
-            other => other.clone(),
-        },
-    }
-}
-
-fn fresh(server: &Server, resp3: bool) -> Conn {
-    let mut c = server.conn();
-    if resp3 {
-        assert!(matches!(c.run("HELLO 3"), Frame::Map(_)), "HELLO 3 on {:?}", server.kind);
-    }
-    assert_eq!(c.run("FLUSHALL"), common::ok());
-    assert_eq!(c.run("CONFIG SET list-max-listpack-size -2"), common::ok());
-    c
-}
-
-fn run_all(ember: &Server, redis: Option<&Server>, resp3: bool) -> Vec<String> {
-    let mut problems = Vec::new();
-    let proto = if resp3 { "RESP3" } else { "RESP2" };
-    for (name, lines) in sequences() {
-        let mut e = fresh(ember, resp3);
-        let mut r = redis.map(|s| fresh(s, resp3));
-        for line in lines {
-            let (mode, cmdline, expect) = parse_line(line);
-            if std::env::var_os("LISTS_TRACE").is_some() {
-                eprintln!("TRACE {name}: {cmdline}");
-            }
-            let got = e.cmd(&args(cmdline));
-            if let Some(want) = expect {
-                if !resp3 && show(&got) != want {
-                    problems.push(format!("[{proto}] {name}: `{cmdline}`: ember {} but expected {want}", show(&got)));
-                }
-            }
-            let Some(r) = r.as_mut() else { continue };
-            let theirs = r.cmd(&args(cmdline));
-            if mode != Mode::Ember && normalize(mode, &got) != normalize(mode, &theirs) {
-                problems.push(format!(
-                    "[{proto}] {name}: `{cmdline}`\n      ember: {}\n      redis: {}",
-                    show(&got),
-                    show(&theirs)
-                ));
-            }
-        }
-    }
-    problems
-}
-
-fn report(problems: &[String], what: &str) {
-    for p in problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches in {what} (see above)", problems.len());
-}
+/// Every connection starts from the default node size (a sequence may
+/// change it on the server).
+const SETUP: &[&str] = &["CONFIG SET list-max-listpack-size -2"];
 
 #[test]
 fn differential_list_sequences() {
-    let ember = Server::ember(&[]);
-    let redis = Server::redis(&[]);
-    let mut problems = run_all(&ember, redis.as_ref(), false);
-    problems.extend(run_all(&ember, redis.as_ref(), true));
-    report(&problems, "list sequences");
-}
-
-/// xorshift64*: a tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
+    check_with(sequences, &Opts { setup: SETUP, ..Opts::default() });
 }
 
 /// A random element: mostly tiny values from a small pool (so LREM, LPOS
@@ -816,8 +667,8 @@ fn differential_random_list_commands() {
     let redis = Server::redis(&[]);
     let mut problems = Vec::new();
     for &(fill, seed, resp3) in RUNS {
-        let mut e = fresh(&ember, resp3);
-        let mut r = redis.as_ref().map(|s| fresh(s, resp3));
+        let mut e = fresh(&ember, resp3, SETUP);
+        let mut r = redis.as_ref().map(|s| fresh(s, resp3, SETUP));
         let set_fill = ["CONFIG".to_string(), "SET".into(), "list-max-listpack-size".into(), fill.to_string()];
         assert_eq!(e.cmd(&set_fill), common::ok());
         if let Some(r) = r.as_mut() {
@@ -836,7 +687,7 @@ fn differential_random_list_commands() {
             };
             let b = r.cmd(&argv);
             if a != b {
-                let tail = history.iter().rev().take(6).rev().cloned().collect::<Vec<_>>().join("\n        ");
+                let tail = recent(&history, 6);
                 problems.push(format!(
                     "fill {fill} seed {seed:#x} resp3={resp3}: {line}\n      ember: {}\n      redis: {}\n      recent:\n        {tail}",
                     show(&a),

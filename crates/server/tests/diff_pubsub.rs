@@ -14,7 +14,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::time::{Duration, Instant};
 
 use common::{args, show, Conn, Frame, Server};
@@ -374,7 +373,7 @@ fn never_reading_subscriber(server: &Server) -> (bool, u64, String) {
     let mut chunk = vec![0u8; 1 << 20];
     let mut total = 0;
     while Instant::now() < deadline {
-        match sub.stream.read(&mut chunk) {
+        match common::conn::read_retrying(&mut sub.stream, &mut chunk) {
             Ok(0) => {
                 closed = true;
                 break;

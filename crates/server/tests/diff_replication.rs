@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::hs_diff::{check, Sequences};
+use common::diff::{check, Sequences};
 use common::{int, show, Frame, Server};
 
 fn sequences() -> Sequences {

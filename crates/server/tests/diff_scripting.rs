@@ -11,16 +11,15 @@
 
 mod common;
 
-use common::{show, Conn, Frame, Server};
-
-type Sequences = Vec<(&'static str, Vec<&'static str>)>;
+use common::diff::{check_with, fresh, Opts, Sequences};
+use common::{show, Frame, Server};
 
 fn sequences() -> Sequences {
     vec![
         (
             "lua to redis conversions",
             vec![
-                "EVAL \"return {1,2,3,'a',nil,4}\" 0 => *4 :1 :2 :3 \"a\"",
+                "EVAL \"return {1,2,3,'a',nil,4}\" 0 => [:1, :2, :3, \"a\"]",
                 "EVAL \"return {1.9,-2.7,true,false,{ok='x'},{err='My err'}}\" 0",
                 "EVAL \"return {err='My err'}\" 0 => -My err",
                 "EVAL \"return {err='ERR'}\" 0",
@@ -64,7 +63,7 @@ fn sequences() -> Sequences {
                 "EVAL \"return redis.call('get','nokey')\" 0",
                 "EVAL \"return {redis.call('get','nokey')}\" 0",
                 "EVAL \"return type(redis.call('get','nokey'))\" 0 => \"boolean\"",
-                "EVAL \"return redis.call('lrange','nokey',0,-1)\" 0 => *0",
+                "EVAL \"return redis.call('lrange','nokey',0,-1)\" 0 => []",
                 "EVAL \"return redis.call('ping')\" 0 => +PONG",
                 "EVAL \"return redis.call('ping')['ok']\" 0 => \"PONG\"",
                 "EVAL \"return redis.call('incrby','n', 5)\" 0 => :5",
@@ -267,7 +266,7 @@ fn sequences() -> Sequences {
             "script cache and flags",
             vec![
                 "SCRIPT LOAD \"return 1\" => \"e0e1f9fabfc9d4800c877a703b823ac0578ff8db\"",
-                "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db E0E1F9FABFC9D4800C877A703B823AC0578FF8DB x => *3 :1 :1 :0",
+                "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db E0E1F9FABFC9D4800C877A703B823AC0578FF8DB x => [:1, :1, :0]",
                 "EVALSHA E0E1F9FABFC9D4800C877A703B823AC0578FF8DB 0 => :1",
                 "EVALSHA_RO e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0 => :1",
                 "EVAL \"return redis.call('incr', KEYS[1])\" 1 ctr => :1",
@@ -278,7 +277,7 @@ fn sequences() -> Sequences {
                 "SCRIPT FLUSH bad",
                 "SCRIPT FLUSH SYNC ASYNC",
                 "SCRIPT FLUSH ASYNC",
-                "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db => *1 :0",
+                "SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db => [:0]",
                 "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0",
                 "SCRIPT LOAD \"return 1\"",
                 "SCRIPT FLUSH SYNC",
@@ -323,13 +322,13 @@ fn sequences() -> Sequences {
                 "FCALL myfunc x",
                 "FCALL",
                 "FCALL myfunc",
-                "FUNCTION LIST",
-                "FUNCTION LIST WITHCODE",
-                "FUNCTION LIST LIBRARYNAME my*",
-                "FUNCTION LIST LIBRARYNAME nomatch*",
-                "FUNCTION LIST LIBRARYNAME",
-                "FUNCTION LIST bogus",
-                "FUNCTION LIST WITHCODE WITHCODE",
+                "!fnlist FUNCTION LIST",
+                "!fnlist FUNCTION LIST WITHCODE",
+                "!fnlist FUNCTION LIST LIBRARYNAME my*",
+                "!fnlist FUNCTION LIST LIBRARYNAME nomatch*",
+                "!fnlist FUNCTION LIST LIBRARYNAME",
+                "!fnlist FUNCTION LIST bogus",
+                "!fnlist FUNCTION LIST WITHCODE WITHCODE",
                 "FUNCTION STATS",
                 "FUNCTION LOAD \"#!lua name=mylib\\nreturn 1\"",
                 "FUNCTION LOAD \"#!lua name=mylib2\\nreturn 1\"",
@@ -386,7 +385,7 @@ fn sequences() -> Sequences {
                 "SCRIPT FLUSH",
                 "FCALL myfunc 0 => :2",
                 "FUNCTION FLUSH ASYNC => +OK",
-                "FUNCTION LIST => *0",
+                "!fnlist FUNCTION LIST => []",
                 "FUNCTION STATS",
                 "FCALL myfunc 0",
                 "COMMAND GETKEYS FCALL f 2 a b c",
@@ -490,151 +489,12 @@ fn sequences() -> Sequences {
     ]
 }
 
-#[derive(Clone, Copy)]
-enum Mode {
-    Exact,
-    CmdInfo,
-    /// FUNCTION LIST: a library's functions come in Redis's hash order;
-    /// compare them sorted.
-    FnList,
-}
-
-fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
-    let (line, expect) = match line.split_once(" => ") {
-        Some((l, e)) => (l, Some(e)),
-        None => (line, None),
-    };
-    if let Some(rest) = line.strip_prefix("!cmdinfo ") {
-        return (Mode::CmdInfo, rest, expect);
-    }
-    if line.starts_with("FUNCTION LIST") {
-        return (Mode::FnList, line, expect);
-    }
-    (Mode::Exact, line, expect)
-}
-
-/// COMMAND INFO entries cut to name, arity, flags, key positions and ACL
-/// categories (ember has no key specs or tips for these).
-fn normalize(mode: Mode, f: &Frame) -> Frame {
-    match (mode, f) {
-        (Mode::CmdInfo, Frame::Array(entries)) => Frame::Array(
-            entries
-                .iter()
-                .map(|e| match e {
-                    Frame::Array(v) if v.len() >= 7 => Frame::Array(v[..7].to_vec()),
-                    other => other.clone(),
-                })
-                .collect(),
-        ),
-        (Mode::FnList, Frame::Array(libs)) => Frame::Array(libs.iter().map(sort_functions).collect()),
-        _ => f.clone(),
-    }
-}
-
-/// A FUNCTION LIST entry with its `functions` sorted.
-fn sort_functions(lib: &Frame) -> Frame {
-    let sorted = |v: &Frame| match v {
-        Frame::Array(fs) => {
-            let mut fs = fs.clone();
-            fs.sort_by_key(show);
-            Frame::Array(fs)
-        }
-        other => other.clone(),
-    };
-    match lib {
-        Frame::Array(kv) => {
-            let mut kv = kv.clone();
-            for i in (1..kv.len()).step_by(2) {
-                if kv[i - 1] == common::bulk("functions") {
-                    kv[i] = sorted(&kv[i]);
-                }
-            }
-            Frame::Array(kv)
-        }
-        Frame::Map(pairs) => Frame::Map(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.clone(), if *k == common::bulk("functions") { sorted(v) } else { v.clone() }))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-fn fresh(server: &Server, resp3: bool) -> Conn {
-    let mut c = server.conn();
-    if resp3 {
-        let r = c.run("HELLO 3");
-        assert!(matches!(r, Frame::Map(_)), "HELLO 3 on {:?}: {}", server.kind, show(&r));
-    }
-    assert_eq!(c.run("FLUSHALL"), common::ok());
-    assert_eq!(c.run("SCRIPT FLUSH"), common::ok());
-    assert_eq!(c.run("FUNCTION FLUSH"), common::ok());
-    c
-}
-
-/// A compact rendering for the `=>` expectations: `:1`, `"x"`, `+OK`,
-/// `-ERR ...`, `*N a b`, `_`.
-fn brief(f: &Frame) -> String {
-    match f {
-        Frame::Integer(i) => format!(":{i}"),
-        Frame::Bulk(b) => format!("\"{}\"", String::from_utf8_lossy(b)),
-        Frame::Simple(s) => format!("+{}", String::from_utf8_lossy(s)),
-        Frame::Error(e) => format!("-{}", String::from_utf8_lossy(e)),
-        Frame::Array(items) => {
-            let mut s = format!("*{}", items.len());
-            for i in items {
-                s.push(' ');
-                s.push_str(&brief(i));
-            }
-            s
-        }
-        other => show(other),
-    }
-}
-
-fn run_all(ember: &Server, redis: Option<&Server>, resp3: bool) -> Vec<String> {
-    let mut problems = Vec::new();
-    let proto = if resp3 { "RESP3" } else { "RESP2" };
-    for (name, lines) in sequences() {
-        let mut e = fresh(ember, resp3);
-        let mut r = redis.map(|s| fresh(s, resp3));
-        for line in lines {
-            let (mode, cmdline, expect) = parse_line(line);
-            let got = e.run(cmdline);
-            if let Some(want) = expect {
-                if !resp3 && brief(&got) != want {
-                    problems.push(format!("[{proto}] {name}: `{cmdline}`: ember {} but expected {want}", brief(&got)));
-                }
-            }
-            let Some(r) = r.as_mut() else { continue };
-            let theirs = r.run(cmdline);
-            if normalize(mode, &got) != normalize(mode, &theirs) {
-                problems.push(format!(
-                    "[{proto}] {name}: `{cmdline}`\n      ember: {}\n      redis: {}",
-                    show(&got),
-                    show(&theirs)
-                ));
-            }
-        }
-    }
-    problems
-}
-
-fn report(problems: &[String], what: &str) {
-    for p in problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches in {what} (see above)", problems.len());
-}
+/// Every connection starts without scripts or functions.
+const SETUP: &[&str] = &["SCRIPT FLUSH", "FUNCTION FLUSH"];
 
 #[test]
 fn differential_scripting_sequences() {
-    let ember = Server::ember(&[]);
-    let redis = Server::redis(&[]);
-    let mut problems = run_all(&ember, redis.as_ref(), false);
-    problems.extend(run_all(&ember, redis.as_ref(), true));
-    report(&problems, "the scripting sequences");
+    check_with(sequences, &Opts { setup: SETUP, ..Opts::default() });
 }
 
 fn bulk_text(f: &Frame) -> String {
@@ -785,7 +645,7 @@ fn functions_survive_a_restart_and_move_between_servers() {
 #[test]
 fn function_dump_and_restore_match_redis() {
     let ember = Server::ember(&[]);
-    let mut e = fresh(&ember, false);
+    let mut e = fresh(&ember, false, SETUP);
     assert_eq!(e.run("FUNCTION FLUSH"), common::ok());
     assert_eq!(e.cmd(&["FUNCTION", "LOAD", LIB]), common::bulk("persisted"));
     let ours = e.run("FUNCTION DUMP");
@@ -801,7 +661,7 @@ fn function_dump_and_restore_match_redis() {
         common::err("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
     );
     let Some(redis) = Server::redis(&[]) else { return };
-    let mut r = fresh(&redis, false);
+    let mut r = fresh(&redis, false, SETUP);
     assert_eq!(r.run("FUNCTION FLUSH"), common::ok());
     assert_eq!(r.cmd(&["FUNCTION", "LOAD", LIB]), common::bulk("persisted"));
     // The same bytes from both servers.

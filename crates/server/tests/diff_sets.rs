@@ -4,14 +4,14 @@
 //! (unordered replies sorted). ember follows Redis 7.2 for small non-integer
 //! sets (`listpack`), where Redis 7.0 answers `hashtable`: those encodings
 //! are checked against ember's own expectation (`!ember ... => ...`).
-//! See `common::hs_diff` for the line syntax.
+//! See `common::diff` for the line syntax.
 
 mod common;
 
 use std::collections::HashSet;
 
-use common::hs_diff::{check, shape, sorted, Sequences};
-use common::{show, strings, Frame, Server};
+use common::diff::{check, report, shape, sorted, Sequences};
+use common::{show, strings, Frame, Rng, Server};
 
 fn set_sequences() -> Sequences {
     vec![
@@ -355,26 +355,6 @@ fn differential_sets() {
     check(set_sequences, &[]);
 }
 
-/// xorshift64*: deterministic test input.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
 fn random_set_command(rng: &mut Rng) -> Vec<String> {
     const KEYS: &[&str] = &["s1", "s2", "s3", "s4", "str"];
     const MEMBERS: &[&str] = &["1", "2", "3", "-4", "70000", "10000000000", "a", "b", "", "007", "longmember"];
@@ -535,8 +515,5 @@ fn differential_random_set_commands() {
             );
         }
     }
-    for p in &problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches", problems.len());
+    report(&problems, "the random set stream");
 }

@@ -2,12 +2,12 @@
 //! RESP2 and RESP3: every option, the weight and projection patterns, STORE,
 //! the errors, then a seeded random stream of SORT commands over lists, sets
 //! and sorted sets. Sets are only sorted (never read `BY nosort`), since
-//! their own order is hash order. See `common::hs_diff` for the line syntax.
+//! their own order is hash order. See `common::diff` for the line syntax.
 
 mod common;
 
-use common::hs_diff::{check, Sequences};
-use common::{show, Server};
+use common::diff::{check, Sequences};
+use common::{show, Rng, Server};
 
 fn sort_sequences() -> Sequences {
     vec![
@@ -141,23 +141,6 @@ fn sort_sequences() -> Sequences {
 #[test]
 fn differential_sort() {
     check(sort_sequences, &[]);
-}
-
-/// xorshift64*: deterministic test input.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! Differential tests of the stream commands against redis-server (7.0), in
 //! RESP2 and RESP3: every command, option and error, with explicit ids so
 //! that replies are deterministic (time-dependent fields are compared by
-//! shape only). See `common::hs_diff` for the line syntax.
+//! shape only). See `common::diff` for the line syntax.
 
 mod common;
 
-use common::hs_diff::{check, Sequences};
+use common::diff::{check, Sequences};
 
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())

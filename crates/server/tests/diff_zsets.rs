@@ -5,59 +5,17 @@
 //! Then seeded random streams of sorted-set commands are compared reply by
 //! reply, and the blocking pops are checked with two clients.
 //!
-//! Line syntax (as in `differential.rs`): an optional mode, the command,
-//! and an optional ` => <reply>` with ember's own expectation in the compact
-//! form of `common::show` (RESP2 only), checked even without redis-server.
-//!
-//! Modes:
-//! - (none): exact equality;
-//! - `!sort`: array elements compared as a sorted multiset;
-//! - `!ember`: sent to both, reply ignored (state setup);
-//! - `!own`: sent to ember only, which must give the expectation (Redis 7.2
-//!   features such as ZRANK ... WITHSCORE, which 7.0 rejects);
-//! - `!shape`: same reply type and length (ZRANDMEMBER);
-//! - `!scan <key> [options]`: a whole ZSCAN iteration; same (member, score)
-//!   pairs;
-//! - `!lp`: exact under the default thresholds only (a `listpack` ZSCAN is
-//!   deterministic, a `skiplist` one is in hash order).
+//! See `common::diff` for the line syntax; `!own` lines are Redis 7.2
+//! features such as ZRANK ... WITHSCORE, which 7.0 rejects, and `!lp`
+//! lines (exact under the default thresholds only) ZSCANs, deterministic on
+//! a `listpack` and in hash order on a `skiplist`.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{args, show, Conn, Frame, Server};
-
-type Sequences = Vec<(&'static str, Vec<&'static str>)>;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
-    Exact,
-    Sort,
-    Ember,
-    Own,
-    Shape,
-    Scan,
-    Listpack,
-}
-
-fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
-    let (line, expect) = match line.split_once(" => ") {
-        Some((l, e)) => (l, Some(e)),
-        None => (line, None),
-    };
-    let Some(rest) = line.strip_prefix('!') else { return (Mode::Exact, line, expect) };
-    let (m, rest) = rest.split_once(' ').unwrap_or((rest, ""));
-    let mode = match m {
-        "sort" => Mode::Sort,
-        "ember" => Mode::Ember,
-        "own" => Mode::Own,
-        "shape" => Mode::Shape,
-        "scan" => Mode::Scan,
-        "lp" => Mode::Listpack,
-        _ => panic!("unknown mode {m}"),
-    };
-    (mode, rest, expect)
-}
+use common::diff::{check_with, fresh, recent, report, Opts, Sequences};
+use common::{args, show, Frame, Rng, Server};
 
 fn sequences() -> Sequences {
     vec![
@@ -574,19 +532,19 @@ fn sequences() -> Sequences {
             "zrandmember",
             vec![
                 "ZADD z 1 a 2 b 3 c",
-                "!shape ZRANDMEMBER z",
+                "!len ZRANDMEMBER z",
                 "ZRANDMEMBER nokey => $-1",
                 "ZRANDMEMBER nokey 5",
                 "ZRANDMEMBER nokey 5 WITHSCORES",
                 "ZRANDMEMBER z 0",
                 "ZRANDMEMBER z 3",
                 "ZRANDMEMBER z 10 WITHSCORES",
-                "!shape ZRANDMEMBER z 2",
-                "!shape ZRANDMEMBER z 2 WITHSCORES",
-                "!shape ZRANDMEMBER z -5",
-                "!shape ZRANDMEMBER z -5 WITHSCORES",
-                "!shape ZRANDMEMBER z 1",
-                "!shape ZRANDMEMBER z -1 WITHSCORES",
+                "!len ZRANDMEMBER z 2",
+                "!len ZRANDMEMBER z 2 WITHSCORES",
+                "!len ZRANDMEMBER z -5",
+                "!len ZRANDMEMBER z -5 WITHSCORES",
+                "!len ZRANDMEMBER z 1",
+                "!len ZRANDMEMBER z -1 WITHSCORES",
                 "ZRANDMEMBER z abc",
                 "ZRANDMEMBER z 1.5",
                 "ZRANDMEMBER z 2 WITHSCORE",
@@ -786,9 +744,9 @@ fn sequences() -> Sequences {
                 "ZSCAN str 0",
                 "!ember CONFIG SET zset-max-listpack-entries 2",
                 "ZADD big 1 a 2 b 3 c 4 d 5 e 6 f 0.1 g 1e17 h -0 i 12345678901234567890 j",
-                "!scan big",
-                "!scan big COUNT 3",
-                "!scan big MATCH [a-c] COUNT 2",
+                "!zscan big",
+                "!zscan big COUNT 3",
+                "!zscan big MATCH [a-c] COUNT 2",
                 "!ember CONFIG SET zset-max-listpack-entries 128",
             ],
         ),
@@ -818,52 +776,6 @@ fn sequences() -> Sequences {
     ]
 }
 
-/// Replies compared by shape only: ZRANDMEMBER.
-fn shape(f: &Frame) -> String {
-    match f {
-        Frame::Array(v) => format!("array[{}]", v.len()),
-        Frame::Bulk(_) => "bulk".into(),
-        Frame::Error(e) => format!("error {}", String::from_utf8_lossy(e)),
-        other => show(other),
-    }
-}
-
-fn sorted(f: &Frame) -> Frame {
-    match f {
-        Frame::Array(v) => {
-            let mut v = v.clone();
-            v.sort_by_key(show);
-            Frame::Array(v)
-        }
-        other => other.clone(),
-    }
-}
-
-/// A whole ZSCAN iteration: the sorted (member, score) pairs, or the error.
-fn scan_all(c: &mut Conn, rest: &str) -> Frame {
-    let mut parts = args(rest);
-    let key = parts.remove(0);
-    let mut cursor = b"0".to_vec();
-    let mut pairs = Vec::new();
-    for _ in 0..10_000 {
-        let mut argv = vec![b"ZSCAN".to_vec(), key.clone(), cursor.clone()];
-        argv.extend(parts.iter().cloned());
-        let reply = c.cmd(&argv);
-        let Frame::Array(v) = &reply else { return reply };
-        let (Frame::Bulk(next), Frame::Array(items)) = (&v[0], &v[1]) else { return reply };
-        for p in items.chunks(2) {
-            pairs.push(format!("{} {}", show(&p[0]), show(&p[1])));
-        }
-        cursor = next.to_vec();
-        if cursor == b"0" {
-            pairs.sort();
-            pairs.dedup();
-            return Frame::Array(pairs.into_iter().map(Frame::bulk).collect());
-        }
-    }
-    panic!("ZSCAN does not terminate");
-}
-
 /// A one-call ZSCAN reply with its (member, score) pairs sorted: a
 /// `skiplist` set is returned in hash order.
 fn scan_pairs(f: &Frame) -> Frame {
@@ -880,98 +792,21 @@ fn scan_pairs(f: &Frame) -> Frame {
     }
 }
 
-fn fresh(server: &Server, resp3: bool, extra: &[&str]) -> Conn {
-    let mut c = server.conn();
-    if resp3 {
-        let r = c.run("HELLO 3");
-        assert!(matches!(r, Frame::Map(_)), "HELLO 3 on {:?}: {}", server.kind, show(&r));
-    }
-    assert_eq!(c.run("FLUSHALL"), common::ok());
-    for line in extra {
-        assert_eq!(c.run(line), common::ok(), "{line}");
-    }
-    c
-}
-
 /// The two encoding settings every sequence runs under.
 const CONFIGS: &[&[&str]] = &[
     &["CONFIG SET zset-max-listpack-entries 128", "CONFIG SET zset-max-listpack-value 64"],
     &["CONFIG SET zset-max-listpack-entries 2", "CONFIG SET zset-max-listpack-value 8"],
 ];
 
-fn run_all(ember: &Server, redis: Option<&Server>, resp3: bool, config: &[&str]) -> Vec<String> {
-    let mut problems = Vec::new();
-    let proto = if resp3 { "RESP3" } else { "RESP2" };
-    let small = config != CONFIGS[0];
-    for (name, lines) in sequences() {
-        let mut e = fresh(ember, resp3, config);
-        let mut r = redis.map(|s| fresh(s, resp3, config));
-        for line in lines {
-            let (mode, cmdline, expect) = parse_line(line);
-            let got = if mode == Mode::Scan { scan_all(&mut e, cmdline) } else { e.run(cmdline) };
-            // Expectations hold for the default thresholds (encodings differ).
-            if let Some(want) = expect {
-                if !resp3 && !small && show(&got) != want {
-                    problems.push(format!("[{proto}] {name}: `{cmdline}`: ember {} but expected {want}", show(&got)));
-                }
-            }
-            if mode == Mode::Own {
-                assert!(expect.is_some(), "!own line without expectation: {line}");
-                continue;
-            }
-            let Some(r) = r.as_mut() else { continue };
-            let theirs = if mode == Mode::Scan { scan_all(r, cmdline) } else { r.run(cmdline) };
-            let same = match mode {
-                Mode::Ember => true,
-                Mode::Sort => sorted(&got) == sorted(&theirs),
-                Mode::Shape => shape(&got) == shape(&theirs),
-                Mode::Listpack if small => true,
-                _ => got == theirs,
-            };
-            if !same {
-                problems.push(format!(
-                    "[{proto}{}] {name}: `{cmdline}`\n      ember: {}\n      redis: {}",
-                    if small { " small" } else { "" },
-                    show(&got),
-                    show(&theirs)
-                ));
-            }
-        }
-    }
-    problems
-}
-
-fn report(problems: &[String]) {
-    for p in problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches between ember and redis (see above)", problems.len());
-}
-
 #[test]
 fn differential_zsets() {
-    let ember = Server::ember(&[]);
-    let redis = Server::redis(&[]);
-    let mut problems = Vec::new();
-    for config in CONFIGS {
-        for resp3 in [false, true] {
-            problems.extend(run_all(&ember, redis.as_ref(), resp3, config));
-        }
-    }
-    report(&problems);
+    check_with(sequences, &Opts { settings: CONFIGS, ..Opts::default() });
 }
 
-/// Plain sets as inputs of the set operations (score 1), when ember has
-/// the set commands.
+/// Plain sets as inputs of the set operations (score 1).
 #[test]
 fn differential_sets_as_inputs() {
     let ember = Server::ember(&[]);
-    let mut probe = ember.conn();
-    if matches!(probe.run("COMMAND INFO sadd"), Frame::Array(v) if v.first().is_some_and(|x| matches!(x, Frame::Null | Frame::NullArray | Frame::NullBulk)))
-    {
-        eprintln!("ember has no SADD yet: skipping sets-as-inputs");
-        return;
-    }
     let Some(redis) = Server::redis(&[]) else { return };
     let lines = [
         "SADD s1 x y z",
@@ -1003,30 +838,7 @@ fn differential_sets_as_inputs() {
             }
         }
     }
-    report(&problems);
-}
-
-/// xorshift64*: a tiny deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-    fn chance(&mut self, one_in: u64) -> bool {
-        self.below(one_in) == 0
-    }
+    report(&problems, "the sets-as-inputs lines");
 }
 
 /// Keys with arbitrary scores.
@@ -1316,7 +1128,7 @@ fn run_random(ember: &Server, redis: &Server, seed: u64, resp3: bool, config: &[
         };
         let same = if words[0] == "ZSCAN" { scan_pairs(&a) == scan_pairs(&b) } else { a == b };
         if !same {
-            let tail = history.iter().rev().take(6).rev().cloned().collect::<Vec<_>>().join("\n        ");
+            let tail = recent(&history, 6);
             problems.push(format!(
                 "seed {seed:#x} resp3={resp3} {config:?}: {line}\n      ember: {}\n      redis: {}\n      recent:\n        {tail}",
                 show(&a),
@@ -1374,7 +1186,7 @@ fn differential_random_zset_commands() {
         let seed = 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i + 3);
         problems.extend(run_random(&ember, &redis, seed, i % 2 == 1, CONFIGS[(i % 2) as usize], 10_000));
     }
-    report(&problems);
+    report(&problems, "the random streams");
 }
 
 /// Blocking pops: served by a later write, FIFO, timeouts, and the same

@@ -1,35 +1,14 @@
 //! Differential tests: the same command sequences are sent to ember and to a
 //! real `redis-server` (7.0), in RESP2 and in RESP3, and the decoded replies
 //! must be identical, except for the commands declared nondeterministic,
-//! which are compared by shape or in a normalized form.
-//!
-//! Each sequence runs on fresh connections after `FLUSHALL`. A line may start
-//! with a comparison mode (`!sort GET a`); a line may end with `=> <reply>`,
-//! ember's own expectation in the compact form of `common::show`, checked even
-//! when redis-server is not installed.
-//!
-//! Modes:
-//! - (none): exact equality;
-//! - `!sort`: array elements compared as a sorted multiset;
-//! - `!pairs`: a flat key-value array (or map) compared as a set of pairs;
-//! - `!type`: same top-level reply type only;
-//! - `!ttl`: integers within 1 of each other (seconds), `!pttl`: within 1500;
-//! - `!scan <args>`: a whole SCAN iteration with `<args>`: same key set;
-//! - `!hello`: HELLO reply without the `version` and `id` fields;
-//! - `!clientinfo`: CLIENT INFO/LIST lines: same field names (ignoring the
-//!   7.2 `lib-name`/`lib-ver`), same stable values;
-//! - `!debugobject`: DEBUG OBJECT without the address and LRU fields;
-//! - `!time`: two bulk strings of digits;
-//! - `!ember`: sent to both, reply ignored (state setup, ember-only commands);
-//! - `!cmdinfo`: COMMAND INFO entries compared on name, arity, flags, key
-//!   positions and ACL categories (ember does not reproduce Redis's per-command
-//!   tips and key-spec notes).
+//! which are compared by shape or in a normalized form (the line syntax and
+//! the modes are in `common::diff`); then a seeded stream of random string
+//! and key commands is compared reply by reply.
 
 mod common;
 
-use common::{args, show, Conn, Frame, Server};
-
-type Sequences = Vec<(&'static str, Vec<&'static str>)>;
+use common::diff::{check, close_ints, fresh, recent, report, Sequences};
+use common::{show, Rng, Server};
 
 /// String-family sequences. Keep each one focused; they all start from an
 /// empty keyspace.
@@ -1066,310 +1045,24 @@ fn server_sequences() -> Sequences {
     ]
 }
 
-/// How a line's replies are compared.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
-    Exact,
-    Sort,
-    Pairs,
-    Type,
-    Ttl,
-    Pttl,
-    Scan,
-    Hello,
-    ClientInfo,
-    DebugObject,
-    Time,
-    Ember,
-    CmdInfo,
-}
-
-fn parse_line(line: &'static str) -> (Mode, &'static str, Option<&'static str>) {
-    let (line, expect) = match line.split_once(" => ") {
-        Some((l, e)) => (l, Some(e)),
-        None => (line, None),
-    };
-    if let Some(rest) = line.strip_prefix('!') {
-        let (m, rest) = rest.split_once(' ').unwrap_or((rest, ""));
-        let mode = match m {
-            "sort" => Mode::Sort,
-            "pairs" => Mode::Pairs,
-            "type" => Mode::Type,
-            "ttl" => Mode::Ttl,
-            "pttl" => Mode::Pttl,
-            "scan" => Mode::Scan,
-            "hello" => Mode::Hello,
-            "clientinfo" => Mode::ClientInfo,
-            "debugobject" => Mode::DebugObject,
-            "time" => Mode::Time,
-            "ember" => Mode::Ember,
-            "cmdinfo" => Mode::CmdInfo,
-            _ => panic!("unknown mode {m}"),
-        };
-        (mode, rest, expect)
-    } else {
-        (Mode::Exact, line, expect)
-    }
-}
-
-fn kind(f: &Frame) -> &'static str {
-    match f {
-        Frame::Simple(_) => "simple",
-        Frame::Error(_) => "error",
-        Frame::Integer(_) => "integer",
-        Frame::Bulk(_) => "bulk",
-        Frame::Null | Frame::NullBulk | Frame::NullArray => "null",
-        Frame::Array(_) => "array",
-        Frame::Map(_) => "map",
-        Frame::Set(_) => "set",
-        Frame::Push(_) => "push",
-        Frame::Double(_) => "double",
-        Frame::Boolean(_) => "boolean",
-        Frame::BigNumber(_) => "bignumber",
-        Frame::Verbatim { .. } => "verbatim",
-        Frame::BlobError(_) => "bloberror",
-        Frame::Attribute { .. } => "attribute",
-    }
-}
-
-fn text(f: &Frame) -> String {
-    match f {
-        Frame::Bulk(b) | Frame::Simple(b) | Frame::Verbatim { data: b, .. } => String::from_utf8_lossy(b).into_owned(),
-        other => show(other),
-    }
-}
-
-/// Normalizes a reply for the line's mode; `None` means "not comparable
-/// beyond this point" (both sides produced the same normalized form).
-fn normalize(mode: Mode, f: &Frame) -> Frame {
-    match mode {
-        Mode::Exact | Mode::Scan | Mode::Ember | Mode::Ttl | Mode::Pttl => f.clone(),
-        Mode::CmdInfo => cmdinfo(f),
-        Mode::Type => Frame::simple(kind(f)),
-        Mode::Sort => match f {
-            Frame::Array(v) | Frame::Set(v) => {
-                let mut v: Vec<_> = v.clone();
-                v.sort_by_key(show);
-                Frame::Array(v)
-            }
-            other => other.clone(),
-        },
-        Mode::Pairs => {
-            let mut pairs: Vec<(Frame, Frame)> = match f {
-                Frame::Map(p) => p.clone(),
-                Frame::Array(v) if v.len() % 2 == 0 => v.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect(),
-                other => return other.clone(),
-            };
-            pairs.sort_by_key(|(k, _)| show(k));
-            match f {
-                Frame::Map(_) => Frame::Map(pairs),
-                _ => Frame::Array(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect()),
-            }
-        }
-        Mode::Hello => {
-            let pairs: Vec<(Frame, Frame)> = match f {
-                Frame::Map(p) => p.clone(),
-                Frame::Array(v) => v.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect(),
-                other => return other.clone(),
-            };
-            let kept = pairs.into_iter().filter(|(k, _)| !matches!(text(k).as_str(), "version" | "id")).collect();
-            match f {
-                Frame::Map(_) => Frame::Map(kept),
-                _ => Frame::Array(kept.into_iter().flat_map(|(k, v)| [k, v]).collect()),
-            }
-        }
-        Mode::ClientInfo => {
-            if matches!(f, Frame::Error(_)) {
-                return f.clone();
-            }
-            let stable = ["name", "db", "flags", "sub", "psub", "ssub", "multi", "cmd", "user", "resp", "redir"];
-            let lines = text(f)
-                .lines()
-                .map(|l| {
-                    let fields: Vec<String> = l
-                        .split(' ')
-                        .filter_map(|kv| kv.split_once('='))
-                        .filter(|(k, _)| !matches!(*k, "lib-name" | "lib-ver"))
-                        .map(|(k, v)| if stable.contains(&k) { format!("{k}={v}") } else { k.to_string() })
-                        .collect();
-                    fields.join(" ")
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            Frame::bulk(format!("{}:{lines}", kind(f)))
-        }
-        Mode::DebugObject => {
-            if matches!(f, Frame::Error(_)) {
-                return f.clone();
-            }
-            let t = text(f);
-            let kept: Vec<&str> = t.split(' ').filter(|w| !w.starts_with("at:") && !w.starts_with("lru")).collect();
-            Frame::bulk(format!("{}:{}", kind(f), kept.join(" ")))
-        }
-        Mode::Time => match f {
-            Frame::Array(v)
-                if v.len() == 2
-                    && v.iter()
-                        .all(|x| matches!(x, Frame::Bulk(b) if !b.is_empty() && b.iter().all(u8::is_ascii_digit))) =>
-            {
-                Frame::simple("time")
-            }
-            other => other.clone(),
-        },
-    }
-}
-
-/// COMMAND INFO without tips and key specs (fields 8 and 9).
-fn cmdinfo(f: &Frame) -> Frame {
-    match f {
-        Frame::Array(entries) => Frame::Array(
-            entries
-                .iter()
-                .map(|e| match e {
-                    Frame::Array(v) if v.len() == 10 => {
-                        let mut kept: Vec<Frame> = v[..7].to_vec();
-                        let subs = match &v[9] {
-                            Frame::Array(x) | Frame::Set(x) => x.clone(),
-                            other => vec![other.clone()],
-                        };
-                        // Subcommand order follows Redis's hash table: compare sorted.
-                        let mut subs = match cmdinfo(&Frame::Array(subs)) {
-                            Frame::Array(x) => x,
-                            other => vec![other],
-                        };
-                        subs.sort_by_key(show);
-                        kept.push(Frame::Array(subs));
-                        Frame::Array(kept)
-                    }
-                    other => other.clone(),
-                })
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-fn close_ints(a: &Frame, b: &Frame, tol: i64) -> bool {
-    match (a, b) {
-        (Frame::Integer(x), Frame::Integer(y)) => (x - y).abs() <= tol,
-        _ => a == b,
-    }
-}
-
-/// One server's side of the comparison.
-struct Side {
-    conn: Conn,
-}
-
-impl Side {
-    fn reply(&mut self, mode: Mode, line: &str) -> Frame {
-        if mode == Mode::Scan {
-            match common::scan_all(&mut self.conn, line) {
-                Ok(keys) => Frame::Array(keys.into_iter().map(|k| Frame::Bulk(k.into())).collect()),
-                Err(e) => e,
-            }
-        } else {
-            self.conn.cmd(&args(line))
-        }
-    }
-}
-
-fn fresh(server: &Server, resp3: bool) -> Conn {
-    let mut c = server.conn();
-    if resp3 {
-        let r = c.run("HELLO 3");
-        assert!(matches!(r, Frame::Map(_)), "HELLO 3 on {:?}: {}", server.kind, show(&r));
-    }
-    assert_eq!(c.run("FLUSHALL"), common::ok());
-    c
-}
-
-/// Runs every sequence on both servers; returns the mismatches.
-fn run_all(ember: &Server, redis: Option<&Server>, resp3: bool, sequences: Sequences) -> Vec<String> {
-    let mut problems = Vec::new();
-    let proto = if resp3 { "RESP3" } else { "RESP2" };
-    for (name, lines) in sequences {
-        let mut e = Side { conn: fresh(ember, resp3) };
-        let mut r = redis.map(|s| Side { conn: fresh(s, resp3) });
-        for line in lines {
-            let (mode, cmdline, expect) = parse_line(line);
-            let got = e.reply(mode, cmdline);
-            if let Some(want) = expect {
-                if !resp3 && show(&got) != want {
-                    problems.push(format!("[{proto}] {name}: `{cmdline}`: ember {} but expected {want}", show(&got)));
-                }
-            }
-            let Some(r) = r.as_mut() else { continue };
-            let theirs = r.reply(mode, cmdline);
-            let same = match mode {
-                Mode::Ember => true,
-                Mode::Ttl => close_ints(&got, &theirs, 1),
-                Mode::Pttl => close_ints(&got, &theirs, 1500),
-                _ => normalize(mode, &got) == normalize(mode, &theirs),
-            };
-            if !same {
-                problems.push(format!(
-                    "[{proto}] {name}: `{cmdline}`\n      ember: {}\n      redis: {}",
-                    show(&got),
-                    show(&theirs)
-                ));
-            }
-        }
-    }
-    problems
-}
-
-/// Runs `sequences` in RESP2 then RESP3 against fresh servers and fails
-/// listing every mismatch.
-fn check(sequences: fn() -> Sequences) {
-    let ember = Server::ember(&[]);
-    let redis = Server::redis(&[]);
-    let mut problems = run_all(&ember, redis.as_ref(), false, sequences());
-    problems.extend(run_all(&ember, redis.as_ref(), true, sequences()));
-    for p in &problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches between ember and redis (see above)", problems.len());
-}
-
 #[test]
 fn differential_strings() {
-    check(string_sequences);
+    check(string_sequences, &[]);
 }
 
 #[test]
 fn differential_keys() {
-    check(key_sequences);
+    check(key_sequences, &[]);
 }
 
 #[test]
 fn differential_connection() {
-    check(connection_sequences);
+    check(connection_sequences, &[]);
 }
 
 #[test]
 fn differential_server() {
-    check(server_sequences);
-}
-
-/// xorshift64*: a tiny deterministic generator (no extra crates).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
+    check(server_sequences, &[]);
 }
 
 /// One random string/key command over a small key space.
@@ -1480,7 +1173,7 @@ fn differential_random_string_commands() {
     let Some(redis) = Server::redis(&[]) else {
         // Without a reference, still run the stream to check ember never
         // drops the connection or answers with a protocol-level failure.
-        let mut e = fresh(&ember, false);
+        let mut e = fresh(&ember, false, &[]);
         let mut rng = Rng(0x5eed_1234_abcd_0001);
         for _ in 0..2000 {
             let _ = e.cmd(&random_command(&mut rng));
@@ -1490,8 +1183,8 @@ fn differential_random_string_commands() {
     };
     let mut problems = Vec::new();
     for (seed, resp3) in [(0x5eed_1234_abcd_0001u64, false), (0x0000_ddba_11c0_ffee, true)] {
-        let mut e = fresh(&ember, resp3);
-        let mut r = fresh(&redis, resp3);
+        let mut e = fresh(&ember, resp3, &[]);
+        let mut r = fresh(&redis, resp3, &[]);
         let mut rng = Rng(seed);
         let mut history: Vec<String> = Vec::new();
         for _ in 0..1000 {
@@ -1503,7 +1196,7 @@ fn differential_random_string_commands() {
             // TTLs may straddle a second boundary between the two servers.
             let same = if argv[0] == "TTL" { close_ints(&a, &b, 1) } else { a == b };
             if !same {
-                let tail = history.iter().rev().take(8).rev().cloned().collect::<Vec<_>>().join("\n        ");
+                let tail = recent(&history, 8);
                 problems.push(format!(
                     "seed {seed:#x} resp3={resp3}: {line}\n      ember: {}\n      redis: {}\n      recent:\n        {tail}",
                     show(&a),
@@ -1526,8 +1219,5 @@ fn differential_random_string_commands() {
             problems.push(format!("seed {seed:#x}: final key sets differ: {ka:?} vs {kb:?}"));
         }
     }
-    for p in &problems {
-        eprintln!("MISMATCH {p}");
-    }
-    assert!(problems.is_empty(), "{} mismatches in the random stream (see above)", problems.len());
+    report(&problems, "the random stream");
 }

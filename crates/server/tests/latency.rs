@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::hs_diff::{check, Sequences};
+use common::diff::{check, Sequences};
 use common::{int, show, Frame, Server};
 
 fn sequences() -> Sequences {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -98,7 +98,7 @@ fn slow_peers_do_not_stall_fast_clients() {
             let mut got = 0usize;
             let mut buf = vec![0u8; 16 * 1024];
             while got < want && !stop.load(Ordering::Relaxed) {
-                let n = c.stream.read(&mut buf).expect("slow reader read");
+                let n = common::conn::read_retrying(&mut c.stream, &mut buf).expect("slow reader read");
                 assert!(n > 0, "server closed the slow reader");
                 got += n;
                 std::thread::sleep(Duration::from_millis(2));
@@ -106,7 +106,7 @@ fn slow_peers_do_not_stall_fast_clients() {
             // Drain the rest quickly once the fast clients are done.
             c.stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
             while got < want {
-                let n = c.stream.read(&mut buf).expect("slow reader drain");
+                let n = common::conn::read_retrying(&mut c.stream, &mut buf).expect("slow reader drain");
                 assert!(n > 0, "server closed the slow reader");
                 got += n;
             }

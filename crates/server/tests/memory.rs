@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::hs_diff::{check, Sequences};
+use common::diff::{check, Sequences};
 use common::{show, Frame, Server};
 
 fn sequences() -> Sequences {

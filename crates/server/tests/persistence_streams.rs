@@ -11,7 +11,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{ok, scratch_dir, show, which, Conn, Frame, Server};
+use common::{ok, reference, scratch_dir, show, Conn, Frame, Server};
 
 /// Streams of every shape: many nodes, tombstones, differing fields,
 /// trimmed heads, groups with pending entries and consumers, an empty
@@ -62,13 +62,10 @@ fn snapshot(c: &mut Conn) -> Vec<String> {
 }
 
 fn check_rdb(path: &std::path::Path) {
-    match which("redis-check-rdb") {
-        Some(check) => {
-            let out = Command::new(check).arg(path).output().expect("run redis-check-rdb");
-            let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success() && text.contains("RDB looks OK"), "redis-check-rdb: {text}");
-        }
-        None => eprintln!("redis-check-rdb not found: skipping the check of ember's dump"),
+    if let Some(check) = reference("redis-check-rdb") {
+        let out = Command::new(check).arg(path).output().expect("run redis-check-rdb");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("RDB looks OK"), "redis-check-rdb: {text}");
     }
 }
 
@@ -78,8 +75,7 @@ fn diff(a: &[String], b: &[String]) -> String {
 
 #[test]
 fn streams_round_trip_between_ember_and_redis_dumps() {
-    if which("redis-server").is_none() {
-        eprintln!("redis-server not found: skipping the stream interop test");
+    if reference("redis-server").is_none() {
         return;
     }
     // Redis writes the reference dump; both servers load it.

@@ -6,7 +6,7 @@
 mod common;
 
 use std::os::unix::net::UnixDatagram;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{free_port, ok, scratch_dir, show, Server};
@@ -31,26 +31,61 @@ fn wait_for(sock: &UnixDatagram, wanted: &str) -> Vec<String> {
     panic!("no {wanted:?} within 20 s; got {seen:?}");
 }
 
+/// Datagrams received on `sock` until one says READY=1, or `Err` with the
+/// exit status if `child` exits first.
+fn wait_ready(sock: &UnixDatagram, child: &mut Child) -> Result<Vec<String>, ExitStatus> {
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut buf = [0u8; 512];
+    while Instant::now() < deadline {
+        if let Ok(n) = sock.recv(&mut buf) {
+            let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let done = msg.contains("READY=1");
+            seen.push(msg);
+            if done {
+                return Ok(seen);
+            }
+        } else if let Ok(Some(status)) = child.try_wait() {
+            return Err(status);
+        }
+    }
+    panic!("no READY=1 within 20 s; got {seen:?}");
+}
+
 #[test]
 fn systemd_hears_ready_and_stopping() {
     let dir = scratch_dir("systemd");
     let path = dir.join("notify.sock");
     let sock = UnixDatagram::bind(&path).unwrap();
     sock.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
-    let port = free_port().to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ember-server"))
-        .args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--supervised", "systemd"])
-        .env("NOTIFY_SOCKET", &path)
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let ready = wait_for(&sock, "READY=1");
+    // A free port may be taken by another test before ember binds it: then
+    // ember exits saying so, and starts again on another one.
+    let (mut child, port, ready) = loop {
+        let port = free_port();
+        let log = dir.join(format!("ember-port{port}.log"));
+        let out = std::fs::File::create(&log).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ember-server"))
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--supervised", "systemd"])
+            .env("NOTIFY_SOCKET", &path)
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        match wait_ready(&sock, &mut child) {
+            Ok(ready) => break (child, port, ready),
+            Err(status) => {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                assert!(text.contains("Address already in use"), "ember exited with {status}:\n{text}");
+            }
+        }
+    };
     assert!(ready.iter().any(|m| m.contains("STATUS=Ready to accept connections")), "{ready:?}");
-    // Ready means serving.
-    let mut c = common::Conn::connect(port.parse().unwrap());
+    // Ready means serving (this process's own listener: READY came on
+    // this test's socket).
+    assert_eq!(common::server::listener_is(child.id(), port), Some(true), "ember listens once ready");
+    let mut c = common::Conn::connect(port);
     assert_eq!(show(&c.run("PING")), "+PONG");
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
     wait_for(&sock, "STOPPING=1");

@@ -1,19 +1,12 @@
 //! The stock Redis tools against ember: redis-benchmark and redis-cli. Each
-//! test prints a skip line and passes when the tool is not installed.
+//! test prints a skip line and passes when the tool is not installed, unless
+//! references are required (`common::reference`).
 
 mod common;
 
 use std::process::{Command, Output};
 
-use common::{which, Server};
-
-fn tool(name: &str) -> Option<std::path::PathBuf> {
-    let found = which(name);
-    if found.is_none() {
-        eprintln!("{name} not found: skipping");
-    }
-    found
-}
+use common::{reference, Server};
 
 fn run(bin: &std::path::Path, args: &[&str]) -> Output {
     let out = Command::new(bin).args(args).output().expect("spawn tool");
@@ -52,7 +45,7 @@ fn check_benchmark_output(out: &Output, tests: &[&str]) {
 
 #[test]
 fn redis_benchmark_plain() {
-    let Some(bench) = tool("redis-benchmark") else { return };
+    let Some(bench) = reference("redis-benchmark") else { return };
     let s = Server::ember(&[]);
     let port = s.port.to_string();
     let out = run(&bench, &["-h", "127.0.0.1", "-p", &port, "-q", "-n", "20000", "-t", "set,get,incr,mset,ping"]);
@@ -63,7 +56,7 @@ fn redis_benchmark_plain() {
 
 #[test]
 fn redis_benchmark_pipelined() {
-    let Some(bench) = tool("redis-benchmark") else { return };
+    let Some(bench) = reference("redis-benchmark") else { return };
     let s = Server::ember(&[]);
     let port = s.port.to_string();
     let out = run(&bench, &["-h", "127.0.0.1", "-p", &port, "-q", "-n", "50000", "-P", "16", "-t", "set,get"]);
@@ -72,7 +65,7 @@ fn redis_benchmark_pipelined() {
 
 #[test]
 fn redis_cli_scan_select_and_formatting() {
-    let Some(cli) = tool("redis-cli") else { return };
+    let Some(cli) = reference("redis-cli") else { return };
     let s = Server::ember(&[]);
     let port = s.port.to_string();
     let base = ["-h", "127.0.0.1", "-p", port.as_str()];

@@ -89,7 +89,7 @@ fn unix_socket_only_and_removed_at_shutdown() {
 
 #[test]
 fn redis_cli_talks_over_the_socket() {
-    let Some(cli) = common::which("redis-cli") else { return };
+    let Some(cli) = common::reference("redis-cli") else { return };
     let dir = scratch_dir("unixcli");
     let path = dir.join("cli.sock");
     let _server = Server::ember(&["--unixsocket", path.to_str().unwrap()]);

@@ -1,5 +1,9 @@
-//! Shared proptest strategies: arbitrary datasets of every value kind.
-#![allow(dead_code)]
+//! Shared by the rdb integration tests: proptest strategies (arbitrary
+//! datasets of every value kind, here) and the references they compare
+//! with ([`refs`]).
+#![allow(dead_code, unused_imports)]
+
+pub mod refs;
 
 use ember_rdb::{
     listpack, EncodingLimits, Entry, ModuleData, ModuleValue, PendingEntry, RdbValue, Stream, StreamConsumer,
