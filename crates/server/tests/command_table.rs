@@ -61,19 +61,9 @@ const NOT_IN_EMBER: &[&str] = &[
 /// exception.
 const EMBER_ONLY: &[&str] = &["client|setinfo"];
 
-/// Whether a missing redis-server fails the test.
-fn references_required() -> bool {
-    std::env::var("EMBER_REQUIRE_REFERENCES").is_ok_and(|v| v == "1")
-}
-
-/// The reference server, or `None` (and a failure when references are
-/// required) when redis-server is not installed.
+/// The reference server, or `None` when redis-server is not installed (a
+/// failure when references are required: see `common::missing_reference`).
 fn reference() -> Option<Server> {
-    if common::which("redis-server").is_none() {
-        assert!(!references_required(), "redis-server not found and EMBER_REQUIRE_REFERENCES=1");
-        eprintln!("redis-server not found: the command table is not compared with Redis");
-        return None;
-    }
     Server::redis(&[])
 }
 
