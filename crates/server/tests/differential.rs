@@ -754,6 +754,38 @@ fn connection_sequences() -> Sequences {
 fn server_sequences() -> Sequences {
     vec![
         (
+            "the gate: container subcommands queue in MULTI, one reject path",
+            vec![
+                // Issue 11's first bug: both were run at once, EXEC was empty.
+                "MULTI",
+                "SLOWLOG RESET",
+                "LATENCY RESET",
+                "EXEC",
+                // Its second: the hint names the container.
+                "FUNCTION FOO",
+                "function foo bar",
+                "CoNfIg nosuch",
+                "XINFO NOSUCH",
+                "CONFIG",
+                "MULTI",
+                "GET",
+                "nosuchcommand a b",
+                "EXEC",
+                "MULTI",
+                "EXEC x",
+                "EXEC",
+                "MULTI",
+                "WATCH k",
+                "MULTI",
+                "INCR counter",
+                "EXEC",
+                "DISCARD",
+                "MULTI",
+                "SUBSCRIBE ch",
+                "DISCARD",
+            ],
+        ),
+        (
             "command",
             vec![
                 "!cmdinfo COMMAND INFO get",
