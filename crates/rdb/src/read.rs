@@ -1,5 +1,10 @@
 //! [`Reader`]: the streaming decoder, one [`Item`] at a time over any
-//! `io::BufRead`, with the CRC-64 computed over every byte as it is read.
+//! `io::BufRead`, with the CRC-64 computed over every byte as it is read
+//! (in batches of 4 KiB: the checksum is slow over the small reads a file
+//! is made of). [`Reader::next_item_ref`] yields string and collection
+//! entries whose key and elements live in buffers reused from key to key;
+//! [`Reader::next_item`] builds owned values from the same buffers, so
+//! there is one decoder per encoding.
 //!
 //! Memory stays bounded by what the input justifies: lengths and counts read
 //! from the file never size an allocation directly. Strings grow as their

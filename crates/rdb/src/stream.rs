@@ -1,6 +1,6 @@
 //! Stream node listpacks: the entries inside a [`StreamNode`](crate::StreamNode).
 //!
-//! Each node of a stream is one listpack (see [`listpack`](crate::listpack))
+//! Each node of a stream is one listpack (see [`listpack`])
 //! laid out as Redis 5+ writes it. All ids inside are relative to the
 //! node's master id (its 16-byte big-endian radix-tree key):
 //!

@@ -1,6 +1,15 @@
 //! [`Writer`]: the streaming encoder over any `io::Write`, choosing compact
 //! encodings under caller-given [`EncodingLimits`] and computing the CRC-64
 //! over every byte as it is written.
+//!
+//! RDB 10 by default (loadable by Redis 7.0 and later), with LZF for
+//! strings over 20 bytes when that saves at least 4 bytes. The owned path
+//! ([`Writer::write_entry`]) converts a string or collection `RdbValue` to
+//! a `ValueRef` and goes through the same encoder as
+//! [`Writer::write_key_ref`], so there is one encoder per encoding. Output
+//! is gathered 64 KiB at a time before it is checksummed and passed on: the
+//! CRC-64 is fast over long inputs and slow over the 1- to 20-byte pieces a
+//! file is made of.
 
 use std::io::Write;
 

@@ -6,6 +6,14 @@
 //! and queues the key as "ready" when clients are blocked on it. The event
 //! loop then re-runs each blocked client's command, in FIFO order per key,
 //! until one finds nothing to take. Nothing polls.
+//!
+//! Who touches: dispatch's `after`, for every command that changed the
+//! dataset, touches the keys its key specs name (`command::keys`); a
+//! handler touches what the specs cannot name (the key LMPOP popped from, a
+//! key in another database, a whole database for FLUSHDB or SWAPDB), and
+//! eviction touches each key it evicts. A blocking command asks to wait by
+//! returning `Outcome::Block`; dispatch parks the client and keeps its
+//! command as received ([`Blocked`]) to run again.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 

@@ -6,13 +6,20 @@
 //! pipelined PING. So the loop reads the wall clock once per turn
 //! ([`Clock::start_turn`]) and derives later wall-clock times within the turn
 //! from the monotonic counter, and command durations are chained: one
-//! reading ends a command and starts the next (see `server::execute`).
+//! reading ends a command and starts the next in the same batch
+//! (`Shared::cmd_start_us`, advanced by dispatch's `after`), so timing a
+//! command costs one cheap read instead of two.
 //!
 //! The monotonic counter is the processor's time-stamp counter where that is
 //! safe (x86-64, and the kernel itself uses the TSC as its clocksource, so it
 //! is invariant and synchronised across cores), converted to microseconds
-//! with a rate calibrated against [`Instant`] over the first cron period;
-//! until then, and everywhere else, it is [`Instant`].
+//! with a rate calibrated against [`Instant`] from cron once it has been
+//! watched for 50 ms; until then, and everywhere else, it is [`Instant`].
+//!
+//! An in-process [`Engine`](crate::engine::Engine) uses a manual clock
+//! instead ([`Clock::manual`]): it shows a chosen time and moves only when
+//! told to ([`Clock::advance_manual`]), so expiry and timeouts are
+//! deterministic.
 
 use std::time::Instant;
 

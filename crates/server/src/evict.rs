@@ -25,6 +25,15 @@
 //! under the limit (checked every 16 keys), and when it runs out of keys it
 //! waits, up to the same time bound, for the lazyfree thread to catch up
 //! before declaring the server out of memory.
+//!
+//! An evicted key touches its WATCHers like any write and publishes
+//! `evicted` when that notification class is on. `CONFIG SET maxmemory`
+//! below the usage logs Redis's warning and evicts at once
+//! ([`config_changed`]). One difference from Redis: a script's
+//! `redis.call` of a `denyoom` command is never refused (the script's
+//! client runs as inside EXEC, which the check skips), where Redis refuses
+//! it, up to the script's first write, when the server was already out of
+//! memory as the script started.
 
 use std::time::{Duration, Instant};
 

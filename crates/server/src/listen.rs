@@ -3,7 +3,7 @@
 //! the Unix domain socket of `unixsocket` (with `unixsocketperm`), fixed
 //! for the life of the process as in Redis.
 //!
-//! [`Listeners`] lives in [`Shared`](crate::server::Shared), so the CONFIG SET
+//! [`Listeners`] lives in [`Shared`](crate::state::Shared), so the CONFIG SET
 //! handler re-binds synchronously and its reply says whether it worked. It
 //! registers its sockets in the event loop's epoll set itself, through a
 //! duplicate of the loop's epoll descriptor (a duplicate names the same
@@ -16,7 +16,16 @@
 //!
 //! A re-bind is all or nothing, as in Redis: either every address is
 //! listened on at the new settings, or the sockets open before are still
-//! (or again) the ones open and the caller gets the error.
+//! (or again) the ones open and the caller gets the error. It keeps the
+//! sockets already on a wanted address and opens the new ones while the old
+//! still listen; only when an address is taken by one of its own old
+//! sockets on the same port (`127.0.0.1` → `*`) does it close the old ones
+//! first, reopening them if the new set fails (the one gap: another process
+//! taking an old address in that instant, which is logged). Connections
+//! already accepted are never touched. A BGSAVE child closes its copies of
+//! the listeners so the parent can re-bind their addresses while it runs.
+//! The Unix socket's stale file is replaced at start-up and its file removed
+//! at shutdown.
 
 use std::fmt;
 use std::io;

@@ -5,6 +5,27 @@
 //! either the previous dump or the new one, never a torn file. BGSAVE forks:
 //! the child writes the copy-on-write snapshot and leaves with `_exit`; the
 //! event loop reaps it with `waitpid(WNOHANG)` from cron and never blocks.
+//! Only SAVE, SHUTDOWN's final save and DEBUG RELOAD write in the
+//! foreground, as in Redis.
+//!
+//! A failed write (full disk, file-size limit: the server ignores SIGXFSZ)
+//! removes the temporary file and logs the reason; after a failed BGSAVE
+//! with save points configured, write commands (and PING) fail with
+//! MISCONF until a save succeeds (`stop-writes-on-bgsave-error`). At
+//! start-up `dir/dbfilename` is loaded if present, function libraries
+//! included; keys already expired are dropped, and a corrupt file stops
+//! start-up with the reader's error (offset and reason).
+//!
+//! Saving and loading allocate nothing per element: a save walks each
+//! database with `Db::for_each` (which prefetches keys ahead, since every
+//! key is its own allocation) and [`glue::to_rdb_ref`] copies each value's
+//! elements into one reused buffer the writer encodes from; loading takes
+//! the reader's borrowed entries and builds store values straight from
+//! their slices ([`glue::from_rdb_ref`]). Streams go through the owned form
+//! (`glue::stream_to_rdb` / `stream_from_rdb`: one listpack per node,
+//! tombstones kept). A dump's idle times and frequencies are
+//! applied at load (as RESTORE's IDLETIME / FREQ are); a save does not
+//! write them. Figures: docs/BENCHMARKS.md, "Persistence".
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};

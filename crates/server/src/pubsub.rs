@@ -13,7 +13,36 @@
 //! the bytes to every subscriber's output buffer, queues the subscriber for
 //! writing, and enforces `client-output-buffer-limit` on it
 //! ([`check_output_limit`]): a subscriber that does not read is closed
-//! instead of growing the server without bound.
+//! instead of growing the server without bound. The publisher, out of the
+//! slab while its command runs, gets its own copy directly. The same check
+//! runs after a MONITOR feed and after a command whose client's output
+//! passed `Shared::obuf_check_at` (the smallest configured limit: one
+//! compare per command). Over the hard limit, or over the soft limit for
+//! longer than the soft seconds, the client is marked `close_asap`
+//! (nothing more is appended) and the loop closes it before it sleeps,
+//! counting `client_output_buffer_limit_disconnections`.
+//!
+//! A client subscribed to nothing has `Client::subs == None`, which is all
+//! the request path tests; in RESP2 a subscribed client may only run the
+//! commands flagged `SUBSCRIBED_OK` (the gate in [`crate::dispatch`]).
+//!
+//! # Keyspace notifications
+//!
+//! With `notify-keyspace-events` on, a write command calls
+//! `ctx.notify(class, event, key)` (or `notify_db` for another database)
+//! beside its `ctx.dirty(..)`, with Redis's event names. The helper is one
+//! inlined test of `Shared::notify_mask` (0 unless `K` or `E` is on), so
+//! with notifications off a write pays one predictable branch; the cold
+//! path ([`notify()`]) publishes `__keyspace@<db>__:<key>` /
+//! `__keyevent@<db>__:<event>` through the ordinary delivery. `expired` and
+//! `new` come from the store: when those classes are on, each database logs
+//! the keys reclaimed past their deadline (lazily or by active expiry) and
+//! the keys created, in order, and [`notify_key_events`] publishes the log
+//! before any command event (so `expired` / `new` precede `set`, as in
+//! Redis), after every command and after each batch of active expiry.
+//! Loading an RDB file records nothing. `evicted` is published by eviction
+//! for each key it evicts. Classes `m` (key misses) and `d` (modules)
+//! publish nothing.
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,10 +1,51 @@
-//! The event loop: one thread, non-blocking sockets, level-triggered epoll.
+//! The event loop: one thread, non-blocking sockets, level-triggered epoll
+//! (`nix::sys::epoll`). This module owns the sockets and the loop's turn;
+//! what a client's bytes mean is the socket-free core's business
+//! ([`crate::engine`]), and the state commands reach is [`Shared`].
 //!
-//! A loop turn: wait for events (the timeout is the next expiry deadline or
-//! cron tick), read from each readable client and run every complete command
-//! in its buffer, run timers and active expiry, then write every client that
-//! has pending output directly. EPOLLOUT is registered only for a client whose
-//! kernel send buffer filled up, and removed once its output drained.
+//! # A loop turn
+//!
+//! 1. `epoll_wait`, with the earliest of the next cron tick (`1000 / hz`
+//!    ms), the next key deadline and the next blocked-client timeout as its
+//!    timeout; then the wall clock is read once for the turn
+//!    ([`Clock::start_turn`](crate::clock::Clock::start_turn)).
+//! 2. For each event: signals, new connections (TCP listeners and the Unix
+//!    socket), and clients. A readable client is read until the socket is
+//!    drained or 1 MiB has been read this turn (unless a large bulk string
+//!    is still arriving), into a buffer reserved geometrically, and every
+//!    complete command in it runs (`engine::process_input`); replies go to
+//!    the client's output buffer and the client is queued for writing.
+//! 3. Clients woken from a blocking command are served
+//!    (`engine::serve_blocked`), MONITOR lines delivered, then every queued
+//!    client is written directly (like Redis's
+//!    handleClientsWithPendingWrites), before any background work, so no
+//!    reply waits for it. Only a client whose kernel buffer filled up gets
+//!    EPOLLOUT registered, and loses it once its output drained. A client
+//!    marked `close_asap` (output buffer limit, CLIENT KILL) is closed here.
+//! 4. Cron, when a tick is due: the memory peak, the clock's TSC
+//!    calibration, persistence (reaping the BGSAVE child, save points),
+//!    ops/sec samples, idle timeouts and CLIENT KILL.
+//! 5. Active expiry, paced: a slice of at most 0.2 ms, and while due keys
+//!    remain a 0.2 ms pause before the next (a timerfd in the epoll set
+//!    wakes the loop; clients are served meanwhile). Expiry takes at most
+//!    half the CPU, so the kernel keeps scheduling the server as an
+//!    interactive task.
+//! 6. Eviction carries on if it last stopped on its time bound
+//!    ([`crate::evict`]), a step of incremental rehashing runs
+//!    (`activerehashing`), blocked clients whose timeout passed are answered,
+//!    and a requested shutdown is carried out.
+//!
+//! Why level-triggered: a client's input may hold more commands than one
+//! turn runs, or the loop may stop running a client's commands while its
+//! output is backed up (over 64 MiB of pending output, so a client that
+//! pipelines and never reads cannot make the server buffer without bound);
+//! the kernel keeps reporting such a socket, so no "resume later"
+//! bookkeeping can be forgotten and a busy client cannot starve the others.
+//! The cost is at most one extra report per busy socket.
+//!
+//! SIGTERM and SIGINT are blocked and read from a `signalfd` in the same
+//! epoll set: no work happens in a signal handler. SIGXFSZ is ignored, so
+//! a file-size limit fails a save instead of killing the server.
 
 use std::io::{self, Write as _};
 use std::net::{SocketAddr, TcpStream};

@@ -1,6 +1,7 @@
 //! The server's state: everything a command can reach besides its own
 //! client ([`Shared`]), the statistics INFO reports ([`Stats`],
-//! [`CmdStat`]), and what a shutdown asks for ([`Shutdown`]).
+//! [`CmdStat`]: reset together by CONFIG RESETSTAT), MONITOR's clients and
+//! feed ([`Monitors`]), and what a shutdown asks for ([`Shutdown`]).
 
 use std::collections::BTreeMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};

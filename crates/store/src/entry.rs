@@ -1,5 +1,10 @@
 //! What a key maps to: [`Entry`] (value + deadline) and the access metadata
 //! (LRU clock and LFU counter) kept beside it.
+//!
+//! The metadata is one 32-bit word per key: a 24-bit access clock in
+//! seconds and Redis's 8-bit logarithmic LFU counter ([`LfuParams`]). An
+//! access (`Db::get`) updates both, whatever the eviction policy, so
+//! switching `maxmemory-policy` needs no conversion.
 
 use crate::value::Value;
 

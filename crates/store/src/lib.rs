@@ -9,8 +9,8 @@
 //! * [`Entry`] is a key's [`Value`] and optional deadline.
 //! * [`Value`] is a typed value: strings ([`StrValue`], with the `int` /
 //!   `embstr` / `raw` encodings) and the collections in [`types`] (lists,
-//!   hashes, sets, sorted sets), whose compact encodings switch at the
-//!   thresholds of an [`EncodingConfig`].
+//!   hashes, sets, sorted sets, whose compact encodings switch at the
+//!   thresholds of an [`EncodingConfig`], and streams).
 //! * [`Evictor`] and [`Store::evict`] choose keys to evict under a memory
 //!   limit with Redis's approximate [`Policy`]s (sampled LRU, LFU with the
 //!   logarithmic counter of [`LfuParams`], TTL, random).

@@ -102,7 +102,7 @@ const INIT_CHUNK: usize = 64;
 /// over (dropping an empty slot only checks it).
 const DRAIN_FACTOR: usize = 8;
 /// The drained part of the old array is handed back to the allocator in
-/// chunks of this many slots (256 KiB).
+/// chunks of this many slots (192 KiB of 12-byte slots).
 const RELEASE_CHUNK: usize = 16 * 1024;
 
 #[repr(C)]

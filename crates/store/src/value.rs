@@ -6,6 +6,12 @@
 //! [`EMBSTR_MAX_LEN`] bytes) and `raw` (longer, or modified in place by
 //! APPEND / SETRANGE). Short strings of either byte encoding live inline in
 //! the value without a heap allocation.
+//!
+//! A [`Value`] is 24 bytes: a string of up to 22 bytes, or an integer,
+//! needs no allocation; lists and hashes are 16-byte handles held inline
+//! (a small one is a single heap buffer); sets, sorted sets and streams
+//! are boxed. The key itself, its [`Entry`](crate::Entry) and its access
+//! metadata share one allocation in the table (see `table.rs`).
 
 use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 use ember_num::{format_i64, parse_i64};
@@ -318,7 +324,7 @@ impl From<i64> for StrValue {
 }
 
 /// A stored value, 24 bytes. Lists and hashes are 16-byte handles held
-/// inline (a small one is a single heap buffer, see [`List`] and [`Hash`]);
+/// inline (a small one is a single heap buffer, see [`List`] and [`struct@Hash`]);
 /// sets, sorted sets and streams are boxed.
 /// `#[non_exhaustive]`: more types may be added; match with a
 /// wildcard arm that answers WRONGTYPE.

@@ -1,6 +1,8 @@
 //! What the server tells about itself: COMMAND and its subcommands (COUNT,
-//! INFO, DOCS, LIST, GETKEYS, HELP), generated from the command table;
-//! TIME; MONITOR.
+//! INFO, DOCS, LIST, GETKEYS, GETKEYSANDFLAGS, HELP), generated from the
+//! command table (flags, ACL categories, key specs, argument trees; keys
+//! found through [`crate::command::keys`]) and compared with redis-server's
+//! by `tests/command_table.rs`; TIME; MONITOR.
 
 use ember_store::glob_match;
 

@@ -1,6 +1,7 @@
 //! LATENCY: the latency monitor's spikes (LATEST, HISTORY, RESET, GRAPH,
 //! DOCTOR) and the per-command latency histograms (HISTOGRAM). The data
-//! lives in [`crate::latency`]; `execute` feeds it.
+//! lives in [`crate::latency`]; dispatch (`after`) and BGSAVE's fork feed
+//! it.
 
 use std::fmt::Write as _;
 

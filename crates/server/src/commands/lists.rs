@@ -2,9 +2,10 @@
 //! range access, LINSERT / LREM / LTRIM / LPOS, moves between lists, LMPOP,
 //! and the blocking variants (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP).
 //!
-//! A blocking command that finds nothing to take sets `ctx.block` and
-//! returns without a reply; the server parks the client (FIFO per key) and
-//! runs the same command again whenever a write touches one of its keys.
+//! A blocking command that finds nothing to take returns
+//! `Outcome::Block` (its keys, deadline and timeout reply) without a reply;
+//! dispatch parks the client (FIFO per key) and runs the same command again
+//! whenever a write touches one of its keys.
 //! A re-run can tell it is one because the client is still marked blocked:
 //! then a key holding another type is skipped (the client keeps waiting, as
 //! in Redis 7.0) instead of answering WRONGTYPE.

@@ -1,8 +1,25 @@
-//! The `redis` table scripts see: `redis.call` / `redis.pcall` (the
-//! command built from Lua values, checked, and run through the server's
-//! normal `execute` as the script's detached client), and `sha1hex`,
-//! `error_reply`, `status_reply`, `log`, `setresp`, `set_repl` and the
-//! constants.
+//! The `redis` table scripts see: `redis.call` / `redis.pcall`, and
+//! `sha1hex`, `error_reply`, `status_reply`, `log`, `setresp`, `set_repl`
+//! and the constants.
+//!
+//! `redis.call` and `redis.pcall` are Rust functions (a Lua wrapper would
+//! lose the script's frame to a tail call in `return redis.call(...)`).
+//! Both build the command as a multibulk in a reused buffer (numbers as
+//! `%.17g`, as Redis writes them, through `ember_num`), check it (unknown
+//! command, arity, the `noscript` flag, a write from EVAL_RO / EVALSHA_RO
+//! or from a `no-writes` script or function, each with Redis's text), and
+//! run it through [`dispatch::execute`](crate::dispatch::execute) as the
+//! engine's detached client: no socket, authenticated, `in_exec` so
+//! blocking commands do not block, starting each script on the caller's
+//! database and speaking the script's protocol (`redis.setresp`); its
+//! SELECT does not affect the caller. Because it is the normal path, the
+//! command's writes touch WATCHed keys and wake blocked clients, and it
+//! counts in commandstats and reaches the slow log and MONITOR (`[db lua]`)
+//! like any command (EVAL is counted too, with the whole script's time).
+//! The reply it wrote is read in place into Lua values (see `convert`);
+//! `redis.call` raises an error reply as an mlua error whose message the
+//! error handler and `pcall` unwrap, `redis.pcall` returns it as an error
+//! table.
 
 use std::fmt::Write as _;
 

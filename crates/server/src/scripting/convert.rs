@@ -1,7 +1,27 @@
 //! Conversions between replies and Lua values, as Redis 7.0 converts
 //! them: the reply a command wrote into Lua values for `redis.call`, and a
 //! script's result into the caller's reply (bounded in depth, cycles and
-//! repeated shared tables); and numbers as C formats them.
+//! repeated shared tables); and numbers as C formats them (through
+//! `ember_num`).
+//!
+//! A command's reply is read in place with ember-resp's [`Walk`] straight
+//! into Lua values ([`reply_to_lua`]: no second RESP parser, no frame
+//! tree). The script's result is written into the caller's reply
+//! ([`write_result`]) with Redis's rules in both directions, RESP3 maps,
+//! sets, doubles, big numbers and verbatim strings included after
+//! `redis.setresp(3)`.
+//!
+//! The result conversion is bounded. Nesting past [`MAX_REPLY_DEPTH`]
+//! levels, and a table met again on its own conversion path (a table that
+//! contains itself), are written as `-ERR reached lua stack limit` in
+//! place (Redis instead nests 1000 levels, or hangs on a table with two
+//! self-references). Elements written from tables met a second time (a
+//! DAG of shared subtables) are capped at [`MAX_REPEATED_ELEMENTS`],
+//! checked first by a memoized count (`too_large`, linear in the distinct
+//! tables) and again while writing; past it the whole reply is `-ERR
+//! script reply too large (...)`. Arrays, maps and sets are counted, then
+//! converted one element at a time, never holding all their elements at
+//! once (mlua's reference stack holds about 8000 values).
 
 use ember_resp::{encode, Item, Limits, Walk};
 use mlua::{Lua, Table, Value};

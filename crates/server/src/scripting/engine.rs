@@ -2,6 +2,46 @@
 //! libraries, the read-only global protection of [`INIT`], the error
 //! handler, the shutdown-signal hook), the script cache, and running a
 //! script or function with the server reachable from `redis.call`.
+//!
+//! # The environment
+//!
+//! Scripts get the base, table, string and math libraries, plus `cjson`,
+//! `bit` and `cmsgpack` written in Rust. `print`, `dofile`, `loadfile`,
+//! `require`, `module`, `setfenv`, `getfenv`, `newproxy`, `debug`,
+//! `package`, `os` and `io` are absent, as in Debian's redis-server 7.0.
+//! Scripts run with a read-only proxy of the globals as their environment
+//! (`setfenv(0, proxy)` also covers chunks made by `loadstring` / `load`,
+//! which refuse binary chunks): reading an undefined global raises `Script
+//! attempted to access nonexistent global variable`; assigning a global, or
+//! a field of `_G`, `redis`, `string`, `math`, `table`, `coroutine`,
+//! `cjson`, `bit` or `cmsgpack`, raises `Attempt to modify a readonly
+//! table`, and `rawset` / `setmetatable` refuse the protected tables.
+//! (Redis's own Lua has a read-only table flag; the proxies behave the same
+//! for scripts except that `pairs()` over a library table sees nothing.)
+//! `pcall` is wrapped so that a Redis error table, or an error a Rust
+//! function raised, comes back as its message, as 7.0's does.
+//!
+//! Scripts and functions share this one Lua state (Redis uses two): SCRIPT
+//! FLUSH empties the script cache and collects garbage, FUNCTION FLUSH
+//! drops the libraries, and neither touches the other (a script cannot
+//! leave state behind in the protected environment, so a fresh state is
+//! not needed).
+//!
+//! # The script cache
+//!
+//! Scripts are cached by the lower-case hex SHA1 of their body, compiled,
+//! so EVALSHA never compiles; EVAL caches what it compiles (EVALSHA works
+//! after it). A `#!lua flags=...` shebang gives the script's flags
+//! ([`script_flags`]). Nothing of the cache is persisted.
+//!
+//! # Signals
+//!
+//! A script runs to completion inside its command, so a runaway script
+//! would keep the loop from ever reading its signalfd. A global hook looks
+//! for a pending SIGTERM / SIGINT (sigpending(2), every 100,000 Lua
+//! instructions) and ends the script with an error, so the loop reads the
+//! signal and shuts down as configured: a runaway script cannot make the
+//! server ignore `docker stop` or systemd.
 
 use std::collections::HashMap;
 

@@ -2,6 +2,14 @@
 //! what a script raised into an error table with its position, the
 //! client-facing error text, errors raised the way a Lua library raises
 //! them ([`LuaStyleError`]), and Redis error tables.
+//!
+//! Every script call runs under the error handler
+//! (`__redis__err__handler`), which finds the innermost frame of script
+//! code with mlua's `inspect_stack`. A raised string gets `ERR ` in front
+//! of Lua's own position (`user_script:N: ...`), a Redis error table keeps
+//! its text, and the client sees every script error end with
+//! ` script: <sha>, on @user_script:N.` (` script: <function>, on
+//! @user_function:N.` for a function).
 
 use std::fmt::Write as _;
 

@@ -1,6 +1,21 @@
 //! Function libraries (Redis 7.0's FUNCTION LOAD / FCALL): a library's
 //! `#!lua name=` header, `redis.register_function` while it loads, the
 //! loaded libraries and their functions, and loading them from a snapshot.
+//!
+//! FUNCTION LOAD compiles a library's code as `@user_function` and runs it
+//! in a loading environment whose only global is a `redis` table with
+//! `register_function`, `log`, the log levels and the version (anything
+//! else raises the nonexistent-global error, as in 7.0). The callbacks it
+//! registered then get the normal script environment, and FCALL /
+//! FCALL_RO call them with `(keys, args)` through the same path as EVAL
+//! (FCALL_RO refuses a function without the `no-writes` flag). A library
+//! keeps its functions in registration order, which FUNCTION LIST shows
+//! (Redis: hash order).
+//!
+//! Libraries are saved in RDB files as function items (opcode 0xF5, before
+//! the databases, as Redis 7.0 writes them) and loaded back at start-up and
+//! by DEBUG RELOAD; FUNCTION DUMP / RESTORE use the same items with DUMP's
+//! footer (`ember_rdb::dump_functions`), byte-identical to Redis's.
 
 use mlua::{Function, Lua, MultiValue, Value};
 

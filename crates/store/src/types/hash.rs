@@ -1,4 +1,4 @@
-//! The hash type ([`Hash`]), its packed pairs, and the packed string
+//! The hash type ([`struct@Hash`]), its packed pairs, and the packed string
 //! sequence ([`Pack`]) behind small sets.
 //!
 //! A hash starts as a `listpack`: its field-value pairs packed one after
@@ -19,7 +19,7 @@
 //! strings thus costs one byte more than its bytes (Redis's listpack spends
 //! four: a length and a back-length per string), and ten 6-byte fields with
 //! 6-byte values take 4 + 10 * 13 = 134 bytes, one 144-byte malloc chunk.
-//! The [`Hash`] itself is a 16-byte handle held inline in the key's value.
+//! The [`struct@Hash`] itself is a 16-byte handle held inline in the key's value.
 
 use super::dict::{Dict, Rng};
 use super::EncodingConfig;

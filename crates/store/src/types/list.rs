@@ -17,7 +17,7 @@
 //! `buf[start..end]` with free room on both sides, so pushing or popping at
 //! either end of a node is amortized O(1) (no memmove of the node), and so
 //! is pushing or popping at either end of the list. Every node buffer starts
-//! with [`HEAD`] (16) bytes that are not part of that room.
+//! with `HEAD` (16) bytes that are not part of that room.
 //!
 //! # The two shapes
 //!

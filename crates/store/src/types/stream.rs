@@ -26,6 +26,13 @@
 //! as in Redis; nodes split on the same entry count as Redis's (deleted
 //! entries included), so approximate (`~`) trimming removes the same
 //! entries.
+//!
+//! Consumer groups ([`Group`]: last delivered id, entries-read counter, the
+//! pending entries list of [`PendingEntry`], and consumers each with the
+//! ids of their own pending entries) are ordered maps in name / id order,
+//! the order XINFO and XPENDING report. [`Stream::rax_nodes`] computes the
+//! node count Redis's radix tree would have for the node keys (XINFO
+//! `radix-tree-nodes`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
