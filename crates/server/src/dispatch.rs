@@ -473,4 +473,23 @@ mod tests {
             "{text}"
         );
     }
+
+    /// A write touches every key it wrote, also the ones only its key
+    /// finder knows: SORT's STORE destination wakes a blocked client and
+    /// fails a WATCHing transaction.
+    #[test]
+    fn keys_only_a_key_finder_knows_are_touched() {
+        let mut e = Engine::new(Config::default());
+        e.call(&["RPUSH", "src", "3", "1", "2"]);
+        let watcher = e.open();
+        assert_eq!(e.call_in(watcher, &["WATCH", "dst"]), Some(simple("OK")));
+        assert_eq!(e.call_in(watcher, &["MULTI"]), Some(simple("OK")));
+        assert_eq!(e.call_in(watcher, &["GET", "x"]), Some(simple("QUEUED")));
+        let waiter = e.open();
+        assert_eq!(e.call_in(waiter, &["BLPOP", "dst", "0"]), None);
+        assert_eq!(e.call(&["SORT", "src", "STORE", "dst"]), Frame::Integer(3));
+        assert_eq!(e.call_in(watcher, &["EXEC"]), Some(Frame::Null));
+        let woken = e.reply(waiter);
+        assert_eq!(woken, Some(Frame::Array(vec![Frame::Bulk("dst".into()), Frame::Bulk("1".into())])));
+    }
 }

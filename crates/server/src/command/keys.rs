@@ -172,13 +172,23 @@ pub fn keys_of(spec: &CommandSpec, cmd: &Command<'_>) -> Vec<Key> {
 
 /// Calls `f` with each key position of a concrete command, for dispatch
 /// (WATCH and blocked clients), without allocating when the specs are
-/// reliable: then every spec that fits the arguments gives its keys.
+/// reliable and complete: then every spec that fits the arguments gives its
+/// keys. A command with a spec only its key finder can follow (SORT's
+/// STORE destination) goes through [`keys_of`], so every key it may write
+/// is touched.
 #[inline]
 pub fn for_each_key(spec: &CommandSpec, cmd: &Command<'_>, mut f: impl FnMut(usize)) {
     if spec.key_specs.is_empty() && spec.keys_fn.is_none() {
         return;
     }
-    if specs_reliable(spec) {
+    let complete = || {
+        spec.key_specs.iter().all(|s| {
+            s.flags & ks::INCOMPLETE == 0
+                && !matches!(s.begin, BeginSearch::Unknown)
+                && !matches!(s.find, FindKeys::Unknown)
+        })
+    };
+    if specs_reliable(spec) && (spec.keys_fn.is_none() || complete()) {
         let _ = search(spec, cmd.len(), &|i| cmd.get(i), true, &mut |k| f(k.pos));
         return;
     }
