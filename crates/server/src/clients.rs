@@ -19,6 +19,7 @@ pub struct Clients {
 
 impl Clients {
     /// Connected clients (including one taken out while it runs a command).
+    #[inline]
     pub fn len(&self) -> usize {
         self.count
     }
@@ -39,13 +40,16 @@ impl Clients {
         self.count += 1;
         (idx, token)
     }
+    #[inline]
     pub(crate) fn index_of(&self, token: u64) -> Option<usize> {
         let idx = (token & 0xffff_ffff) as usize;
         (self.generations.get(idx).copied() == Some((token >> 32) as u32)).then_some(idx)
     }
+    #[inline]
     pub(crate) fn take(&mut self, idx: usize) -> Option<Box<Slot>> {
         self.slots.get_mut(idx)?.take()
     }
+    #[inline]
     pub(crate) fn put(&mut self, idx: usize, slot: Box<Slot>) {
         self.slots[idx] = Some(slot);
     }
@@ -55,6 +59,7 @@ impl Clients {
         self.count -= 1;
     }
     /// Slab index of the client with this CLIENT ID.
+    #[inline]
     pub fn index_of_id(&self, id: u64) -> Option<usize> {
         self.by_id.get(&id).copied()
     }

@@ -104,11 +104,14 @@ impl Clock {
     /// Monotonic microseconds since the clock was made.
     #[inline]
     pub fn mono_us(&self) -> u64 {
+        // The TSC first: it is what a running server reads, per command.
+        #[cfg(target_arch = "x86_64")]
+        if let Source::Tsc { base, mult, offset_us } = self.source {
+            return tsc_us(rdtsc(), base, mult, offset_us);
+        }
         match self.source {
-            Source::Instant => self.base.elapsed().as_micros() as u64,
             Source::Manual { us, .. } => us,
-            #[cfg(target_arch = "x86_64")]
-            Source::Tsc { base, mult, offset_us } => tsc_us(rdtsc(), base, mult, offset_us),
+            _ => self.base.elapsed().as_micros() as u64,
         }
     }
 

@@ -26,13 +26,23 @@ use crate::server::{unix_us, Shared};
 pub fn execute(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, raw: &[u8], now_ms: u64) {
     let Found { idx, spec, first_arg } = match lookup(cmd) {
         Ok(found) => found,
-        Err(Refused { idx, spec, err }) => return reject(srv, client, idx, spec, err),
+        Err(refused) => return refuse_lookup(srv, client, cmd, refused),
     };
-    if let Err(e) = gate(srv, client, spec, now_ms) {
-        return reject(srv, client, Some(idx), Some(spec), e);
-    }
-    if client.multi.is_some() && !spec.has(TXN_CONTROL) {
-        return queue(client, spec, raw);
+    // The common case passes the gate on one test: nothing about the
+    // command, the client or the server asks for a refusal to be checked.
+    let plain = !spec.has(PROTECTED)
+        & client.authenticated
+        & client.multi.is_none()
+        & client.subs.is_none()
+        & (srv.config.maxmemory == 0)
+        & !crate::persistence::writes_refused(srv);
+    if !plain {
+        if let Err(e) = gate(srv, client, spec, now_ms) {
+            return reject(srv, client, Some(idx), Some(spec), e);
+        }
+        if client.multi.is_some() && !spec.has(TXN_CONTROL) {
+            return queue(client, spec, raw);
+        }
     }
     run(srv, client, idx, spec, cmd, first_arg, raw, now_ms);
 }
@@ -46,12 +56,14 @@ struct Found {
     first_arg: usize,
 }
 
-/// A request the table refuses, naming the command when there is one (for
-/// its stats and for EXEC's abort).
-struct Refused {
-    idx: Option<usize>,
-    spec: Option<&'static CommandSpec>,
-    err: CmdError,
+/// Why the table refuses a request (the error is built on the cold path).
+enum Refused {
+    /// No such command.
+    Unknown,
+    /// No such subcommand of a container.
+    UnknownSub,
+    /// The wrong number of arguments for the command at this index.
+    Arity(usize),
 }
 
 /// Finds the spec for a command (descending into a container's
@@ -60,39 +72,48 @@ struct Refused {
 fn lookup(cmd: &Command<'_>) -> Result<Found, Refused> {
     let reg = registry();
     let Some(idx) = reg.lookup(cmd.arg(0)) else {
-        return Err(Refused { idx: None, spec: None, err: unknown_command(cmd) });
+        return Err(Refused::Unknown);
     };
     let spec = reg.specs[idx];
-    let arity = |idx, spec: &'static CommandSpec| Refused {
-        idx: Some(idx),
-        spec: Some(spec),
-        err: CmdError::Arity(spec.fullname.into()),
-    };
     if spec.subcommands.is_empty() || (cmd.len() < 2 && spec.arity_ok(1)) {
         if !spec.arity_ok(cmd.len()) {
-            return Err(arity(idx, spec));
+            return Err(Refused::Arity(idx));
         }
         return Ok(Found { idx, spec, first_arg: 1 });
     }
     if cmd.len() < 2 {
-        return Err(arity(idx, spec));
+        return Err(Refused::Arity(idx));
     }
     let Some(sub) = reg.lookup_sub(idx, cmd.arg(1)) else {
-        return Err(Refused { idx: None, spec: None, err: unknown_subcommand(cmd) });
+        return Err(Refused::UnknownSub);
     };
     let spec = reg.specs[sub];
     if !spec.arity_ok(cmd.len()) {
-        return Err(arity(sub, spec));
+        return Err(Refused::Arity(sub));
     }
     Ok(Found { idx: sub, spec, first_arg: 2 })
+}
+
+/// Answers a request the table refuses.
+#[cold]
+#[inline(never)]
+fn refuse_lookup(srv: &mut Shared, client: &mut Client, cmd: &Command<'_>, refused: Refused) {
+    match refused {
+        Refused::Unknown => reject(srv, client, None, None, unknown_command(cmd)),
+        Refused::UnknownSub => reject(srv, client, None, None, unknown_subcommand(cmd)),
+        Refused::Arity(idx) => {
+            let spec = registry().specs[idx];
+            reject(srv, client, Some(idx), Some(spec), CmdError::Arity(spec.fullname.into()))
+        }
+    }
 }
 
 /// The refusals, in Redis 7.0's order (processCommand): protected commands,
 /// authentication, `no_multi` inside MULTI, memory, a failed save, the
 /// RESP2 subscribed context. Each is a test of the spec's flags against
-/// the server's and the client's state; the common case costs a handful of
-/// predictable branches.
-#[inline]
+/// the server's and the client's state. Kept out of line: `execute` calls
+/// it only when one of them can apply.
+#[inline(never)]
 fn gate(srv: &mut Shared, client: &Client, spec: &'static CommandSpec, now_ms: u64) -> Result<(), CmdError> {
     if spec.has(PROTECTED) {
         check_protected(srv, client, spec)?;
@@ -237,7 +258,7 @@ fn run(
     client.last_cmd = spec.fullname;
     let dirty_before = srv.dirty;
     let started = srv.cmd_start_us;
-    let mut args = Args::new(*cmd, first_arg);
+    let mut args = Args::new(cmd, first_arg);
     let result = {
         let mut ctx = Ctx { srv: &mut *srv, client: &mut *client, now_ms };
         (spec.handler)(&mut ctx, &mut args)
@@ -295,7 +316,7 @@ fn after(srv: &mut Shared, client: &mut Client, ran: Ran<'_, '_>, result: CmdRes
         keys::for_each_key(spec, cmd, |p| srv.events.touched(client.db, cmd.arg(p)));
     }
     match outcome {
-        Outcome::Block(req) => block(srv, client, req, raw),
+        Outcome::Block(req) => block(srv, client, *req, raw),
         Outcome::Replied if client.blocked.is_some() => unblock(srv, client),
         Outcome::Replied => {}
     }
@@ -352,7 +373,7 @@ const ECHO_LIMIT: usize = 128;
 #[cold]
 fn unknown_command(cmd: &Command<'_>) -> CmdError {
     let name = cmd.arg(0);
-    let name = name[..name.len().min(ECHO_LIMIT)].to_vec();
+    let name = name[..name.len().min(ECHO_LIMIT)].into();
     let mut args = Vec::new();
     for a in cmd.iter().skip(1) {
         let room = ECHO_LIMIT.saturating_sub(args.len());
@@ -363,7 +384,7 @@ fn unknown_command(cmd: &Command<'_>) -> CmdError {
         args.extend_from_slice(&a[..a.len().min(room)]);
         args.extend_from_slice(b"' ");
     }
-    CmdError::UnknownCommand { name, args }
+    CmdError::UnknownCommand { name, args: args.into() }
 }
 
 /// `ERR unknown subcommand 'foo'. Try CONFIG HELP.`, naming the container
@@ -372,8 +393,8 @@ fn unknown_command(cmd: &Command<'_>) -> CmdError {
 fn unknown_subcommand(cmd: &Command<'_>) -> CmdError {
     let sub = cmd.arg(1);
     CmdError::UnknownSubcommand {
-        sub: sub[..sub.len().min(ECHO_LIMIT)].to_vec(),
-        command: String::from_utf8_lossy(cmd.arg(0)).to_ascii_uppercase(),
+        sub: sub[..sub.len().min(ECHO_LIMIT)].into(),
+        command: String::from_utf8_lossy(cmd.arg(0)).to_ascii_uppercase().into(),
     }
 }
 

@@ -32,16 +32,16 @@ pub enum CmdError {
     /// A command name the table does not know.
     UnknownCommand {
         /// The name as sent (at most 128 bytes of it).
-        name: Vec<u8>,
+        name: Box<[u8]>,
         /// `'a' 'b' ` : the first arguments, quoted, at most 128 bytes.
-        args: Vec<u8>,
+        args: Box<[u8]>,
     },
     /// An unknown subcommand of a container command.
     UnknownSubcommand {
         /// What the client sent (at most 128 bytes of it).
-        sub: Vec<u8>,
+        sub: Box<[u8]>,
         /// The container command as sent, upper-cased, for the HELP hint.
-        command: String,
+        command: Box<str>,
     },
     /// A command that needs authentication first.
     NoAuth,
@@ -60,39 +60,32 @@ pub enum CmdError {
     ExecAbort(Box<CmdError>),
     /// Any other error: its code and message.
     Coded {
-        /// The code (`ERR`, `BUSYKEY`, `NOSCRIPT`, or a script's own).
-        code: Cow<'static, str>,
+        /// The code (`ERR`, `BUSYKEY`, `NOSCRIPT`, ...).
+        code: &'static str,
         /// The message.
         msg: Cow<'static, str>,
     },
+    /// An error whose code is only known at run time (a script's
+    /// `redis.error_reply`, a reply relayed from elsewhere): the whole line,
+    /// `CODE message`.
+    Line(Box<str>),
 }
 
 impl CmdError {
     /// An `ERR`-coded error with the given message.
     pub fn err(msg: impl Into<Cow<'static, str>>) -> CmdError {
-        CmdError::Coded { code: Cow::Borrowed("ERR"), msg: msg.into() }
+        CmdError::Coded { code: "ERR", msg: msg.into() }
     }
 
     /// An error with its own code (`BUSYKEY`, `NOSCRIPT`, ...).
-    pub fn coded(code: impl Into<Cow<'static, str>>, msg: impl Into<Cow<'static, str>>) -> CmdError {
-        CmdError::Coded { code: code.into(), msg: msg.into() }
+    pub fn coded(code: &'static str, msg: impl Into<Cow<'static, str>>) -> CmdError {
+        CmdError::Coded { code, msg: msg.into() }
     }
 
     /// An error from a whole error line, `CODE message` (a script's error,
     /// a reply relayed from elsewhere); a line without a space is all code.
-    pub fn from_line(line: impl Into<Cow<'static, str>>) -> CmdError {
-        let line = line.into();
-        match line.find(' ') {
-            None => CmdError::Coded { code: line, msg: Cow::Borrowed("") },
-            Some(sp) => match line {
-                Cow::Borrowed(l) => CmdError::Coded { code: Cow::Borrowed(&l[..sp]), msg: Cow::Borrowed(&l[sp + 1..]) },
-                Cow::Owned(mut l) => {
-                    let msg = l.split_off(sp + 1);
-                    l.truncate(sp);
-                    CmdError::Coded { code: Cow::Owned(l), msg: Cow::Owned(msg) }
-                }
-            },
-        }
+    pub fn from_line(line: impl Into<String>) -> CmdError {
+        CmdError::Line(line.into().into_boxed_str())
     }
 
     /// The error code that INFO errorstats counts (`ERR`, `WRONGTYPE`, ...).
@@ -104,6 +97,7 @@ impl CmdError {
             CmdError::Misconf => "MISCONF",
             CmdError::ExecAbortPrevious | CmdError::ExecAbort(_) => "EXECABORT",
             CmdError::Coded { code, .. } => code,
+            CmdError::Line(line) => line.split(' ').next().unwrap_or(line),
             _ => "ERR",
         }
     }
@@ -148,6 +142,7 @@ impl CmdError {
             }
             CmdError::ExecAbort(inner) => return format!("Transaction discarded because of: {inner}").into(),
             CmdError::Coded { msg, .. } => return Cow::Borrowed(msg),
+            CmdError::Line(line) => return Cow::Borrowed(line.split_once(' ').map_or("", |(_, m)| m)),
         };
         Cow::Borrowed(text)
     }
@@ -159,7 +154,7 @@ const MISCONF: &str = "Redis is configured to save RDB snapshots, but it's curre
 impl fmt::Display for CmdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CmdError::Coded { code, msg } if msg.is_empty() => f.write_str(code),
+            CmdError::Line(line) => f.write_str(line),
             _ => write!(f, "{} {}", self.code(), self.message()),
         }
     }
@@ -178,11 +173,11 @@ mod tests {
             (CmdError::InvalidExpire("set"), "ERR invalid expire time in 'set' command"),
             (CmdError::Arity("config|get".into()), "ERR wrong number of arguments for 'config|get' command"),
             (
-                CmdError::UnknownSubcommand { sub: b"foo".to_vec(), command: "CLIENT".into() },
+                CmdError::UnknownSubcommand { sub: b"foo"[..].into(), command: "CLIENT".into() },
                 "ERR unknown subcommand 'foo'. Try CLIENT HELP.",
             ),
             (
-                CmdError::UnknownCommand { name: b"foo".to_vec(), args: b"'a' 'b' ".to_vec() },
+                CmdError::UnknownCommand { name: b"foo"[..].into(), args: b"'a' 'b' "[..].into() },
                 "ERR unknown command 'foo', with args beginning with: 'a' 'b' ",
             ),
             (CmdError::NoAuth, "NOAUTH Authentication required."),
@@ -200,9 +195,10 @@ mod tests {
         assert_eq!(CmdError::Misconf.code(), "MISCONF");
         let e = CmdError::from_line(String::from("MYCODE my message"));
         assert_eq!((e.code(), e.to_string().as_str()), ("MYCODE", "MYCODE my message"));
-        assert_eq!(
-            CmdError::from_line("NOSCRIPT No matching script."),
-            CmdError::coded("NOSCRIPT", "No matching script.")
-        );
+        let e = CmdError::from_line("NOSCRIPT No matching script.");
+        assert_eq!((e.code(), e.message()), ("NOSCRIPT", "No matching script.".into()));
+        assert_eq!(CmdError::from_line("ODD").to_string(), "ODD");
+        // Small enough that every handler's result stays cheap to return.
+        assert!(std::mem::size_of::<crate::command::CmdResult>() <= 48);
     }
 }

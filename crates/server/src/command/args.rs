@@ -26,21 +26,21 @@ use crate::error::CmdError;
 /// request buffer, so what a handler reads lives as long as the request.
 #[derive(Clone, Copy)]
 pub struct Args<'a> {
-    cmd: Command<'a>,
+    cmd: &'a Command<'a>,
     pos: usize,
 }
 
 impl<'a> Args<'a> {
     /// A cursor over `cmd` at argument `pos` (1: just after the name).
     #[inline]
-    pub fn new(cmd: Command<'a>, pos: usize) -> Args<'a> {
+    pub fn new(cmd: &'a Command<'a>, pos: usize) -> Args<'a> {
         Args { cmd, pos }
     }
 
     /// The whole command, name included.
     #[inline]
     pub fn command(&self) -> Command<'a> {
-        self.cmd
+        *self.cmd
     }
 
     /// The command name as the client sent it.
@@ -104,19 +104,30 @@ impl<'a> Args<'a> {
     /// Takes the next argument; a missing one is a syntax error.
     #[inline]
     pub fn next_bytes(&mut self) -> Result<&'a [u8], CmdError> {
-        self.next().ok_or(CmdError::Syntax)
+        // A `match`, not `ok_or`: an error built eagerly would be dropped on
+        // every call (CmdError has drop glue), on the hot path.
+        match self.next() {
+            Some(a) => Ok(a),
+            None => Err(CmdError::Syntax),
+        }
     }
 
     /// Takes the next argument as a 64-bit integer (Redis's `string2ll`).
     #[inline]
     pub fn next_i64(&mut self) -> Result<i64, CmdError> {
-        parse_i64(self.next_bytes()?).ok_or(CmdError::NotInteger)
+        match parse_i64(self.next_bytes()?) {
+            Some(n) => Ok(n),
+            None => Err(CmdError::NotInteger),
+        }
     }
 
     /// Takes the next argument as a double (Redis's `strtod` rules).
     #[inline]
     pub fn next_f64(&mut self) -> Result<f64, CmdError> {
-        parse_f64(self.next_bytes()?).ok_or(CmdError::NotFloat)
+        match parse_f64(self.next_bytes()?) {
+            Some(v) => Ok(v),
+            None => Err(CmdError::NotFloat),
+        }
     }
 
     /// Takes the next argument as an integer, with `err` when it is not one
@@ -146,7 +157,10 @@ impl<'a> Args<'a> {
     #[inline]
     pub fn next_keyword(&mut self, keywords: &[&str]) -> Result<usize, CmdError> {
         let a = self.next_bytes()?;
-        keywords.iter().position(|k| a.eq_ignore_ascii_case(k.as_bytes())).ok_or(CmdError::Syntax)
+        match keywords.iter().position(|k| a.eq_ignore_ascii_case(k.as_bytes())) {
+            Some(i) => Ok(i),
+            None => Err(CmdError::Syntax),
+        }
     }
 
     /// Takes every argument that is left.
@@ -186,7 +200,7 @@ impl<'a> std::ops::Deref for Args<'a> {
     type Target = Command<'a>;
     #[inline]
     fn deref(&self) -> &Command<'a> {
-        &self.cmd
+        self.cmd
     }
 }
 
@@ -218,7 +232,7 @@ mod tests {
         raw.extend_from_slice(b"\r\n");
         let mut d = CommandDecoder::default();
         let cmd = d.decode(&raw).unwrap().unwrap();
-        f(Args::new(cmd, 1));
+        f(Args::new(&cmd, 1));
     }
 
     #[test]

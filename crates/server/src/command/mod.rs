@@ -91,7 +91,15 @@ pub enum Outcome {
     Replied,
     /// It found nothing to serve: the client waits on these keys (or for
     /// this deadline) and the command runs again when one is touched.
-    Block(BlockRequest),
+    /// (Boxed: blocking is rare, and every handler returns an `Outcome`.)
+    Block(Box<BlockRequest>),
+}
+
+impl Outcome {
+    /// Waits as `req` says.
+    pub fn block(req: BlockRequest) -> Outcome {
+        Outcome::Block(Box::new(req))
+    }
 }
 
 pub use Outcome::Replied;

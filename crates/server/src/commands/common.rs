@@ -222,7 +222,7 @@ pub fn with_args<R>(line: &str, names: usize, f: impl FnOnce(&mut Args<'_>) -> R
     raw.extend_from_slice(b"\r\n");
     let mut decoder = ember_resp::CommandDecoder::default();
     let cmd = decoder.decode(&raw).expect("a well-formed line").expect("a whole command");
-    f(&mut Args::new(cmd, names))
+    f(&mut Args::new(&cmd, names))
 }
 
 #[cfg(test)]

@@ -378,7 +378,7 @@ fn pop_owned(l: &mut List, end: End) -> Option<Vec<u8>> {
 /// null array (inside MULTI, blocking commands do not block).
 fn block_or_null(ctx: &mut Ctx<'_>, keys: Vec<Vec<u8>>, deadline: Option<u64>, null_bulk: bool) -> CmdResult {
     if ctx.may_block() {
-        return Ok(Outcome::Block(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray }));
+        return Ok(Outcome::block(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray }));
     }
     if null_bulk {
         ctx.client.out.null();

@@ -91,7 +91,7 @@ fn wait(ctx: &mut Ctx<'_>, args: &mut Args<'_>) -> CmdResult {
         return Ok(Replied);
     }
     let deadline = (timeout > 0).then(|| ctx.now_ms.saturating_add(timeout as u64));
-    Ok(Outcome::Block(BlockRequest { keys: Vec::new(), deadline, on_timeout: TimeoutReply::Zero }))
+    Ok(Outcome::block(BlockRequest { keys: Vec::new(), deadline, on_timeout: TimeoutReply::Zero }))
 }
 
 /// `NO ONE` is what a master already is; following a master is refused.

@@ -1007,7 +1007,7 @@ fn read_generic(ctx: &mut Ctx<'_>, args: &mut Args<'_>, is_group: bool) -> CmdRe
         Some(deadline) if ctx.may_block() => {
             ctx.client.xread_ids = ids;
             let keys = (0..a.n).map(|i| a.key(i).to_vec()).collect();
-            return Ok(Outcome::Block(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray }));
+            return Ok(Outcome::block(BlockRequest { keys, deadline, on_timeout: TimeoutReply::NullArray }));
         }
         _ => ctx.client.out.null_array(),
     }
@@ -1071,7 +1071,7 @@ fn serve_woken(ctx: &mut Ctx<'_>, a: &ReadArgs<'_>) -> CmdResult {
         return Ok(Replied);
     }
     // Still nothing: keep waiting (the block request is already in place).
-    Ok(Outcome::Block(BlockRequest { keys: Vec::new(), deadline: None, on_timeout: TimeoutReply::NullArray }))
+    Ok(Outcome::block(BlockRequest { keys: Vec::new(), deadline: None, on_timeout: TimeoutReply::NullArray }))
 }
 
 // ---- consumer groups ----------------------------------------------------------------

@@ -1320,7 +1320,7 @@ fn block_on(ctx: &mut Ctx<'_>, keys: &[&[u8]], deadline: Option<u64>) -> CmdResu
         ctx.out().null_array();
         return Ok(Replied);
     }
-    Ok(Outcome::Block(BlockRequest {
+    Ok(Outcome::block(BlockRequest {
         keys: keys.iter().map(|k| k.to_vec()).collect(),
         deadline,
         on_timeout: TimeoutReply::NullArray,
