@@ -504,3 +504,68 @@ fn command_help(ctx: &mut Ctx<'_>, _args: &mut Args<'_>) -> CmdResult {
     );
     Ok(Replied)
 }
+
+#[cfg(test)]
+mod tests {
+    use ember_resp::Frame;
+
+    use crate::command::registry;
+    use crate::{Config, Engine};
+
+    fn bulk(s: &str) -> Frame {
+        Frame::Bulk(s.to_string().into())
+    }
+
+    fn simple(s: &str) -> Frame {
+        Frame::Simple(s.to_string().into())
+    }
+
+    #[test]
+    fn counts_and_lists_come_from_the_table() {
+        let mut e = Engine::new(Config::default());
+        assert_eq!(e.call(&["COMMAND", "COUNT"]), Frame::Integer(registry().top_level().count() as i64));
+        let Frame::Array(names) = e.call(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "xr*"]) else { panic!() };
+        let mut names: Vec<Frame> = names;
+        names.sort_by_key(|f| format!("{f:?}"));
+        assert_eq!(names, vec![bulk("xrange"), bulk("xread"), bulk("xreadgroup"), bulk("xrevrange")]);
+    }
+
+    #[test]
+    fn info_entries_follow_the_spec() {
+        let mut e = Engine::new(Config::default());
+        let Frame::Array(entries) = e.call(&["COMMAND", "INFO", "get", "nosuch"]) else { panic!() };
+        assert_eq!(entries[1], Frame::Null);
+        let Frame::Array(get) = &entries[0] else { panic!("{:?}", entries[0]) };
+        assert_eq!(get[0], bulk("get"));
+        assert_eq!(get[1], Frame::Integer(2));
+        assert_eq!(get[2], Frame::Set(vec![simple("readonly"), simple("fast")]));
+        assert_eq!(&get[3..6], &[Frame::Integer(1), Frame::Integer(1), Frame::Integer(1)]);
+        assert_eq!(get[6], Frame::Set(vec![simple("@read"), simple("@string"), simple("@fast")]));
+    }
+
+    #[test]
+    fn keys_and_flags_of_a_given_command() {
+        let mut e = Engine::new(Config::default());
+        let keys = |e: &mut Engine, argv: &[&str]| e.call(&[&["COMMAND", "GETKEYSANDFLAGS"][..], argv].concat());
+        let flagged =
+            |k: &str, fl: &[&str]| Frame::Array(vec![bulk(k), Frame::Set(fl.iter().map(|f| simple(f)).collect())]);
+        assert_eq!(keys(&mut e, &["set", "k", "v"]), Frame::Array(vec![flagged("k", &["OW", "update"])]));
+        assert_eq!(
+            keys(&mut e, &["set", "k", "v", "get"]),
+            Frame::Array(vec![flagged("k", &["RW", "access", "update"])])
+        );
+        assert_eq!(
+            e.call(&["COMMAND", "GETKEYS", "publish", "c", "m"]),
+            Frame::Error("ERR The command has no key arguments".into())
+        );
+        assert_eq!(
+            e.call(&["COMMAND", "GETKEYS", "nosuch", "a"]),
+            Frame::Error("ERR Invalid command specified".into())
+        );
+        assert_eq!(
+            e.call(&["COMMAND", "GETKEYS", "get", "a", "b"]),
+            Frame::Error("ERR Invalid number of arguments specified for command".into())
+        );
+        assert_eq!(e.call(&["COMMAND", "GETKEYS", "eval", "s", "0"]), Frame::Array(vec![]));
+    }
+}
