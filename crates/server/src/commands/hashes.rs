@@ -15,6 +15,10 @@ use crate::commands::common::{command_rng, parse_cursor, random_count_args, repl
 use crate::config::notify as ev;
 use crate::server::Shared;
 
+/// The arguments of HSET, HMSET.
+const HSET_ARGS: &[arg::Arg] =
+    &[arg::key("key", 0), arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple()];
+
 /// Hash-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("hset", -4, hset)
@@ -28,10 +32,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
         )
         .history(&[("4.0.0", "Accepts multiple `field` and `value` arguments.")])
-        .args(&[
-            arg::key("key", 0),
-            arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple(),
-        ]),
+        .args(HSET_ARGS),
     CommandSpec::new("hsetnx", 4, hsetnx)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::HASH)
@@ -49,10 +50,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of fields being set.",
         )
         .deprecated("4.0.0", "`HSET` with multiple field-value pairs")
-        .args(&[
-            arg::key("key", 0),
-            arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple(),
-        ]),
+        .args(HSET_ARGS),
     CommandSpec::new("hget", 3, hget)
         .flags(READONLY | FAST)
         .acl(acl::HASH)

@@ -9,6 +9,11 @@ use crate::command::{int_arg, is, lossy};
 use crate::commands::common::{container, help, parse_cursor};
 use crate::config::notify as ev;
 
+/// The arguments of FLUSHDB, FLUSHALL.
+const FLUSHDB_ARGS: &[arg::Arg] =
+    &[arg::oneof("async", &[arg::token("async", "ASYNC").since("4.0.0"), arg::token("sync", "SYNC").since("6.2.0")])
+        .optional()];
+
 /// Key-space commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("del", -2, del)
@@ -167,15 +172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
             ("6.2.0", "Added the `SYNC` flushing mode modifier."),
         ])
-        .args(&[
-            arg::oneof(
-                "async",
-                &[
-                    arg::token("async", "ASYNC").since("4.0.0"),
-                    arg::token("sync", "SYNC").since("6.2.0"),
-                ],
-            ).optional(),
-        ]),
+        .args(FLUSHDB_ARGS),
     CommandSpec::new("flushall", -1, flushall)
         .flags(WRITE)
         .acl(acl::KEYSPACE | acl::DANGEROUS)
@@ -190,15 +187,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
             ("6.2.0", "Added the `SYNC` flushing mode modifier."),
         ])
-        .args(&[
-            arg::oneof(
-                "async",
-                &[
-                    arg::token("async", "ASYNC").since("4.0.0"),
-                    arg::token("sync", "SYNC").since("6.2.0"),
-                ],
-            ).optional(),
-        ]),
+        .args(FLUSHDB_ARGS),
     CommandSpec::new("expire", -3, expire)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)

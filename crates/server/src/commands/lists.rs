@@ -20,6 +20,12 @@ use crate::command::{int_arg, is};
 use crate::commands::common::{mpop_args, positive_count};
 use crate::config::notify as ev;
 
+/// The key specs of LMOVE, RPOPLPUSH, BLMOVE, BRPOPLPUSH.
+const LMOVE_KEYS: &[KeySpec] = &[
+    KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
+    KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
+];
+
 /// List-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("lpush", -3, lpush)
@@ -191,10 +197,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("lmove", 5, lmove)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
-            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
-        ])
+        .keys(LMOVE_KEYS)
         .doc("list", "Pop an element from a list, push it to another list and return it", "6.2.0", "O(1)")
         .args(&[
             arg::key("source", 0),
@@ -205,10 +208,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("rpoplpush", 3, rpoplpush)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
-            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
-        ])
+        .keys(LMOVE_KEYS)
         .doc("list", "Remove the last element in a list, prepend it to another list and return it", "1.2.0", "O(1)")
         .deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments")
         .args(&[arg::key("source", 0), arg::key("destination", 1)]),
@@ -256,10 +256,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("blmove", 6, blmove)
         .flags(WRITE | DENYOOM | NOSCRIPT | BLOCKING)
         .acl(acl::LIST)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
-            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
-        ])
+        .keys(LMOVE_KEYS)
         .doc(
             "list",
             "Pop an element from a list, push it to another list and return it; or block until one is available",
@@ -276,10 +273,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("brpoplpush", 4, brpoplpush)
         .flags(WRITE | DENYOOM | NOSCRIPT | BLOCKING)
         .acl(acl::LIST)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::RW | ks::ACCESS | ks::DELETE),
-            KeySpec::index(2).range(0, 1, 0).flags(ks::RW | ks::INSERT),
-        ])
+        .keys(LMOVE_KEYS)
         .doc(
             "list",
             "Pop an element from a list, push it to another list and return it; or block until one is available",

@@ -8,6 +8,15 @@ use crate::blocking::{BlockRequest, TimeoutReply};
 use crate::command::prelude::*;
 use crate::command::{is, parse_i64};
 
+/// The arguments of REPLICAOF, SLAVEOF.
+const REPLICAOF_ARGS: &[arg::Arg] = &[arg::oneof(
+    "args",
+    &[
+        arg::block("host-port", &[arg::string("host"), arg::integer("port")]),
+        arg::block("no-one", &[arg::token("no", "NO"), arg::token("one", "ONE")]),
+    ],
+)];
+
 /// Replication-facing commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("role", 1, role)
@@ -28,28 +37,12 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("replicaof", 3, replicaof)
         .flags(ADMIN | NOSCRIPT | STALE | NO_ASYNC_LOADING)
         .doc("server", "Make the server a replica of another instance, or promote it as master.", "5.0.0", "O(1)")
-        .args(&[
-            arg::oneof(
-                "args",
-                &[
-                    arg::block("host-port", &[arg::string("host"), arg::integer("port")]),
-                    arg::block("no-one", &[arg::token("no", "NO"), arg::token("one", "ONE")]),
-                ],
-            ),
-        ]),
+        .args(REPLICAOF_ARGS),
     CommandSpec::new("slaveof", 3, replicaof)
         .flags(ADMIN | NOSCRIPT | STALE | NO_ASYNC_LOADING)
         .doc("server", "Make the server a replica of another instance, or promote it as master.", "1.0.0", "O(1)")
         .deprecated("5.0.0", "`REPLICAOF`")
-        .args(&[
-            arg::oneof(
-                "args",
-                &[
-                    arg::block("host-port", &[arg::string("host"), arg::integer("port")]),
-                    arg::block("no-one", &[arg::token("no", "NO"), arg::token("one", "ONE")]),
-                ],
-            ),
-        ]),
+        .args(REPLICAOF_ARGS),
     CommandSpec::new("failover", -1, failover)
         .flags(ADMIN | NOSCRIPT | STALE)
         .doc("server", "Start a coordinated failover between this server and one of its replicas.", "6.2.0", "O(1)")

@@ -8,42 +8,62 @@ use crate::command::{is, lossy};
 use crate::commands::common::{container, help, subcommand_syntax};
 use crate::scripting::Scripting;
 
+/// The key specs of EVAL, FCALL.
+const EVAL_KEYS: &[KeySpec] = &[KeySpec::index(2)
+    .keynum(0, 1, 1)
+    .flags(ks::RW | ks::ACCESS | ks::UPDATE)
+    .notes("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")];
+
+/// The arguments of EVAL, EVAL_RO.
+const EVAL_ARGS: &[arg::Arg] = &[
+    arg::string("script"),
+    arg::integer("numkeys"),
+    arg::key("key", 0).optional().multiple(),
+    arg::string("arg").optional().multiple(),
+];
+
+/// The arguments of EVALSHA, EVALSHA_RO.
+const EVALSHA_ARGS: &[arg::Arg] = &[
+    arg::string("sha1"),
+    arg::integer("numkeys"),
+    arg::key("key", 0).optional().multiple(),
+    arg::string("arg").optional().multiple(),
+];
+
+/// The key specs of EVAL_RO, FCALL_RO.
+const EVAL_RO_KEYS: &[KeySpec] = &[KeySpec::index(2)
+    .keynum(0, 1, 1)
+    .flags(ks::RO | ks::ACCESS)
+    .notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")];
+
+/// The arguments of FCALL, FCALL_RO.
+const FCALL_ARGS: &[arg::Arg] = &[
+    arg::string("function"),
+    arg::integer("numkeys"),
+    arg::key("key", 0).optional().multiple(),
+    arg::string("arg").optional().multiple(),
+];
+
 /// Scripting commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("eval", -3, eval)
         .flags(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT | MAY_REPLICATE)
         .acl(acl::SCRIPTING)
-        .keys(&[KeySpec::index(2)
-            .keynum(0, 1, 1)
-            .flags(ks::RW | ks::ACCESS | ks::UPDATE)
-            .notes("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+        .keys(EVAL_KEYS)
         .keys_fn(getkeys::count_at_2)
         .doc("scripting", "Execute a Lua script server side", "2.6.0", "Depends on the script that is executed.")
-        .args(&[
-            arg::string("script"),
-            arg::integer("numkeys"),
-            arg::key("key", 0).optional().multiple(),
-            arg::string("arg").optional().multiple(),
-        ]),
+        .args(EVAL_ARGS),
     CommandSpec::new("evalsha", -3, evalsha)
         .flags(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT | MAY_REPLICATE)
         .acl(acl::SCRIPTING)
         .keys(&[KeySpec::index(2).keynum(0, 1, 1).flags(ks::RW | ks::ACCESS | ks::UPDATE)])
         .keys_fn(getkeys::count_at_2)
         .doc("scripting", "Execute a Lua script server side", "2.6.0", "Depends on the script that is executed.")
-        .args(&[
-            arg::string("sha1"),
-            arg::integer("numkeys"),
-            arg::key("key", 0).optional().multiple(),
-            arg::string("arg").optional().multiple(),
-        ]),
+        .args(EVALSHA_ARGS),
     CommandSpec::new("eval_ro", -3, eval_ro)
         .flags(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT)
         .acl(acl::SCRIPTING)
-        .keys(&[KeySpec::index(2)
-            .keynum(0, 1, 1)
-            .flags(ks::RO | ks::ACCESS)
-            .notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+        .keys(EVAL_RO_KEYS)
         .keys_fn(getkeys::count_at_2)
         .doc(
             "scripting",
@@ -51,12 +71,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             "7.0.0",
             "Depends on the script that is executed.",
         )
-        .args(&[
-            arg::string("script"),
-            arg::integer("numkeys"),
-            arg::key("key", 0).optional().multiple(),
-            arg::string("arg").optional().multiple(),
-        ]),
+        .args(EVAL_ARGS),
     CommandSpec::new("evalsha_ro", -3, evalsha_ro)
         .flags(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT)
         .acl(acl::SCRIPTING)
@@ -68,42 +83,21 @@ pub static COMMANDS: &[CommandSpec] = &[
             "7.0.0",
             "Depends on the script that is executed.",
         )
-        .args(&[
-            arg::string("sha1"),
-            arg::integer("numkeys"),
-            arg::key("key", 0).optional().multiple(),
-            arg::string("arg").optional().multiple(),
-        ]),
+        .args(EVALSHA_ARGS),
     CommandSpec::new("fcall", -3, fcall)
         .flags(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT | MAY_REPLICATE)
         .acl(acl::SCRIPTING)
-        .keys(&[KeySpec::index(2)
-            .keynum(0, 1, 1)
-            .flags(ks::RW | ks::ACCESS | ks::UPDATE)
-            .notes("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+        .keys(EVAL_KEYS)
         .keys_fn(getkeys::count_at_2)
         .doc("scripting", "Invoke a function", "7.0.0", "Depends on the function that is executed.")
-        .args(&[
-            arg::string("function"),
-            arg::integer("numkeys"),
-            arg::key("key", 0).optional().multiple(),
-            arg::string("arg").optional().multiple(),
-        ]),
+        .args(FCALL_ARGS),
     CommandSpec::new("fcall_ro", -3, fcall_ro)
         .flags(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | RUNS_SCRIPT)
         .acl(acl::SCRIPTING)
-        .keys(&[KeySpec::index(2)
-            .keynum(0, 1, 1)
-            .flags(ks::RO | ks::ACCESS)
-            .notes("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+        .keys(EVAL_RO_KEYS)
         .keys_fn(getkeys::count_at_2)
         .doc("scripting", "Invoke a read-only function", "7.0.0", "Depends on the function that is executed.")
-        .args(&[
-            arg::string("function"),
-            arg::integer("numkeys"),
-            arg::key("key", 0).optional().multiple(),
-            arg::string("arg").optional().multiple(),
-        ]),
+        .args(FCALL_ARGS),
     CommandSpec::new("function", -2, container)
         .doc("scripting", "A container for function commands", "7.0.0", "Depends on subcommand.")
         .subcommands(FUNCTION_SUBCOMMANDS),

@@ -16,6 +16,12 @@ use crate::command::prelude::*;
 use crate::commands::common::{command_rng, parse_count, parse_cursor, positive_count, reply_scan, ScanOpts};
 use crate::config::notify as ev;
 
+/// The key specs of SUNIONSTORE, SDIFFSTORE.
+const SUNIONSTORE_KEYS: &[KeySpec] = &[
+    KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+    KeySpec::index(2).range(-1, 1, 0).flags(ks::RO | ks::ACCESS),
+];
+
 /// Set-family commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("sadd", -3, sadd)
@@ -159,10 +165,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("sunionstore", -3, sunionstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SET)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
-            KeySpec::index(2).range(-1, 1, 0).flags(ks::RO | ks::ACCESS),
-        ])
+        .keys(SUNIONSTORE_KEYS)
         .doc(
             "set",
             "Add multiple sets and store the resulting set in a key",
@@ -185,10 +188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("sdiffstore", -3, sdiffstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SET)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
-            KeySpec::index(2).range(-1, 1, 0).flags(ks::RO | ks::ACCESS),
-        ])
+        .keys(SUNIONSTORE_KEYS)
         .doc(
             "set",
             "Subtract multiple sets and store the resulting set in a key",

@@ -26,6 +26,34 @@ use crate::commands::common::{
 };
 use crate::config::notify as ev;
 
+/// The arguments of ZUNION, ZINTER.
+const ZUNION_ARGS: &[arg::Arg] = &[
+    arg::integer("numkeys"),
+    arg::key("key", 0).multiple(),
+    arg::integer("weight").token("WEIGHTS").optional().multiple(),
+    arg::oneof("aggregate", &[arg::token("sum", "SUM"), arg::token("min", "MIN"), arg::token("max", "MAX")])
+        .token("AGGREGATE")
+        .optional(),
+    arg::token("withscores", "WITHSCORES").optional(),
+];
+
+/// The key specs of ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE.
+const ZUNIONSTORE_KEYS: &[KeySpec] = &[
+    KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
+    KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
+];
+
+/// The arguments of ZUNIONSTORE, ZINTERSTORE.
+const ZUNIONSTORE_ARGS: &[arg::Arg] = &[
+    arg::key("destination", 0),
+    arg::integer("numkeys"),
+    arg::key("key", 1).multiple(),
+    arg::integer("weight").token("WEIGHTS").optional().multiple(),
+    arg::oneof("aggregate", &[arg::token("sum", "SUM"), arg::token("min", "MIN"), arg::token("max", "MAX")])
+        .token("AGGREGATE")
+        .optional(),
+];
+
 /// Sorted-set commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zadd", -4, zadd)
@@ -425,20 +453,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             "6.2.0",
             "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
         )
-        .args(&[
-            arg::integer("numkeys"),
-            arg::key("key", 0).multiple(),
-            arg::integer("weight").token("WEIGHTS").optional().multiple(),
-            arg::oneof(
-                "aggregate",
-                &[
-                    arg::token("sum", "SUM"),
-                    arg::token("min", "MIN"),
-                    arg::token("max", "MAX"),
-                ],
-            ).token("AGGREGATE").optional(),
-            arg::token("withscores", "WITHSCORES").optional(),
-        ]),
+        .args(ZUNION_ARGS),
     CommandSpec::new("zinter", -3, zinter)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
@@ -450,20 +465,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             "6.2.0",
             "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
         )
-        .args(&[
-            arg::integer("numkeys"),
-            arg::key("key", 0).multiple(),
-            arg::integer("weight").token("WEIGHTS").optional().multiple(),
-            arg::oneof(
-                "aggregate",
-                &[
-                    arg::token("sum", "SUM"),
-                    arg::token("min", "MIN"),
-                    arg::token("max", "MAX"),
-                ],
-            ).token("AGGREGATE").optional(),
-            arg::token("withscores", "WITHSCORES").optional(),
-        ]),
+        .args(ZUNION_ARGS),
     CommandSpec::new("zdiff", -3, zdiff)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
@@ -483,10 +485,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zunionstore", -4, zunionstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SORTEDSET)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
-            KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
-        ])
+        .keys(ZUNIONSTORE_KEYS)
         .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
@@ -494,27 +493,11 @@ pub static COMMANDS: &[CommandSpec] = &[
             "2.0.0",
             "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
         )
-        .args(&[
-            arg::key("destination", 0),
-            arg::integer("numkeys"),
-            arg::key("key", 1).multiple(),
-            arg::integer("weight").token("WEIGHTS").optional().multiple(),
-            arg::oneof(
-                "aggregate",
-                &[
-                    arg::token("sum", "SUM"),
-                    arg::token("min", "MIN"),
-                    arg::token("max", "MAX"),
-                ],
-            ).token("AGGREGATE").optional(),
-        ]),
+        .args(ZUNIONSTORE_ARGS),
     CommandSpec::new("zinterstore", -4, zinterstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SORTEDSET)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
-            KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
-        ])
+        .keys(ZUNIONSTORE_KEYS)
         .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
@@ -522,27 +505,11 @@ pub static COMMANDS: &[CommandSpec] = &[
             "2.0.0",
             "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
         )
-        .args(&[
-            arg::key("destination", 0),
-            arg::integer("numkeys"),
-            arg::key("key", 1).multiple(),
-            arg::integer("weight").token("WEIGHTS").optional().multiple(),
-            arg::oneof(
-                "aggregate",
-                &[
-                    arg::token("sum", "SUM"),
-                    arg::token("min", "MIN"),
-                    arg::token("max", "MAX"),
-                ],
-            ).token("AGGREGATE").optional(),
-        ]),
+        .args(ZUNIONSTORE_ARGS),
     CommandSpec::new("zdiffstore", -4, zdiffstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SORTEDSET)
-        .keys(&[
-            KeySpec::index(1).range(0, 1, 0).flags(ks::OW | ks::UPDATE),
-            KeySpec::index(2).keynum(0, 1, 1).flags(ks::RO | ks::ACCESS),
-        ])
+        .keys(ZUNIONSTORE_KEYS)
         .keys_fn(getkeys::dest_then_count)
         .doc(
             "sorted-set",
