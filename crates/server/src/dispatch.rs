@@ -16,7 +16,7 @@ use crate::client::{Client, ReplyMode};
 use crate::command::flags::*;
 use crate::command::{keys, registry, Args, CmdResult, CommandSpec, Ctx, Outcome};
 use crate::error::CmdError;
-use crate::server::{unix_us, Shared};
+use crate::state::{unix_us, Shared};
 
 /// Runs one command for `client`. `raw` is the command as received (queued
 /// by MULTI, kept by a blocked client to run again).

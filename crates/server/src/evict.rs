@@ -41,7 +41,7 @@ use ember_store::{Evictor, LfuParams, Policy};
 
 use crate::alloc::used_memory;
 use crate::log;
-use crate::server::Shared;
+use crate::state::Shared;
 
 /// What [`perform`] achieved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -41,7 +41,7 @@ use crate::commands::common::REDIS_VERSION;
 use crate::config::Config;
 use crate::glue;
 use crate::log;
-use crate::server::{unix_ms, Shared};
+use crate::state::{unix_ms, Shared};
 
 /// Seconds to wait before retrying a failed background save from a save point.
 const BGSAVE_RETRY_DELAY_SECS: u64 = 5;

@@ -50,9 +50,10 @@ use ember_resp::{encode, Protocol};
 use ember_store::{glob_match, KeyEvent};
 
 use crate::client::Client;
+use crate::clients::Clients;
 use crate::config::{notify, obuf_class, ObufLimit};
 use crate::log;
-use crate::server::{Clients, Shared};
+use crate::state::Shared;
 
 /// A subscriber: its CLIENT ID and slab index (stable while it is connected;
 /// a closing client drops its subscriptions before its slot is reused).

@@ -31,7 +31,7 @@ use ember_store::Db;
 use crate::blocking::BlockRequest;
 use crate::client::{Client, Out};
 use crate::error::CmdError;
-use crate::server::Shared;
+use crate::state::Shared;
 
 /// What a handler sees: the server state, the calling client and the clock.
 pub struct Ctx<'a> {

@@ -9,7 +9,7 @@ use crate::command::prelude::*;
 use crate::commands::common::{container, help};
 use crate::config::{find_param, Access, Config, Param, PARAMS};
 use crate::log;
-use crate::server::Shared;
+use crate::state::Shared;
 
 /// CONFIG and its subcommands.
 pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("config", -2, container)

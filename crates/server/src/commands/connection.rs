@@ -6,7 +6,7 @@ use crate::client::{Client, ReplyMode};
 use crate::command::prelude::*;
 use crate::command::{int_arg, is, lossy, parse_i64};
 use crate::commands::common::{container, help, subcommand_syntax, unwatch_all, REDIS_VERSION};
-use crate::server::Shared;
+use crate::state::Shared;
 
 /// Connection-family commands.
 pub static COMMANDS: &[CommandSpec] = &[

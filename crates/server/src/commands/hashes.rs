@@ -13,7 +13,7 @@ use crate::client::Out;
 use crate::command::prelude::*;
 use crate::commands::common::{command_rng, parse_cursor, random_count_args, reply_scan, ScanOpts};
 use crate::config::notify as ev;
-use crate::server::Shared;
+use crate::state::Shared;
 
 /// The arguments of HSET, HMSET.
 const HSET_ARGS: &[arg::Arg] =

@@ -8,7 +8,7 @@ use crate::alloc::{rss_bytes, used_memory};
 use crate::command::prelude::*;
 use crate::command::{lossy, registry};
 use crate::commands::common::REDIS_VERSION;
-use crate::server::{unix_ms, unix_us, Shared};
+use crate::state::{unix_ms, unix_us, Shared};
 
 /// INFO.
 pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("info", -1, info)

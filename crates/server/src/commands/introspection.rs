@@ -10,7 +10,7 @@ use crate::client::Out;
 use crate::command::prelude::*;
 use crate::command::{flags, is, keys, registry};
 use crate::commands::common::help;
-use crate::server::unix_us;
+use crate::state::unix_us;
 
 /// COMMAND, TIME, MONITOR.
 pub static COMMANDS: &[CommandSpec] = &[

@@ -4,7 +4,7 @@
 
 use crate::command::is;
 use crate::command::prelude::*;
-use crate::server::{SaveOnExit, Shutdown};
+use crate::state::{SaveOnExit, Shutdown};
 
 /// SAVE, BGSAVE, LASTSAVE, SHUTDOWN.
 pub static COMMANDS: &[CommandSpec] = &[

@@ -327,7 +327,7 @@ fn parse_score(s: &[u8]) -> Option<f64> {
     (whole && !r.range_error && !r.value.is_nan()).then_some(r.value)
 }
 
-fn count_lookup(stats: &mut crate::server::Stats, hit: Option<bool>) {
+fn count_lookup(stats: &mut crate::state::Stats, hit: Option<bool>) {
     match hit {
         Some(true) => stats.keyspace_hits += 1,
         Some(false) => stats.keyspace_misses += 1,

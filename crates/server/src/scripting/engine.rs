@@ -55,7 +55,7 @@ use super::functions::{register_function, FunctionDef, Library};
 use super::{cjson, cmsgpack, lbit, sha1};
 use crate::client::{Client, Out};
 use crate::error::CmdError;
-use crate::server::Shared;
+use crate::state::Shared;
 
 /// The chunk name scripts are compiled under (error positions read
 /// `user_script:N:`).

@@ -23,7 +23,7 @@ use super::convert::format_number;
 use super::engine::{script_flags, Run, Scripting};
 use super::errors::{compile_message, err, one_line};
 use crate::error::CmdError;
-use crate::server::Shared;
+use crate::state::Shared;
 
 impl Scripting {
     /// FUNCTION LOAD: runs the library's code in the loading environment
