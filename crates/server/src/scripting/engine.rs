@@ -136,7 +136,13 @@ pub struct Scripting {
     pub(super) libraries: std::collections::BTreeMap<String, Library>,
     /// Function name → (library, index in its `functions`).
     pub(super) function_index: HashMap<Vec<u8>, (String, usize)>,
+    /// Scripts and functions run since the last collection step.
+    pub(super) calls_since_gc: u32,
 }
+
+/// Calls between two garbage-collection steps (Redis's
+/// `LUA_GC_CYCLE_PERIOD`), and the size of a step.
+const GC_CYCLE_PERIOD: u32 = 50;
 
 /// What went wrong compiling or running a script, as the client sees it.
 pub type ScriptError = CmdError;
@@ -355,6 +361,7 @@ impl Scripting {
             runner_args,
             libraries: Default::default(),
             function_index: HashMap::new(),
+            calls_since_gc: 0,
         })
     }
 
@@ -513,6 +520,14 @@ impl Scripting {
             run.srv = std::ptr::null_mut();
             run.resp3
         };
+        // As Redis does, a garbage-collection step every 50 calls keeps
+        // the garbage of a long run of scripts bounded without a full
+        // collection's pause.
+        self.calls_since_gc += 1;
+        if self.calls_since_gc == GC_CYCLE_PERIOD {
+            self.calls_since_gc = 0;
+            let _ = lua.gc_step_kbytes(GC_CYCLE_PERIOD as i32);
+        }
         let mut values = match result {
             Ok(v) => v.into_iter(),
             Err(e) => return Err(err(format!("ERR {}", one_line(&e.to_string())))),
@@ -526,8 +541,19 @@ impl Scripting {
         Ok(())
     }
 
-    /// Empties the script cache (SCRIPT FLUSH); libraries stay.
+    /// Empties the script cache (SCRIPT FLUSH); libraries stay. As Redis
+    /// does, scripts then run in a fresh Lua state, so nothing a long run
+    /// of scripts left behind (interned strings, the grown tables of the
+    /// state) is kept; the function libraries, which share the state here,
+    /// are loaded into it again from their code.
     pub fn flush_scripts(&mut self) {
+        if let Ok(mut fresh) = Scripting::build() {
+            let codes: Vec<Vec<u8>> = self.libraries.values().map(|l| l.code.clone()).collect();
+            if codes.iter().all(|code| fresh.load_library(code, true).is_ok()) {
+                *self = fresh;
+                return;
+            }
+        }
         self.scripts.clear();
         self.body_bytes = 0;
         let _ = self.lua.gc_collect();
@@ -603,6 +629,42 @@ fn parse_shebang(body: &[u8]) -> Result<(u32, usize), CmdError> {
 
 #[cfg(test)]
 mod tests {
+    fn lua_memory(e: &mut crate::Engine) -> u64 {
+        let info = e.call(&["INFO", "memory"]);
+        let text = match &info {
+            ember_resp::Frame::Verbatim { data, .. } | ember_resp::Frame::Bulk(data) => {
+                String::from_utf8_lossy(data).into_owned()
+            }
+            other => panic!("{other:?}"),
+        };
+        let line = text.lines().find_map(|l| l.strip_prefix("used_memory_lua:")).expect("used_memory_lua");
+        line.trim().parse().expect("a number")
+    }
+
+    /// SCRIPT FLUSH gives scripts a fresh Lua state, as Redis does (what a
+    /// long run of distinct scripts left behind goes), and the function
+    /// libraries still work after it; a long run of calls keeps its garbage
+    /// bounded by collection steps.
+    #[test]
+    fn script_flush_starts_a_fresh_state() {
+        let mut e = crate::Engine::new(crate::Config::default());
+        e.call(&["FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('seven', function() return 7 end)"]);
+        e.call(&["EVAL", "return 1", "0"]);
+        let fresh = lua_memory(&mut e);
+        for i in 0..2000 {
+            e.call(&["EVAL", &format!("return {i}"), "0"]);
+        }
+        assert!(lua_memory(&mut e) > fresh + 200_000, "2000 cached scripts take room");
+        e.call(&["SCRIPT", "FLUSH"]);
+        let flushed = lua_memory(&mut e);
+        assert!(flushed < fresh + 4096, "after SCRIPT FLUSH {flushed}, fresh {fresh}");
+        assert_eq!(e.call(&["FCALL", "seven", "0"]), ember_resp::Frame::Integer(7));
+        for _ in 0..10_000 {
+            e.call(&["EVAL", "return redis.call('incr', KEYS[1])", "1", "x"]);
+        }
+        assert!(lua_memory(&mut e) < 100 * 1024, "garbage of 10000 calls is collected as it goes");
+    }
+
     use super::*;
 
     #[test]
