@@ -22,10 +22,11 @@
 //! function raised, comes back as its message, as 7.0's does.
 //!
 //! Scripts and functions share this one Lua state (Redis uses two): SCRIPT
-//! FLUSH empties the script cache and collects garbage, FUNCTION FLUSH
-//! drops the libraries, and neither touches the other (a script cannot
-//! leave state behind in the protected environment, so a fresh state is
-//! not needed).
+//! FLUSH replaces it with a fresh one, as Redis does for scripts, and loads
+//! the function libraries into it again from their code; FUNCTION FLUSH
+//! drops the libraries and leaves the script cache. A collection step every
+//! 50 calls (Redis's `LUA_GC_CYCLE_PERIOD`) keeps the garbage of a long run
+//! of scripts bounded without a full collection's pause.
 //!
 //! # The script cache
 //!
